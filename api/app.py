@@ -1,0 +1,85 @@
+"""The FastAPI application: JSON API under /api (OpenAPI at /api/docs), pages under /."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api import auth, problems
+from api.limits import API_MAX_BODY, PAGE_MAX_BODY, BodySizeLimit
+from api.pages import router as pages_router
+from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
+from api.routes import auth as auth_routes
+from api.routes import cases, definitions, directory, parties, rates, reports
+from fengqiao.context import Context
+
+DESCRIPTION = """
+Dispute mediation and grid escalation workflows.
+
+Log in with `POST /api/auth/login` and send the token as `Authorization: Bearer <token>`.
+Every error is an RFC 9457 problem document (`application/problem+json`).
+Cases you may not see answer 404. Firing an action needs the case version you read
+(`expected_version`; a stale one answers 409) and may carry an `Idempotency-Key` header:
+a retry with the same key is applied once.
+"""
+
+TAGS = [
+    {"name": "auth", "description": "Log in and out; who am I."},
+    {"name": "cases", "description": "Open, list, read and move cases."},
+    {"name": "grid reports", "description": "Compact intake for grid members."},
+    {"name": "parties", "description": "Personal data of parties: masked, audited."},
+    {"name": "definitions", "description": "Workflow definitions: read, validate, publish."},
+    {"name": "rates", "description": "响应率, 解决率, 满意率 and more; reviewed exclusions."},
+    {"name": "directory", "description": "Organisations, areas and the audit log."},
+]
+
+
+def create_app(
+    ctx: Context, *, api_max_body: int = API_MAX_BODY, page_max_body: int = PAGE_MAX_BODY
+) -> FastAPI:
+    app = FastAPI(
+        title="fengqiao 枫桥",
+        version="1.0",
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_tags=TAGS,
+        responses={
+            "default": {
+                "description": "An error, as an RFC 9457 problem document",
+                "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+            }
+        },
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    auth.install(app, ctx)
+    for module in (auth_routes, cases, reports, parties, definitions, rates, directory):
+        app.include_router(module.router, prefix="/api")
+    app.include_router(pages_router)
+    app.add_middleware(BodySizeLimit, api_max=api_max_body, page_max=page_max_body)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """OpenAPI with the problem schema the error responses refer to, and the two ways to
+    sign in declared on every /api operation."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,322 @@
+"""Password login (argon2), bearer tokens for clients, session cookies with CSRF for pages.
+
+- ``POST /api/auth/login`` gives a bearer token; pages call ``login_page_session`` and set the
+  ``fq_session`` cookie. Tokens are random; only their SHA-256 is stored.
+- ``CurrentUser``: a bearer token or the session cookie, 401 otherwise. A cookie-authenticated
+  request that changes something must carry the session's CSRF token in ``X-CSRF-Token``.
+- ``PageUser``: the session cookie, or a redirect to ``/login?next=…``.
+- ``require_csrf``: for form posts; the form carries the token in the field ``csrf_token``.
+- Five failed logins for one user name within 15 minutes answer 429 until the window passes.
+  Failures are counted in the audit log, so every API process sees them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+
+from api.caches import ScopeCache, TokenCache
+from api.problems import ProblemError
+from api.units import UnitCache
+from engine.model import Actor
+from engine.store import audit
+from engine.store import users as user_store
+from engine.store.users import UserRecord
+from engine.store.visibility import Visibility
+from fengqiao.context import Context
+
+SESSION_COOKIE = "fq_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+TOKEN_TTL = timedelta(hours=12)
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILED_LOGINS = 5
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ROLES: tuple[str, ...] = ("grid_member", "mediator", "handler", "org_admin", "supervisor", "admin")
+
+# OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): ~40 ms a login on a small server.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_DUMMY_HASH = _hasher.hash("fengqiao: no such user")
+
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Token from POST /api/auth/login",
+    },
+    "sessionCookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "Page session; changes need the X-CSRF-Token header",
+    },
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    unit: str | None
+    grid_units: list[str]
+    lang: str = "zh"
+    csrf: str = ""  # the session's CSRF token; empty for bearer tokens
+    via: str = "bearer"  # bearer | session
+    scope: Visibility = field(default_factory=Visibility, repr=False, compare=False)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role)
+
+
+@dataclass(frozen=True)
+class PageSession:
+    token: str
+    csrf: str
+    user: User
+
+
+class LoginRequired(Exception):
+    """Raised by ``PageUser`` when a page is asked for without a session: redirect to login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def install(app: FastAPI, ctx: Context) -> None:
+    """Attach the unit and scope caches, and the login redirect of pages."""
+    app.state.units = UnitCache(ctx.store)
+    app.state.scopes = ScopeCache(app.state.units)
+    app.state.tokens = TokenCache()
+
+    async def on_login_required(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LoginRequired)
+        return RedirectResponse("/login?next=" + quote(exc.next_url, safe="/"), status_code=303)
+
+    app.add_exception_handler(LoginRequired, on_login_required)
+
+
+def _user(app_state: object, rec: UserRecord, csrf: str = "", via: str = "bearer") -> User:
+    scopes: ScopeCache = app_state.scopes  # type: ignore[attr-defined]
+    return User(
+        id=rec.id,
+        username=rec.username,
+        display_name=rec.display_name,
+        role=rec.role,
+        unit=rec.unit,
+        grid_units=list(rec.grid_units),
+        lang=rec.lang,
+        csrf=csrf,
+        via=via,
+        scope=scopes.for_record(rec),
+    )
+
+
+def user_for_record(request: Request, rec: UserRecord) -> User:
+    return _user(request.app.state, rec)
+
+
+# -- logging in ---------------------------------------------------------------------------------
+def check_credentials(ctx: Context, username: str, password: str, client: str = "") -> UserRecord:
+    """The user if the password is right; 401 or 429 problems otherwise (failures audited)."""
+    now = ctx.clock.now()
+    failures = audit.count_since(
+        ctx.store, username=username, action="login_failed", since=now - LOGIN_WINDOW
+    )
+    if failures >= MAX_FAILED_LOGINS:
+        raise ProblemError(
+            429,
+            "too-many-logins",
+            "Too many failed logins",
+            f"try again in {int(LOGIN_WINDOW.total_seconds() // 60)} minutes",
+            headers={"Retry-After": str(int(LOGIN_WINDOW.total_seconds()))},
+        )
+    rec = user_store.get_user(ctx.store, username)
+    ok = verify_password(rec.password_hash if rec else _DUMMY_HASH, password)
+    if rec is None or not ok or not rec.active:
+        audit.record(
+            ctx.store,
+            at=now,
+            username=username,
+            action="login_failed",
+            reason=f"from {client}" if client else "",
+        )
+        raise ProblemError(
+            401,
+            "bad-credentials",
+            "Wrong user name or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return rec
+
+
+def issue_token(ctx: Context, rec: UserRecord, kind: str) -> tuple[str, str]:
+    """A new (token, csrf) pair of `kind` bearer or session."""
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24) if kind == "session" else ""
+    now = ctx.clock.now()
+    user_store.add_token(
+        ctx.store,
+        token_hash=token_hash(token),
+        user_id=rec.id,
+        kind=kind,
+        csrf=csrf,
+        created_at=now,
+        expires_at=now + TOKEN_TTL,
+    )
+    return token, csrf
+
+
+def login_page_session(request: Request, username: str, password: str) -> PageSession:
+    """Check the password and open a page session; the caller sets the cookie with
+    ``set_session_cookie``. Raises ProblemError 401 / 429."""
+    ctx: Context = request.app.state.ctx
+    client = request.client.host if request.client else ""
+    rec = check_credentials(ctx, username, password, client)
+    token, csrf = issue_token(ctx, rec, "session")
+    return PageSession(token, csrf, _user(request.app.state, rec, csrf, "session"))
+
+
+def set_session_cookie(response: Response, session: PageSession, secure: bool = False) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        max_age=int(TOKEN_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def logout(request: Request, token: str) -> None:
+    """Revoke a bearer token or a page session."""
+    ctx: Context = request.app.state.ctx
+    key = token_hash(token)
+    user_store.drop_token(ctx.store, key)
+    request.app.state.tokens.drop(key)
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+# -- dependencies -------------------------------------------------------------------------------
+def _resolve(request: Request, ctx: Context, token: str, kind: str) -> User | None:
+    key = token_hash(token)
+    now = ctx.clock.now()
+    cache: TokenCache[User] = request.app.state.tokens
+    user = cache.get(key, now)
+    if user is None:
+        found = user_store.user_by_token(ctx.store, key, now)
+        if found is None:
+            return None
+        rec, tok = found
+        user = _user(request.app.state, rec, tok.csrf, tok.kind)
+        cache.put(key, tok.expires_at, user)
+    return user if user.via == kind else None
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+# The dependencies read the header and the cookie themselves (one parameter each: FastAPI's
+# per-parameter work is a large share of a small request); the OpenAPI document declares the
+# two schemes for every /api operation (api.app).
+async def current_user(request: Request) -> User:
+    """The user of a bearer token or a session cookie; 401 otherwise."""
+    ctx: Context = request.app.state.ctx
+    bearer = _bearer(request)
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    user: User | None = None
+    if bearer:
+        user = _resolve(request, ctx, bearer, "bearer")
+    elif cookie:
+        user = _resolve(request, ctx, cookie, "session")
+        if (
+            user is not None
+            and request.method not in SAFE_METHODS
+            and not secrets.compare_digest(request.headers.get(CSRF_HEADER, ""), user.csrf)
+        ):
+            raise ProblemError(
+                403, "csrf", "Missing or wrong CSRF token", f"send the {CSRF_HEADER} header"
+            )
+    if user is None:
+        raise ProblemError(
+            401,
+            "unauthenticated",
+            "Not signed in",
+            "log in at POST /api/auth/login and send Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+async def page_user(request: Request) -> User:
+    """The user of the page session; a redirect to /login?next=… otherwise."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    user = _resolve(request, request.app.state.ctx, cookie, "session") if cookie else None
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+async def require_csrf(request: Request, user: PageUser) -> None:
+    """For form posts with the session cookie: the form's ``csrf_token`` (or the
+    X-CSRF-Token header) must match the session's."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not sent:
+        form = await request.form()
+        value = form.get(CSRF_FIELD, "")
+        sent = value if isinstance(value, str) else ""
+    if not user.csrf or not secrets.compare_digest(sent, user.csrf):
+        raise ProblemError(403, "csrf", "Missing or wrong CSRF token", "reload the page and retry")
+
+
+def require_role(user: User, *roles: str) -> None:
+    """403 unless the user has one of `roles`."""
+    if user.role not in roles:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Not allowed",
+            f"this needs one of the roles: {', '.join(roles)}",
+            role=user.role,
+        )

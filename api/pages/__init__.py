@@ -1,0 +1,40 @@
+"""HTML pages (Jinja2) on the same service calls as the JSON API.
+
+Chinese by default, English by a switch; core forms work without JavaScript; every asset is
+served by the app itself from ``/static``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.staticfiles import StaticFiles
+
+from api.pages import (
+    auth_pages,
+    board,
+    case_page,
+    definitions_pages,
+    editor,
+    grid,
+    intake,
+    parties,
+    workroom,
+)
+from api.pages.templating import STATIC_DIR
+
+router = APIRouter(include_in_schema=False)
+for _module in (
+    auth_pages,
+    workroom,
+    intake,
+    case_page,
+    parties,
+    grid,
+    definitions_pages,
+    editor,
+    board,
+):
+    router.include_router(_module.router)
+router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+__all__ = ["router"]

@@ -1,0 +1,242 @@
+"""The case page: facts, parties, history, pending deadlines, and the actions as forms."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.responses import RedirectResponse, Response
+
+from api import casework
+from api.access import visible_case
+from api.pages.errors import PageRoute
+from api.pages.formatting import local
+from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
+from api.pages.page import Page, PageDep
+from api.pages.parties import PartyView, party_views, reveal
+from api.pages.views import (
+    action_forms,
+    action_label,
+    data_rows,
+    state_label,
+    tier_label,
+    timeline,
+    timer_views,
+)
+from api.routes.parties import PARTY_WRITERS
+from api.units import UnitCache
+from engine.definition import Definition
+from engine.errors import (
+    ConflictError,
+    GuardFailedError,
+    InvalidDataError,
+    MissingFieldsError,
+    RoleNotAllowedError,
+    UnknownActionError,
+)
+from engine.model import Case
+
+router = APIRouter(route_class=PageRoute)
+
+IDEM_FIELD = "idem"
+
+
+def suggestions(page: Page) -> dict[str, Any]:
+    """Values offered for empty fields: the user's own name and unit."""
+    return {
+        "mediator": page.user.username,
+        "handling_unit": page.user.unit,
+        "lead_unit": page.user.unit,
+    }
+
+
+def render_case(
+    page: Page,
+    case: Case,
+    *,
+    open_action: str = "",
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    flash: str = "",
+    revealed: list[PartyView] | None = None,
+    status_code: int = 200,
+) -> Response:
+    ctx = page.ctx
+    definition = ctx.service.definition_of(case)
+    lang, tz, now = page.lang, page.tz, page.now()
+    unmasked = revealed is not None
+    units: UnitCache = page.request.app.state.units
+    tree = units.tree()
+    options = ctx.service.allowed_actions(case, page.actor)
+    forms = action_forms(
+        definition, case, options, lang, suggestions(page), open_action, typed, errors
+    )
+    return page.render(
+        "workroom/case.html",
+        {
+            "case": case,
+            "definition_title": definition.title.get(lang),
+            "state_label": state_label(definition, case.state, lang),
+            "final": definition.states[case.state].final,
+            "tier": tier_label(definition, case.data, lang),
+            "org_unit": tree.label(case.org_unit, lang),
+            "grid_unit": tree.label(case.grid_unit, lang),
+            "opened": local(case.opened_at, tz),
+            "rows": data_rows(
+                definition, case.data, lang, unmasked, skip=("tier", "photos"), units=tree
+            ),
+            "photos": photo_names(case),
+            "timeline": timeline(
+                definition, ctx.service.history(case.id), lang, tz, unmasked, units=tree
+            ),
+            "timers": timer_views(
+                definition, case, ctx.service.pending_timers(case.id), lang, now, tz
+            ),
+            "forms": forms,
+            "idem": uuid.uuid4().hex,
+            "parties": revealed if revealed is not None else party_views(page, case.id, False),
+            "revealed": unmasked,
+            "may_reveal": page.may_read_personal_data(),
+            "may_add_party": page.user.role in PARTY_WRITERS,
+            "page_errors": []
+            if open_action
+            else [v for k, v in (errors or {}).items() if k[:1] == "_"],
+            "flash": flash,
+            "mobile": page.user.role == "grid_member",
+        },
+        status_code=status_code,
+        active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",
+    )
+
+
+def photo_names(case: Case) -> list[str]:
+    photos = case.data.get("photos")
+    if not isinstance(photos, list):
+        return []
+    return [p.rsplit("/", 1)[-1] for p in photos if isinstance(p, str) and "/" in p]
+
+
+@router.get("/cases/{case_id}", name="case_page")
+def show_case(page: PageDep, case_id: int, done: str = "") -> Response:
+    case = visible_case(page.ctx, page.user, case_id)
+    flash = ""
+    if done:
+        definition = page.ctx.service.definition_of(case)
+        flash = page.t("case.done", label=action_label(definition, done, page.lang))
+    return render_case(page, case, flash=flash)
+
+
+@router.post("/cases/{case_id}/act")
+async def act(page: PageDep, case_id: int) -> Response:
+    form = await page.form()
+    case = visible_case(page.ctx, page.user, case_id)
+    action = str(form.get("action", ""))
+    definition = page.ctx.service.definition_of(case)
+    transition = definition.transition(case.state, action)
+    names = action_fields(definition, transition) if transition else []
+    typed = typed_raw(form, [n for n, _ in names])
+    try:
+        expected = int(str(form.get("version", "")))
+    except ValueError:
+        expected = case.version
+    if transition is None:
+        return _conflict_or_refused(page, case, action, expected, typed)
+    data, errors = parse(definition, names, typed, page.lang, page.tz)
+    if errors:
+        return render_case(
+            page, case, open_action=action, typed=typed, errors=errors, status_code=422
+        )
+    idem = str(form.get(IDEM_FIELD, "")) or uuid.uuid4().hex
+    try:
+        casework.fire(
+            page.ctx,
+            page.user,
+            case_id,
+            action,
+            data,
+            expected_version=expected,
+            idempotency_key=f"page:{idem[:64]}",
+        )
+    except ConflictError:
+        return _conflict_or_refused(page, case, action, expected, typed)
+    except MissingFieldsError as exc:
+        errors = {f: page.t("form.missing") for f in exc.fields}
+    except InvalidDataError as exc:
+        errors = dict(exc.errors)
+    except GuardFailedError:
+        message = transition.guard_message.get(page.lang) if transition.guard_message else ""
+        errors = {"_guard": message or page.t("error.action")}
+    except (RoleNotAllowedError, UnknownActionError) as exc:
+        errors = {"_action": str(exc)}
+    else:
+        return RedirectResponse(f"/cases/{case_id}?done={action}", status_code=303)
+    return render_case(page, case, open_action=action, typed=typed, errors=errors, status_code=422)
+
+
+def typed_rows(page: Page, definition: Definition, typed: dict[str, str]) -> list[tuple[str, str]]:
+    """What was typed, labelled and shown as the case page would show it."""
+    rows = []
+    for name, text in typed.items():
+        fdef = definition.fields.get(name)
+        if fdef is None or not text.strip():
+            continue
+        value, error = convert(fdef, text.strip(), page.lang, page.tz)
+        rows.append(
+            (fdef.label.get(page.lang), text if error else display_value(fdef, value, page.lang))
+        )
+    return rows
+
+
+def _conflict_or_refused(
+    page: Page, seen: Case, action: str, expected: int, typed: dict[str, str]
+) -> Response:
+    """Someone else moved the case: show its new state and keep what was typed."""
+    case = page.ctx.service.get_case(seen.id)
+    definition = page.ctx.service.definition_of(case)
+    if case.version == expected:
+        # Not a conflict: the action simply does not exist here.
+        return render_case(page, case, errors={"_action": page.t("conflict.gone")}, status_code=422)
+    history = page.ctx.service.history(case.id)
+    last = history[-1]
+    still_possible = any(
+        o.transition.action == action for o in page.ctx.service.allowed_actions(case, page.actor)
+    )
+    retry = None
+    if still_possible:
+        forms = action_forms(
+            definition,
+            case,
+            page.ctx.service.allowed_actions(case, page.actor),
+            page.lang,
+            suggestions(page),
+            action,
+            typed,
+            {},
+        )
+        retry = next(f for f in forms if f.action == action)
+    return page.render(
+        "errors/conflict.html",
+        {
+            "case": case,
+            "action_label": action_label(definition, action, page.lang),
+            "last_actor": last.actor,
+            "last_action": action_label(definition, last.action, page.lang),
+            "state_label": state_label(definition, case.state, page.lang),
+            "typed_rows": typed_rows(page, definition, typed),
+            "rows": data_rows(definition, case.data, page.lang, False, skip=("tier",)),
+            "retry": retry,
+            "idem": uuid.uuid4().hex,
+        },
+        status_code=409,
+    )
+
+
+@router.post("/cases/{case_id}/parties/reveal")
+async def reveal_parties(page: PageDep, case_id: int) -> Response:
+    form = await page.form()
+    case = visible_case(page.ctx, page.user, case_id)
+    reason = str(form.get("reason", "")).strip()[:500]
+    if len(reason) < 2:
+        return render_case(page, case, errors={"_reason": page.t("form.missing")}, status_code=422)
+    return render_case(page, case, revealed=reveal(page, case_id, reason))

@@ -1,0 +1,191 @@
+"""Supervisors' view of the workflows: the list, and one definition with its diagram."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from api.pages.errors import PageError, PageRoute
+from api.pages.page import Page, PageDep
+from api.publishing import refresh_registry
+from engine.definition import Definition
+from engine.diagram import mermaid
+
+router = APIRouter(route_class=PageRoute)
+
+READERS: tuple[str, ...] = ("org_admin", "supervisor", "admin")
+AUTHORS: tuple[str, ...] = ("supervisor", "admin")
+
+
+REFRESH_AFTER_S = 30.0
+
+
+def refresh(page: Page) -> None:
+    """Pick up versions other processes published, at most every REFRESH_AFTER_S seconds
+    (reading them back parses every stored version; this process's own publishing updates
+    its registry at once, and the registry was loaded when the process started)."""
+    state = page.request.app.state
+    now = time.monotonic()
+    last = getattr(state, "definitions_refreshed_at", None)
+    if last is None:
+        state.definitions_refreshed_at = now
+    elif now - last >= REFRESH_AFTER_S:
+        refresh_registry(page.ctx)
+        state.definitions_refreshed_at = now
+
+
+def require(page: Page, roles: tuple[str, ...]) -> None:
+    if page.user.role not in roles:
+        raise PageError(403, "error.forbidden")
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionLine:
+    name: str
+    title: str
+    version: int
+    versions: list[int]
+    states: int
+    transitions: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    name: str
+    label: str
+    roles: str
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    action: str
+    label: str
+    sources: str
+    dest: str
+    roles: str
+    requires: str
+    guard: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimerLine:
+    state: str
+    name: str
+    after: str
+    then: str
+    reason: str
+
+
+def _after(definition: Definition, state: str, name: str) -> str:
+    timer = next(t for t in definition.states[state].timers if t.name == name)
+    a = timer.after
+    parts = []
+    if a.duration is not None:
+        parts.append(str(a.duration))
+    if a.by:
+        parts.append(", ".join(f"{k}: {v}" for k, v in a.table.items()))
+    if timer.at_field:
+        parts.append(f"@{timer.at_field}")
+    if timer.working_days_only:
+        parts.append("working days")
+    return "; ".join(parts)
+
+
+def describe(definition: Definition, lang: str) -> dict[str, object]:
+    """The tables of a definition page: states, actions, timers."""
+    st = definition.states
+    return {
+        "states": [
+            StateRow(n, s.label.get(lang), ", ".join(s.roles), s.final) for n, s in st.items()
+        ],
+        "actions": [
+            ActionRow(
+                t.action,
+                t.label.get(lang),
+                ", ".join(st[s].label.get(lang) for s in t.sources if s in st),
+                st[t.dest].label.get(lang),
+                ", ".join(t.roles),
+                ", ".join(t.requires),
+                t.guard.source if t.guard else "",
+            )
+            for t in definition.transitions
+        ],
+        "timers": [
+            TimerLine(
+                st[t.state].label.get(lang),
+                t.name,
+                _after(definition, t.state, t.name),
+                t.action or ("notify " + ", ".join(t.notify)),
+                t.reason.get(lang) if t.reason else "",
+            )
+            for t in definition.all_timers()
+        ],
+    }
+
+
+def diagram_text(definition: Definition, lang: str) -> str:
+    """The definition's Mermaid diagram without the timer notes (the timers table below
+    lists them): the notes make the drawing too wide to read on a screen."""
+    lines = mermaid(definition, lang).splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("note ")) + "\n"
+
+
+@router.get("/supervisor/definitions", name="definitions")
+def definitions_list(page: PageDep) -> Response:
+    require(page, READERS)
+    refresh(page)
+    registry = page.ctx.registry
+    rows = [
+        DefinitionLine(
+            d.name,
+            d.title.get(page.lang),
+            d.version,
+            [v.version for v in registry.versions(d.name)],
+            len(d.states),
+            len(d.transitions),
+            d.content_hash[:12],
+        )
+        for d in registry.all_latest()
+    ]
+    return page.render(
+        "supervisor/definitions.html",
+        {"definitions": rows, "may_edit": page.user.role in AUTHORS},
+        active_nav="/supervisor/definitions",
+    )
+
+
+@router.get("/supervisor/definitions/{name}", name="definition")
+def definition_page(
+    page: PageDep, name: str, version: int | None = None, published: int = 0, unchanged: int = 0
+) -> Response:
+    require(page, READERS)
+    refresh(page)
+    definition = page.ctx.registry.get(name, version)
+    versions = [v.version for v in page.ctx.registry.versions(name)]
+    return page.render(
+        "supervisor/definition.html",
+        {
+            "definition": definition,
+            "title": definition.title.get(page.lang),
+            "description": definition.description.get(page.lang) if definition.description else "",
+            "versions": versions,
+            "diagram": diagram_text(definition, page.lang),
+            "may_edit": page.user.role in AUTHORS,
+            "flash": _flash(page, definition, published, unchanged),
+            **describe(definition, page.lang),
+        },
+        active_nav="/supervisor/definitions",
+    )
+
+
+def _flash(page: Page, definition: Definition, published: int, unchanged: int) -> str:
+    if published:
+        return page.t("editor.published", name=definition.name, version=definition.version)
+    if unchanged:
+        return page.t("editor.unchanged", name=definition.name, version=definition.version)
+    return ""

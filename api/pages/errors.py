@@ -1,0 +1,104 @@
+"""Error pages: every failure of a page answers with an HTML page in the user's language.
+
+The pages' routes use ``PageRoute``: an engine error, an expired form or a missing case
+raised anywhere in a page handler (or its dependencies) becomes a page, not the API's JSON
+problem. A stale version is handled where it happens (see workroom.py): that page needs
+the case and what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.auth import LoginRequired
+from api.pages.i18n import request_lang, translate
+from api.pages.templating import templates
+from api.problems import ProblemError
+from engine.errors import CaseNotFoundError, FengqiaoError, UnknownWorkflowError
+
+
+class PageError(Exception):
+    """Raised by page code to answer with an error page."""
+
+    def __init__(self, status: int, message_key: str, detail: str = "") -> None:
+        super().__init__(detail or message_key)
+        self.status = status
+        self.message_key = message_key
+        self.detail = detail
+
+
+@dataclass
+class CsrfError(Exception):
+    """Raised when a form's CSRF token is missing or wrong; the form is offered again,
+    with what was typed, under the session's current token."""
+
+    action: str
+    values: list[tuple[str, str]] = field(default_factory=list)
+
+
+def error_page(
+    request: Request, status: int, message_key: str, detail: str = "", **extra: Any
+) -> Response:
+    lang = request_lang(request)
+    request.state.lang = lang
+    context = {
+        "user": None,
+        "nav": [],
+        "here": request.url.path,
+        "status": status,
+        "message": translate(lang, message_key),
+        "detail": detail,
+        **extra,
+    }
+    return templates.TemplateResponse(request, "errors/error.html", context, status_code=status)
+
+
+class PageRoute(APIRoute):
+    """A route whose errors are answered with pages."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                raise
+            except CsrfError as exc:
+                return error_page(
+                    request,
+                    403,
+                    "error.csrf",
+                    action=exc.action,
+                    values=exc.values,
+                    csrf_token=_current_csrf(request),
+                )
+            except PageError as exc:
+                return error_page(request, exc.status, exc.message_key, exc.detail)
+            except (CaseNotFoundError, UnknownWorkflowError):
+                return error_page(request, 404, "error.not_found")
+            except FengqiaoError as exc:
+                return error_page(request, 422, "error.action", str(exc))
+            except RequestValidationError as exc:
+                in_path = any(e.get("loc", ("",))[0] == "path" for e in exc.errors())
+                status = 404 if in_path else 422
+                return error_page(request, status, "error.not_found" if in_path else "error.title")
+            except ProblemError as exc:
+                key = {404: "error.not_found", 403: "error.forbidden"}.get(
+                    exc.status, "error.title"
+                )
+                return error_page(request, exc.status, key, exc.detail)
+
+        return run
+
+
+def _current_csrf(request: Request) -> str:
+    user = getattr(request.state, "page_user", None)
+    return str(getattr(user, "csrf", "")) if user is not None else ""

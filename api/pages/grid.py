@@ -1,0 +1,169 @@
+"""The grid member's phone: report an issue, follow "my reports", verify the fix on site."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from api import casework
+from api.access import visible_case
+from api.pages.errors import PageError, PageRoute
+from api.pages.forms import parse, typed_raw, widgets
+from api.pages.page import Page, PageDep
+from api.pages.uploads import PhotoError, photo_path, store_photo
+from api.pages.workroom import cards
+from engine.definition import Definition
+from engine.errors import InvalidDataError
+from engine.store.queries import CaseFilter, list_cases
+
+router = APIRouter(route_class=PageRoute)
+
+GRID_WORKFLOW = "grid_escalation"
+REPORT_FIELDS: tuple[tuple[str, bool], ...] = (
+    ("category", True),
+    ("severity", True),
+    ("location", True),
+    ("description", True),
+)
+MY_REPORTS_SCAN = 500
+
+
+def _definition(page: Page) -> Definition:
+    return page.ctx.registry.latest(GRID_WORKFLOW)
+
+
+def _render_form(
+    page: Page,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    grid_unit: str = "",
+    status_code: int = 200,
+) -> Response:
+    definition = _definition(page)
+    units = page.request.app.state.units.tree()
+    grids = [(g, units.label(g, page.lang)) for g in page.user.grid_units]
+    return page.render(
+        "grid/report.html",
+        {
+            "grids": grids,
+            "grid_unit": grid_unit or (grids[0][0] if grids else ""),
+            "widgets": widgets(definition, REPORT_FIELDS, page.lang, raw=typed, errors=errors),
+            "errors": errors or {},
+            "idem": uuid.uuid4().hex,
+        },
+        status_code=status_code,
+        active_nav="/grid/report",
+    )
+
+
+def _grid_member(page: Page) -> None:
+    if page.user.role != "grid_member" or not page.user.grid_units:
+        raise PageError(403, "error.forbidden")
+
+
+@router.get("/grid/report", name="grid_report")
+def report_form(page: PageDep) -> Response:
+    _grid_member(page)
+    return _render_form(page)
+
+
+@router.post("/grid/report")
+async def report_submit(page: PageDep) -> Response:
+    _grid_member(page)
+    form = await page.form()
+    try:
+        return await _report(page, form)
+    finally:
+        await form.close()
+
+
+async def _report(page: Page, form: FormData) -> Response:
+    definition = _definition(page)
+    typed = typed_raw(form, [n for n, _ in REPORT_FIELDS])
+    grid_unit = str(form.get("grid_unit", ""))
+    data, errors = parse(definition, list(REPORT_FIELDS), typed, page.lang, page.tz)
+    if grid_unit not in page.user.grid_units:
+        errors["_grid"] = page.t("form.choice")
+    photo = form.get("photo")
+    reference = ""
+    if not errors and isinstance(photo, UploadFile) and photo.filename:
+        try:
+            reference = await store_photo(page.request, photo)
+        except PhotoError as exc:
+            errors["_photo"] = page.t(exc.message_key)
+    if errors:
+        return _render_form(page, typed, errors, grid_unit, 422)
+    data["grid_unit"] = grid_unit
+    data["photos"] = [reference] if reference else []
+    idem = str(form.get("idem", "")) or uuid.uuid4().hex
+    action = "fix_on_spot" if form.get("fixed_on_spot") else "report"
+    return _open_and_report(page, data, grid_unit, idem, action)
+
+
+def _open_and_report(
+    page: Page, data: dict[str, Any], grid_unit: str, idem: str, action: str
+) -> Response:
+    key = f"page:{idem[:64]}"
+    try:
+        opened = casework.open_case(
+            page.ctx,
+            page.user,
+            GRID_WORKFLOW,
+            data,
+            grid_unit=grid_unit,
+            idempotency_key=f"{key}:open",
+        )
+    except InvalidDataError as exc:
+        typed = {k: str(v) for k, v in data.items() if isinstance(v, str)}
+        return _render_form(page, typed, dict(exc.errors), grid_unit, 422)
+    case = opened.case
+    if case.state == _definition(page).initial:
+        casework.fire(
+            page.ctx,
+            page.user,
+            case.id,
+            action,
+            {},
+            expected_version=case.version,
+            idempotency_key=f"{key}:{action}",
+        )
+    return RedirectResponse(f"/grid/reports?sent={case.id}", status_code=303)
+
+
+@router.get("/grid/reports", name="my_reports")
+def my_reports(page: PageDep, sent: int = 0) -> Response:
+    found = list_cases(
+        page.ctx.store,
+        page.user.scope,
+        CaseFilter(workflow=GRID_WORKFLOW),
+        page.now(),
+        limit=MY_REPORTS_SCAN,
+        sort="updated",
+    )
+    mine = [i for i in found.items if i.case.opened_by == page.user.username]
+    items = cards(page, mine)
+    to_verify = [c for c in items if c.state == "verification"]
+    return page.render(
+        "grid/mine.html",
+        {
+            "cases": items,
+            "to_verify": to_verify,
+            "flash": page.t("grid.sent", id=sent) if sent else "",
+        },
+        active_nav="/grid/reports",
+    )
+
+
+@router.get("/cases/{case_id}/photos/{name}", name="case_photo")
+def case_photo(page: PageDep, case_id: int, name: str) -> Response:
+    case = visible_case(page.ctx, page.user, case_id)
+    photos = case.data.get("photos") or []
+    reference = next((p for p in photos if isinstance(p, str) and p.endswith("/" + name)), None)
+    path = photo_path(page.request, reference) if reference else None
+    if path is None:
+        raise PageError(404, "error.not_found")
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,103 @@
+"""The intake form: open a new case, with its parties kept apart from the workflow data."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from starlette.responses import RedirectResponse, Response
+
+from api import casework
+from api.pages.errors import PageError, PageRoute
+from api.pages.forms import action_fields, parse, typed_raw, widgets
+from api.pages.page import Page, PageDep
+from api.pages.parties import PARTY_FIELDS, save_party
+from engine.definition import SYSTEM_ROLE, Definition
+from engine.errors import InvalidDataError
+
+router = APIRouter(route_class=PageRoute)
+
+
+def intake_fields(definition: Definition, role: str) -> list[tuple[str, bool]]:
+    """The fields of the first step a new case takes: the first action out of the initial
+    state, open to `role`, that leads on to a state that is not final."""
+    candidates = [
+        t
+        for t in definition.actions_from(definition.initial)
+        if role in t.roles and t.dest != definition.initial and not definition.states[t.dest].final
+    ]
+    if not candidates:
+        candidates = [t for t in definition.actions_from(definition.initial) if role in t.roles]
+    return action_fields(definition, candidates[0]) if candidates else []
+
+
+def openable(page: Page) -> list[Definition]:
+    role = page.user.role
+    return [
+        d
+        for d in page.ctx.registry.all_latest()
+        if role in d.owner_roles and role != SYSTEM_ROLE and d.name != "grid_escalation"
+    ]
+
+
+def _render(
+    page: Page,
+    definition: Definition,
+    choices: list[Definition],
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    party: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    names = intake_fields(definition, page.user.role)
+    return page.render(
+        "workroom/intake.html",
+        {
+            "workflow": definition.name,
+            "workflows": [(d.name, d.title.get(page.lang)) for d in choices],
+            "widgets": widgets(definition, names, page.lang, raw=typed, errors=errors),
+            "errors": errors or {},
+            "party": party or {},
+            "idem": uuid.uuid4().hex,
+        },
+        status_code=status_code,
+        active_nav="/workroom/new",
+    )
+
+
+def _chosen(page: Page, workflow: str) -> tuple[Definition, list[Definition]]:
+    choices = openable(page)
+    if not choices:
+        raise PageError(403, "error.forbidden")
+    chosen = next((d for d in choices if d.name == workflow), choices[0])
+    return chosen, choices
+
+
+@router.get("/workroom/new", name="intake")
+def intake_form(page: PageDep, workflow: str = "mediation") -> Response:
+    definition, choices = _chosen(page, workflow)
+    return _render(page, definition, choices)
+
+
+@router.post("/workroom/new")
+async def intake_submit(page: PageDep) -> Response:
+    form = await page.form()
+    definition, choices = _chosen(page, str(form.get("workflow", "")))
+    names = intake_fields(definition, page.user.role)
+    typed = typed_raw(form, [n for n, _ in names])
+    party = {k: str(form.get(f"party_{k}", "")).strip()[:n] for k, n in PARTY_FIELDS.items()}
+    data, errors = parse(definition, names, typed, page.lang, page.tz)
+    if errors:
+        return _render(page, definition, choices, typed, errors, party, 422)
+    if "mediator" in definition.fields and page.user.role == "mediator":
+        data.setdefault("mediator", page.user.username)
+    idem = str(form.get("idem", "")) or uuid.uuid4().hex
+    try:
+        result = casework.open_case(
+            page.ctx, page.user, definition.name, data, idempotency_key=f"page:{idem[:64]}:open"
+        )
+    except InvalidDataError as exc:
+        return _render(page, definition, choices, typed, dict(exc.errors), party, 422)
+    if party["name"] and not result.replayed:
+        save_party(page, result.case.id, party, "party_sensitive" in form, False)
+    return RedirectResponse(f"/cases/{result.case.id}?done=open", status_code=303)

@@ -1,0 +1,1 @@
+"""JSON API routers; handlers stay thin and call the engine service or store query modules."""

@@ -1,0 +1,52 @@
+"""Organisations and areas; the whole audit log for admins."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.auth import CurrentUser, require_role
+from api.deps import ContextDep, UnitsDep
+from api.problems import problem_responses
+from api.schemas.common import AuditOut, UnitOut
+from engine.store import audit
+
+router = APIRouter(tags=["directory"])
+
+
+@router.get("/units", responses=problem_responses(401))
+def list_units(
+    user: CurrentUser,
+    tree: UnitsDep,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[UnitOut]:
+    """Organisations (工会, 妇联, …) and the area tree: city, district, street, community, grid."""
+    return [
+        UnitOut(code=u.code, name_zh=u.name_zh, name_en=u.name_en, kind=u.kind, parent=u.parent)
+        for u in sorted(tree.units.values(), key=lambda u: u.code)
+        if kind is None or u.kind == kind
+    ]
+
+
+@router.get("/audit", responses=problem_responses(401, 403, 422))
+def audit_log(
+    user: CurrentUser,
+    ctx: ContextDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[AuditOut]:
+    """The audit log about the cases you may see, newest first (admins only)."""
+    require_role(user, "admin")
+    return [
+        AuditOut(
+            id=e.id,
+            at=e.at.isoformat(),
+            username=e.username,
+            case_id=e.case_id,
+            party_id=e.party_id,
+            action=e.action,
+            reason=e.reason,
+        )
+        for e in audit.entries(ctx.store, vis=user.scope, limit=limit, offset=offset)
+    ]

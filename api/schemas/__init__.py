@@ -1,0 +1,1 @@
+"""Public request and response models of the JSON API."""

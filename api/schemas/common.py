@@ -1,0 +1,71 @@
+"""Models shared by several endpoints."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class LabelOut(BaseModel):
+    zh: str
+    en: str
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str = Field(description="grid_member, mediator, handler, org_admin, supervisor or admin")
+    unit: str | None = Field(description="The user's organisation or area unit code")
+    grid_units: list[str]
+    lang: str
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64, examples=["mediator"])
+    password: str = Field(min_length=1, max_length=256, examples=["demo-mediator"])
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_at: str
+    user: UserOut
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "token": "q0Jx…",
+                    "token_type": "bearer",
+                    "expires_at": "2026-11-23T13:00:00+00:00",
+                    "user": {
+                        "id": 2,
+                        "username": "mediator",
+                        "display_name": "调解员 李明",
+                        "role": "mediator",
+                        "unit": "union",
+                        "grid_units": [],
+                        "lang": "zh",
+                    },
+                }
+            ]
+        }
+    }
+
+
+class UnitOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    kind: str
+    parent: str | None
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: str
+    username: str
+    case_id: int | None
+    party_id: int | None
+    action: str
+    reason: str

@@ -1,0 +1,158 @@
+"""The in-memory model of a loaded workflow definition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from engine.durations import Duration
+from engine.expressions import Expression
+
+KNOWN_ROLES: tuple[str, ...] = (
+    "grid_member",
+    "mediator",
+    "handler",
+    "org_admin",
+    "supervisor",
+    "admin",
+    "system",
+)
+SYSTEM_ROLE = "system"
+FIELD_TYPES: tuple[str, ...] = (
+    "string",
+    "text",
+    "int",
+    "number",
+    "bool",
+    "enum",
+    "date",
+    "datetime",
+    "list",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A text in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.zh
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDef:
+    name: str
+    type: str
+    label: Label
+    values: tuple[str, ...] = ()
+    value_labels: Mapping[str, Label] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    default: object = None
+    personal: bool = False
+    help: Label | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimerAfter:
+    """When a timer falls due: a fixed duration, or one picked by an enum field's value."""
+
+    duration: Duration | None = None
+    by: str | None = None
+    table: Mapping[str, Duration] = field(default_factory=dict)
+    default: Duration | None = None
+
+    def pick(self, data: Mapping[str, object]) -> Duration | None:
+        if self.by is None:
+            return self.duration
+        value = data.get(self.by)
+        if isinstance(value, str) and value in self.table:
+            return self.table[value]
+        return self.default
+
+
+@dataclass(frozen=True, slots=True)
+class TimerDef:
+    name: str
+    state: str
+    after: TimerAfter
+    action: str | None = None
+    at_field: str | None = None
+    remind_at: float | None = None
+    notify: tuple[str, ...] = ()
+    reason: Label | None = None
+    working_days_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StateDef:
+    name: str
+    label: Label
+    roles: tuple[str, ...] = ()
+    final: bool = False
+    timers: tuple[TimerDef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionDef:
+    action: str
+    label: Label
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    guard: Expression | None = None
+    guard_message: Label | None = None
+    sets: tuple[tuple[str, Expression], ...] = ()
+    notify: tuple[str, ...] = ()
+    internal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TierDef:
+    level: int
+    name: str
+    label: Label
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A validated workflow; identity is (name, version) plus the content hash."""
+
+    name: str
+    version: int
+    title: Label
+    initial: str
+    states: Mapping[str, StateDef]
+    transitions: tuple[TransitionDef, ...]
+    fields: Mapping[str, FieldDef]
+    tiers: tuple[TierDef, ...]
+    owner_roles: tuple[str, ...]
+    content_hash: str
+    source: str
+    path: str = ""
+    description: Label | None = None
+    _index: dict[tuple[str, str], TransitionDef] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        for t in self.transitions:
+            for s in t.sources:
+                self._index[(s, t.action)] = t
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.name, self.version)
+
+    def transition(self, state: str, action: str) -> TransitionDef | None:
+        return self._index.get((state, action))
+
+    def actions_from(self, state: str) -> list[TransitionDef]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def all_timers(self) -> list[TimerDef]:
+        return [t for s in self.states.values() for t in s.timers]

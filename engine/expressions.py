@@ -1,0 +1,584 @@
+"""Safe expressions for transition guards and `set:` effects.
+
+Source text is parsed with :mod:`ast`, checked against a whitelist and compiled into nested
+closures; nothing is ever passed to ``eval``.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+__all__ = [
+    "FUNCTIONS",
+    "Expression",
+    "ExpressionError",
+    "compile_expression",
+    "truthy",
+]
+
+Scope = Mapping[str, object]
+Evaluator = Callable[[Scope], object]
+
+#: Callable names, in the order they are listed in messages.
+FUNCTIONS: Final = (
+    "len",
+    "min",
+    "max",
+    "abs",
+    "int",
+    "float",
+    "str",
+    "lower",
+    "upper",
+    "round",
+    "contains",
+)
+_ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
+_MAX_DEPTH: Final = 100
+_MAX_SEQUENCE: Final = 100_000
+
+
+class ExpressionError(ValueError):
+    """A rejected expression (at compile time) or a failed evaluation (at run time)."""
+
+    def __init__(self, message: str, col: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.col = col
+
+
+def truthy(value: object) -> bool:
+    """Truth value used by ``and``/``or``/``not``/``if`` and by guards (Python's rules)."""
+    if value is None:
+        return False
+    try:
+        return bool(value)
+    except Exception:  # an odd object in case data: present means true
+        return True
+
+
+class Expression:
+    """A compiled expression; immutable and safe to share between threads."""
+
+    __slots__ = ("_fn", "names", "source")
+
+    def __init__(self, source: str, names: frozenset[str], fn: Evaluator) -> None:
+        self.source = source
+        self.names = names
+        self._fn = fn
+
+    def evaluate(self, data: Mapping[str, object]) -> object:
+        """Evaluate against case data; a missing name is None."""
+        try:
+            return self._fn(data)
+        except ExpressionError:
+            raise
+        except RecursionError:
+            raise ExpressionError("expression is too deeply nested") from None
+        except (TypeError, ValueError, ArithmeticError, MemoryError) as exc:
+            raise ExpressionError(f"cannot evaluate: {exc}") from None
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Expression):
+            return NotImplemented
+        return self.source == other.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+
+def compile_expression(source: str) -> Expression:
+    """Parse, check and compile ``source``; raise :class:`ExpressionError` if it is not allowed."""
+    if not isinstance(source, str):
+        raise ExpressionError(f"expected an expression string, not {_kind(source)}")
+    stripped = source.lstrip()
+    shift = len(source) - len(stripped)
+    if not stripped.strip():
+        raise ExpressionError("empty expression", 0)
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as exc:
+        raise _syntax_error(exc, stripped, shift) from None
+    except ValueError as exc:  # e.g. NUL characters
+        raise ExpressionError(f"syntax error: {exc}", shift) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError("expression is too deeply nested", shift) from None
+    compiler = _Compiler(stripped, shift)
+    fn = compiler.compile(tree.body, 0)
+    return Expression(source, frozenset(compiler.names), fn)
+
+
+# --------------------------------------------------------------------------- errors / helpers
+
+
+def _syntax_error(exc: SyntaxError, text: str, shift: int) -> ExpressionError:
+    lineno = exc.lineno or 1
+    offset = exc.offset or 0
+    lines = text.split("\n")
+    if offset < 1 or lineno < 1 or lineno > len(lines):
+        return ExpressionError(
+            f"syntax error: incomplete expression ({exc.msg})", shift + len(text)
+        )
+    col = sum(len(line) + 1 for line in lines[: lineno - 1]) + offset - 1
+    return ExpressionError(f"syntax error: {exc.msg}", shift + min(col, len(text)))
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "list"
+    return type(value).__name__
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float)
+
+
+def _is_sequence(value: object) -> bool:
+    return isinstance(value, str | list | tuple)
+
+
+_OP_SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.Invert: "~",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+_REJECTED: Final[Mapping[type[ast.AST], str]] = {
+    ast.Attribute: "attribute access is not allowed",
+    ast.Subscript: "subscripts (indexing and slicing) are not allowed",
+    ast.Slice: "slices are not allowed",
+    ast.Lambda: "lambda is not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "generator expressions are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.FormattedValue: "f-strings are not allowed",
+    ast.NamedExpr: "assignment expressions (:=) are not allowed",
+    ast.Dict: "dict literals are not allowed",
+    ast.Set: "set literals are not allowed",
+    ast.Starred: "starred arguments (*x) are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+}
+
+
+# --------------------------------------------------------------------------- runtime operations
+
+
+def _arith(symbol: str, left: object, right: object) -> object:
+    if symbol == "+":
+        if _is_number(left) and _is_number(right):
+            return left + right  # type: ignore[operator]
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+            return [*left, *right]
+    elif symbol == "*":
+        if _is_number(left) and _is_number(right):
+            return left * right  # type: ignore[operator]
+        seq, count = (left, right) if _is_sequence(left) else (right, left)
+        if _is_sequence(seq) and isinstance(count, int) and not isinstance(count, bool):
+            assert isinstance(seq, str | list | tuple)
+            if len(seq) * count > _MAX_SEQUENCE:
+                raise ExpressionError(f"'*' would build a value longer than {_MAX_SEQUENCE}")
+            return seq * count
+    elif _is_number(left) and _is_number(right):
+        try:
+            return _NUMERIC[symbol](left, right)
+        except ZeroDivisionError:
+            raise ExpressionError(f"division by zero in '{symbol}'") from None
+        except OverflowError:
+            raise ExpressionError(f"number too large in '{symbol}'") from None
+    raise ExpressionError(f"cannot apply '{symbol}' to {_kind(left)} and {_kind(right)}")
+
+
+_NUMERIC: Final[Mapping[str, Callable[[object, object], object]]] = {
+    "-": operator.sub,
+    "/": operator.truediv,
+    "//": operator.floordiv,
+    "%": operator.mod,
+}
+_ORDERING: Final[Mapping[str, Callable[[Any, Any], object]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _contains(container: object, item: object) -> bool:
+    if container is None:
+        return False
+    if isinstance(container, str):
+        if not isinstance(item, str):
+            raise ExpressionError(f"cannot look for {_kind(item)} in a string")
+        return item in container
+    if isinstance(container, list | tuple | set | frozenset | dict):
+        try:
+            return item in container
+        except TypeError:  # unhashable item in a set/dict
+            return False
+    raise ExpressionError(f"'in' needs a string or list on the right, not {_kind(container)}")
+
+
+def _compare(symbol: str, left: object, right: object) -> bool:
+    if symbol == "==":
+        return left == right
+    if symbol == "!=":
+        return left != right
+    if symbol == "in":
+        return _contains(right, left)
+    if symbol == "not in":
+        return not _contains(right, left)
+    if left is None or right is None:
+        return False
+    comparable = (
+        (_is_number(left) and _is_number(right))
+        or (isinstance(left, str) and isinstance(right, str))
+        or (isinstance(left, list | tuple) and isinstance(right, list | tuple))
+        or type(left) is type(right)
+    )
+    if comparable:
+        try:
+            return bool(_ORDERING[symbol](left, right))
+        except TypeError:
+            pass
+    raise ExpressionError(f"cannot compare {_kind(left)} and {_kind(right)} with '{symbol}'")
+
+
+def _fn_len(value: object) -> object:
+    if value is None:
+        return 0
+    if isinstance(value, str | list | tuple | dict | set | frozenset):
+        return len(value)
+    raise ExpressionError(f"len() needs a string or list, not {_kind(value)}")
+
+
+def _extreme(name: str, pick: Callable[[Sequence[object]], object]) -> Callable[..., object]:
+    def fn(*args: object) -> object:
+        values: Sequence[object] = args
+        if len(args) == 1:
+            only = args[0]
+            if only is None:
+                return None
+            if not isinstance(only, list | tuple):
+                raise ExpressionError(f"{name}() of one argument needs a list, not {_kind(only)}")
+            values = only
+        present = [v for v in values if v is not None]
+        if not present:
+            return None
+        try:
+            return pick(present)
+        except TypeError:
+            kinds = ", ".join(sorted({_kind(v) for v in present}))
+            raise ExpressionError(f"{name}() cannot compare {kinds}") from None
+
+    return fn
+
+
+def _fn_abs(value: object) -> object:
+    if value is None:
+        return None
+    if _is_number(value):
+        return abs(value)  # type: ignore[arg-type]
+    raise ExpressionError(f"abs() needs a number, not {_kind(value)}")
+
+
+def _fn_int(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except (ValueError, OverflowError):
+            raise ExpressionError(f"int() cannot convert {value!r}") from None
+    raise ExpressionError(f"int() needs a number or string, not {_kind(value)}")
+
+
+def _fn_float(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, int | float | str):
+        try:
+            return float(value)
+        except (ValueError, OverflowError):
+            raise ExpressionError(f"float() cannot convert {value!r}") from None
+    raise ExpressionError(f"float() needs a number or string, not {_kind(value)}")
+
+
+def _fn_str(value: object) -> object:
+    if value is None:
+        return None
+    try:
+        return str(value)
+    except ValueError:
+        raise ExpressionError("str() cannot convert this value") from None
+
+
+def _text_fn(name: str, convert: Callable[[str], str]) -> Callable[..., object]:
+    def fn(value: object) -> object:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return convert(value)
+        raise ExpressionError(f"{name}() needs a string, not {_kind(value)}")
+
+    return fn
+
+
+def _fn_round(value: object, digits: object = None) -> object:
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise ExpressionError(f"round() needs a number, not {_kind(value)}")
+    if digits is None:
+        try:
+            return round(value)  # type: ignore[call-overload]
+        except (ValueError, OverflowError):
+            raise ExpressionError(f"round() cannot round {value!r}") from None
+    if not isinstance(digits, int) or isinstance(digits, bool):
+        raise ExpressionError(f"round() needs whole-number digits, not {_kind(digits)}")
+    return round(value, digits)  # type: ignore[call-overload]
+
+
+def _fn_contains(haystack: object, needle: object) -> object:
+    return _contains(haystack, needle)
+
+
+_IMPLEMENTATIONS: Final[Mapping[str, tuple[Callable[..., object], int, int | None]]] = {
+    # name: (function, min args, max args or None)
+    "len": (_fn_len, 1, 1),
+    "min": (_extreme("min", min), 1, None),  # type: ignore[arg-type]
+    "max": (_extreme("max", max), 1, None),  # type: ignore[arg-type]
+    "abs": (_fn_abs, 1, 1),
+    "int": (_fn_int, 1, 1),
+    "float": (_fn_float, 1, 1),
+    "str": (_fn_str, 1, 1),
+    "lower": (_text_fn("lower", str.lower), 1, 1),
+    "upper": (_text_fn("upper", str.upper), 1, 1),
+    "round": (_fn_round, 1, 2),
+    "contains": (_fn_contains, 2, 2),
+}
+assert tuple(_IMPLEMENTATIONS) == FUNCTIONS
+
+
+# --------------------------------------------------------------------------- compiler
+
+
+class _Compiler:
+    def __init__(self, text: str, shift: int) -> None:
+        self.text = text
+        self.shift = shift
+        self.names: set[str] = set()
+        self._line_starts = [0]
+        for line in text.split("\n")[:-1]:
+            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
+        self._lines = text.split("\n")
+
+    def col(self, node: ast.AST) -> int:
+        """Character offset of ``node`` in the original source (ast reports UTF-8 bytes)."""
+        lineno: int = getattr(node, "lineno", 1)
+        byte_col: int = getattr(node, "col_offset", 0)
+        if not 1 <= lineno <= len(self._lines):
+            return self.shift
+        line = self._lines[lineno - 1]
+        chars = len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return self.shift + self._line_starts[lineno - 1] + chars
+
+    def fail(self, node: ast.AST, message: str) -> ExpressionError:
+        return ExpressionError(message, self.col(node))
+
+    def compile(self, node: ast.expr, depth: int) -> Evaluator:
+        if depth > _MAX_DEPTH:
+            raise self.fail(node, f"expression is too deeply nested (more than {_MAX_DEPTH})")
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            message = _REJECTED.get(type(node), f"{type(node).__name__} is not allowed")
+            raise self.fail(node, message)
+        fn: Evaluator = method(node, depth + 1)
+        return fn
+
+    # -- leaves
+
+    def _Constant(self, node: ast.Constant, depth: int) -> Evaluator:
+        value = node.value
+        if value is Ellipsis:
+            raise self.fail(node, "'...' is not allowed")
+        if isinstance(value, bytes):
+            raise self.fail(node, "bytes literals are not allowed")
+        if isinstance(value, complex):
+            raise self.fail(node, "complex numbers are not allowed")
+        return lambda _data: value
+
+    def _Name(self, node: ast.Name, depth: int) -> Evaluator:
+        name = node.id
+        if name in _ALIASES:
+            value = _ALIASES[name]
+            return lambda _data: value
+        if name in _IMPLEMENTATIONS:
+            raise self.fail(node, f"function {name!r} must be called, e.g. {name}(x)")
+        if not isinstance(node.ctx, ast.Load):
+            raise self.fail(node, "assignment is not allowed")
+        self.names.add(name)
+
+        def lookup(data: Scope) -> object:
+            return data.get(name)
+
+        return lookup
+
+    def _List(self, node: ast.List, depth: int) -> Evaluator:
+        items = [self.compile(e, depth) for e in node.elts]
+        return lambda data: [f(data) for f in items]
+
+    def _Tuple(self, node: ast.Tuple, depth: int) -> Evaluator:
+        items = [self.compile(e, depth) for e in node.elts]
+        return lambda data: tuple(f(data) for f in items)
+
+    # -- operators
+
+    def _BoolOp(self, node: ast.BoolOp, depth: int) -> Evaluator:
+        parts = [self.compile(v, depth) for v in node.values]
+        if isinstance(node.op, ast.And):
+
+            def all_of(data: Scope) -> object:
+                value: object = None
+                for part in parts:
+                    value = part(data)
+                    if not truthy(value):
+                        return value
+                return value
+
+            return all_of
+
+        def any_of(data: Scope) -> object:
+            value: object = None
+            for part in parts:
+                value = part(data)
+                if truthy(value):
+                    return value
+            return value
+
+        return any_of
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Evaluator:
+        operand = self.compile(node.operand, depth)
+        if isinstance(node.op, ast.Not):
+            return lambda data: not truthy(operand(data))
+        if isinstance(node.op, ast.USub | ast.UAdd):
+            negate = isinstance(node.op, ast.USub)
+            symbol = "-" if negate else "+"
+
+            def sign(data: Scope) -> object:
+                value = operand(data)
+                if not _is_number(value):
+                    raise ExpressionError(f"cannot apply unary '{symbol}' to {_kind(value)}")
+                return -value if negate else +value  # type: ignore[operator]
+
+            return sign
+        symbol = _OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
+        raise self.fail(node, f"operator '{symbol}' is not allowed")
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> Evaluator:
+        symbol = _OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
+        if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod):
+            raise self.fail(node, f"operator '{symbol}' is not allowed; use + - * / // %")
+        left = self.compile(node.left, depth)
+        right = self.compile(node.right, depth)
+        return lambda data: _arith(symbol, left(data), right(data))
+
+    def _Compare(self, node: ast.Compare, depth: int) -> Evaluator:
+        symbols: list[str] = []
+        for op in node.ops:
+            symbol = _OP_SYMBOLS.get(type(op), type(op).__name__)
+            if isinstance(op, ast.Is | ast.IsNot):
+                hint = "==" if isinstance(op, ast.Is) else "!="
+                raise self.fail(node, f"operator '{symbol}' is not allowed; use {hint}")
+            symbols.append(symbol)
+        first = self.compile(node.left, depth)
+        rest = [self.compile(c, depth) for c in node.comparators]
+        if len(rest) == 1:
+            only_symbol, only = symbols[0], rest[0]
+            return lambda data: _compare(only_symbol, first(data), only(data))
+        pairs = list(zip(symbols, rest, strict=True))
+
+        def chain(data: Scope) -> object:
+            left = first(data)
+            for symbol, fn in pairs:
+                right = fn(data)
+                if not _compare(symbol, left, right):
+                    return False
+                left = right
+            return True
+
+        return chain
+
+    def _IfExp(self, node: ast.IfExp, depth: int) -> Evaluator:
+        test = self.compile(node.test, depth)
+        then = self.compile(node.body, depth)
+        other = self.compile(node.orelse, depth)
+        return lambda data: then(data) if truthy(test(data)) else other(data)
+
+    def _Call(self, node: ast.Call, depth: int) -> Evaluator:
+        allowed = ", ".join(FUNCTIONS)
+        func = node.func
+        if not isinstance(func, ast.Name):
+            if type(func) in _REJECTED:
+                raise self.fail(func, _REJECTED[type(func)])
+            raise self.fail(func, f"only these functions can be called: {allowed}")
+        name = func.id
+        if name not in _IMPLEMENTATIONS:
+            raise self.fail(func, f"function {name!r} is not allowed; allowed: {allowed}")
+        if node.keywords:
+            raise self.fail(node.keywords[0].value, "keyword arguments are not allowed")
+        impl, least, most = _IMPLEMENTATIONS[name]
+        count = len(node.args)
+        if count < least or (most is not None and count > most):
+            if most is None:
+                wanted = f"at least {least} argument" + ("s" if least != 1 else "")
+            elif least == most:
+                wanted = f"{least} argument" + ("s" if least != 1 else "")
+            else:
+                wanted = f"{least} to {most} arguments"
+            raise self.fail(node, f"{name}() takes {wanted}, got {count}")
+        args = [self.compile(a, depth) for a in node.args]
+        if len(args) == 1:
+            only = args[0]
+            return lambda data: impl(only(data))
+        return lambda data: impl(*(a(data) for a in args))

@@ -1,0 +1,481 @@
+"""Load and validate a workflow definition from YAML, locating every problem by line and column.
+
+The rules are listed in definitions/README.md; every problem found is reported at once, sorted
+by position, each as ``file:line:col: key: message (hint)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from engine.definition import (
+    KNOWN_ROLES,
+    SYSTEM_ROLE,
+    Definition,
+    StateDef,
+    TimerAfter,
+    TimerDef,
+    TransitionDef,
+)
+from engine.errors import DefinitionError, Problem
+from engine.expressions import Expression
+from engine.schemareader import NAME_RE, NAME_RULE, SchemaReader, check_value
+from engine.yamlnodes import did_you_mean, plain_data
+
+__all__ = ["check_value", "did_you_mean", "load_definition", "parse_definition"]
+
+TOP_KEYS = (
+    "name",
+    "version",
+    "title",
+    "description",
+    "initial",
+    "owner_roles",
+    "fields",
+    "tiers",
+    "states",
+    "transitions",
+)
+TOP_REQUIRED = ("name", "version", "title", "initial", "states", "transitions")
+STATE_KEYS = ("label", "roles", "final", "timers")
+TIMER_KEYS = (
+    "name",
+    "after",
+    "at_field",
+    "action",
+    "remind_at",
+    "notify",
+    "reason",
+    "working_days_only",
+)
+TRANSITION_KEYS = (
+    "action",
+    "label",
+    "from",
+    "to",
+    "roles",
+    "requires",
+    "guard",
+    "guard_message",
+    "set",
+    "notify",
+    "internal",
+)
+
+
+def load_definition(path: str | Path) -> Definition:
+    """Read, parse and validate the workflow in `path`; its `name` must equal the file stem."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError([Problem(str(p), 1, 1, "", f"cannot read file: {exc}")]) from exc
+    return parse_definition(text, file=str(p), expect_name=p.stem)
+
+
+def parse_definition(
+    text: str, file: str = "<definition>", *, expect_name: str | None = None
+) -> Definition:
+    """Parse and validate workflow YAML; raise DefinitionError listing every problem."""
+    return _Loader(text, file, expect_name).load()
+
+
+@dataclass
+class _RawTransition:
+    """A transition's identity and graph edges, read before states so timers can check them."""
+
+    node: MappingNode
+    index: int
+    key: str
+    action: str
+    entries: dict[str, tuple[Node, Node]]
+    sources: list[tuple[str, Node]]
+    dest: str
+    roles: tuple[str, ...]
+
+    @property
+    def source_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s for s, _ in self.sources))
+
+
+class _Loader(SchemaReader):
+    def __init__(self, text: str, file: str, expect_name: str | None) -> None:
+        super().__init__(text, file)
+        self.expect_name = expect_name
+        self.state_roles: dict[str, tuple[str, ...]] = {}  # role names as written
+        self.timer_names: dict[str, Node] = {}
+        self.graph_complete = True  # False once an edge could not be read: skip graph checks
+        self.states_known = True  # False when `states` could not be read
+        self.unread_actions: set[str] = set()  # actions of transitions with unknown states
+
+    # -- the document ----------------------------------------------------------------------
+    def load(self) -> Definition:
+        try:
+            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            pos = (mark.line, mark.column) if mark else (0, 0)
+            what = exc.problem or exc.context or "unreadable"
+            raise DefinitionError([self._problem(pos, f"YAML syntax error: {what}")]) from exc
+        except yaml.YAMLError as exc:  # e.g. a character YAML does not allow
+            at = getattr(exc, "position", 0)
+            pos = (self.text.count("\n", 0, at), at - (self.text.rfind("\n", 0, at) + 1))
+            raise DefinitionError([self._problem(pos, f"YAML error: {exc}")]) from exc
+        if root is None:
+            raise DefinitionError([self._problem((0, 0), "empty definition")])
+        top = self.mapping(root, "", TOP_KEYS, TOP_REQUIRED)
+        definition = self.build(root, top) if top is not None else None
+        if self.problems or definition is None:
+            raise DefinitionError(sorted(self.problems, key=lambda p: (p.line, p.col)))
+        return definition
+
+    def _problem(self, pos: tuple[int, int], message: str) -> Problem:
+        return Problem(self.file, pos[0] + 1, pos[1] + 1, "", message)
+
+    def build(self, root: Node, top: dict[str, tuple[Node, Node]]) -> Definition | None:
+        def get(k: str) -> Node | None:
+            return top[k][1] if k in top else None
+
+        name = self.workflow_name(n) if (n := get("name")) else None
+        version = (
+            self.scalar(n, "version", int, "a whole number") if (n := get("version")) else None
+        )
+        if version is not None and version < 1:
+            self.problem(get("version"), "version", f"version must be 1 or more, got {version}")
+            version = None
+        title = self.label(n, "title") if (n := get("title")) else None
+        description = self.label(n, "description") if (n := get("description")) else None
+        owner_roles = tuple(r for r in KNOWN_ROLES if r != SYSTEM_ROLE)
+        if (n := get("owner_roles")) is not None:
+            owner_roles = self.roles(n, "owner_roles")
+            if not owner_roles and isinstance(n, SequenceNode) and not n.value:
+                self.problem(n, "owner_roles", "no role could open a case: list at least one")
+        self.fields = self.build_fields(get("fields"))
+        tiers = self.build_tiers(get("tiers"))
+        state_nodes = self.state_nodes(get("states"))
+        raw = self.raw_transitions(get("transitions"), state_nodes)
+        states = self.build_states(state_nodes, raw)
+        initial = None
+        if (n := get("initial")) is not None:
+            initial = self.scalar(n, "initial", str, "a state name")
+            if initial is not None and initial not in state_nodes:
+                if self.states_known:
+                    hint = did_you_mean(initial, state_nodes)
+                    msg = f"initial state {initial!r} is not a state"
+                    self.problem(n, "initial", msg, hint)
+                initial = None
+        transitions = self.build_transitions(raw)
+        if initial is not None and self.graph_complete:
+            self.check_graph(initial, state_nodes, states, raw)
+        if self.problems or name is None or version is None or title is None or initial is None:
+            return None
+        digest = hashlib.sha256(
+            json.dumps(plain_data(root), sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
+        return Definition(
+            name=name,
+            version=version,
+            title=title,
+            description=description,
+            initial=initial,
+            states=states,
+            transitions=tuple(transitions),
+            fields=self.fields,
+            tiers=tiers,
+            owner_roles=owner_roles,
+            content_hash=digest,
+            source=self.text,
+            path=self.file,
+        )
+
+    def workflow_name(self, node: Node) -> str | None:
+        name = self.name(node, "name", "workflow name")
+        if name is not None and self.expect_name is not None and name != self.expect_name:
+            self.problem(
+                node,
+                "name",
+                f"workflow name {name!r} differs from the file name {self.expect_name!r}",
+                f"rename the file to {name}.yaml or set name: {self.expect_name}",
+            )
+        return name
+
+    # -- states and timers -----------------------------------------------------------------
+    def state_nodes(self, node: Node | None) -> dict[str, tuple[Node, Node]]:
+        m = self.mapping(node, "states", ()) if node is not None else None
+        if m is None:  # reported already: do not report every use of a state as unknown
+            self.states_known = self.graph_complete = False
+            return {}
+        if not m:
+            self.problem(node, "states", "a workflow needs at least one state")
+        for sname, (knode, vnode) in m.items():
+            if not NAME_RE.match(sname):
+                self.problem(knode, f"states.{sname}", f"bad state name {sname!r}: {NAME_RULE}")
+            roles = _entry(vnode, "roles")
+            self.state_roles[sname] = _role_names(roles) if roles is not None else ()
+        return m
+
+    def build_states(
+        self, nodes: dict[str, tuple[Node, Node]], raw: list[_RawTransition]
+    ) -> dict[str, StateDef]:
+        out: dict[str, StateDef] = {}
+        for sname, (_, vnode) in nodes.items():
+            key = f"states.{sname}"
+            m = self.mapping(vnode, key, STATE_KEYS, ("label",))
+            if m is None or "label" not in m:
+                continue
+            label = self.label(m["label"][1], f"{key}.label")
+            roles = self.roles(m["roles"][1], f"{key}.roles") if "roles" in m else ()
+            final = self.flag(m["final"][1], f"{key}.final") if "final" in m else False
+            timers: list[TimerDef] = []
+            if "timers" in m:
+                knode, tnode = m["timers"]
+                if final:
+                    self.problem(knode, f"{key}.timers", "a final state cannot have timers")
+                elif not isinstance(tnode, SequenceNode):
+                    self.problem(tnode, f"{key}.timers", "expected a list of timers")
+                else:
+                    for i, item in enumerate(tnode.value):
+                        timer = self.build_timer(item, f"{key}.timers[{i}]", sname, raw)
+                        if timer is not None:
+                            timers.append(timer)
+            if label is not None:
+                out[sname] = StateDef(sname, label, roles, final, tuple(timers))
+        return out
+
+    def build_timer(
+        self, node: Node, key: str, state: str, raw: list[_RawTransition]
+    ) -> TimerDef | None:
+        m = self.mapping(node, key, TIMER_KEYS, ("name",))
+        if m is None or "name" not in m:
+            return None
+        name = self.name(m["name"][1], f"{key}.name", "timer name")
+        if name is not None and name in self.timer_names:
+            first = self.timer_names[name].start_mark.line + 1
+            msg = f"duplicate timer name {name!r} (first at line {first})"
+            self.problem(m["name"][1], f"{key}.name", msg)
+        elif name is not None:
+            self.timer_names[name] = m["name"][1]
+        if "after" not in m and "at_field" not in m:
+            self.problem(node, f"{key}.after", "a timer needs 'after' or 'at_field'")
+        after = TimerAfter()
+        if "after" in m:
+            after = self.timer_after(m["after"][1], f"{key}.after") or after
+        at_field = None
+        if "at_field" in m:
+            f = self.declared_field(m["at_field"][1], f"{key}.at_field", "at_field")
+            if f is not None and f.type not in ("date", "datetime"):
+                msg = f"at_field {f.name!r} is a {f.type} field, not a date or datetime"
+                self.problem(m["at_field"][1], f"{key}.at_field", msg)
+            at_field = f.name if f is not None else None
+        action = (
+            self.timer_action(m["action"][1], f"{key}.action", state, raw)
+            if "action" in m
+            else None
+        )
+        remind_at = self.share(m["remind_at"][1], f"{key}.remind_at") if "remind_at" in m else None
+        notify = self.roles(m["notify"][1], f"{key}.notify") if "notify" in m else ()
+        reason = self.label(m["reason"][1], f"{key}.reason") if "reason" in m else None
+        wdo = m.get("working_days_only")
+        working_days_only = self.flag(wdo[1], f"{key}.working_days_only") if wdo else False
+        if "action" not in m and not notify:
+            self.problem(node, key, "a timer needs an 'action' to fire or roles to 'notify'")
+        if name is None:
+            return None
+        return TimerDef(
+            name, state, after, action, at_field, remind_at, notify, reason, working_days_only
+        )
+
+    def timer_action(
+        self, node: Node, key: str, state: str, raw: list[_RawTransition]
+    ) -> str | None:
+        action: str | None = self.scalar(node, key, str, "an action name")
+        if action is None:
+            return None
+        here = [t for t in raw if t.action == action and state in t.source_names]
+        if not here and action in self.unread_actions:
+            pass  # its transition has a problem of its own
+        elif not here:
+            possible = sorted({t.action for t in raw if state in t.source_names})
+            msg = f"timer action {action!r} is not a transition from state {state!r}"
+            self.problem(node, key, msg, did_you_mean(action, possible))
+        elif SYSTEM_ROLE not in here[0].roles:
+            msg = (
+                f"timer action {action!r} does not allow role 'system', which fires timers"
+                f" (roles: {', '.join(here[0].roles) or 'none'})"
+            )
+            self.problem(node, key, msg, "add 'system' to the transition's roles")
+        return action
+
+    # -- transitions -----------------------------------------------------------------------
+    def raw_transitions(
+        self, node: Node | None, states: dict[str, tuple[Node, Node]]
+    ) -> list[_RawTransition]:
+        if node is None:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.problem(node, "transitions", "expected a list of transitions")
+            self.graph_complete = False
+            return []
+        finals = {s for s, (_, v) in states.items() if self.quiet_value(_entry(v, "final")) is True}
+        out: list[_RawTransition] = []
+        for i, item in enumerate(node.value):
+            key = f"transitions[{i}]"
+            m = self.mapping(item, key, TRANSITION_KEYS, ("action", "label", "from", "to"))
+            if m is None or not all(k in m for k in ("action", "from", "to")):
+                self.graph_complete = False
+                continue
+            assert isinstance(item, MappingNode)
+            action = self.name(m["action"][1], f"{key}.action", "action name")
+            key = f"transitions[{i}] ({action})" if action else key
+            sources: list[tuple[str, Node]] = []
+            for s, snode in self.string_list(m["from"][1], f"{key}.from", "a state name"):
+                if s == "*":
+                    sources.extend((n, snode) for n in states if n not in finals)
+                elif s not in states and self.states_known:
+                    hint = did_you_mean(s, states)
+                    self.problem(snode, f"{key}.from", f"unknown state {s!r} in 'from'", hint)
+                    self.graph_complete = False
+                elif s in states:
+                    sources.append((s, snode))
+            tnode = m["to"][1]
+            dest = self.scalar(tnode, f"{key}.to", str, "a state name")
+            if dest is not None and dest not in states:
+                if self.states_known:
+                    hint = did_you_mean(dest, states)
+                    self.problem(tnode, f"{key}.to", f"unknown state {dest!r} in 'to'", hint)
+                dest = None
+            if "roles" in m:
+                roles = self.roles(m["roles"][1], f"{key}.roles")
+                written = bool(_role_names(m["roles"][1]))
+            else:
+                merged = (r for s, _ in sources for r in self.state_roles.get(s, ()))
+                roles = tuple(r for r in dict.fromkeys(merged) if r in KNOWN_ROLES)
+                written = any(self.state_roles.get(s) for s, _ in sources)
+            if not written and sources:  # (an unknown role is reported where it is written)
+                msg = "no role may take this action: set 'roles' here or on the source state"
+                self.problem(m["roles"][1] if "roles" in m else item, f"{key}.roles", msg)
+            if action and dest:
+                out.append(_RawTransition(item, i, key, action, m, sources, dest, roles))
+            else:
+                self.graph_complete = False
+                self.unread_actions.add(action or "")
+        return out
+
+    def build_transitions(self, raw: list[_RawTransition]) -> list[TransitionDef]:
+        seen: dict[tuple[str, str], int] = {}
+        out: list[TransitionDef] = []
+        for t in raw:
+            key = t.key
+            for s, snode in t.sources:
+                first = seen.get((s, t.action))
+                if first == t.index:
+                    self.problem(snode, f"{key}.from", f"state {s!r} is listed twice")
+                elif first is not None:
+                    msg = f"duplicate action {t.action!r} from state {s!r}"
+                    msg += f" (also transitions[{first}])"
+                    self.problem(snode, f"{key}.from", msg)
+                seen[(s, t.action)] = t.index
+            m = t.entries
+            label = self.label(m["label"][1], f"{key}.label") if "label" in m else None
+            requires: list[str] = []
+            for r, rnode in (
+                self.string_list(m["requires"][1], f"{key}.requires", "a field name")
+                if "requires" in m
+                else []
+            ):
+                if r not in self.field_names:
+                    hint = did_you_mean(r, sorted(self.field_names))
+                    self.problem(rnode, f"{key}.requires", f"requires undeclared field {r!r}", hint)
+                requires.append(r)
+            guard = self.expression(m["guard"][1], f"{key}.guard") if "guard" in m else None
+            gm = m.get("guard_message")
+            guard_message = self.label(gm[1], f"{key}.guard_message") if gm else None
+            sets = self.effects(m["set"][1], f"{key}.set") if "set" in m else ()
+            notify = self.roles(m["notify"][1], f"{key}.notify") if "notify" in m else ()
+            internal = False
+            if "internal" in m:
+                inode = m["internal"][1]
+                internal = self.flag(inode, f"{key}.internal")
+                if internal and any(s != t.dest for s, _ in t.sources):
+                    msg = "only a self-loop (to == from) can be internal"
+                    self.problem(inode, f"{key}.internal", msg)
+            if label is None:
+                continue
+            out.append(
+                TransitionDef(
+                    action=t.action,
+                    label=label,
+                    sources=t.source_names,
+                    dest=t.dest,
+                    roles=t.roles,
+                    requires=tuple(requires),
+                    guard=guard,
+                    guard_message=guard_message,
+                    sets=sets,
+                    notify=notify,
+                    internal=internal,
+                )
+            )
+        return out
+
+    def effects(self, node: Node, key: str) -> tuple[tuple[str, Expression], ...]:
+        out: list[tuple[str, Expression]] = []
+        for fname, (fk, fv) in (self.mapping(node, key, ()) or {}).items():
+            if fname not in self.field_names:
+                hint = did_you_mean(fname, sorted(self.field_names))
+                self.problem(fk, f"{key}.{fname}", f"set names undeclared field {fname!r}", hint)
+            if (e := self.expression(fv, f"{key}.{fname}")) is not None:
+                out.append((fname, e))
+        return tuple(out)
+
+    def check_graph(
+        self,
+        initial: str,
+        nodes: dict[str, tuple[Node, Node]],
+        states: dict[str, StateDef],
+        raw: list[_RawTransition],
+    ) -> None:
+        edges: dict[str, set[str]] = {s: set() for s in nodes}
+        for t in raw:
+            for s, _ in t.sources:
+                edges[s].add(t.dest)
+        seen = {initial}
+        stack = [initial]
+        while stack:
+            for nxt in edges[stack.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        for sname, (knode, _) in nodes.items():
+            st = states.get(sname)
+            if sname not in seen:
+                msg = f"unreachable state {sname!r}: no path leads to it from {initial!r}"
+                self.problem(knode, f"states.{sname}", msg)
+            if st is not None and not st.final and not edges[sname] - {sname}:
+                self.problem(
+                    knode,
+                    f"states.{sname}",
+                    f"state {sname!r} has no way out and is not final",
+                    "add a transition to another state or mark it 'final: true'",
+                )
+
+
+def _role_names(node: Node) -> tuple[str, ...]:
+    """The role names written in a node, known or not (unknown ones are reported elsewhere)."""
+    items = node.value if isinstance(node, SequenceNode) else [node]
+    return tuple(str(i.value) for i in items if isinstance(i, ScalarNode) and i.value)
+
+
+def _entry(node: Node, key: str) -> Node | None:
+    """The value node under `key` in a mapping node, if any (first occurrence)."""
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == key and isinstance(v, Node):
+                return v
+    return None

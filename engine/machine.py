@@ -1,0 +1,66 @@
+"""One cached `transitions` Machine per definition version, fired on plain case objects."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from transitions import Machine, MachineError
+
+from engine.definition import Definition
+
+
+class _Token:
+    """The smallest model `transitions` can move: only a state attribute."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class WorkflowMachine:
+    """A definition's state graph, compiled once and shared by every case on that version."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        specs: list[dict[str, Any]] = []
+        for t in definition.transitions:
+            for source in t.sources:
+                internal = t.internal and t.dest == source
+                specs.append(
+                    {"trigger": t.action, "source": source, "dest": None if internal else t.dest}
+                )
+        self._machine = Machine(
+            model=None,
+            states=list(definition.states),
+            transitions=specs,
+            initial=definition.initial,
+            auto_transitions=False,
+            send_event=False,
+        )
+        self._events = self._machine.events
+
+    def next_state(self, state: str, action: str) -> str:
+        """The state a case in `state` moves to when `action` fires (raises on an invalid one)."""
+        token = _Token(state)
+        event = self._events.get(action)
+        if event is None:
+            raise MachineError(f"no action {action!r}")
+        event.trigger(token)
+        return token.state
+
+
+_cache: dict[tuple[str, int, str], WorkflowMachine] = {}
+_lock = threading.Lock()
+
+
+def machine_for(definition: Definition) -> WorkflowMachine:
+    key = (definition.name, definition.version, definition.content_hash)
+    m = _cache.get(key)
+    if m is None:
+        with _lock:
+            m = _cache.get(key)
+            if m is None:
+                m = _cache[key] = WorkflowMachine(definition)
+    return m

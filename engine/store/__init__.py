@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the repository, migrations. The only SQL in the project."""

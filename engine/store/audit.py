@@ -1,0 +1,91 @@
+"""The audit log: who read which personal data, when, for which case and why; failed logins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, func, insert, select
+
+from engine.store.queries import cases, visible_clause
+from engine.store.repository import SqlStore
+from engine.store.tables import AuditRow
+from engine.store.visibility import Visibility
+from engine.store.writing import write_connection
+
+audit_log = AuditRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    username: str
+    case_id: int | None
+    party_id: int | None
+    action: str
+    reason: str
+
+
+def record(
+    store: SqlStore,
+    *,
+    at: datetime,
+    username: str,
+    action: str,
+    reason: str = "",
+    case_id: int | None = None,
+    party_id: int | None = None,
+) -> None:
+    with write_connection(store) as conn:
+        conn.execute(
+            insert(audit_log),
+            {
+                "at": at,
+                "username": username[:64],
+                "action": action,
+                "reason": reason,
+                "case_id": case_id,
+                "party_id": party_id,
+            },
+        )
+
+
+def count_since(store: SqlStore, *, username: str, action: str, since: datetime) -> int:
+    query = select(func.count()).where(
+        and_(
+            audit_log.c.username == username[:64],
+            audit_log.c.action == action,
+            audit_log.c.at > since,
+        )
+    )
+    with store.engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def entries(
+    store: SqlStore,
+    *,
+    vis: Visibility | None = None,
+    case_ids: list[int] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[AuditEntry]:
+    """Newest first; only for `case_ids` when given, and only about cases `vis` allows
+    (entries about no case, like failed logins, only when it allows everything)."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
+    if case_ids is not None:
+        query = query.where(audit_log.c.case_id.in_(case_ids))
+    if vis is not None and not vis.everything:
+        if vis.nothing:
+            return []
+        query = query.where(
+            exists().where(
+                and_(cases.c.id == audit_log.c.case_id, visible_clause(vis, store.sqlite))
+            )
+        )
+    with store.engine.connect() as conn:
+        return [
+            AuditEntry(r.id, r.at, r.username, r.case_id, r.party_id, r.action, r.reason)
+            for r in conn.execute(query)
+        ]

@@ -1,0 +1,256 @@
+"""Case lists for users: visibility, filters, pagination, deadlines. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
+
+from engine.model import Case
+from engine.store.repository import SqlStore
+from engine.store.tables import CaseAccessRow, CaseRow, EventRow, TimerRow
+from engine.store.visibility import HANDOFF_FIELDS, HANDOFF_LIST_FIELDS, Visibility
+from engine.store.writing import write_connection
+
+case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
+cases = CaseRow.__table__  # type: ignore[attr-defined]
+events = EventRow.__table__  # type: ignore[attr-defined]
+timers = TimerRow.__table__  # type: ignore[attr-defined]
+
+TEXT_FIELDS: tuple[str, ...] = ("description", "location")
+ASSIGNEE_FIELDS: tuple[str, ...] = ("mediator",)
+SORTS: tuple[str, ...] = ("newest", "oldest", "updated", "deadline")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    workflow: str | None = None
+    state: str | None = None
+    org_unit: str | None = None
+    grid_unit: str | None = None
+    overdue: bool | None = None
+    assigned_to: str | None = None
+    text: str | None = None
+    open_only: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListItem:
+    case: Case
+    next_deadline: datetime | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    items: list[CaseListItem]
+    total: int
+
+
+def case_from_row(row: Row[Any]) -> Case:
+    m = row._mapping
+    return Case(
+        id=m["id"],
+        workflow=m["workflow"],
+        workflow_version=m["workflow_version"],
+        state=m["state"],
+        data=dict(m["data"]),
+        version=m["version"],
+        opened_at=m["opened_at"],
+        updated_at=m["updated_at"],
+        state_entered_at=m["state_entered_at"],
+        last_seq=m["last_seq"],
+        entered_seq=m["entered_seq"],
+        org_unit=m["org_unit"],
+        grid_unit=m["grid_unit"],
+        assignee=m["assignee"],
+        opened_by=m["opened_by"],
+        closed_at=m["closed_at"],
+    )
+
+
+def _json_text(field: str) -> ColumnElement[Any]:
+    text: ColumnElement[Any] = cases.c.data[field].as_string()
+    return text
+
+
+def visible_clause(vis: Visibility, sqlite: bool) -> ColumnElement[bool]:
+    """SQL for "the user sees this case" (see engine.store.visibility)."""
+    if vis.everything:
+        return true()
+    if not vis.units:
+        return false()
+    units = sorted(vis.units)
+    clauses: list[ColumnElement[bool]] = [
+        cases.c.org_unit.in_(units),
+        cases.c.grid_unit.in_(units),
+        exists().where(and_(case_access.c.case_id == cases.c.id, case_access.c.unit.in_(units))),
+    ]
+    clauses += [_json_text(f).in_(units) for f in HANDOFF_FIELDS]
+    for f in HANDOFF_LIST_FIELDS:
+        if sqlite:
+            each = func.json_each(cases.c.data, f"$.{f}").table_valued("value")
+            clauses.append(exists().where(cast(each.c.value, String).in_(units)))
+        else:
+            clauses.append(cases.c.data[f].op("?|")(postgresql.array(units, type_=String)))
+    tier = func.coalesce(cases.c.data["tier"].as_integer(), 0)
+    for k, grids in enumerate(vis.grids_by_tier, start=1):
+        if grids:
+            clauses.append(and_(cases.c.grid_unit.in_(sorted(grids)), tier >= k))
+    return or_(*clauses)
+
+
+def _next_deadline(now: datetime) -> Any:
+    return (
+        select(func.min(timers.c.fire_at))
+        .where(
+            and_(
+                timers.c.case_id == cases.c.id,
+                timers.c.status == "pending",
+                timers.c.kind == "deadline",
+            )
+        )
+        .scalar_subquery()
+    )
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """Open, and a deadline is past due, or one fired while the case stayed in its state."""
+    past_due = exists().where(
+        and_(
+            timers.c.case_id == cases.c.id,
+            timers.c.status == "pending",
+            timers.c.kind == "deadline",
+            timers.c.fire_at <= now,
+        )
+    )
+    missed_here = exists().where(
+        and_(
+            events.c.case_id == cases.c.id,
+            events.c.role == "system",
+            events.c.seq > cases.c.entered_seq,
+        )
+    )
+    return and_(cases.c.closed_at.is_(None), or_(past_due, missed_here))
+
+
+def _filtered(
+    query: Select[Any], vis: Visibility, f: CaseFilter, now: datetime, sqlite: bool
+) -> Select[Any]:
+    query = query.where(visible_clause(vis, sqlite))
+    if f.workflow:
+        query = query.where(cases.c.workflow == f.workflow)
+    if f.state:
+        query = query.where(cases.c.state == f.state)
+    if f.org_unit:
+        query = query.where(cases.c.org_unit == f.org_unit)
+    if f.grid_unit:
+        query = query.where(cases.c.grid_unit == f.grid_unit)
+    if f.open_only is not None:
+        query = query.where(
+            cases.c.closed_at.is_(None) if f.open_only else cases.c.closed_at.is_not(None)
+        )
+    if f.overdue is not None:
+        clause = overdue_clause(now)
+        query = query.where(clause if f.overdue else ~clause)
+    if f.assigned_to:
+        query = query.where(
+            or_(
+                cases.c.assignee == f.assigned_to,
+                *(_json_text(a) == f.assigned_to for a in ASSIGNEE_FIELDS),
+            )
+        )
+    if f.text:
+        needle = f"%{f.text.lower()}%"
+        matches: list[ColumnElement[bool]] = [
+            func.lower(_json_text(t)).like(needle) for t in TEXT_FIELDS
+        ]
+        if f.text.strip().isdigit():
+            matches.append(cases.c.id == int(f.text.strip()))
+        query = query.where(or_(*matches))
+    return query
+
+
+def list_cases(
+    store: SqlStore,
+    vis: Visibility,
+    f: CaseFilter,
+    now: datetime,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = "newest",
+) -> CasePage:
+    """One page of the cases `vis` allows, newest first by default, with the total count."""
+    if vis.nothing:
+        return CasePage([], 0)
+    deadline = _next_deadline(now).label("next_deadline")
+    overdue = overdue_clause(now).label("overdue")
+    query = _filtered(select(cases, deadline, overdue), vis, f, now, store.sqlite)
+    order: list[Any] = {
+        "newest": [cases.c.id.desc()],
+        "oldest": [cases.c.id.asc()],
+        "updated": [cases.c.updated_at.desc(), cases.c.id.desc()],
+        "deadline": [deadline.is_(None), deadline.asc(), cases.c.id.asc()],
+    }[sort]
+    count = _filtered(select(func.count()).select_from(cases), vis, f, now, store.sqlite)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query.order_by(*order).limit(limit).offset(offset)).all()
+        total = int(conn.execute(count).scalar_one())
+    items = [
+        CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
+        for r in rows
+    ]
+    return CasePage(items, total)
+
+
+def is_overdue(store: SqlStore, case_id: int, now: datetime) -> bool:
+    query = (
+        select(literal(1))
+        .select_from(cases)
+        .where(and_(cases.c.id == case_id, overdue_clause(now)))
+    )
+    with store.engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
+def handed_units(store: SqlStore, case_id: int) -> list[str]:
+    """Units the case was explicitly handed to (referral, joint handling)."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(case_access.c.unit).where(case_access.c.case_id == case_id))
+        return [r.unit for r in rows]
+
+
+def hand_over(store: SqlStore, case_id: int, unit: str, reason: str, at: datetime) -> bool:
+    """Give `unit` access to the case; False if it had it already."""
+    with write_connection(store) as conn:
+        known = conn.execute(
+            select(case_access.c.unit).where(
+                and_(case_access.c.case_id == case_id, case_access.c.unit == unit)
+            )
+        ).first()
+        if known is not None:
+            return False
+        conn.execute(
+            insert(case_access),
+            {"case_id": case_id, "unit": unit, "granted_at": at, "reason": reason},
+        )
+        return True

@@ -1,0 +1,216 @@
+"""The database tables, one SQLModel class each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from engine.store.types import JSONType, UTCDateTime
+
+
+def _dt(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_workflow_state", "workflow", "state"),
+        Index("ix_cases_org_unit", "org_unit"),
+        Index("ix_cases_grid_unit", "grid_unit"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow: str = Field(max_length=64)
+    workflow_version: int
+    state: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    version: int
+    opened_at: datetime = _dt()
+    updated_at: datetime = _dt()
+    state_entered_at: datetime = _dt()
+    last_seq: int
+    entered_seq: int
+    org_unit: str | None = Field(default=None, max_length=64)
+    grid_unit: str | None = Field(default=None, max_length=64)
+    assignee: str | None = Field(default=None, max_length=64)
+    opened_by: str = Field(default="", max_length=64)
+    closed_at: datetime | None = _dt(nullable=True)
+
+
+class EventRow(SQLModel, table=True):
+    """Append-only case history."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_events_case_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    seq: int
+    at: datetime = _dt()
+    actor: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    action: str = Field(max_length=64)
+    from_state: str | None = Field(default=None, max_length=64)
+    to_state: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    changes: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False)
+    )
+    case_version: int
+    idem_key: str | None = Field(default=None, max_length=128, unique=True)
+    lateness_s: float | None = None
+    note: str | None = None
+
+
+class TimerRow(SQLModel, table=True):
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index(
+            "ix_timers_due",
+            "fire_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_timers_case", "case_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    name: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    action: str | None = Field(default=None, max_length=64)
+    fire_at: datetime = _dt()
+    armed_seq: int
+    status: str = Field(default="pending", max_length=16)
+    fired_at: datetime | None = _dt(nullable=True)
+    lateness_s: float | None = None
+    note: str | None = None
+
+
+class NotificationRow(SQLModel, table=True):
+    """Outbox: delivered by the worker; carries a link to the case, never its details."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    role: str = Field(max_length=32)
+    unit: str | None = Field(default=None, max_length=64)
+    kind: str = Field(max_length=16)
+    subject: str = Field(default="", max_length=128)
+    created_at: datetime = _dt()
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    sent_at: datetime | None = _dt(nullable=True)
+    last_error: str | None = None
+
+
+class DefinitionRow(SQLModel, table=True):
+    """A published workflow version; its YAML source is kept verbatim."""
+
+    __tablename__ = "definitions"
+    __table_args__ = (UniqueConstraint("name", "version", name="uq_definitions_name_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    version: int
+    content_hash: str = Field(max_length=64)
+    source: str
+    published_at: datetime = _dt()
+    published_by: str = Field(default="", max_length=64)
+
+
+class UnitRow(SQLModel, table=True):
+    """An organisation or an area: 工会, a street, a community, a grid unit, a department."""
+
+    __tablename__ = "units"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name_zh: str = Field(max_length=128)
+    name_en: str = Field(max_length=128)
+    kind: str = Field(max_length=32)  # organisation | city | district | street | community | grid
+    parent: str | None = Field(default=None, max_length=64, index=True)
+
+
+class UserRow(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=256)
+    display_name: str = Field(default="", max_length=128)
+    role: str = Field(max_length=32)
+    unit: str | None = Field(default=None, max_length=64)
+    grid_units: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    lang: str = Field(default="zh", max_length=8)
+    active: bool = True
+    created_at: datetime = _dt()
+
+
+class TokenRow(SQLModel, table=True):
+    """A bearer token or a page session, stored as a hash."""
+
+    __tablename__ = "tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    kind: str = Field(max_length=16)  # bearer | session
+    csrf: str = Field(default="", max_length=64)
+    created_at: datetime = _dt()
+    expires_at: datetime = _dt()
+
+
+class PartyRow(SQLModel, table=True):
+    """Personal data of a party, kept apart from workflow data; every unmasked read is audited."""
+
+    __tablename__ = "parties"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    party_role: str = Field(max_length=32)  # applicant | respondent | reporter | other
+    name: str = Field(max_length=128)
+    phone: str | None = Field(default=None, max_length=32)
+    id_number: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=256)
+    sensitive: bool = False
+    anonymous: bool = False
+    created_at: datetime = _dt()
+
+
+class AuditRow(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _dt(index=True)
+    username: str = Field(max_length=64)
+    case_id: int | None = Field(default=None, index=True)
+    party_id: int | None = None
+    action: str = Field(max_length=64)
+    reason: str = Field(default="")
+
+
+class CaseAccessRow(SQLModel, table=True):
+    """A case handed to a unit besides its owner (referral, joint handling, escalation)."""
+
+    __tablename__ = "case_access"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    unit: str = Field(primary_key=True, max_length=64, index=True)
+    granted_at: datetime = _dt()
+    reason: str = Field(default="")
+
+
+class RateExclusionRow(SQLModel, table=True):
+    """A case a reviewer excluded from the rates as unreasonable or out of scope."""
+
+    __tablename__ = "rate_exclusions"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    reason: str
+    reviewer: str = Field(max_length=64)
+    at: datetime = _dt()

@@ -1,0 +1,153 @@
+"""Users and their login tokens (bearer tokens for clients, sessions for pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, insert, select, update
+
+from engine.store.repository import SqlStore
+from engine.store.tables import TokenRow, UserRow
+from engine.store.writing import write_connection
+
+users = UserRow.__table__  # type: ignore[attr-defined]
+tokens = TokenRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    username: str
+    password_hash: str
+    display_name: str
+    role: str
+    unit: str | None
+    grid_units: tuple[str, ...]
+    lang: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    kind: str  # bearer | session
+    csrf: str
+    expires_at: datetime
+
+
+def _user_from(row: Row[Any]) -> UserRecord:
+    m = row._mapping
+    return UserRecord(
+        id=m["id"],
+        username=m["username"],
+        password_hash=m["password_hash"],
+        display_name=m["display_name"],
+        role=m["role"],
+        unit=m["unit"],
+        grid_units=tuple(m["grid_units"] or ()),
+        lang=m["lang"],
+        active=m["active"],
+    )
+
+
+def get_user(store: SqlStore, username: str) -> UserRecord | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+    return _user_from(row) if row is not None else None
+
+
+def list_users(store: SqlStore) -> list[UserRecord]:
+    with store.engine.connect() as conn:
+        return [_user_from(r) for r in conn.execute(select(users).order_by(users.c.id))]
+
+
+def save_user(
+    store: SqlStore,
+    *,
+    username: str,
+    password_hash: str,
+    display_name: str,
+    role: str,
+    unit: str | None,
+    grid_units: list[str],
+    lang: str,
+    at: datetime,
+) -> int:
+    """Insert the user, or update every attribute of an existing one with that user name."""
+    values = {
+        "password_hash": password_hash,
+        "display_name": display_name,
+        "role": role,
+        "unit": unit,
+        "grid_units": list(grid_units),
+        "lang": lang,
+        "active": True,
+    }
+    with write_connection(store) as conn:
+        existing = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+        if existing is not None:
+            conn.execute(update(users).where(users.c.id == existing.id).values(**values))
+            return int(existing.id)
+        new_id = conn.execute(
+            insert(users).returning(users.c.id),
+            {"username": username, "created_at": at, **values},
+        ).scalar_one()
+        return int(new_id)
+
+
+def add_token(
+    store: SqlStore,
+    *,
+    token_hash: str,
+    user_id: int,
+    kind: str,
+    csrf: str,
+    created_at: datetime,
+    expires_at: datetime,
+) -> None:
+    with write_connection(store) as conn:
+        conn.execute(
+            insert(tokens),
+            {
+                "token_hash": token_hash,
+                "user_id": user_id,
+                "kind": kind,
+                "csrf": csrf,
+                "created_at": created_at,
+                "expires_at": expires_at,
+            },
+        )
+
+
+def user_by_token(
+    store: SqlStore, token_hash: str, now: datetime
+) -> tuple[UserRecord, TokenRecord] | None:
+    """The active user holding an unexpired token with this hash."""
+    query = (
+        select(users, tokens.c.kind, tokens.c.csrf, tokens.c.expires_at)
+        .join(tokens, tokens.c.user_id == users.c.id)
+        .where(
+            and_(
+                tokens.c.token_hash == token_hash,
+                tokens.c.expires_at > now,
+                users.c.active.is_(True),
+            )
+        )
+    )
+    with store.engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    m = row._mapping
+    return _user_from(row), TokenRecord(m["kind"], m["csrf"], m["expires_at"])
+
+
+def drop_token(store: SqlStore, token_hash: str) -> None:
+    with write_connection(store) as conn:
+        conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
+
+
+def drop_expired_tokens(store: SqlStore, now: datetime) -> int:
+    with write_connection(store) as conn:
+        return int(conn.execute(delete(tokens).where(tokens.c.expires_at <= now)).rowcount)

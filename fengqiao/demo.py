@@ -1,0 +1,164 @@
+"""Demo data: organisations, an area tree, one user per role, cases in every state.
+
+Cases are driven through the service with idempotency keys, so seeding twice replays the
+first run instead of duplicating anything. The passwords are for a demo only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.auth import hash_password
+from engine.model import Actor
+from engine.store.parties import add_party
+from engine.store.units import UnitRecord, save_units
+from engine.store.users import save_user
+from fengqiao.context import Context
+from fengqiao.demo_cases import Script, scripts
+
+ORGANISATIONS: tuple[tuple[str, str, str], ...] = (
+    ("union", "区总工会", "Trade union"),
+    ("women", "区妇联", "Women's federation"),
+    ("youth", "团区委", "Youth league"),
+    ("disabled", "区残联", "Disabled persons' federation"),
+    ("science", "区科协", "Science association"),
+)
+
+AREAS: tuple[tuple[str, str, str, str, str | None], ...] = (
+    ("c-fq", "枫桥市", "Fengqiao City", "city", None),
+    ("d-east", "东城区", "East District", "district", "c-fq"),
+    ("s-heping", "和平街道", "Heping Street", "street", "d-east"),
+    ("cm-hp-1", "和平里一社区", "Hepingli Community 1", "community", "s-heping"),
+    ("cm-hp-2", "和平里二社区", "Hepingli Community 2", "community", "s-heping"),
+    ("g-hp-1-1", "一社区第1网格", "Community 1, grid 1", "grid", "cm-hp-1"),
+    ("g-hp-1-2", "一社区第2网格", "Community 1, grid 2", "grid", "cm-hp-1"),
+    ("g-hp-2-1", "二社区第1网格", "Community 2, grid 1", "grid", "cm-hp-2"),
+    ("s-qingnian", "青年路街道", "Qingnian Road Street", "street", "d-east"),
+    ("cm-qn-1", "青年路社区", "Qingnian Community", "community", "s-qingnian"),
+    ("g-qn-1-1", "青年路第1网格", "Qingnian grid 1", "grid", "cm-qn-1"),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    password: str
+    role: str
+    unit: str | None
+    display_name: str
+    grid_units: tuple[str, ...] = ()
+
+
+USERS: tuple[DemoUser, ...] = (
+    DemoUser("admin", "demo-admin", "admin", None, "系统管理员"),
+    DemoUser("supervisor", "demo-supervisor", "supervisor", "d-east", "东城区督导 周敏"),
+    DemoUser("org_admin", "demo-org-admin", "org_admin", "union", "工会调解室主任 陈刚"),
+    DemoUser("mediator", "demo-mediator", "mediator", "union", "工会调解员 李明"),
+    DemoUser("handler", "demo-handler", "handler", "cm-hp-1", "一社区处置员 赵磊"),
+    DemoUser(
+        "grid_member", "demo-grid", "grid_member", None, "网格员 孙丽", ("g-hp-1-1", "g-hp-1-2")
+    ),
+    DemoUser("street_handler", "demo-handler", "handler", "s-heping", "和平街道处置员 吴强"),
+    DemoUser("mediator_women", "demo-mediator", "mediator", "women", "妇联调解员 王芳"),
+    DemoUser("mediator_youth", "demo-mediator", "mediator", "youth", "团区委调解员 刘洋"),
+    DemoUser("mediator_disabled", "demo-mediator", "mediator", "disabled", "残联调解员 郑华"),
+    DemoUser("mediator_science", "demo-mediator", "mediator", "science", "科协调解员 何静"),
+)
+
+
+def _scripts(ctx: Context) -> list[Script]:
+    return scripts(ctx.clock.now().astimezone(ZoneInfo(ctx.settings.timezone)).date())
+
+
+def seed_units(ctx: Context) -> int:
+    units = [UnitRecord(code, zh, en, "organisation", "d-east") for code, zh, en in ORGANISATIONS]
+    units += [UnitRecord(*a) for a in AREAS]
+    save_units(ctx.store, units)
+    return len(units)
+
+
+def seed_users(ctx: Context) -> list[DemoUser]:
+    now = ctx.clock.now()
+    for u in USERS:
+        save_user(
+            ctx.store,
+            username=u.username,
+            password_hash=hash_password(u.password),
+            display_name=u.display_name,
+            role=u.role,
+            unit=u.unit,
+            grid_units=list(u.grid_units),
+            lang="zh",
+            at=now,
+        )
+    return list(USERS)
+
+
+def seed_cases(ctx: Context) -> dict[str, int]:
+    """Open and drive every demo case; a second run replays (same keys, same cases)."""
+    out: dict[str, int] = {}
+    for s in _scripts(ctx):
+        opened = ctx.service.open_case(
+            s.workflow,
+            Actor(s.opened_by, _role_of(s.opened_by)),
+            s.data,
+            org_unit=s.org_unit,
+            grid_unit=s.grid_unit,
+            idempotency_key=f"demo:{s.key}:open",
+        )
+        case = opened.case
+        if not opened.replayed:
+            for p in s.parties:
+                add_party(ctx.store, case_id=case.id, at=ctx.clock.now(), **_party(p))
+        for i, (action, role, data) in enumerate(s.steps):
+            if action == "merge":
+                data = {"merged_into": str(out.get(str(data["merged_into"]), ""))}
+            result = ctx.service.fire(
+                case.id,
+                action,
+                Actor(_actor_for(role, s), role),
+                data,
+                idempotency_key=f"demo:{s.key}:{i}:{action}",
+            )
+            case = result.case
+        out[s.key] = case.id
+    return out
+
+
+def _role_of(username: str) -> str:
+    return next(u.role for u in USERS if u.username == username)
+
+
+def _actor_for(role: str, s: Script) -> str:
+    if role == "mediator":
+        return s.opened_by if _role_of(s.opened_by) == "mediator" else "mediator"
+    return next(u.username for u in USERS if u.role == role)
+
+
+def _party(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "party_role": p["party_role"],
+        "name": p["name"],
+        "phone": p.get("phone"),
+        "id_number": p.get("id_number"),
+        "address": p.get("address"),
+        "sensitive": bool(p.get("sensitive", False)),
+        "anonymous": bool(p.get("anonymous", False)),
+    }
+
+
+def seed(ctx: Context) -> dict[str, Any]:
+    """Seed everything; returns what was seeded (users with their demo passwords)."""
+    units = seed_units(ctx)
+    users = seed_users(ctx)
+    cases = seed_cases(ctx)
+    return {
+        "units": units,
+        "users": [
+            {"username": u.username, "password": u.password, "role": u.role, "unit": u.unit}
+            for u in users
+        ],
+        "cases": cases,
+    }

@@ -1,0 +1,244 @@
+"""The service's promises: all or nothing, optimistic versions, idempotent retries, clear errors."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from engine.clock import ManualClock
+from engine.definition import Definition
+from engine.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    InvalidDataError,
+    MissingFieldsError,
+    RoleNotAllowedError,
+    UnknownActionError,
+)
+from engine.loader import parse_definition
+from engine.model import Actor
+from engine.registry import Registry
+from engine.service import WorkflowService
+from engine.store.db import make_engine
+from engine.store.migrate import upgrade
+from engine.store.repository import SqlStore
+from engine.workcalendar import WorkCalendar
+
+MEDIATOR = Actor("li", "mediator")
+INTAKE = {"category": "family", "source": "hotline", "description": "d", "notice_given": True}
+
+
+def test_stale_expected_version_is_a_conflict_and_writes_nothing(service: WorkflowService) -> None:
+    case = service.open_case("mediation", MEDIATOR, INTAKE).case
+    service.fire(case.id, "register", MEDIATOR, expected_version=1)
+    with pytest.raises(ConflictError) as err:
+        service.fire(case.id, "party_refuses", MEDIATOR, expected_version=1)
+    assert (err.value.expected, err.value.actual) == (1, 2)
+    assert service.get_case(case.id).state == "assessment"
+    assert [e.action for e in service.history(case.id)] == ["open", "register"]
+
+
+def test_a_retried_firing_returns_the_first_result_and_is_applied_once(
+    service: WorkflowService,
+) -> None:
+    case = service.open_case("mediation", MEDIATOR, INTAKE, idempotency_key="open-1").case
+    again = service.open_case("mediation", MEDIATOR, INTAKE, idempotency_key="open-1")
+    assert again.replayed and again.case.id == case.id
+    first = service.fire(case.id, "register", MEDIATOR, expected_version=1, idempotency_key="k-1")
+    retry = service.fire(case.id, "register", MEDIATOR, expected_version=1, idempotency_key="k-1")
+    assert retry.replayed and not first.replayed
+    assert retry.event == first.event
+    assert [e.action for e in service.history(case.id)] == ["open", "register"]
+    with pytest.raises(IdempotencyKeyReusedError):
+        service.fire(case.id, "party_refuses", MEDIATOR, idempotency_key="k-1")
+
+
+@pytest.mark.parametrize(
+    ("action", "actor", "data", "error", "text"),
+    [
+        pytest.param(
+            "registr", MEDIATOR, {}, UnknownActionError, "did you mean 'register'", id="typo"
+        ),
+        pytest.param(
+            "register", Actor("g", "grid_member"), {}, RoleNotAllowedError, "grid_member", id="role"
+        ),
+        pytest.param(
+            "register",
+            MEDIATOR,
+            {"categroy": "x"},
+            InvalidDataError,
+            "did you mean 'category'",
+            id="field",
+        ),
+        pytest.param(
+            "register",
+            MEDIATOR,
+            {"category": "famly"},
+            InvalidDataError,
+            "did you mean 'family'",
+            id="enum",
+        ),
+        pytest.param(
+            "register",
+            MEDIATOR,
+            {"description": ""},
+            MissingFieldsError,
+            "description",
+            id="missing",
+        ),
+    ],
+)
+def test_refused_firings_say_why_and_write_nothing(
+    service: WorkflowService,
+    action: str,
+    actor: Actor,
+    data: dict[str, object],
+    error: type[Exception],
+    text: str,
+) -> None:
+    case = service.open_case("mediation", MEDIATOR, INTAKE).case
+    with pytest.raises(error, match=text):
+        service.fire(case.id, action, actor, data)
+    assert service.get_case(case.id).version == 1
+    assert len(service.history(case.id)) == 1
+
+
+def test_int_bounds_are_checked(service: WorkflowService) -> None:
+    case = service.open_case("grid_escalation", Actor("g", "grid_member"), {}).case
+    with pytest.raises(InvalidDataError, match="at most"):
+        service.fire(case.id, "fix_on_spot", Actor("g", "grid_member"), {"rating": 9})
+
+
+def test_leaving_a_state_makes_its_timers_stale(
+    service: WorkflowService, clock: ManualClock
+) -> None:
+    grid = Actor("g", "grid_member")
+    case = service.open_case("grid_escalation", grid, {}).case
+    report = {
+        "grid_unit": "g1",
+        "location": "l",
+        "category": "other",
+        "severity": "blue",
+        "description": "d",
+    }
+    service.fire(case.id, "report", grid, report)
+
+    def deadlines() -> list[str]:
+        return [t.name for t in service.pending_timers(case.id) if t.kind == "deadline"]
+
+    assert deadlines() == ["sign_for_deadline"]
+    service.fire(case.id, "sign_for", Actor("h", "handler"), {"handling_unit": "c1"})
+    assert deadlines() == ["handling_deadline"]
+    clock.advance(timedelta(hours=80))
+    report_ = service.fire_due_timers()
+    assert report_.fired == 1
+    # The community signed in time: only the handling deadline escalated, once.
+    assert [e.action for e in service.history(case.id)][-1] == "handling_deadline_missed"
+    assert service.get_case(case.id).data["tier"] == 2
+
+
+def test_timers_fire_once_even_when_swept_twice(
+    service: WorkflowService, clock: ManualClock
+) -> None:
+    case = service.open_case("mediation", MEDIATOR, INTAKE).case
+    service.fire(case.id, "register", MEDIATOR)
+    service.fire(
+        case.id,
+        "start_mediation",
+        MEDIATOR,
+        {
+            "risk_level": "low",
+            "in_scope": True,
+            "organisation": "women",
+            "mediator": "li",
+            "domestic_violence": False,
+            "crime_risk": False,
+        },
+    )
+    clock.advance(timedelta(days=40))
+    first = service.fire_due_timers()
+    second = service.fire_due_timers()
+    assert (first.fired, first.reminded, second.claimed) == (1, 1, 0)
+    assert [e.action for e in service.history(case.id)].count("period_expired") == 1
+
+
+def test_two_writers_on_one_case_on_postgresql(
+    pg_url: str, shipped: list[Definition], clock: ManualClock
+) -> None:
+    """Real connections, truly concurrent: each round one wins, the other gets a conflict."""
+    engines = [make_engine(pg_url) for _ in range(2)]
+    upgrade(engines[0])
+    services = [
+        WorkflowService(SqlStore(e), Registry(shipped), clock, WorkCalendar()) for e in engines
+    ]
+    rounds = 15
+    try:
+        for _ in range(rounds):
+            case = services[0].open_case("mediation", MEDIATOR, INTAKE).case
+            barrier = threading.Barrier(2)
+            outcomes: list[str] = []
+
+            def writer(
+                svc: WorkflowService,
+                action: str,
+                case_id: int = case.id,
+                b: threading.Barrier = barrier,
+                out: list[str] = outcomes,
+            ) -> None:
+                b.wait()
+                try:
+                    svc.fire(case_id, action, MEDIATOR, expected_version=1)
+                    out.append("won")
+                except ConflictError:
+                    out.append("conflict")
+
+            threads = [
+                threading.Thread(target=writer, args=(services[0], "register")),
+                threading.Thread(target=writer, args=(services[1], "party_refuses")),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sorted(outcomes) == ["conflict", "won"]
+            history = services[0].history(case.id)
+            assert len(history) == 2 and history[-1].case_version == 2
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_a_running_case_stays_on_its_version_until_migrated(
+    store: SqlStore, shipped: list[Definition], clock: ManualClock
+) -> None:
+    v1 = next(d for d in shipped if d.name == "labor_dispute")
+    v2 = parse_definition(
+        v1.source.replace("version: 1", "version: 2", 1).replace(
+            "after: 15 days", "after: 20 days"
+        ),
+        file="labor_dispute@v2",
+    )
+    service = WorkflowService(store, Registry([*shipped, v2]), clock, WorkCalendar())
+    intake = {
+        "dispute_type": "wages",
+        "applicant_side": "worker",
+        "application_form": "oral",
+        "description": "欠薪",
+        "mediation_org": "union_workroom",
+        "mediator": "zhou",
+    }
+    old = service.open_case("labor_dispute", MEDIATOR, intake, version=1).case
+    new = service.open_case("labor_dispute", MEDIATOR, intake).case
+    assert (old.workflow_version, new.workflow_version) == (1, 2)
+    service.fire(old.id, "accept", MEDIATOR)
+    due_v1 = [t for t in service.pending_timers(old.id) if t.kind == "deadline"][0].fire_at
+    with pytest.raises(RoleNotAllowedError):
+        service.migrate_case(old.id, 2, MEDIATOR)
+    moved = service.migrate_case(old.id, 2, Actor("root", "admin"), expected_version=2).case
+    assert moved.workflow_version == 2 and moved.state == "mediation"
+    assert service.get_case(old.id).workflow_version == 2
+    deadline = [t for t in service.pending_timers(old.id) if t.kind == "deadline"][0]
+    assert deadline.fire_at - due_v1 == timedelta(days=5)
+    assert service.history(old.id)[-1].action == "migrate"

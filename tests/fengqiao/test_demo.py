@@ -1,0 +1,81 @@
+"""The demo data: organisations, areas, one user per role, cases in every state; idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.app import create_app
+from api.auth import ROLES
+from engine.clock import ManualClock
+from engine.store.queries import cases
+from engine.store.units import all_units
+from fengqiao.cli import main
+from fengqiao.context import Context, build
+from fengqiao.demo import ORGANISATIONS, seed
+from fengqiao.settings import Settings
+
+
+@pytest.fixture
+def ctx(db_url: str, clock: ManualClock) -> Iterator[Context]:
+    context = build(Settings(database_url=db_url), clock)
+    yield context
+    context.close()
+
+
+def count_cases(ctx: Context) -> int:
+    with ctx.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(cases)).scalar_one())
+
+
+def test_demo_seeds_every_state_of_every_shipped_workflow(ctx: Context) -> None:
+    result = seed(ctx)
+    reached: dict[str, set[str]] = {}
+    for case_id in result["cases"].values():
+        case = ctx.service.get_case(case_id)
+        reached.setdefault(case.workflow, set()).add(case.state)
+    for d in ctx.registry.all_latest():
+        assert reached.get(d.name) == set(d.states), d.name
+
+
+def test_demo_has_organisations_areas_and_a_user_per_role(ctx: Context) -> None:
+    result = seed(ctx)
+    units = {u.code: u for u in all_units(ctx.store)}
+    assert {code for code, *_ in ORGANISATIONS} <= set(units)
+    assert {u.kind for u in units.values()} == {
+        "organisation",
+        "city",
+        "district",
+        "street",
+        "community",
+        "grid",
+    }
+    assert {u["role"] for u in result["users"]} == set(ROLES)
+    client = TestClient(create_app(ctx))
+    for u in result["users"]:
+        r = client.post(
+            "/api/auth/login", json={"username": u["username"], "password": u["password"]}
+        )
+        assert r.status_code == 200, u["username"]
+
+
+def test_seeding_twice_duplicates_nothing(ctx: Context) -> None:
+    first = seed(ctx)
+    n = count_cases(ctx)
+    second = seed(ctx)
+    assert second["cases"] == first["cases"]
+    assert count_cases(ctx) == n
+    assert len(all_units(ctx.store)) == first["units"]
+
+
+def test_demo_command_prints_the_passwords(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo"]) == 0
+    out = capsys.readouterr().out
+    assert "mediator" in out and "demo-mediator" in out
+    assert "26 cases" in out

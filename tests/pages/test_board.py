@@ -1,0 +1,59 @@
+"""The overdue board and the rates dashboard."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from engine.clock import ManualClock
+from fengqiao.context import Context
+from tests.pages.conftest import LoginAs, context_of, template_of
+
+
+def test_overdue_board_fills_when_deadlines_pass(
+    login_as: LoginAs, ctx: Context, clock: ManualClock, demo_cases: dict[str, int]
+) -> None:
+    first = login_as("supervisor").get("/supervisor/overdue")
+    assert template_of(first) == "supervisor/overdue.html"
+    before: dict[str, Any] = context_of(first)
+    clock.advance(timedelta(days=40))
+    ctx.service.fire_due_timers()
+    # Sessions last 12 hours: log in again after the jump.
+    after: dict[str, Any] = context_of(login_as("supervisor").get("/supervisor/overdue"))
+    assert after["total"] > before["total"]
+    assert demo_cases["mediation:mediation"] in {c.id for c in after["cases"]}
+    assert sum(n for _, n in after["by_unit"]) == len(after["cases"])
+    assert all(ctx.service.get_case(c.id).closed_at is None for c in after["cases"])
+
+
+@pytest.mark.parametrize(
+    ("by", "keys"),
+    [
+        pytest.param("organisation", {"union", "women"}, id="organisation"),
+        pytest.param("grid", {"g-hp-1-1"}, id="grid"),
+        pytest.param("category", {"family"}, id="category"),
+        pytest.param("period", {"2026-11"}, id="period"),
+    ],
+)
+def test_rates_by_group_with_a_chart_per_rate(login_as: LoginAs, by: str, keys: set[str]) -> None:
+    response = login_as("supervisor").get(f"/supervisor/rates?by={by}")
+    assert template_of(response) == "supervisor/rates.html"
+    page: dict[str, Any] = context_of(response)
+    assert page["by"] == by
+    assert keys <= {line.key for line in page["lines"]}
+    assert len(page["charts"]) == len(page["rates"]) == 5
+    assert all(str(chart).startswith("<svg") for chart in page["charts"])
+    assert page["total"].cases == sum(line.cases for line in page["lines"])
+
+
+def test_rates_labels_and_values(login_as: LoginAs) -> None:
+    page: dict[str, Any] = context_of(
+        login_as("supervisor").get("/supervisor/rates?by=organisation&workflow=mediation")
+    )
+    union = next(line for line in page["lines"] if line.key == "union")
+    assert union.label == "区总工会"
+    assert union.values["success"] is not None and 0 <= union.values["success"] <= 1
+    assert union.shown("success").endswith("%")
+    assert "响应率（按组织）" in str(page["charts"][0])

@@ -1,0 +1,344 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) against
+a real server started by the test, sharing the test's manual clock.
+
+1. A grid member reports on a phone; the community misses its sign-for deadline; the case
+   escalates to the street, which handles it; the grid member verifies; closed.
+2. A mediator takes a case from intake to the follow-up visit and closes it.
+3. A supervisor edits a definition, makes an error, sees its line, fixes it, dry-runs and
+   publishes it.
+
+Screenshots of each end state go to test-artifacts/ (not committed).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from engine.clock import ManualClock
+from fengqiao.context import Context
+from tests.conftest import ROOT
+from tests.pages.conftest import PASSWORDS
+from tests.pages.live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"  # axe-core 4.14.1 (MPL-2.0), local
+PHONE: dict[str, Any] = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESK: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
+WAIT_MS = 15_000
+# A 1×1 PNG, the photo the grid member attaches.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5e2a9a30000000049454e44ae426082"
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing (scripts/test.sh installs it)")
+        pytest.skip(f"{CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live(app: FastAPI) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
+
+
+class Session:
+    """One person in their own browser context (cookies), on a phone or a desk."""
+
+    def __init__(self, browser: Any, live: LiveServer, username: str, device: dict[str, Any]):
+        self.live = live
+        self.context = browser.new_context(locale="zh-CN", **device)
+        self.context.set_default_timeout(WAIT_MS)
+        self.page = self.context.new_page()
+        self.goto("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORDS[username])
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(re.compile(r".*/(workroom|grid|supervisor).*"))
+
+    def goto(self, path: str) -> None:
+        self.page.goto(self.live.url + path)
+
+    def act(self, action: str, fields: dict[str, str] | None = None) -> None:
+        """Open an action's form on the case page, fill it, submit, and wait for the page."""
+        page = self.page
+        box = page.locator(f"#action-{action}")
+        if box.get_attribute("open") is None:
+            box.locator("summary").click()
+        for name, value in (fields or {}).items():
+            target = page.locator(f"#{action}-f_{name}")
+            tag = target.evaluate("el => el.tagName")
+            if tag == "SELECT":
+                target.select_option(value)
+            else:
+                target.fill(value)
+        with page.expect_navigation():
+            box.locator("button[type=submit]").click()
+
+    def state(self) -> str:
+        value = self.page.locator("#case-state").get_attribute("data-state")
+        assert isinstance(value, str)
+        return value
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def edit_source(page: Any, text: str) -> None:
+    """Replace the editor's text as a paste would: one input event (filling a 20 kB textarea
+    key by key takes seconds)."""
+    page.eval_on_selector(
+        "#source", "(el, text) => { el.value = text; el.dispatchEvent(new Event('input')); }", text
+    )
+
+
+def test_grid_report_escalates_to_the_street_and_is_verified(
+    browser: Any, live: LiveServer, ctx: Context, clock: ManualClock
+) -> None:
+    member = Session(browser, live, "grid_member", PHONE)
+    member.goto("/grid/report")
+    page = member.page
+    page.select_option("#grid_unit", "g-hp-1-1")
+    page.select_option("#f_category", "road_facility")
+    page.select_option("#f_severity", "yellow")
+    page.fill("#f_location", "和平里七区东门")
+    page.fill("#f_description", "路灯杆倾斜，有倒伏危险")
+    page.set_input_files("#photo", {"name": "lamp.png", "mimeType": "image/png", "buffer": PNG})
+    with page.expect_navigation():
+        page.click("button[type=submit].primary")
+    flash = page.locator(".flash").inner_text()
+    case_id = int(re.findall(r"#(\d+)", flash)[0])
+    case = ctx.service.get_case(case_id)
+    assert (case.state, case.data["tier"]) == ("community_call", 1)
+    assert case.data["photos"][0].startswith("uploads/")
+
+    # Nobody in the community signs for it within 30 minutes: the sweeper escalates it.
+    clock.advance(timedelta(minutes=31))
+    assert ctx.service.fire_due_timers().fired >= 1
+    case = ctx.service.get_case(case_id)
+    assert (case.state, case.data["tier"]) == ("community_call", 2)
+
+    street = Session(browser, live, "street_handler", DESK)
+    street.goto(f"/cases/{case_id}")
+    assert street.page.locator("#case-tier").inner_text().startswith("2")
+    assert street.page.locator("#sign_for-f_handling_unit").input_value() == "s-heping"
+    street.act("sign_for")
+    assert street.state() == "handling"
+    street.act("resolve", {"resolution": "已加固路灯杆并更换底座"})
+    assert street.state() == "verification"
+    street.close()
+
+    member.goto("/grid/reports")
+    page.click(f"#my-reports li[data-case='{case_id}'] a")
+    assert member.state() == "verification"
+    member.act("verify_ok", {"rating": "5"})
+    assert member.state() == "closed"
+    assert ctx.service.get_case(case_id).closed_at is not None
+    member.shot("grid-closed-phone")
+    member.close()
+
+
+def test_mediator_takes_a_case_from_intake_to_closed(
+    browser: Any, live: LiveServer, ctx: Context
+) -> None:
+    m = Session(browser, live, "mediator", DESK)
+    m.goto("/workroom/new")
+    page = m.page
+    page.select_option("#f_category", "family")
+    page.select_option("#f_source", "walk_in")
+    page.fill("#f_description", "兄弟二人因父母遗留房屋的居住和分配发生争执")
+    page.select_option("#f_notice_given", "true")
+    page.fill("#party_party-name", "赵建国")
+    page.fill("#party_party-phone", "13611112222")
+    with page.expect_navigation():
+        page.click("#intake-form button[type=submit]")
+    case_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    assert m.state() == "intake"
+    assert "赵**" in page.locator("#parties").inner_text()
+
+    m.act("register")
+    assert m.state() == "assessment"
+    m.act(
+        "start_mediation",
+        {
+            "risk_level": "low",
+            "in_scope": "true",
+            "organisation": "union",
+            "domestic_violence": "false",
+            "crime_risk": "false",
+        },
+    )
+    assert m.state() == "mediation"
+    m.act("record_session", {"session_mode": "private"})
+    m.act(
+        "reach_agreement",
+        {
+            "agreement_form": "written",
+            "agreement_terms": "房屋由兄长居住，兄长按月向弟弟支付补偿。",
+            "performance_deadline": "2026-12-31",
+        },
+    )
+    assert m.state() == "agreement"
+    m.act("decline_confirmation")
+    assert m.state() == "follow_up"
+    # The follow-up visit form asks performance, satisfaction and lingering risk.
+    m.act(
+        "record_visit", {"performance": "performed", "satisfaction": "5", "lingering_risk": "false"}
+    )
+    assert m.state() == "visit_done"
+    m.act("close_case")
+    assert m.state() == "closed"
+    case = ctx.service.get_case(case_id)
+    assert case.closed_at is not None and case.data["sessions"] == 1
+    assert [e.action for e in ctx.service.history(case_id)] == [
+        "open",
+        "register",
+        "start_mediation",
+        "record_session",
+        "reach_agreement",
+        "decline_confirmation",
+        "record_visit",
+        "close_case",
+    ]
+    m.shot("mediation-closed")
+    m.close()
+
+
+def test_supervisor_edits_checks_dry_runs_and_publishes(
+    browser: Any, live: LiveServer, ctx: Context
+) -> None:
+    s = Session(browser, live, "supervisor", DESK)
+    s.goto("/supervisor/definitions/grid_escalation/edit")
+    page = s.page
+    page.wait_for_selector("#check-summary")
+    source = page.locator("#source").input_value()
+    edited = source.replace("red: 10 minutes", "red: 15 minutes", 1)
+    assert edited != source
+
+    # A typo in a destination state: the error points at its line.
+    broken = re.sub(r"(from: verification\n    to: )closed", r"\1closd", edited, count=1)
+    line = broken[: broken.index("to: closd")].count("\n") + 1
+    edit_source(page, broken)
+    problem = page.locator(f"#problems li[data-line='{line}']")
+    problem.wait_for()
+    assert "closd" in problem.inner_text()
+    assert page.locator(".gutter mark", has_text=str(line)).count() == 1
+    problem.locator("a").click()
+    selected = page.evaluate(
+        "() => { const t = document.getElementById('source');"
+        " return t.value.slice(t.selectionStart, t.selectionEnd); }"
+    )
+    assert "closd" in selected
+
+    edit_source(page, edited)
+    page.wait_for_selector(".valid#check-summary")
+
+    with page.expect_navigation():
+        page.click("button[value=dry_run]")
+    result = page.locator("#dry-result")
+    assert "结案" in result.locator("h2").inner_text()
+    assert result.locator("li.system").count() >= 1  # the missed sign-for deadline escalated
+    assert page.locator("#source").input_value() == edited  # nothing typed is lost
+    s.shot("definition-dry-run")
+
+    with page.expect_navigation():
+        page.click("button[value=publish]")
+    assert "version=2" in page.url
+    assert "grid_escalation" in page.locator(".flash").inner_text()
+    published = ctx.registry.get("grid_escalation", 2)
+    assert "red: 15 minutes" in published.source
+    page.wait_for_selector(".diagram[data-drawn]")
+    s.shot("definition-published")
+    s.close()
+
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "best-practice"]});
+  return result.violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+}"""
+
+
+@pytest.mark.parametrize(
+    ("username", "device", "paths"),
+    [
+        pytest.param(
+            "mediator",
+            DESK,
+            ["/workroom?view=org", "/cases/{mediation:mediation}", "/workroom/new"],
+            id="workroom",
+        ),
+        pytest.param(
+            "grid_member",
+            PHONE,
+            ["/grid/report", "/grid/reports", "/cases/{grid:verification}"],
+            id="grid-member",
+        ),
+        pytest.param(
+            "supervisor",
+            DESK,
+            [
+                "/supervisor/definitions",
+                "/supervisor/definitions/grid_escalation",
+                "/supervisor/definitions/grid_escalation/edit",
+                "/supervisor/overdue",
+                "/supervisor/rates",
+            ],
+            id="supervisor",
+        ),
+    ],
+)
+def test_pages_have_no_serious_accessibility_violations(
+    browser: Any,
+    live: LiveServer,
+    demo_cases: dict[str, int],
+    username: str,
+    device: dict[str, Any],
+    paths: list[str],
+) -> None:
+    """axe-core's WCAG 2 A/AA and best-practice rules: labels, contrast, landmarks, names."""
+    person = Session(browser, live, username, device)
+    for path in paths:
+        person.goto(re.sub(r"{([\w:]+)}", lambda m: str(demo_cases[m[1]]), path))
+        person.page.add_script_tag(path=str(AXE))
+        assert person.page.evaluate(AXE_RUN) == [], path
+    person.close()

@@ -1,0 +1,62 @@
+"""The definitions list and a definition's page with its diagram."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.pages.conftest import LoginAs, context_of, template_of
+
+
+def test_definitions_list(login_as: LoginAs) -> None:
+    response = login_as("supervisor").get("/supervisor/definitions")
+    assert template_of(response) == "supervisor/definitions.html"
+    page: dict[str, Any] = context_of(response)
+    names = [d.name for d in page["definitions"]]
+    assert names == ["grid_escalation", "labor_dispute", "mediation"]
+    assert page["may_edit"]
+    mediation = page["definitions"][2]
+    assert (mediation.title, mediation.version, mediation.versions) == ("人民调解", 1, [1])
+
+
+def test_definition_page_draws_the_diagram_locally(login_as: LoginAs) -> None:
+    client = login_as("supervisor")
+    response = client.get("/supervisor/definitions/grid_escalation?lang=en")
+    assert template_of(response) == "supervisor/definition.html"
+    page: dict[str, Any] = context_of(response)
+    assert page["title"] == "Grid escalation"
+    diagram: str = page["diagram"]
+    assert diagram.startswith("stateDiagram-v2")
+    assert "community_call --> community_call" in diagram
+    assert "note " not in diagram  # the timers are listed in their own table
+    assert {t.name for t in page["timers"]} >= {"sign_for_deadline", "handling_deadline"}
+    assert {a.action for a in page["actions"]} >= {"report", "sign_for", "verify_ok"}
+    assert "/static/vendor/mermaid.min.js" in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/supervisor/definitions", id="list"),
+        pytest.param("/supervisor/definitions/mediation", id="definition"),
+        pytest.param("/supervisor/definitions/mediation/edit", id="editor"),
+        pytest.param("/supervisor/overdue", id="overdue"),
+        pytest.param("/supervisor/rates", id="rates"),
+    ],
+)
+def test_supervision_pages_are_not_for_mediators(login_as: LoginAs, path: str) -> None:
+    response = login_as("mediator").get(path)
+    assert response.status_code == 403
+    assert template_of(response) == "errors/error.html"
+
+
+def test_organisation_admins_read_but_do_not_edit(login_as: LoginAs) -> None:
+    client = login_as("org_admin")
+    assert context_of(client.get("/supervisor/definitions"))["may_edit"] is False
+    assert client.get("/supervisor/definitions/mediation/edit").status_code == 403
+
+
+def test_an_unknown_workflow_is_not_found(login_as: LoginAs) -> None:
+    response = login_as("supervisor").get("/supervisor/definitions/nope")
+    assert response.status_code == 404
