@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/fengqiao serve --demo
 
 test: $(STAMP)
+	mkdir -p $(PREFECT_HOME)
 	bash scripts/test.sh
 
 lint: $(STAMP)

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export PREFECT_SERVER_ANALYTICS_ENABLED=false DO_NOT_TRACK=1
+export PREFECT_HOME="${PREFECT_HOME:-$PWD/var/prefect}"
+mkdir -p "$PREFECT_HOME"
 
 # PostgreSQL: the local server (127.0.0.1:5432, user postgres). Start it if it is down.
 export FENGQIAO_TEST_PG="${FENGQIAO_TEST_PG:-postgresql://postgres@127.0.0.1:5432/postgres}"

@@ -14,3 +14,5 @@ def prefect_defaults(home: Path) -> None:
     for key, value in QUIET.items():
         os.environ.setdefault(key, value)
     os.environ.setdefault("PREFECT_HOME", str(home))
+    # Prefect warns (and the worker then fails) when its home folder cannot be created.
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
