@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from engine.definition import Definition
 from engine.errors import DefinitionError, Problem
@@ -40,19 +41,18 @@ def save(store: SqlStore, definition: Definition, by: str, at: datetime) -> None
 def sync_shipped(store: SqlStore, shipped: list[Definition], at: datetime) -> None:
     """Record shipped definitions the database does not know yet. A shipped file whose
     content changed but kept its version is refused: running cases depend on that version."""
-    with store.engine.connect() as conn:
-        known = {
-            (r.name, r.version): r.content_hash
-            for r in conn.execute(
-                select(definitions.c.name, definitions.c.version, definitions.c.content_hash)
-            )
-        }
+    known = _hashes(store)
     problems = []
     for d in shipped:
         stored = known.get(d.key)
         if stored is None:
-            save(store, d, "shipped", at)
-        elif stored != d.content_hash:
+            try:
+                save(store, d, "shipped", at)
+                continue
+            except IntegrityError:
+                # Another process starting on the same database published it first.
+                stored = _hashes(store).get(d.key)
+        if stored is not None and stored != d.content_hash:
             problems.append(
                 Problem(
                     d.path,
@@ -65,3 +65,13 @@ def sync_shipped(store: SqlStore, shipped: list[Definition], at: datetime) -> No
             )
     if problems:
         raise DefinitionError(problems)
+
+
+def _hashes(store: SqlStore) -> dict[tuple[str, int], str]:
+    with store.engine.connect() as conn:
+        return {
+            (r.name, r.version): r.content_hash
+            for r in conn.execute(
+                select(definitions.c.name, definitions.c.version, definitions.c.content_hash)
+            )
+        }
