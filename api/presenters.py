@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.responses import Response
+
 from api.auth import User
 from api.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_value
 from api.schemas.cases import (
@@ -14,12 +16,14 @@ from api.schemas.cases import (
     DeadlineOut,
     EventOut,
     FieldOut,
+    FireOut,
     PartyOut,
 )
-from api.schemas.common import LabelOut, UserOut
+from api.schemas.common import AuditOut, LabelOut, UserOut
 from engine.definition import Definition, FieldDef, Label
-from engine.model import Case, Event, Timer
+from engine.model import Case, Event, FireResult, Timer
 from engine.service import ActionOption
+from engine.store.audit import AuditEntry
 from engine.store.parties import PartyRecord
 from engine.store.queries import CaseListItem
 
@@ -157,4 +161,27 @@ def party_out(p: PartyRecord, masked: bool) -> PartyOut:
         sensitive=p.sensitive,
         anonymous=p.anonymous,
         masked=True,
+    )
+
+
+def fire_out(result: FireResult, definition: Definition, response: Response) -> FireOut:
+    """A firing's answer; a replayed one also says so in `Idempotent-Replayed`."""
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return FireOut(
+        case=case_out(result.case, definition),
+        event=event_out(result.event, definition),
+        replayed=result.replayed,
+    )
+
+
+def audit_out(e: AuditEntry) -> AuditOut:
+    return AuditOut(
+        id=e.id,
+        at=e.at.isoformat(),
+        username=e.username,
+        case_id=e.case_id,
+        party_id=e.party_id,
+        action=e.action,
+        reason=e.reason,
     )

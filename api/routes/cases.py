@@ -16,6 +16,7 @@ from api.presenters import (
     case_summary,
     deadline_out,
     event_out,
+    fire_out,
     label,
     party_out,
 )
@@ -67,13 +68,7 @@ async def open_case(
     )
     definition = ctx.service.definition_of(result.case)
     response.headers["Location"] = f"/api/cases/{result.case.id}"
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return FireOut(
-        case=case_out(result.case, definition),
-        event=event_out(result.event, definition),
-        replayed=result.replayed,
-    )
+    return fire_out(result, definition, response)
 
 
 @router.get("/cases", responses=ERRORS)
@@ -150,13 +145,7 @@ async def fire_action(
         idempotency_key=key,
     )
     definition = ctx.service.definition_of(result.case)
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return FireOut(
-        case=case_out(result.case, definition),
-        event=event_out(result.event, definition),
-        replayed=result.replayed,
-    )
+    return fire_out(result, definition, response)
 
 
 @router.post("/cases/{case_id}/handovers", status_code=status.HTTP_201_CREATED, responses=ERRORS)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.auth import CurrentUser, require_role
 from api.deps import ContextDep, UnitsDep
+from api.presenters import audit_out
 from api.problems import problem_responses
 from api.schemas.common import AuditOut, UnitOut
 from engine.store import audit
@@ -39,14 +40,5 @@ def audit_log(
     """The audit log about the cases you may see, newest first (admins only)."""
     require_role(user, "admin")
     return [
-        AuditOut(
-            id=e.id,
-            at=e.at.isoformat(),
-            username=e.username,
-            case_id=e.case_id,
-            party_id=e.party_id,
-            action=e.action,
-            reason=e.reason,
-        )
-        for e in audit.entries(ctx.store, vis=user.scope, limit=limit, offset=offset)
+        audit_out(e) for e in audit.entries(ctx.store, vis=user.scope, limit=limit, offset=offset)
     ]

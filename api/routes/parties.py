@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.access import may_read_personal_data, visible_case
 from api.auth import CurrentUser, require_role
 from api.deps import ContextDep
-from api.presenters import party_out
+from api.presenters import audit_out, party_out
 from api.problems import forbidden, problem_responses
 from api.schemas.cases import PartyOut
 from api.schemas.common import AuditOut
@@ -103,15 +103,4 @@ def case_audit(
     """Who read or changed this case's personal data, newest first."""
     visible_case(ctx, user, case_id)
     require_role(user, "org_admin", "supervisor", "admin")
-    return [
-        AuditOut(
-            id=e.id,
-            at=e.at.isoformat(),
-            username=e.username,
-            case_id=e.case_id,
-            party_id=e.party_id,
-            action=e.action,
-            reason=e.reason,
-        )
-        for e in audit.entries(ctx.store, case_ids=[case_id], limit=limit)
-    ]
+    return [audit_out(e) for e in audit.entries(ctx.store, case_ids=[case_id], limit=limit)]

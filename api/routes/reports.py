@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Response, status
 from api import casework
 from api.auth import CurrentUser
 from api.deps import ContextDep
-from api.presenters import case_out, event_out
+from api.presenters import fire_out
 from api.problems import ProblemError, field_errors, problem_responses
 from api.schemas.cases import FireOut
 from api.schemas.reports import GridReportIn
@@ -82,10 +82,4 @@ def grid_report(
     )
     definition = ctx.service.definition_of(result.case)
     response.headers["Location"] = f"/api/cases/{result.case.id}"
-    if result.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return FireOut(
-        case=case_out(result.case, definition),
-        event=event_out(result.event, definition),
-        replayed=result.replayed,
-    )
+    return fire_out(result, definition, response)
