@@ -7,9 +7,19 @@ closures; nothing is ever passed to ``eval``.
 from __future__ import annotations
 
 import ast
-import operator
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from engine.expression_values import (
+    FUNCTIONS,
+    IMPLEMENTATIONS,
+    ExpressionError,
+    arith,
+    compare,
+    is_number,
+    kind,
+    truthy,
+)
 
 __all__ = [
     "FUNCTIONS",
@@ -22,42 +32,8 @@ __all__ = [
 Scope = Mapping[str, object]
 Evaluator = Callable[[Scope], object]
 
-#: Callable names, in the order they are listed in messages.
-FUNCTIONS: Final = (
-    "len",
-    "min",
-    "max",
-    "abs",
-    "int",
-    "float",
-    "str",
-    "lower",
-    "upper",
-    "round",
-    "contains",
-)
 _ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
 _MAX_DEPTH: Final = 100
-_MAX_SEQUENCE: Final = 100_000
-
-
-class ExpressionError(ValueError):
-    """A rejected expression (at compile time) or a failed evaluation (at run time)."""
-
-    def __init__(self, message: str, col: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.col = col
-
-
-def truthy(value: object) -> bool:
-    """Truth value used by ``and``/``or``/``not``/``if`` and by guards (Python's rules)."""
-    if value is None:
-        return False
-    try:
-        return bool(value)
-    except Exception:  # an odd object in case data: present means true
-        return True
 
 
 class Expression:
@@ -96,7 +72,7 @@ class Expression:
 def compile_expression(source: str) -> Expression:
     """Parse, check and compile ``source``; raise :class:`ExpressionError` if it is not allowed."""
     if not isinstance(source, str):
-        raise ExpressionError(f"expected an expression string, not {_kind(source)}")
+        raise ExpressionError(f"expected an expression string, not {kind(source)}")
     stripped = source.lstrip()
     shift = len(source) - len(stripped)
     if not stripped.strip():
@@ -127,28 +103,6 @@ def _syntax_error(exc: SyntaxError, text: str, shift: int) -> ExpressionError:
         )
     col = sum(len(line) + 1 for line in lines[: lineno - 1]) + offset - 1
     return ExpressionError(f"syntax error: {exc.msg}", shift + min(col, len(text)))
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "list"
-    return type(value).__name__
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float)
-
-
-def _is_sequence(value: object) -> bool:
-    return isinstance(value, str | list | tuple)
 
 
 _OP_SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
@@ -200,203 +154,6 @@ _REJECTED: Final[Mapping[type[ast.AST], str]] = {
 
 
 # --------------------------------------------------------------------------- runtime operations
-
-
-def _arith(symbol: str, left: object, right: object) -> object:
-    if symbol == "+":
-        if _is_number(left) and _is_number(right):
-            return left + right  # type: ignore[operator]
-        if isinstance(left, str) and isinstance(right, str):
-            return left + right
-        if isinstance(left, list | tuple) and isinstance(right, list | tuple):
-            return [*left, *right]
-    elif symbol == "*":
-        if _is_number(left) and _is_number(right):
-            return left * right  # type: ignore[operator]
-        seq, count = (left, right) if _is_sequence(left) else (right, left)
-        if _is_sequence(seq) and isinstance(count, int) and not isinstance(count, bool):
-            assert isinstance(seq, str | list | tuple)
-            if len(seq) * count > _MAX_SEQUENCE:
-                raise ExpressionError(f"'*' would build a value longer than {_MAX_SEQUENCE}")
-            return seq * count
-    elif _is_number(left) and _is_number(right):
-        try:
-            return _NUMERIC[symbol](left, right)
-        except ZeroDivisionError:
-            raise ExpressionError(f"division by zero in '{symbol}'") from None
-        except OverflowError:
-            raise ExpressionError(f"number too large in '{symbol}'") from None
-    raise ExpressionError(f"cannot apply '{symbol}' to {_kind(left)} and {_kind(right)}")
-
-
-_NUMERIC: Final[Mapping[str, Callable[[object, object], object]]] = {
-    "-": operator.sub,
-    "/": operator.truediv,
-    "//": operator.floordiv,
-    "%": operator.mod,
-}
-_ORDERING: Final[Mapping[str, Callable[[Any, Any], object]]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-
-
-def _contains(container: object, item: object) -> bool:
-    if container is None:
-        return False
-    if isinstance(container, str):
-        if not isinstance(item, str):
-            raise ExpressionError(f"cannot look for {_kind(item)} in a string")
-        return item in container
-    if isinstance(container, list | tuple | set | frozenset | dict):
-        try:
-            return item in container
-        except TypeError:  # unhashable item in a set/dict
-            return False
-    raise ExpressionError(f"'in' needs a string or list on the right, not {_kind(container)}")
-
-
-def _compare(symbol: str, left: object, right: object) -> bool:
-    if symbol == "==":
-        return left == right
-    if symbol == "!=":
-        return left != right
-    if symbol == "in":
-        return _contains(right, left)
-    if symbol == "not in":
-        return not _contains(right, left)
-    if left is None or right is None:
-        return False
-    comparable = (
-        (_is_number(left) and _is_number(right))
-        or (isinstance(left, str) and isinstance(right, str))
-        or (isinstance(left, list | tuple) and isinstance(right, list | tuple))
-        or type(left) is type(right)
-    )
-    if comparable:
-        try:
-            return bool(_ORDERING[symbol](left, right))
-        except TypeError:
-            pass
-    raise ExpressionError(f"cannot compare {_kind(left)} and {_kind(right)} with '{symbol}'")
-
-
-def _fn_len(value: object) -> object:
-    if value is None:
-        return 0
-    if isinstance(value, str | list | tuple | dict | set | frozenset):
-        return len(value)
-    raise ExpressionError(f"len() needs a string or list, not {_kind(value)}")
-
-
-def _extreme(name: str, pick: Callable[[Sequence[object]], object]) -> Callable[..., object]:
-    def fn(*args: object) -> object:
-        values: Sequence[object] = args
-        if len(args) == 1:
-            only = args[0]
-            if only is None:
-                return None
-            if not isinstance(only, list | tuple):
-                raise ExpressionError(f"{name}() of one argument needs a list, not {_kind(only)}")
-            values = only
-        present = [v for v in values if v is not None]
-        if not present:
-            return None
-        try:
-            return pick(present)
-        except TypeError:
-            kinds = ", ".join(sorted({_kind(v) for v in present}))
-            raise ExpressionError(f"{name}() cannot compare {kinds}") from None
-
-    return fn
-
-
-def _fn_abs(value: object) -> object:
-    if value is None:
-        return None
-    if _is_number(value):
-        return abs(value)  # type: ignore[arg-type]
-    raise ExpressionError(f"abs() needs a number, not {_kind(value)}")
-
-
-def _fn_int(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, int | float | str):
-        try:
-            return int(value)
-        except (ValueError, OverflowError):
-            raise ExpressionError(f"int() cannot convert {value!r}") from None
-    raise ExpressionError(f"int() needs a number or string, not {_kind(value)}")
-
-
-def _fn_float(value: object) -> object:
-    if value is None:
-        return None
-    if isinstance(value, int | float | str):
-        try:
-            return float(value)
-        except (ValueError, OverflowError):
-            raise ExpressionError(f"float() cannot convert {value!r}") from None
-    raise ExpressionError(f"float() needs a number or string, not {_kind(value)}")
-
-
-def _fn_str(value: object) -> object:
-    if value is None:
-        return None
-    try:
-        return str(value)
-    except ValueError:
-        raise ExpressionError("str() cannot convert this value") from None
-
-
-def _text_fn(name: str, convert: Callable[[str], str]) -> Callable[..., object]:
-    def fn(value: object) -> object:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return convert(value)
-        raise ExpressionError(f"{name}() needs a string, not {_kind(value)}")
-
-    return fn
-
-
-def _fn_round(value: object, digits: object = None) -> object:
-    if value is None:
-        return None
-    if not _is_number(value):
-        raise ExpressionError(f"round() needs a number, not {_kind(value)}")
-    if digits is None:
-        try:
-            return round(value)  # type: ignore[call-overload]
-        except (ValueError, OverflowError):
-            raise ExpressionError(f"round() cannot round {value!r}") from None
-    if not isinstance(digits, int) or isinstance(digits, bool):
-        raise ExpressionError(f"round() needs whole-number digits, not {_kind(digits)}")
-    return round(value, digits)  # type: ignore[call-overload]
-
-
-def _fn_contains(haystack: object, needle: object) -> object:
-    return _contains(haystack, needle)
-
-
-_IMPLEMENTATIONS: Final[Mapping[str, tuple[Callable[..., object], int, int | None]]] = {
-    # name: (function, min args, max args or None)
-    "len": (_fn_len, 1, 1),
-    "min": (_extreme("min", min), 1, None),  # type: ignore[arg-type]
-    "max": (_extreme("max", max), 1, None),  # type: ignore[arg-type]
-    "abs": (_fn_abs, 1, 1),
-    "int": (_fn_int, 1, 1),
-    "float": (_fn_float, 1, 1),
-    "str": (_fn_str, 1, 1),
-    "lower": (_text_fn("lower", str.lower), 1, 1),
-    "upper": (_text_fn("upper", str.upper), 1, 1),
-    "round": (_fn_round, 1, 2),
-    "contains": (_fn_contains, 2, 2),
-}
-assert tuple(_IMPLEMENTATIONS) == FUNCTIONS
 
 
 # --------------------------------------------------------------------------- compiler
@@ -452,7 +209,7 @@ class _Compiler:
         if name in _ALIASES:
             value = _ALIASES[name]
             return lambda _data: value
-        if name in _IMPLEMENTATIONS:
+        if name in IMPLEMENTATIONS:
             raise self.fail(node, f"function {name!r} must be called, e.g. {name}(x)")
         if not isinstance(node.ctx, ast.Load):
             raise self.fail(node, "assignment is not allowed")
@@ -507,8 +264,8 @@ class _Compiler:
 
             def sign(data: Scope) -> object:
                 value = operand(data)
-                if not _is_number(value):
-                    raise ExpressionError(f"cannot apply unary '{symbol}' to {_kind(value)}")
+                if not is_number(value):
+                    raise ExpressionError(f"cannot apply unary '{symbol}' to {kind(value)}")
                 return -value if negate else +value  # type: ignore[operator]
 
             return sign
@@ -521,7 +278,7 @@ class _Compiler:
             raise self.fail(node, f"operator '{symbol}' is not allowed; use + - * / // %")
         left = self.compile(node.left, depth)
         right = self.compile(node.right, depth)
-        return lambda data: _arith(symbol, left(data), right(data))
+        return lambda data: arith(symbol, left(data), right(data))
 
     def _Compare(self, node: ast.Compare, depth: int) -> Evaluator:
         symbols: list[str] = []
@@ -535,14 +292,14 @@ class _Compiler:
         rest = [self.compile(c, depth) for c in node.comparators]
         if len(rest) == 1:
             only_symbol, only = symbols[0], rest[0]
-            return lambda data: _compare(only_symbol, first(data), only(data))
+            return lambda data: compare(only_symbol, first(data), only(data))
         pairs = list(zip(symbols, rest, strict=True))
 
         def chain(data: Scope) -> object:
             left = first(data)
             for symbol, fn in pairs:
                 right = fn(data)
-                if not _compare(symbol, left, right):
+                if not compare(symbol, left, right):
                     return False
                 left = right
             return True
@@ -563,11 +320,11 @@ class _Compiler:
                 raise self.fail(func, _REJECTED[type(func)])
             raise self.fail(func, f"only these functions can be called: {allowed}")
         name = func.id
-        if name not in _IMPLEMENTATIONS:
+        if name not in IMPLEMENTATIONS:
             raise self.fail(func, f"function {name!r} is not allowed; allowed: {allowed}")
         if node.keywords:
             raise self.fail(node.keywords[0].value, "keyword arguments are not allowed")
-        impl, least, most = _IMPLEMENTATIONS[name]
+        impl, least, most = IMPLEMENTATIONS[name]
         count = len(node.args)
         if count < least or (most is not None and count > most):
             if most is None:
