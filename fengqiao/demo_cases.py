@@ -36,7 +36,6 @@ def _mediation(later: str, visit: str) -> list[Script]:
     assess = {
         "risk_level": "low",
         "in_scope": True,
-        "mediator": "mediator",
         "domestic_violence": False,
         "crime_risk": False,
     }
@@ -47,10 +46,18 @@ def _mediation(later: str, visit: str) -> list[Script]:
     }
     visit_ok = {"performance": "performed", "satisfaction": 5, "lingering_risk": False}
 
+    def mediator_of(org: str) -> str:
+        """The demo mediator of an organisation's workroom (fengqiao.demo.USERS)."""
+        return "mediator" if org == "union" else f"mediator_{org}"
+
     def path(org: str) -> list[Step]:
         return [
             ("register", "mediator", {}),
-            ("start_mediation", "mediator", {**assess, "organisation": org}),
+            (
+                "start_mediation",
+                "mediator",
+                {**assess, "organisation": org, "mediator": mediator_of(org)},
+            ),
             ("record_session", "mediator", {"session_mode": "private"}),
             ("reach_agreement", "mediator", agree),
             ("apply_confirmation", "mediator", {}),
@@ -73,7 +80,7 @@ def _mediation(later: str, visit: str) -> list[Script]:
         Script(
             f"mediation:{state}",
             "mediation",
-            f"mediator_{org}" if org != "union" else "mediator",
+            mediator_of(org),
             intake,
             path(org)[:n],
             org_unit=org,

@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 
 from engine.store.repository import SqlStore
-from engine.store.tables import CaseRow, NotificationRow
+from engine.store.tables import CaseRow, NotificationRow, UnitRow
 from engine.store.writing import write_connection
 
 notifications = NotificationRow.__table__  # type: ignore[attr-defined]
 cases = CaseRow.__table__  # type: ignore[attr-defined]
+units = UnitRow.__table__  # type: ignore[attr-defined]
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -48,7 +49,7 @@ def claim(store: SqlStore, now: datetime, limit: int, lease: timedelta = LEASE) 
         and_(notifications.c.status == "sending", notifications.c.sent_at < now - lease),
     )
     query = (
-        select(notifications, cases.c.assignee, cases.c.data)
+        select(notifications, cases.c.assignee, cases.c.data, cases.c.grid_unit)
         .join(cases, cases.c.id == notifications.c.case_id)
         .where(due)
         .order_by(notifications.c.id)
@@ -58,6 +59,9 @@ def claim(store: SqlStore, now: datetime, limit: int, lease: timedelta = LEASE) 
         query = query.with_for_update(skip_locked=True, of=notifications)
     with write_connection(store) as conn:
         rows = conn.execute(query).all()
+        parents: dict[str, str | None] = {}
+        if any(r.unit is None and r.grid_unit is not None for r in rows):
+            parents = dict(conn.execute(select(units.c.code, units.c.parent)).tuples().all())
         ids = [r.id for r in rows]
         if ids:
             conn.execute(
@@ -74,7 +78,7 @@ def claim(store: SqlStore, now: datetime, limit: int, lease: timedelta = LEASE) 
             id=r.id,
             case_id=r.case_id,
             role=r.role,
-            unit=r.unit,
+            unit=r.unit if r.unit is not None else _grid_holder(r.grid_unit, r.data, parents),
             kind=r.kind,
             subject=r.subject,
             created_at=r.created_at,
@@ -145,3 +149,19 @@ def _person(role: str, assignee: str | None, data: object) -> str | None:
         return None
     named = data.get("mediator") if isinstance(data, dict) else None
     return named if isinstance(named, str) and named else assignee
+
+
+def _grid_holder(grid: str | None, data: object, parents: dict[str, str | None]) -> str | None:
+    """Who holds a grid case now: the grid's ancestor at the case's tier (grid 0 → community 1
+    → street 2 → district 3 → city 4), so that a deadline or an escalation reaches the
+    community or street the case waits on, not every handler of the city."""
+    if grid is None:
+        return None
+    tier = data.get("tier") if isinstance(data, dict) else None
+    unit: str | None = grid
+    for _ in range(tier if isinstance(tier, int) and not isinstance(tier, bool) else 0):
+        parent = parents.get(unit) if unit is not None else None
+        if parent is None:
+            break
+        unit = parent
+    return unit

@@ -1,0 +1,49 @@
+"""The outbox names who must act: for a grid case, the unit at the tier the case has reached."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine.clock import ManualClock
+from engine.service import WorkflowService
+from engine.store import outbox
+from engine.store.repository import SqlStore
+from engine.store.units import UnitRecord, save_units
+from tests.workflows.cases import grid_reported, mediation_in_mediation
+
+AREA = [
+    UnitRecord("d-1", "东城区", "East District", "district"),
+    UnitRecord("s-1", "和平街道", "Heping Street", "street", "d-1"),
+    UnitRecord("cm-1", "和平里社区", "Hepingli", "community", "s-1"),
+    UnitRecord("g-1", "第1网格", "Grid 1", "grid", "cm-1"),
+]
+
+
+def _units_told(store: SqlStore, clock: ManualClock, case_id: int) -> set[str | None]:
+    items = outbox.claim(store, clock.now(), limit=100)
+    return {i.unit for i in items if i.case_id == case_id and i.role == "handler"}
+
+
+def test_a_missed_deadline_reaches_the_unit_of_the_next_tier(
+    store: SqlStore, service: WorkflowService, clock: ManualClock
+) -> None:
+    save_units(store, AREA)
+    case = grid_reported(service, severity="red")
+    assert _units_told(store, clock, case.id) == {"cm-1"}  # the community is called
+
+    clock.advance(timedelta(hours=1))
+    service.fire_due_timers(clock.now())
+    assert service.get_case(case.id).data["tier"] == 2
+    assert _units_told(store, clock, case.id) == {"s-1"}  # the street, not every handler
+
+    clock.advance(timedelta(hours=1))
+    service.fire_due_timers(clock.now())
+    assert _units_told(store, clock, case.id) == {"d-1"}
+
+
+def test_an_organisation_case_keeps_its_organisation(
+    store: SqlStore, service: WorkflowService, clock: ManualClock
+) -> None:
+    case = mediation_in_mediation(service)
+    items = outbox.claim(store, clock.now(), limit=100)
+    assert {i.unit for i in items if i.case_id == case.id} == {"women"}
