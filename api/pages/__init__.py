@@ -15,6 +15,7 @@ from api.pages import (
     case_page,
     definitions_pages,
     editor,
+    exclusions,
     grid,
     intake,
     parties,
@@ -33,6 +34,7 @@ for _module in (
     definitions_pages,
     editor,
     board,
+    exclusions,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -248,6 +248,37 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "agreement. Requests excluded after review are not counted.",
     ),
     "rates.show": ("查看", "Show"),
+    "rates.exclusions": ("已排除的不合理诉求", "Excluded requests"),
+    "excl.title": ("不合理诉求排除", "Requests excluded from the rates"),
+    "excl.help": (
+        "经审核认定为不合理或不属受理范围的诉求不计入各项指标，排除理由留存备查。",
+        "Requests found unreasonable or out of scope after review are left out of every rate;"
+        " the reason is kept.",
+    ),
+    "excl.new": ("排除一件诉求", "Exclude a request"),
+    "excl.case": ("案件编号", "Case number"),
+    "excl.reason": ("排除理由", "Reason"),
+    "excl.submit": ("审核排除", "Exclude after review"),
+    "excl.list": ("已排除", "Excluded"),
+    "excl.reviewer": ("审核人", "Reviewer"),
+    "excl.at": ("审核时间", "Reviewed at"),
+    "excl.include": ("恢复计入", "Count again"),
+    "excl.none": ("没有排除的诉求。", "Nothing is excluded."),
+    "excl.done": ("案件 #{id} 已排除。", "Case #{id} is excluded."),
+    "excl.already": (
+        "案件 #{id} 此前已排除，保留原审核理由。",
+        "Case #{id} was excluded already; the first review and its reason stay.",
+    ),
+    "excl.included": ("案件 #{id} 已恢复计入指标。", "Case #{id} counts in the rates again."),
+    "excl.bad_case": ("请填写有效的案件编号。", "Enter a valid case number."),
+    "excl.need_reason": (
+        "请写明排除理由（至少 2 个字）。",
+        "Give a reason (2 characters or more).",
+    ),
+    "excl.no_case": (
+        "找不到案件 #{id}，或您无权查看。",
+        "Case #{id} was not found, or you may not see it.",
+    ),
     # errors
     "error.title": ("出错了", "Something went wrong"),
     "error.back": ("返回", "Go back"),

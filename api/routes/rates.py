@@ -10,16 +10,14 @@ from fastapi import APIRouter, Path, Query, Response, status
 from api.access import visible_case
 from api.auth import CurrentUser, require_role
 from api.deps import ContextDep, UnitsDep
+from api.exclusions import READERS, REVIEWERS, exclude_case, include_case
 from api.problems import ProblemError, not_found, problem_responses
 from api.rates import Tally, ratio, tally
 from api.schemas.rates import ExclusionIn, ExclusionOut, RateGroup, RatesOut
-from engine.store import audit
 from engine.store import rates as rate_store
 
 router = APIRouter(tags=["rates"])
 
-READERS = ("org_admin", "supervisor", "admin")
-REVIEWERS = ("supervisor", "admin")
 ERRORS = problem_responses(401, 403, 404, 422)
 
 
@@ -121,18 +119,7 @@ def exclude(
     Excluding a case again answers 200 with the first review."""
     visible_case(ctx, user, body.case_id)
     require_role(user, *REVIEWERS)
-    now = ctx.clock.now()
-    created = rate_store.exclude(ctx.store, body.case_id, body.reason, user.username, now)
-    if created:
-        audit.record(
-            ctx.store,
-            at=now,
-            username=user.username,
-            action="rate_excluded",
-            case_id=body.case_id,
-            reason=body.reason,
-        )
-    else:
+    if not exclude_case(ctx, user, body.case_id, body.reason):
         response.status_code = status.HTTP_200_OK
     e = rate_store.exclusion_of(ctx.store, body.case_id)
     assert e is not None
@@ -148,13 +135,6 @@ def include_again(
     """Count an excluded case in the rates again."""
     visible_case(ctx, user, case_id)
     require_role(user, *REVIEWERS)
-    if not rate_store.include_again(ctx.store, case_id):
+    if not include_case(ctx, user, case_id):
         raise not_found("exclusion")
-    audit.record(
-        ctx.store,
-        at=ctx.clock.now(),
-        username=user.username,
-        action="rate_included",
-        case_id=case_id,
-    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
