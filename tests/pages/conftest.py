@@ -104,6 +104,8 @@ def csrf_of(client: TestClient, path: str) -> str:
     assert response.status_code == 200, response.text
     token = response.context["csrf_token"]  # type: ignore[attr-defined]
     assert isinstance(token, str) and token
+    # The forms must really carry it (a macro imported without context would send "").
+    assert f'name="csrf_token" value="{token}"' in response.text
     return token
 
 
