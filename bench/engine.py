@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -189,16 +190,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         svc_lat: list[float] = []
         raw_lat: list[float] = []
         svc_n = raw_n = 0
-        svc_t = raw_t = 0.0
+        svc_t = raw_t = svc_cpu = raw_cpu = 0.0
         svc.run(5, [])  # warm caches and compiled statements on both sides
         raw.run(5, [])
         for _ in range(rounds):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             svc_n += svc.run(cases, svc_lat)
             svc_t += time.perf_counter() - t0
-            t0 = time.perf_counter()
+            svc_cpu += time.process_time() - c0
+            t0, c0 = time.perf_counter(), time.process_time()
             raw_n += raw.run(cases, raw_lat)
             raw_t += time.perf_counter() - t0
+            raw_cpu += time.process_time() - c0
         svc.close()
         raw.close()
     quantiles = statistics.quantiles(svc_lat, n=100)
@@ -212,6 +215,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "p50_ms": round(statistics.median(svc_lat) * 1000, 3),
         "p99_ms": round(quantiles[98] * 1000, 3),
         "raw_p50_ms": round(statistics.median(raw_lat) * 1000, 3),
+        # CPU time of this process per transition (opening the cases included, both sides)
+        "cpu_us": round(svc_cpu / svc_n * 1e6, 1),
+        "raw_cpu_us": round(raw_cpu / raw_n * 1e6, 1),
+        "load1": round(os.getloadavg()[0], 2),
     }
     print(json.dumps(result))
     return result

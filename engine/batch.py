@@ -1,6 +1,6 @@
 """A sweep batch: the writes of many timer firings kept in memory, then written in bulk.
 
-Firing a timer runs the same code as any other firing (`WorkflowService._fire_in`), against
+Firing a timer runs the same code as any other firing (`engine.firing.fire_in`), against
 this object instead of the database transaction. It answers reads from the cases loaded for
 the batch and records every write; `flush` then writes them with one statement per kind of
 row. Per timer that saves some ten round trips and two savepoints, which is what lets one

@@ -1,43 +1,36 @@
-"""The use cases: the only way a case changes. One firing is one transaction."""
+"""The use cases: the only way a case changes. One firing is one transaction.
+
+The steps live in their own modules: engine.firing (check, move, record), engine.timers
+(arming, sweeping), engine.idempotency (replaying a retried request), engine.validation
+(field values, required fields) and engine.plans (what each (state, action) needs, worked out
+once per definition version).
+"""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from engine.batch import SweepBatch
 from engine.clock import Clock
-from engine.definition import SYSTEM_ROLE, Definition, TimerDef, TransitionDef
+from engine.definition import SYSTEM_ROLE, Definition, TransitionDef
 from engine.errors import (
     CaseNotFoundError,
     ConflictError,
-    EffectError,
-    GuardFailedError,
-    IdempotencyKeyReusedError,
-    InvalidDataError,
-    MissingFieldsError,
     RoleNotAllowedError,
     UnknownActionError,
 )
 from engine.expressions import ExpressionError, truthy
-from engine.loader import check_value, did_you_mean
-from engine.machine import machine_for
-from engine.model import (
-    SYSTEM_ACTOR,
-    Actor,
-    Case,
-    Event,
-    FireResult,
-    Notification,
-    SweepReport,
-    Timer,
-)
+from engine.firing import fire_in
+from engine.idempotency import replay, replay_after_race
+from engine.model import Actor, Case, Event, FireResult, SweepReport, Timer
+from engine.plans import DefinitionPlan, plan_for
 from engine.ports import DuplicateKeyError, Store, Transaction
 from engine.registry import Registry
+from engine.timers import arm, fire_timer, timer_key
+from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
 
 OPEN_ACTION = "open"
@@ -94,14 +87,13 @@ class WorkflowService:
         for t in definition.actions_from(case.state):
             if actor.role not in t.roles or actor.role == SYSTEM_ROLE:
                 continue
-            missing = tuple(f for f in t.requires if _absent(case.data.get(f)))
             guard_ok = True
             if t.guard is not None:
                 try:
-                    guard_ok = truthy(t.guard.evaluate(_scope(case, case.data)))
+                    guard_ok = truthy(t.guard.evaluate(scope(case.state, case.data)))
                 except ExpressionError:
                     guard_ok = False
-            out.append(ActionOption(t, guard_ok, missing))
+            out.append(ActionOption(t, guard_ok, tuple(missing(t.requires, case.data))))
         return out
 
     # -- changing --------------------------------------------------------------------------
@@ -119,21 +111,18 @@ class WorkflowService:
         definition = self.registry.get(workflow, version)
         if actor.role not in definition.owner_roles:
             raise RoleNotAllowedError(OPEN_ACTION, actor.role, list(definition.owner_roles))
+        plans = plan_for(definition)
         payload = dict(data or {})
-        self._check_data(definition, payload)
-        values = {
-            name: copy.deepcopy(f.default)
-            for name, f in definition.fields.items()
-            if f.default is not None
-        }
+        plans.check_data(payload)
+        values = plans.defaults()
         values.update(payload)
         now = self.clock.now()
         try:
             with self.store.transaction() as tx:
                 if idempotency_key is not None:
-                    replay = self._replay(tx, idempotency_key, None, OPEN_ACTION)
-                    if replay is not None:
-                        return replay
+                    replayed = replay(tx, idempotency_key, None, OPEN_ACTION)
+                    if replayed is not None:
+                        return replayed
                 case = Case(
                     id=0,
                     workflow=definition.name,
@@ -165,11 +154,11 @@ class WorkflowService:
                     idem_key=idempotency_key,
                 )
                 tx.append_event(event)
-                self._arm(tx, definition, case, now)
+                arm(tx, plans.entry_timers(case.state), case, now, now, self.calendar)
                 return FireResult(case, event)
         except DuplicateKeyError:
             assert idempotency_key is not None
-            return self._replay_after_race(idempotency_key, None, OPEN_ACTION)
+            return replay_after_race(self.store, idempotency_key, None, OPEN_ACTION)
 
     def fire(
         self,
@@ -182,13 +171,13 @@ class WorkflowService:
         idempotency_key: str | None = None,
     ) -> FireResult:
         """Take `action` on a case: validate, move, record, arm timers; all or nothing."""
-        payload = dict(data or {})
+        payload = dict(data) if data else {}
         try:
             with self.store.transaction() as tx:
                 if idempotency_key is not None:
-                    replay = self._replay(tx, idempotency_key, case_id, action)
-                    if replay is not None:
-                        return replay
+                    replayed = replay(tx, idempotency_key, case_id, action)
+                    if replayed is not None:
+                        return replayed
                 case = tx.get_case(case_id)
                 if case is None:
                     raise CaseNotFoundError(case_id)
@@ -197,7 +186,7 @@ class WorkflowService:
                 return self._fire_in(tx, case, action, actor, payload, idempotency_key)
         except DuplicateKeyError:
             assert idempotency_key is not None
-            return self._replay_after_race(idempotency_key, case_id, action)
+            return replay_after_race(self.store, idempotency_key, case_id, action)
 
     def migrate_case(
         self,
@@ -216,9 +205,9 @@ class WorkflowService:
         """
         with self.store.transaction() as tx:
             if idempotency_key is not None:
-                replay = self._replay(tx, idempotency_key, case_id, MIGRATE_ACTION)
-                if replay is not None:
-                    return replay
+                replayed = replay(tx, idempotency_key, case_id, MIGRATE_ACTION)
+                if replayed is not None:
+                    return replayed
             case = tx.get_case(case_id)
             if case is None:
                 raise CaseNotFoundError(case_id)
@@ -234,7 +223,8 @@ class WorkflowService:
                     [],
                     f"{case.workflow} v{to_version} has no state {case.state!r}",
                 )
-            self._check_data(target, case.data)
+            plans = plan_for(target)
+            plans.check_data(case.data)
             now = self.clock.now()
             previous = case.version
             case.workflow_version = to_version
@@ -262,7 +252,7 @@ class WorkflowService:
             tx.append_event(event)
             tx.cancel_timers(case.id, now)
             # Deadlines keep counting from when the case entered its state, by the new rules.
-            self._arm(tx, target, case, case.state_entered_at)
+            arm(tx, plans.entry_timers(case.state), case, case.state_entered_at, now, self.calendar)
             return FireResult(case, event)
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> SweepReport:
@@ -284,82 +274,16 @@ class WorkflowService:
             if not due:
                 return report
             cases = tx.get_cases(sorted({t.case_id for t in due}))
-            fired_before = tx.existing_keys([_timer_key(t) for t in due])
+            fired_before = tx.existing_keys([timer_key(t) for t in due])
             batch = SweepBatch(tx, cases, fired_before)
             for timer in due:
-                self._fire_timer(batch, timer, now, report)
+                fire_timer(batch, timer, now, report, self.definition_of, self._fire_in)
             batch.flush()
         return report
 
     # -- internals -------------------------------------------------------------------------
-    def _fire_timer(
-        self, tx: Transaction, timer: Timer, now: datetime, report: SweepReport
-    ) -> None:
-        lateness = max(0.0, (now - timer.fire_at).total_seconds())
-        timer.fired_at = now
-        timer.lateness_s = lateness
-        case = tx.get_case(timer.case_id)
-        if case is None or case.entered_seq != timer.armed_seq:
-            timer.status = "stale"
-            report.stale += 1
-            tx.finish_timer(timer)
-            return
-        definition = self.definition_of(case)
-        tdef = _timer_def(definition, case.state, timer.name)
-        notify = tdef.notify if tdef else ()
-        if timer.kind == "reminder" or timer.action is None:
-            kind = "reminder" if timer.kind == "reminder" else "deadline"
-            tx.add_notifications(
-                [
-                    Notification(case.id, r, kind, now, f"{kind}:{timer.name}", case.org_unit)
-                    for r in notify
-                ]
-            )
-            timer.status = "fired"
-            report.reminded += 1
-            tx.finish_timer(timer)
-            return
-        note = f"deadline missed: {timer.name}"
-        if tdef and tdef.reason:
-            note += f" ({tdef.reason.zh} / {tdef.reason.en})"
-        if lateness >= 1:
-            note += f"; fired {_human(lateness)} late"
-        try:
-            with tx.savepoint():
-                self._fire_in(
-                    tx, case, timer.action, SYSTEM_ACTOR, {}, _timer_key(timer), lateness, note
-                )
-        except (UnknownActionError, GuardFailedError, MissingFieldsError, EffectError) as exc:
-            timer.status = "skipped"
-            timer.note = str(exc)
-            report.skipped += 1
-            report.errors.append(f"timer {timer.id}: {exc}")
-            tx.add_notifications(
-                [
-                    Notification(
-                        case.id,
-                        "supervisor",
-                        "deadline",
-                        now,
-                        f"deadline:{timer.name}",
-                        case.org_unit,
-                    )
-                ]
-            )
-        except DuplicateKeyError:
-            # Fired before (its event is in the history) but not marked: mark it now.
-            timer.status = "fired"
-            timer.note = "already fired"
-            report.stale += 1
-        except ConflictError as exc:
-            # The case changed under the sweep: the timer stays pending for the next one.
-            report.errors.append(f"timer {timer.id}: {exc}")
-            return
-        else:
-            timer.status = "fired"
-            report.fired += 1
-            report.max_lateness_s = max(report.max_lateness_s, lateness)
-        tx.finish_timer(timer)
+    def _plans(self, case: Case) -> DefinitionPlan:
+        return plan_for(self.registry.get(case.workflow, case.workflow_version))
 
     def _fire_in(
         self,
@@ -372,206 +296,16 @@ class WorkflowService:
         lateness: float | None = None,
         note: str | None = None,
     ) -> FireResult:
-        definition = self.definition_of(case)
-        t = definition.transition(case.state, action)
-        if t is None:
-            possible = [x.action for x in definition.actions_from(case.state)]
-            raise UnknownActionError(action, case.state, possible, did_you_mean(action, possible))
-        if actor.role not in t.roles:
-            raise RoleNotAllowedError(action, actor.role, list(t.roles))
-        self._check_data(definition, payload)
-        merged = {**case.data, **payload}
-        missing = [f for f in t.requires if _absent(merged.get(f))]
-        if missing:
-            raise MissingFieldsError(action, missing)
-        scope = _scope(case, merged)
-        if t.guard is not None:
-            try:
-                ok = truthy(t.guard.evaluate(scope))
-            except ExpressionError as exc:
-                raise GuardFailedError(action, t.guard.source, exc.message) from exc
-            if not ok:
-                msg = t.guard_message.en if t.guard_message else ""
-                raise GuardFailedError(action, t.guard.source, msg)
-        changes: dict[str, Any] = {}
-        for fname, expr in t.sets:
-            try:
-                value = expr.evaluate(scope)
-            except ExpressionError as exc:
-                raise EffectError(action, fname, exc.message) from exc
-            f = definition.fields.get(fname)
-            if f is not None and (err := check_value(f.type, f.values, value)):
-                raise EffectError(action, fname, err)
-            merged[fname] = value
-            scope[fname] = value
-            changes[fname] = value
-        dest = machine_for(definition).next_state(case.state, action)
-        now = self.clock.now()
-        source = case.state
-        previous_version = case.version
-        reenter = not t.internal
-        updated = Case(
-            id=case.id,
-            workflow=case.workflow,
-            workflow_version=case.workflow_version,
-            state=dest,
-            data=merged,
-            version=case.version + 1,
-            opened_at=case.opened_at,
-            updated_at=now,
-            state_entered_at=now if reenter else case.state_entered_at,
-            last_seq=case.last_seq + 1,
-            entered_seq=case.last_seq + 1 if reenter else case.entered_seq,
-            org_unit=case.org_unit,
-            grid_unit=case.grid_unit,
-            assignee=payload.get("assignee", case.assignee)
-            if "assignee" in definition.fields
-            else case.assignee,
-            opened_by=case.opened_by,
-            closed_at=now if definition.states[dest].final else None,
+        return fire_in(
+            tx,
+            self._plans(case),
+            case,
+            action,
+            actor,
+            payload,
+            idempotency_key,
+            self.clock,
+            self.calendar,
+            lateness,
+            note,
         )
-        if not tx.update_case(updated, previous_version):
-            current = tx.get_case(case.id)
-            raise ConflictError(case.id, previous_version, current.version if current else -1)
-        event = Event(
-            case_id=case.id,
-            seq=updated.last_seq,
-            at=now,
-            actor=actor.name,
-            role=actor.role,
-            action=action,
-            from_state=source,
-            to_state=dest,
-            data=payload,
-            changes=changes,
-            case_version=updated.version,
-            idem_key=idempotency_key,
-            lateness_s=lateness,
-            note=note,
-        )
-        tx.append_event(event)
-        if reenter:
-            if definition.states[source].timers:
-                tx.cancel_timers(case.id, now)
-            self._arm(tx, definition, updated, now)
-        if t.notify:
-            tx.add_notifications(
-                [
-                    Notification(case.id, r, "transition", now, f"{action}", updated.org_unit)
-                    for r in t.notify
-                ]
-            )
-        return FireResult(updated, event)
-
-    def _arm(self, tx: Transaction, definition: Definition, case: Case, start: datetime) -> None:
-        now = self.clock.now()
-        timers = []
-        for tdef in definition.states[case.state].timers:
-            due = self._due(tdef, case.data, start)
-            if due is None:
-                continue
-            timers.append(
-                Timer(case.id, tdef.name, "deadline", due, case.entered_seq, action=tdef.action)
-            )
-            if tdef.remind_at is not None and tdef.notify and due > now:
-                remind = max(now, start + (due - start) * tdef.remind_at)
-                timers.append(Timer(case.id, tdef.name, "reminder", remind, case.entered_seq))
-        if timers:
-            tx.arm_timers(timers)
-
-    def _due(self, tdef: TimerDef, data: Mapping[str, Any], now: datetime) -> datetime | None:
-        if tdef.at_field:
-            at = _as_moment(data.get(tdef.at_field), self.calendar.tz)
-            if at is not None:
-                return at
-        duration = tdef.after.pick(data)
-        if duration is None:
-            return None
-        due = duration.add(now, self.calendar)
-        if tdef.working_days_only:
-            due = self.calendar.roll_forward(due)
-        return due
-
-    def _check_data(self, definition: Definition, payload: Mapping[str, Any]) -> None:
-        errors: dict[str, str] = {}
-        for k, v in payload.items():
-            f = definition.fields.get(k)
-            if f is None:
-                hint = did_you_mean(k, definition.fields)
-                errors[k] = "unknown field" + (f" ({hint})" if hint else "")
-                continue
-            err = check_value(f.type, f.values, v)
-            if not err and f.type in ("int", "number") and v is not None:
-                if f.min is not None and v < f.min:
-                    err = f"must be at least {f.min:g}"
-                elif f.max is not None and v > f.max:
-                    err = f"must be at most {f.max:g}"
-            if err:
-                errors[k] = err
-        if errors:
-            raise InvalidDataError(errors)
-
-    def _replay(
-        self, tx: Transaction, key: str, case_id: int | None, action: str
-    ) -> FireResult | None:
-        event = tx.event_by_key(key)
-        if event is None:
-            return None
-        if event.action != action or (case_id is not None and event.case_id != case_id):
-            raise IdempotencyKeyReusedError(key)
-        case = tx.get_case(event.case_id)
-        assert case is not None
-        return FireResult(case, event, replayed=True)
-
-    def _replay_after_race(self, key: str, case_id: int | None, action: str) -> FireResult:
-        with self.store.transaction(write=False) as tx:
-            result = self._replay(tx, key, case_id, action)
-        if result is None:
-            raise IdempotencyKeyReusedError(key)
-        return result
-
-
-def _absent(value: object) -> bool:
-    return value is None or value == "" or value == []
-
-
-def _scope(case: Case, data: Mapping[str, Any]) -> dict[str, Any]:
-    scope = dict(data)
-    scope.setdefault("state", case.state)
-    return scope
-
-
-def _timer_key(timer: Timer) -> str:
-    return f"timer:{timer.id}"
-
-
-def _timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
-    st = definition.states.get(state)
-    if st is None:
-        return None
-    return next((t for t in st.timers if t.name == name), None)
-
-
-def _as_moment(value: object, tz: str) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            parse = date.fromisoformat if len(value) == 10 else datetime.fromisoformat
-            value = parse(value)
-        except ValueError:
-            return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
-    if isinstance(value, date):
-        return datetime.combine(value, time(9, 0), tzinfo=ZoneInfo(tz))
-    return None
-
-
-def _human(seconds: float) -> str:
-    d = timedelta(seconds=round(seconds))
-    if d.days:
-        return f"{d.days} d {d.seconds // 3600} h"
-    if d.seconds >= 3600:
-        return f"{d.seconds // 3600} h {d.seconds % 3600 // 60} min"
-    if d.seconds >= 60:
-        return f"{d.seconds // 60} min"
-    return f"{d.seconds} s"

@@ -25,24 +25,42 @@ EVENT_COLUMNS = (
     " case_version, idem_key, lateness_s, note"
 )
 
+# One encoder for every write: json.dumps with options builds a new encoder per call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_decode = json.JSONDecoder().decode
+
 
 class HotPath:
     """Placeholders and value conversions for one driver (sqlite3 or psycopg)."""
 
     def __init__(self, sqlite: bool) -> None:
         self.sqlite = sqlite
+        # SQLite's text for moments recently written or read: a firing writes the same `now`
+        # four or five times (case, event, timers) and writes back the entry moment it read.
+        # Equal aware datetimes are the same instant, so they share their UTC text.
+        self._texts: dict[datetime, str] = {}
         p = "?" if sqlite else "%s"
         j = p if sqlite else f"{p}::jsonb"
         self.get_case = f"SELECT {CASE_COLUMNS} FROM cases WHERE id = {p}"
+        self.insert_case = (
+            "INSERT INTO cases (workflow, workflow_version, state, data, version, opened_at,"
+            " updated_at, state_entered_at, last_seq, entered_seq, org_unit, grid_unit,"
+            " assignee, opened_by, closed_at) VALUES"
+            f" ({p}, {p}, {p}, {j}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+            " RETURNING id"
+        )
         self.update_case = (
             f"UPDATE cases SET state = {p}, data = {j}, version = {p}, updated_at = {p},"
             f" state_entered_at = {p}, last_seq = {p}, entered_seq = {p}, assignee = {p},"
             f" closed_at = {p} WHERE id = {p} AND version = {p}"
         )
+        self.update_workflow_version = f"UPDATE cases SET workflow_version = {p} WHERE id = {p}"
         self.insert_event = (
             f"INSERT INTO events ({EVENT_COLUMNS}) VALUES"
             f" ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {j}, {j}, {p}, {p}, {p}, {p})"
         )
+        self.event_by_key = f"SELECT {EVENT_COLUMNS} FROM events WHERE idem_key = {p}"
+        self.events_of_case = f"SELECT {EVENT_COLUMNS} FROM events WHERE case_id = {p} ORDER BY seq"
 
         self.cancel_timers = (
             f"UPDATE timers SET status = 'cancelled', fired_at = {p}"
@@ -75,26 +93,50 @@ class HotPath:
     def dt_out(self, value: datetime | None) -> Any:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: the engine stores timezone-aware moments only")
-        if self.sqlite:  # the text form SQLAlchemy's SQLite DateTime writes, in UTC
-            text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-            return text if len(text) == 26 else text + ".000000"
-        return value
+        if not self.sqlite:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: the engine stores timezone-aware moments only")
+            return value
+        text = self._texts.get(value)
+        if text is None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime: the engine stores timezone-aware moments only")
+            # The text form SQLAlchemy's SQLite DateTime writes, in UTC.
+            utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+            text = utc.replace(tzinfo=None).isoformat(" ", "microseconds")
+            self._remember(value, text)
+        return text
+
+    def _remember(self, value: datetime, text: str) -> None:
+        if len(self._texts) >= 4096:
+            self._texts.clear()
+        self._texts[value] = text
 
     def dt_in(self, value: Any) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):
-            value = datetime.fromisoformat(value)
+            # SQLite holds UTC as text without an offset; appending it is the cheapest parse.
+            try:
+                moment = datetime.fromisoformat(value + "+00:00")
+            except ValueError:
+                value = datetime.fromisoformat(value)
+            else:
+                if len(value) == 26:  # the form dt_out writes: reuse it when written back
+                    self._remember(moment, value)
+                return moment
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-    def json_out(self, value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    def json_out(self, value: dict[str, Any]) -> str:
+        return _encode(value) if value else "{}"
 
     def json_in(self, value: Any) -> dict[str, Any]:
-        return dict(json.loads(value)) if isinstance(value, str | bytes) else dict(value)
+        out = _decode(value) if isinstance(value, str) else value
+        if isinstance(out, bytes):
+            out = json.loads(out)
+        assert isinstance(out, dict)
+        return out
 
     def case_from(self, row: tuple[Any, ...]) -> Case:
         dt = self.dt_in
@@ -115,6 +157,44 @@ class HotPath:
             assignee=row[13],
             opened_by=row[14],
             closed_at=dt(row[15]),
+        )
+
+    def event_from(self, row: tuple[Any, ...]) -> Event:
+        return Event(
+            case_id=row[0],
+            seq=row[1],
+            at=self.dt_in(row[2]),  # type: ignore[arg-type]
+            actor=row[3],
+            role=row[4],
+            action=row[5],
+            from_state=row[6],
+            to_state=row[7],
+            data=self.json_in(row[8]),
+            changes=self.json_in(row[9]),
+            case_version=row[10],
+            idem_key=row[11],
+            lateness_s=row[12],
+            note=row[13],
+        )
+
+    def insert_params(self, case: Case) -> tuple[Any, ...]:
+        dt = self.dt_out
+        return (
+            case.workflow,
+            case.workflow_version,
+            case.state,
+            self.json_out(case.data),
+            case.version,
+            dt(case.opened_at),
+            dt(case.updated_at),
+            dt(case.state_entered_at),
+            case.last_seq,
+            case.entered_seq,
+            case.org_unit,
+            case.grid_unit,
+            case.assignee,
+            case.opened_by,
+            dt(case.closed_at),
         )
 
     def update_params(self, case: Case, expected_version: int) -> tuple[Any, ...]:

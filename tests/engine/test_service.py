@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from engine.clock import ManualClock
 from engine.definition import Definition
@@ -242,3 +246,58 @@ def test_a_running_case_stays_on_its_version_until_migrated(
     deadline = next(t for t in service.pending_timers(old.id) if t.kind == "deadline")
     assert deadline.fire_at - due_v1 == timedelta(days=5)
     assert service.history(old.id)[-1].action == "migrate"
+
+
+class _HidesKeysOnce:
+    """A store whose first idempotency lookup misses: a retry that raced its first try."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.hidden = False
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Any]:
+        with self.store.transaction(write) as tx:
+            if not self.hidden:
+                self.hidden = True
+                lookup = tx.event_by_key
+                tx.event_by_key = lambda key: None  # type: ignore[method-assign]
+                try:
+                    yield tx
+                finally:
+                    tx.event_by_key = lookup  # type: ignore[method-assign]
+            else:
+                yield tx
+
+
+def test_a_retry_that_lost_the_race_returns_the_winners_result_and_writes_nothing(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    first = service.open_case("mediation", MEDIATOR, INTAKE, idempotency_key="race-1")
+    racer = WorkflowService(
+        _HidesKeysOnce(store),
+        service.registry,
+        service.clock,
+        service.calendar,
+    )
+    again = racer.open_case("mediation", MEDIATOR, INTAKE, idempotency_key="race-1")
+    assert again.replayed and again.case.id == first.case.id
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM cases")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM timers")).scalar_one() == 0
+    # The store's connection is clean after the refused insert: firing goes on.
+    service.fire(first.case.id, "register", MEDIATOR, expected_version=1, idempotency_key="r-2")
+    assert [e.action for e in service.history(first.case.id)] == ["open", "register"]
+
+
+def test_a_refused_firing_leaves_the_connection_usable(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    case = service.open_case("mediation", MEDIATOR, INTAKE).case
+    for _ in range(3):
+        with pytest.raises(ConflictError):
+            service.fire(case.id, "register", MEDIATOR, expected_version=9)
+        with pytest.raises(MissingFieldsError):
+            service.fire(case.id, "register", MEDIATOR, {"description": ""})
+    assert service.fire(case.id, "register", MEDIATOR, expected_version=1).case.version == 2
+    assert [e.action for e in service.history(case.id)] == ["open", "register"]

@@ -1,0 +1,139 @@
+"""One firing inside an open transaction: check, move, record, re-arm timers.
+
+Nothing is written until every check has passed: the action exists in the case's state, the
+actor's role may take it, the data fits the fields, the required fields are present, the
+guard holds and the effects compute. Then the case is written with a version check (a stale
+version is a ConflictError), its history event appended, the timers of the state it left
+made stale and those of the state it entered armed, and notifications queued — all through
+the caller's transaction, so all or nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.clock import Clock
+from engine.errors import (
+    ConflictError,
+    EffectError,
+    GuardFailedError,
+    MissingFieldsError,
+    RoleNotAllowedError,
+    UnknownActionError,
+)
+from engine.expressions import ExpressionError, truthy
+from engine.loader import check_value, did_you_mean
+from engine.model import Actor, Case, Event, FireResult, Notification
+from engine.plans import DefinitionPlan
+from engine.ports import Transaction
+from engine.timers import arm
+from engine.validation import missing, scope
+from engine.workcalendar import WorkCalendar
+
+
+def fire_in(
+    tx: Transaction,
+    plans: DefinitionPlan,
+    case: Case,
+    action: str,
+    actor: Actor,
+    payload: dict[str, Any],
+    idempotency_key: str | None,
+    clock: Clock,
+    calendar: WorkCalendar,
+    lateness: float | None = None,
+    note: str | None = None,
+) -> FireResult:
+    """Take `action` on `case` (as read in `tx`) and write the outcome through `tx`."""
+    source = case.state
+    plan = plans.plan(source, action)
+    if plan is None:
+        possible = [x.action for x in plans.definition.actions_from(source)]
+        raise UnknownActionError(action, source, possible, did_you_mean(action, possible))
+    t = plan.transition
+    if actor.role not in t.roles:
+        raise RoleNotAllowedError(action, actor.role, list(t.roles))
+    if payload:
+        plans.check_data(payload)
+        merged = {**case.data, **payload}
+    else:
+        merged = dict(case.data)
+    if t.requires and (absent := missing(t.requires, merged)):
+        raise MissingFieldsError(action, absent)
+    changes: dict[str, Any] = {}
+    if plan.needs_scope:
+        names = scope(source, merged)
+        if t.guard is not None:
+            try:
+                ok = truthy(t.guard.evaluate(names))
+            except ExpressionError as exc:
+                raise GuardFailedError(action, t.guard.source, exc.message) from exc
+            if not ok:
+                msg = t.guard_message.en if t.guard_message else ""
+                raise GuardFailedError(action, t.guard.source, msg)
+        for fname, expr, f in plan.effects:
+            try:
+                value = expr.evaluate(names)
+            except ExpressionError as exc:
+                raise EffectError(action, fname, exc.message) from exc
+            if f is not None and (err := check_value(f.type, f.values, value)):
+                raise EffectError(action, fname, err)
+            merged[fname] = value
+            names[fname] = value
+            changes[fname] = value
+    dest = plan.dest
+    now = clock.now()
+    previous_version = case.version
+    reenter = plan.reenter
+    seq = case.last_seq + 1
+    updated = Case(
+        id=case.id,
+        workflow=case.workflow,
+        workflow_version=case.workflow_version,
+        state=dest,
+        data=merged,
+        version=previous_version + 1,
+        opened_at=case.opened_at,
+        updated_at=now,
+        state_entered_at=now if reenter else case.state_entered_at,
+        last_seq=seq,
+        entered_seq=seq if reenter else case.entered_seq,
+        org_unit=case.org_unit,
+        grid_unit=case.grid_unit,
+        assignee=payload.get("assignee", case.assignee) if plans.tracks_assignee else case.assignee,
+        opened_by=case.opened_by,
+        closed_at=now if plan.final else None,
+    )
+    if not tx.update_case(updated, previous_version):
+        current = tx.get_case(case.id)
+        raise ConflictError(case.id, previous_version, current.version if current else -1)
+    event = Event(
+        case_id=case.id,
+        seq=seq,
+        at=now,
+        actor=actor.name,
+        role=actor.role,
+        action=action,
+        from_state=source,
+        to_state=dest,
+        data=payload,
+        changes=changes,
+        case_version=updated.version,
+        idem_key=idempotency_key,
+        lateness_s=lateness,
+        note=note,
+    )
+    tx.append_event(event)
+    if reenter:
+        if plan.leaves_timers:
+            tx.cancel_timers(case.id, now)
+        if plan.arms:
+            arm(tx, plan.arms, updated, now, now, calendar)
+    if t.notify:
+        tx.add_notifications(
+            [
+                Notification(case.id, r, "transition", now, action, updated.org_unit)
+                for r in t.notify
+            ]
+        )
+    return FireResult(updated, event)

@@ -1,0 +1,101 @@
+"""What firing an action needs to know about a definition, worked out once per version.
+
+For each (state, action) an ActionPlan holds the transition, its destination (asked of the
+definition's `transitions` Machine once, not per firing), the timers that leaving the state
+makes stale and entering the destination arms, whether the destination is final, and the
+effects with the fields they write. The field checks and the opening defaults are compiled
+with them. A firing then looks its plan up by key instead of walking the definition.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from engine.definition import Definition, FieldDef, TimerDef, TransitionDef
+from engine.expressions import Expression
+from engine.machine import machine_for
+from engine.validation import DataCheck
+
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlan:
+    """Everything a firing of one action from one state needs, precomputed."""
+
+    transition: TransitionDef
+    source: str
+    dest: str
+    reenter: bool  # entering the destination anew: timers re-armed, entry moment reset
+    leaves_timers: bool  # the source state's pending timers become stale
+    arms: tuple[TimerDef, ...]  # armed on entering the destination
+    final: bool
+    effects: tuple[tuple[str, Expression, FieldDef | None], ...]
+    needs_scope: bool  # a guard or an effect reads the case's data
+
+
+class DefinitionPlan:
+    """A definition with its per-(state, action) plans, field checks and defaults."""
+
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
+        self.check_data = DataCheck(definition.fields)
+        self.tracks_assignee = "assignee" in definition.fields
+        self._defaults = [
+            (name, f.default, not isinstance(f.default, _IMMUTABLE))
+            for name, f in definition.fields.items()
+            if f.default is not None
+        ]
+        machine = machine_for(definition)
+        states = definition.states
+        plans: dict[tuple[str, str], ActionPlan] = {}
+        for t in definition.transitions:
+            for source in t.sources:
+                dest = machine.next_state(source, t.action)
+                reenter = not t.internal
+                plans[(source, t.action)] = ActionPlan(
+                    transition=t,
+                    source=source,
+                    dest=dest,
+                    reenter=reenter,
+                    leaves_timers=reenter and bool(states[source].timers),
+                    arms=states[dest].timers if reenter else (),
+                    final=states[dest].final,
+                    effects=tuple(
+                        (name, expr, definition.fields.get(name)) for name, expr in t.sets
+                    ),
+                    needs_scope=t.guard is not None or bool(t.sets),
+                )
+        self._plans = plans
+
+    def plan(self, state: str, action: str) -> ActionPlan | None:
+        return self._plans.get((state, action))
+
+    def defaults(self) -> dict[str, Any]:
+        """The fields' default values, fresh for a new case (mutable ones copied)."""
+        return {
+            name: copy.deepcopy(value) if mutable else value
+            for name, value, mutable in self._defaults
+        }
+
+    def entry_timers(self, state: str) -> tuple[TimerDef, ...]:
+        return self.definition.states[state].timers
+
+
+_cache: dict[tuple[str, int, str], DefinitionPlan] = {}
+_lock = threading.Lock()
+
+
+def plan_for(definition: Definition) -> DefinitionPlan:
+    """The plan of a definition version, built on first use and shared afterwards."""
+    key = (definition.name, definition.version, definition.content_hash)
+    p = _cache.get(key)
+    if p is None:
+        with _lock:
+            p = _cache.get(key)
+            if p is None:
+                p = _cache[key] = DefinitionPlan(definition)
+    return p

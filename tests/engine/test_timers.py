@@ -1,0 +1,91 @@
+"""Arming timers: when they fall due, the reminder before them, and how lateness reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from engine.definition import TimerAfter, TimerDef
+from engine.durations import parse_duration
+from engine.model import Case, Timer
+from engine.timers import arm, as_moment, due_at, human, timer_key
+from engine.workcalendar import WorkCalendar
+
+START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
+
+
+class Armed:
+    """The one Transaction method arming uses."""
+
+    def __init__(self) -> None:
+        self.timers: list[Timer] = []
+
+    def arm_timers(self, timers: Sequence[Timer]) -> None:
+        self.timers.extend(timers)
+
+
+def _case(data: dict[str, Any]) -> Case:
+    return Case(1, "w", 1, "s", data, 3, START, START, START, 3, 3)
+
+
+def test_a_timer_with_a_reminder_arms_both_for_the_entry_it_belongs_to() -> None:
+    tdef = TimerDef(
+        "visit",
+        "s",
+        TimerAfter(parse_duration("10 days")),
+        action="overdue",
+        remind_at=0.8,
+        notify=("mediator",),
+    )
+    tx = Armed()
+    arm(tx, [tdef], _case({}), START, START, WorkCalendar())  # type: ignore[arg-type]
+    deadline, reminder = tx.timers
+    assert (deadline.kind, deadline.fire_at, deadline.action) == (
+        "deadline",
+        START + timedelta(days=10),
+        "overdue",
+    )
+    assert (reminder.kind, reminder.fire_at) == ("reminder", START + timedelta(days=8))
+    assert {deadline.armed_seq, reminder.armed_seq} == {3}
+
+
+def test_a_field_can_name_the_moment_and_a_missing_duration_arms_nothing() -> None:
+    cal = WorkCalendar()
+    tdef = TimerDef("visit", "s", TimerAfter(parse_duration("7 days")), at_field="visit_date")
+    planned = due_at(tdef, {"visit_date": "2026-12-01"}, START, cal)
+    assert planned == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    assert due_at(tdef, {}, START, cal) == START + timedelta(days=7)
+    by_field = TimerDef("t", "s", TimerAfter(by="severity", table={}))
+    tx = Armed()
+    arm(tx, [by_field], _case({"severity": "red"}), START, START, cal)  # type: ignore[arg-type]
+    assert tx.timers == []
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-12-01", datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
+        (date(2026, 12, 1), datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
+        ("2026-12-01T10:00:00+00:00", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
+        ("not a date", None),
+        (None, None),
+        (5, None),
+    ],
+)
+def test_moments_from_field_values(value: object, expected: datetime | None) -> None:
+    assert as_moment(value, "Asia/Shanghai") == expected
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(30, "30 s"), (420, "7 min"), (3900, "1 h 5 min"), (2 * 86400 + 3 * 3600, "2 d 3 h")],
+)
+def test_lateness_in_words(seconds: float, text: str) -> None:
+    assert human(seconds) == text
+
+
+def test_a_timer_fires_under_its_own_key() -> None:
+    assert timer_key(Timer(1, "t", "deadline", START, 1, id=42)) == "timer:42"
