@@ -47,6 +47,9 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         openapi_tags=TAGS,
+        # No OpenTelemetry here (the users' networks are closed); switched off, FastAPI stops
+        # asking the OpenTelemetry providers whether to trace on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         responses={
             "default": {
                 "description": "An error, as an RFC 9457 problem document",

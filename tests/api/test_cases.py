@@ -321,6 +321,13 @@ def test_hand_over_lets_another_organisation_see_the_case(world: World) -> None:
     assert [i["id"] for i in listed] == [case.id]
     detail = world.client.get(url, headers=world.h("org_admin")).json()
     assert detail["handed_to"] == ["women"]
+    fired = world.client.post(
+        f"{url}/actions/register",
+        json={"expected_version": detail["case"]["version"], "data": {}},
+        headers=world.h("mediator_women"),
+    )
+    assert fired.status_code == 200, fired.text
+    assert fired.json()["case"]["state"] == "assessment"
 
 
 def test_transfer_field_hands_the_case_to_the_named_organisation(world: World) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from engine.clock import ManualClock
 from engine.definition import Definition
 from engine.errors import (
+    CaseNotFoundError,
     ConflictError,
     IdempotencyKeyReusedError,
     InvalidDataError,
@@ -22,7 +23,7 @@ from engine.errors import (
     UnknownActionError,
 )
 from engine.loader import parse_definition
-from engine.model import Actor
+from engine.model import Actor, Case
 from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store.db import make_engine
@@ -57,6 +58,32 @@ def test_a_retried_firing_returns_the_first_result_and_is_applied_once(
     assert [e.action for e in service.history(case.id)] == ["open", "register"]
     with pytest.raises(IdempotencyKeyReusedError):
         service.fire(case.id, "party_refuses", MEDIATOR, idempotency_key="k-1")
+
+
+def test_a_case_the_caller_may_not_see_is_not_found_and_nothing_is_written(
+    service: WorkflowService,
+) -> None:
+    case = service.open_case("mediation", MEDIATOR, INTAKE).case
+    seen: list[int] = []
+
+    def visible(c: Case) -> bool:
+        seen.append(c.version)
+        return c.org_unit == "women"
+
+    with pytest.raises(CaseNotFoundError):
+        service.fire(case.id, "register", MEDIATOR, visible=visible)
+    assert seen == [1]  # asked of the case as read in the firing's transaction
+    assert [e.action for e in service.history(case.id)] == ["open"]
+    service.fire(case.id, "register", MEDIATOR, idempotency_key="k-v")
+    # A retry is asked too: a case no longer visible is not replayed.
+    with pytest.raises(CaseNotFoundError):
+        service.fire(case.id, "register", MEDIATOR, idempotency_key="k-v", visible=visible)
+    replay = service.fire(
+        case.id, "register", MEDIATOR, idempotency_key="k-v", visible=lambda c: True
+    )
+    assert replay.replayed and replay.case.state == "assessment"
+    with pytest.raises(CaseNotFoundError):
+        service.fire(10_000, "register", MEDIATOR, visible=lambda c: True)
 
 
 @pytest.mark.parametrize(
