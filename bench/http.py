@@ -33,12 +33,13 @@ import os  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from typing import Any, Protocol  # noqa: E402
 
 import httpx  # noqa: E402
+
+from bench.engine import database  # noqa: E402
 
 PASSWORD = "bench-password"
 OPEN_DATA = {"category": "family", "source": "walk_in", "description": "d", "notice_given": True}
@@ -208,11 +209,7 @@ class RawPoster:
     async def post_json(
         self, path: str, payload: dict[str, Any], headers: dict[str, str]
     ) -> tuple[int, Any]:
-        if self.idle:
-            reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(self.host, self.port)
-            self.opened.append(writer)
+        reader, writer = await self._connection()
         body = json.dumps(payload).encode()
         extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode()
         writer.write(
@@ -239,6 +236,18 @@ class RawPoster:
             raise httpx.TransportError(str(exc)) from exc
         self.idle.append((reader, writer))
         return status, json.loads(data) if data else None
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """An idle connection the server has not closed (uvicorn closes them after 5 s of
+        quiet), or a new one."""
+        while self.idle:
+            reader, writer = self.idle.pop()
+            if not reader.at_eof() and not writer.is_closing():
+                return reader, writer
+            writer.close()
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        self.opened.append(writer)
+        return reader, writer
 
     async def aclose(self) -> None:
         for writer in self.opened:
@@ -414,7 +423,9 @@ def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--db", help="database URL (default: a fresh SQLite file)")
+    p.add_argument(
+        "--db", help="PostgreSQL URL (a scratch database is created); default a fresh SQLite file"
+    )
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     p.add_argument("--clients", type=int, default=32, help="concurrent clients (throughput)")
     p.add_argument("--rate", type=float, default=300.0, help="requests/s (latency phase)")
@@ -436,8 +447,7 @@ def main() -> None:
         asyncio.run(client_worker(args.base, args.clients, args.seconds, args.start_at))
         return
     seconds = 8.0 if args.quick else args.seconds
-    with tempfile.TemporaryDirectory() as tmp:
-        db = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
+    with database(args.db) as db:
         prepare(db)
         proc, base = start_server(db, args.workers)
         server_cpu = _cpu_of(proc.pid)

@@ -1,0 +1,39 @@
+"""The benchmarks run end to end and print their JSON line (tiny sizes; figures not checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(script: str, *args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_asgi_cpu_fires_through_the_app() -> None:
+    result = run("asgi_cpu.py", "--firings", "20", "--rounds", "2")
+    assert result["bench"] == "asgi_cpu"
+    assert result["firings"] == 40
+    assert result["cpu_us"] > 0 and len(result["cpu_us_rounds"]) == 2
+
+
+def test_http_bench_fires_over_loopback_without_errors() -> None:
+    result = run(
+        "http.py", "--seconds", "1", "--rate", "20", "--clients", "4", "--client-procs", "1"
+    )
+    assert result["transitions_per_s"] > 0
+    assert result["throughput_errors"] == 0
+    assert result["fixed_rate_errors"] == 0 and result["fixed_rate_unfinished"] == 0
