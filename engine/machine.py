@@ -9,12 +9,12 @@ per firing gave the same answer for ~10 µs of dispatch and logging each time (t
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from transitions import Machine, MachineError
 
 from engine.definition import Definition
+from engine.perversion import PerVersion
 
 
 class _Token:
@@ -73,16 +73,5 @@ class WorkflowMachine:
         return token.state
 
 
-_cache: dict[tuple[str, int, str], WorkflowMachine] = {}
-_lock = threading.Lock()
-
-
-def machine_for(definition: Definition) -> WorkflowMachine:
-    key = (definition.name, definition.version, definition.content_hash)
-    m = _cache.get(key)
-    if m is None:
-        with _lock:
-            m = _cache.get(key)
-            if m is None:
-                m = _cache[key] = WorkflowMachine(definition)
-    return m
+# The Machine of a definition version, built on first use and shared afterwards.
+machine_for = PerVersion(WorkflowMachine)

@@ -10,13 +10,13 @@ with them. A firing then looks its plan up by key instead of walking the definit
 from __future__ import annotations
 
 import copy
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from engine.definition import Definition, FieldDef, TimerDef, TransitionDef
 from engine.expressions import Expression
 from engine.machine import machine_for
+from engine.perversion import PerVersion
 from engine.validation import DataCheck
 
 _IMMUTABLE = (str, int, float, bool, type(None))
@@ -85,17 +85,5 @@ class DefinitionPlan:
         return self.definition.states[state].timers
 
 
-_cache: dict[tuple[str, int, str], DefinitionPlan] = {}
-_lock = threading.Lock()
-
-
-def plan_for(definition: Definition) -> DefinitionPlan:
-    """The plan of a definition version, built on first use and shared afterwards."""
-    key = (definition.name, definition.version, definition.content_hash)
-    p = _cache.get(key)
-    if p is None:
-        with _lock:
-            p = _cache.get(key)
-            if p is None:
-                p = _cache[key] = DefinitionPlan(definition)
-    return p
+# The plan of a definition version, built on first use and shared afterwards.
+plan_for = PerVersion(DefinitionPlan)
