@@ -155,7 +155,7 @@ def case_view(ctx: Context, user: User, case_id: int) -> CaseView:
         deadlines=ctx.service.pending_timers(case_id),
         actions=ctx.service.allowed_actions(case, user.actor),
         history=ctx.service.history(case_id),
-        parties=parties_of(ctx.store, case_id),
+        parties=parties_of(ctx.store, ctx.sealer, case_id),
         handed_to=queries.handed_units(ctx.store, case_id),
     )
 

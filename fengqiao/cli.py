@@ -164,6 +164,21 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_seal_parties(args: argparse.Namespace) -> int:
+    from engine.store.parties import seal_stored
+
+    ctx = _context(args)
+    print(f"parties sealed: {seal_stored(ctx.store, ctx.sealer)}")
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from engine.store.sealing import new_key_text
+
+    print(new_key_text())
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fengqiao", description=__doc__)
     p.add_argument("--db", help="database URL (default: FENGQIAO_DATABASE_URL or SQLite)")
@@ -230,6 +245,12 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     u = db.add_parser("upgrade", help="apply migrations")
     u.set_defaults(func=cmd_db_upgrade)
+    sp = db.add_parser(
+        "seal-parties", help="seal parties' personal data stored before it was sealed at rest"
+    )
+    sp.set_defaults(func=cmd_db_seal_parties)
+    k = sub.add_parser("keygen", help="print a new key for FENGQIAO_PARTY_KEY")
+    k.set_defaults(func=cmd_keygen)
     return p
 
 

@@ -14,6 +14,7 @@ from engine.store import definitions as stored_definitions
 from engine.store.db import make_engine, normalise_url
 from engine.store.migrate import upgrade
 from engine.store.repository import SqlStore
+from engine.store.sealing import Sealer, key_from_file
 from engine.workcalendar import WorkCalendar
 from fengqiao.settings import Settings
 
@@ -26,6 +27,7 @@ class Context:
     registry: Registry
     service: WorkflowService
     clock: Clock
+    sealer: Sealer
 
     def close(self) -> None:
         self.engine.dispose()
@@ -43,4 +45,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     stored_definitions.sync_shipped(store, load_directory(settings.definitions_dir), clock.now())
     registry = Registry(stored_definitions.published(store))
     service = WorkflowService(store, registry, clock, WorkCalendar(tz=settings.timezone))
-    return Context(settings, engine, store, registry, service, clock)
+    return Context(settings, engine, store, registry, service, clock, sealer_of(settings))
+
+
+def sealer_of(settings: Settings) -> Sealer:
+    """The sealer of parties' personal data: FENGQIAO_PARTY_KEY, or the key file's key."""
+    return Sealer.from_text(settings.party_key or key_from_file(settings.party_key_file))

@@ -111,7 +111,7 @@ def seed_cases(ctx: Context) -> dict[str, int]:
         case = opened.case
         if not opened.replayed:
             for p in s.parties:
-                add_party(ctx.store, case_id=case.id, at=ctx.clock.now(), **_party(p))
+                add_party(ctx.store, ctx.sealer, case_id=case.id, at=ctx.clock.now(), **_party(p))
         for i, (action, role, data) in enumerate(s.steps):
             if action == "merge":
                 data = {"merged_into": str(out.get(str(data["merged_into"]), ""))}

@@ -37,3 +37,14 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
+    party_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Key that seals parties' personal data at rest: 32 bytes, base64url"
+        " (`fengqiao keygen` prints one). Unset: read from `party_key_file`, created there on"
+        " first start. Several servers on one database need the same key.",
+    )
+    party_key_file: Path = Field(
+        default=ROOT / "var" / "party.key",
+        description="Where the party key is kept when FENGQIAO_PARTY_KEY is not set.",
+    )

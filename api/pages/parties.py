@@ -38,7 +38,7 @@ class PartyView:
 def party_views(page: Page, case_id: int, unmasked: bool) -> list[PartyView]:
     """The case's parties; unmasked only when asked by a role that may (the caller audits)."""
     out = []
-    for record in parties_of(page.ctx.store, case_id):
+    for record in parties_of(page.ctx.store, page.ctx.sealer, case_id):
         p = party_out(record, masked=not unmasked)
         out.append(
             PartyView(
@@ -97,6 +97,7 @@ def save_party(
     now = page.now()
     party = add_party(
         page.ctx.store,
+        page.ctx.sealer,
         case_id=case_id,
         party_role=fields["party_role"] if fields["party_role"] in PARTY_ROLES else "other",
         name=fields["name"],

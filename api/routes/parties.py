@@ -36,7 +36,7 @@ class PersonalDataOut(BaseModel):
 def list_parties(case_id: CaseId, user: CurrentUser, ctx: ContextDep) -> list[PartyOut]:
     """The parties of a case, masked."""
     visible_case(ctx, user, case_id)
-    return [party_out(p, masked=True) for p in parties_of(ctx.store, case_id)]
+    return [party_out(p, masked=True) for p in parties_of(ctx.store, ctx.sealer, case_id)]
 
 
 @router.post("/cases/{case_id}/parties", status_code=status.HTTP_201_CREATED, responses=ERRORS)
@@ -45,7 +45,7 @@ def create_party(case_id: CaseId, body: PartyIn, user: CurrentUser, ctx: Context
     visible_case(ctx, user, case_id)
     require_role(user, *PARTY_WRITERS)
     now = ctx.clock.now()
-    party = add_party(ctx.store, case_id=case_id, at=now, **body.model_dump())
+    party = add_party(ctx.store, ctx.sealer, case_id=case_id, at=now, **body.model_dump())
     audit.record(
         ctx.store,
         at=now,
@@ -72,7 +72,7 @@ def read_personal_data(
     if not may_read_personal_data(user):
         raise forbidden("your role may read personal data only masked")
     definition = ctx.service.definition_of(case)
-    found = parties_of(ctx.store, case_id)
+    found = parties_of(ctx.store, ctx.sealer, case_id)
     now = ctx.clock.now()
     party_ids: list[int | None] = [p.id for p in found] or [None]
     for party_id in party_ids:

@@ -68,7 +68,9 @@ def grid_report(
         ) from exc
     case = opened.case
     if body.reporter is not None and not opened.replayed:
-        add_party(ctx.store, case_id=case.id, at=ctx.clock.now(), **body.reporter.model_dump())
+        add_party(
+            ctx.store, ctx.sealer, case_id=case.id, at=ctx.clock.now(), **body.reporter.model_dump()
+        )
     # A retry replays both steps by their keys; a first attempt cut off after opening
     # completes the report now.
     result = casework.fire(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.store.types import JSONType, UTCDateTime
@@ -173,10 +173,11 @@ class PartyRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
     party_role: str = Field(max_length=32)  # applicant | respondent | reporter | other
-    name: str = Field(max_length=128)
-    phone: str | None = Field(default=None, max_length=32)
-    id_number: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=256)
+    # Sealed (engine.store.sealing): ciphertext, longer than the value it holds.
+    name: str = Field(sa_type=Text)
+    phone: str | None = Field(default=None, sa_type=Text)
+    id_number: str | None = Field(default=None, sa_type=Text)
+    address: str | None = Field(default=None, sa_type=Text)
     sensitive: bool = False
     anonymous: bool = False
     created_at: datetime = _dt()

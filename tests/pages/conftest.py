@@ -21,7 +21,7 @@ from engine.service import WorkflowService
 from engine.store.db import make_engine
 from engine.store.repository import SqlStore
 from engine.workcalendar import WorkCalendar
-from fengqiao.context import Context, build
+from fengqiao.context import Context, build, sealer_of
 from fengqiao.demo import USERS, seed
 from fengqiao.settings import Settings
 from tests.conftest import DEFINITIONS
@@ -63,7 +63,7 @@ def ctx(
     store = SqlStore(engine)
     registry = Registry(shipped)
     service = WorkflowService(store, registry, clock, WorkCalendar(tz=settings.timezone))
-    context = Context(settings, engine, store, registry, service, clock)
+    context = Context(settings, engine, store, registry, service, clock, sealer_of(settings))
     yield context
     context.close()
 

@@ -50,7 +50,7 @@ def test_intake_opens_the_case_with_its_party_kept_apart(login_as: LoginAs, ctx:
     case = ctx.service.get_case(case_id)
     assert (case.state, case.org_unit, case.opened_by) == ("intake", "union", "mediator")
     assert case.data["category"] == "neighbour" and case.data["mediator"] == "mediator"
-    assert [p.name for p in parties_of(ctx.store, case_id)] == ["孙小红"]
+    assert [p.name for p in parties_of(ctx.store, ctx.sealer, case_id)] == ["孙小红"]
     assert "孙小红" not in str(case.data)
 
 

@@ -1,0 +1,84 @@
+"""Parties' personal data: stored sealed on SQLite and PostgreSQL, read back in the clear."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select, text
+
+from engine.model import Actor
+from engine.service import WorkflowService
+from engine.store.parties import add_party, parties, parties_of, seal_stored
+from engine.store.repository import SqlStore
+from engine.store.sealing import PREFIX, Sealer, new_key_text
+
+AT = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
+INTAKE = {"category": "family", "source": "hotline", "description": "d", "notice_given": True}
+
+
+def _case(service: WorkflowService) -> int:
+    return service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+
+
+def test_the_database_holds_no_readable_personal_data(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    sealer = Sealer.from_text(new_key_text())
+    case_id = _case(service)
+    long_address = "北京市西城区" + "某街道某社区某号楼" * 20  # longer than the old 256 limit
+    added = add_party(
+        store,
+        sealer,
+        case_id=case_id,
+        party_role="applicant",
+        name="王秀英",
+        phone="13812345678",
+        id_number="110101199003071234",
+        address=long_address,
+        sensitive=True,
+        anonymous=False,
+        at=AT,
+    )
+    assert (added.name, added.phone, added.address) == ("王秀英", "13812345678", long_address)
+    with store.engine.connect() as conn:
+        raw = conn.execute(text("SELECT name, phone, id_number, address FROM parties")).one()
+    assert all(v.startswith(PREFIX) for v in raw)
+    dump = " ".join(raw)
+    assert "王秀英" not in dump and "138123" not in dump and "110101" not in dump
+    [read] = parties_of(store, sealer, case_id)
+    assert (read.name, read.id_number, read.address) == (
+        "王秀英",
+        "110101199003071234",
+        long_address,
+    )
+
+
+def test_values_stored_before_sealing_are_read_and_then_sealed_once(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    sealer = Sealer.from_text(new_key_text())
+    case_id = _case(service)
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(parties).values(
+                case_id=case_id,
+                party_role="respondent",
+                name="赵六",
+                phone="13900001111",
+                id_number=None,
+                address=None,
+                sensitive=False,
+                anonymous=False,
+                created_at=AT,
+            )
+        )
+    assert parties_of(store, sealer, case_id)[0].name == "赵六"
+    assert seal_stored(store, sealer) == 1
+    assert seal_stored(store, sealer) == 0
+    with store.engine.connect() as conn:
+        name, phone, id_number = conn.execute(
+            select(parties.c.name, parties.c.phone, parties.c.id_number)
+        ).one()
+    assert name.startswith(PREFIX) and phone.startswith(PREFIX) and id_number is None
+    [read] = parties_of(store, sealer, case_id)
+    assert (read.name, read.phone) == ("赵六", "13900001111")

@@ -1,0 +1,53 @@
+"""`fengqiao keygen` and `fengqiao db seal-parties`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, text
+
+from engine.model import Actor
+from engine.store.parties import parties
+from engine.store.sealing import PREFIX, Sealer
+from fengqiao.cli import main
+from fengqiao.context import build
+from fengqiao.settings import Settings
+from tests.engine.store.test_parties import AT, INTAKE
+
+
+def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keygen"]) == 0
+    key = capsys.readouterr().out.strip()
+    Sealer.from_text(key)
+    assert main(["keygen"]) == 0
+    assert capsys.readouterr().out.strip() != key
+
+
+def test_seal_parties_seals_what_was_stored_in_the_clear(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", db)
+    monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(tmp_path / "party.key"))
+    ctx = build(Settings())
+    case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+    with ctx.engine.begin() as conn:
+        conn.execute(
+            insert(parties).values(
+                case_id=case_id,
+                party_role="applicant",
+                name="钱七",
+                sensitive=False,
+                anonymous=False,
+                created_at=AT,
+            )
+        )
+    ctx.close()
+    assert main(["db", "seal-parties"]) == 0
+    assert capsys.readouterr().out.strip() == "parties sealed: 1"
+    ctx = build(Settings())
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM parties")).scalar_one().startswith(PREFIX)
+    assert (tmp_path / "party.key").exists()
+    ctx.close()
