@@ -16,6 +16,7 @@ from engine.diagram import mermaid
 from engine.errors import DefinitionError, FengqiaoError
 from engine.loader import load_definition
 from engine.model import Actor
+from engine.store.sealing import SealError
 from fengqiao.context import Context, build
 from fengqiao.settings import ROOT, Settings
 from workflows.environment import prefect_defaults
@@ -262,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in exc.problems:
             print(str(p), file=sys.stderr)
         return 1
-    except FengqiaoError as exc:
+    except (FengqiaoError, SealError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except json.JSONDecodeError as exc:

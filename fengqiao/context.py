@@ -13,6 +13,7 @@ from engine.service import WorkflowService
 from engine.store import definitions as stored_definitions
 from engine.store.db import make_engine, normalise_url
 from engine.store.migrate import upgrade
+from engine.store.parties import check_key
 from engine.store.repository import SqlStore
 from engine.store.sealing import Sealer, key_from_file
 from engine.workcalendar import WorkCalendar
@@ -45,7 +46,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     stored_definitions.sync_shipped(store, load_directory(settings.definitions_dir), clock.now())
     registry = Registry(stored_definitions.published(store))
     service = WorkflowService(store, registry, clock, WorkCalendar(tz=settings.timezone))
-    return Context(settings, engine, store, registry, service, clock, sealer_of(settings))
+    sealer = sealer_of(settings)
+    check_key(store, sealer)
+    return Context(settings, engine, store, registry, service, clock, sealer)
 
 
 def sealer_of(settings: Settings) -> Sealer:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, insert, or_, select, update
 
 from engine.store.repository import SqlStore
-from engine.store.sealing import PREFIX, Sealer
+from engine.store.sealing import PREFIX, Sealer, SealError
 from engine.store.tables import PartyRow
 from engine.store.writing import write_connection
 
@@ -90,6 +90,26 @@ def parties_of(store: SqlStore, sealer: Sealer, case_id: int) -> list[PartyRecor
             select(parties).where(parties.c.case_id == case_id).order_by(parties.c.id)
         )
         return [_party_from(r, sealer) for r in rows]
+
+
+def check_key(store: SqlStore, sealer: Sealer) -> None:
+    """Raise SealError unless `sealer` opens the parties' data already in the database: a
+    server started with another installation's key would otherwise write data its peers
+    cannot read, and fail on every party it reads."""
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            select(parties.c.case_id, parties.c.name)
+            .where(parties.c.name.startswith(PREFIX, autoescape=True))
+            .limit(1)
+        ).first()
+    if row is not None:
+        try:
+            sealer.open(row.name, row.case_id, "name")
+        except SealError as exc:
+            raise SealError(
+                "the party key does not open the parties' data in this database:"
+                " start with the key it was sealed with (FENGQIAO_PARTY_KEY or the key file)"
+            ) from exc
 
 
 def seal_stored(store: SqlStore, sealer: Sealer) -> int:

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import insert, text
 
 from engine.model import Actor
-from engine.store.parties import parties
-from engine.store.sealing import PREFIX, Sealer
+from engine.store.parties import add_party, parties
+from engine.store.sealing import PREFIX, Sealer, new_key_text
 from fengqiao.cli import main
 from fengqiao.context import build
 from fengqiao.settings import Settings
@@ -51,3 +51,29 @@ def test_seal_parties_seals_what_was_stored_in_the_clear(
         assert conn.execute(text("SELECT name FROM parties")).scalar_one().startswith(PREFIX)
     assert (tmp_path / "party.key").exists()
     ctx.close()
+
+
+def test_a_server_started_with_another_key_says_so_and_stops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(tmp_path / "party.key"))
+    ctx = build(Settings())
+    case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+    add_party(
+        ctx.store,
+        ctx.sealer,
+        case_id=case_id,
+        party_role="applicant",
+        name="周九",
+        phone=None,
+        id_number=None,
+        address=None,
+        sensitive=False,
+        anonymous=False,
+        at=AT,
+    )
+    ctx.close()
+    monkeypatch.setenv("FENGQIAO_PARTY_KEY", new_key_text())
+    assert main(["db", "upgrade"]) == 1
+    assert "does not open the parties' data" in capsys.readouterr().err

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import insert, select, text
 
 from engine.model import Actor
 from engine.service import WorkflowService
-from engine.store.parties import add_party, parties, parties_of, seal_stored
+from engine.store.parties import add_party, check_key, parties, parties_of, seal_stored
 from engine.store.repository import SqlStore
-from engine.store.sealing import PREFIX, Sealer, new_key_text
+from engine.store.sealing import PREFIX, Sealer, SealError, new_key_text
 
 AT = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
 INTAKE = {"category": "family", "source": "hotline", "description": "d", "notice_given": True}
@@ -82,3 +83,27 @@ def test_values_stored_before_sealing_are_read_and_then_sealed_once(
     assert name.startswith(PREFIX) and phone.startswith(PREFIX) and id_number is None
     [read] = parties_of(store, sealer, case_id)
     assert (read.name, read.phone) == ("赵六", "13900001111")
+
+
+def test_another_installations_key_is_refused_before_anything_is_written(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    sealer = Sealer.from_text(new_key_text())
+    check_key(store, sealer)  # nothing sealed yet: any key will do
+    case_id = _case(service)
+    add_party(
+        store,
+        sealer,
+        case_id=case_id,
+        party_role="applicant",
+        name="孙八",
+        phone=None,
+        id_number=None,
+        address=None,
+        sensitive=False,
+        anonymous=False,
+        at=AT,
+    )
+    check_key(store, sealer)
+    with pytest.raises(SealError, match="does not open the parties' data"):
+        check_key(store, Sealer.from_text(new_key_text()))
