@@ -173,6 +173,25 @@ def cmd_db_seal_parties(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_rotate_party_key(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from engine.store.parties import reseal
+    from engine.store.sealing import Sealer, replace_key_file
+
+    new_text = Path(args.new_key_file).read_text(encoding="ascii").strip()
+    new = Sealer.from_text(new_text)
+    ctx = _context(args)
+    count = reseal(ctx.store, ctx.sealer, new)
+    print(f"parties resealed under the new key: {count}")
+    if ctx.settings.party_key:
+        print("set FENGQIAO_PARTY_KEY to the new key for every server before starting them")
+    else:
+        replace_key_file(ctx.settings.party_key_file, new_text)
+        print(f"the new key is now in {ctx.settings.party_key_file}")
+    return 0
+
+
 def cmd_keygen(args: argparse.Namespace) -> int:
     from engine.store.sealing import new_key_text
 
@@ -250,6 +269,13 @@ def parser() -> argparse.ArgumentParser:
         "seal-parties", help="seal parties' personal data stored before it was sealed at rest"
     )
     sp.set_defaults(func=cmd_db_seal_parties)
+    rk = db.add_parser(
+        "rotate-party-key", help="reseal parties' personal data under a new key (one transaction)"
+    )
+    rk.add_argument(
+        "--new-key-file", required=True, help="file holding the new key (from fengqiao keygen)"
+    )
+    rk.set_defaults(func=cmd_db_rotate_party_key)
     k = sub.add_parser("keygen", help="print a new key for FENGQIAO_PARTY_KEY")
     k.set_defaults(func=cmd_keygen)
     return p

@@ -8,7 +8,7 @@ readable personal data; the key lives outside the database (``FENGQIAO_PARTY_KEY
 file created on first start for the embedded default).
 
 Values stored before sealing (no prefix) are read as they are; ``fengqiao db seal-parties``
-seals them.
+seals them, and ``fengqiao db rotate-party-key`` reseals everything under a new key.
 """
 
 from __future__ import annotations
@@ -103,3 +103,13 @@ def key_from_file(path: Path) -> str:
     finally:
         tmp.unlink(missing_ok=True)
     return text
+
+
+def replace_key_file(path: Path, text: str) -> None:
+    """Put `text` in `path` in place of the key there (written aside, then renamed over it)."""
+    Sealer.from_text(text)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text + "\n")
+    os.replace(tmp, path)

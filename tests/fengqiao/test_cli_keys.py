@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import insert, text
 
 from engine.model import Actor
-from engine.store.parties import add_party, parties
+from engine.store.parties import add_party, parties, parties_of
 from engine.store.sealing import PREFIX, Sealer, new_key_text
 from fengqiao.cli import main
 from fengqiao.context import build
@@ -77,3 +77,37 @@ def test_a_server_started_with_another_key_says_so_and_stops(
     monkeypatch.setenv("FENGQIAO_PARTY_KEY", new_key_text())
     assert main(["db", "upgrade"]) == 1
     assert "does not open the parties' data" in capsys.readouterr().err
+
+
+def test_rotating_the_party_key_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_file = tmp_path / "party.key"
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(key_file))
+    ctx = build(Settings())
+    case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+    add_party(
+        ctx.store,
+        ctx.sealer,
+        case_id=case_id,
+        party_role="applicant",
+        name="冯二",
+        phone="13600003333",
+        id_number=None,
+        address=None,
+        sensitive=False,
+        anonymous=False,
+        at=AT,
+    )
+    ctx.close()
+    old_key = key_file.read_text().strip()
+    new_key_file = tmp_path / "new.key"
+    new_key_file.write_text(new_key_text())
+    assert main(["db", "rotate-party-key", "--new-key-file", str(new_key_file)]) == 0
+    out = capsys.readouterr().out
+    assert "resealed under the new key: 1" in out
+    assert key_file.read_text().strip() == new_key_file.read_text().strip() != old_key
+    ctx = build(Settings())  # starts with the new key from the key file
+    assert parties_of(ctx.store, ctx.sealer, case_id)[0].phone == "13600003333"
+    ctx.close()

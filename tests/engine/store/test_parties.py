@@ -9,7 +9,14 @@ from sqlalchemy import insert, select, text
 
 from engine.model import Actor
 from engine.service import WorkflowService
-from engine.store.parties import add_party, check_key, parties, parties_of, seal_stored
+from engine.store.parties import (
+    add_party,
+    check_key,
+    parties,
+    parties_of,
+    reseal,
+    seal_stored,
+)
 from engine.store.repository import SqlStore
 from engine.store.sealing import PREFIX, Sealer, SealError, new_key_text
 
@@ -107,3 +114,35 @@ def test_another_installations_key_is_refused_before_anything_is_written(
     check_key(store, sealer)
     with pytest.raises(SealError, match="does not open the parties' data"):
         check_key(store, Sealer.from_text(new_key_text()))
+
+
+def test_rotating_the_key_reseals_every_party_and_the_old_key_no_longer_opens(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    old, new = Sealer.from_text(new_key_text()), Sealer.from_text(new_key_text())
+    case_id = _case(service)
+    for name, phone in (("吴十", "13700002222"), ("郑一", None)):
+        add_party(
+            store,
+            old,
+            case_id=case_id,
+            party_role="applicant",
+            name=name,
+            phone=phone,
+            id_number=None,
+            address=None,
+            sensitive=False,
+            anonymous=False,
+            at=AT,
+        )
+    assert reseal(store, old, new) == 2
+    assert [(p.name, p.phone) for p in parties_of(store, new, case_id)] == [
+        ("吴十", "13700002222"),
+        ("郑一", None),
+    ]
+    with pytest.raises(SealError):
+        check_key(store, old)
+    # A wrong "old" key changes nothing: the rows still open with the current one.
+    with pytest.raises(SealError):
+        reseal(store, old, Sealer.from_text(new_key_text()))
+    assert parties_of(store, new, case_id)[0].name == "吴十"
