@@ -180,7 +180,11 @@ def cmd_db_rotate_party_key(args: argparse.Namespace) -> int:
     from engine.store.sealing import Sealer, replace_key_file
 
     new_text = Path(args.new_key_file).read_text(encoding="ascii").strip()
-    new = Sealer.from_text(new_text)
+    try:
+        new = Sealer.from_text(new_text)
+    except ValueError as exc:
+        print(f"error: {args.new_key_file}: {exc}", file=sys.stderr)
+        return 2
     ctx = _context(args)
     count = reseal(ctx.store, ctx.sealer, new)
     print(f"parties resealed under the new key: {count}")
@@ -270,7 +274,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=cmd_db_seal_parties)
     rk = db.add_parser(
-        "rotate-party-key", help="reseal parties' personal data under a new key (one transaction)"
+        "rotate-party-key",
+        help="reseal parties' personal data under a new key, in one transaction (stop the"
+        " servers first: one still running with the old key would seal new parties with it)",
     )
     rk.add_argument(
         "--new-key-file", required=True, help="file holding the new key (from fengqiao keygen)"

@@ -111,3 +111,15 @@ def test_rotating_the_party_key_from_the_command_line(
     ctx = build(Settings())  # starts with the new key from the key file
     assert parties_of(ctx.store, ctx.sealer, case_id)[0].phone == "13600003333"
     ctx.close()
+
+
+def test_a_malformed_new_key_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(tmp_path / "party.key"))
+    bad = tmp_path / "bad.key"
+    bad.write_text("short")
+    assert main(["db", "rotate-party-key", "--new-key-file", str(bad)]) == 2
+    assert "bad.key" in capsys.readouterr().err
+    assert not (tmp_path / "party.key").exists()  # not even opened the database
