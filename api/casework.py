@@ -5,7 +5,7 @@ Route handlers (and pages) call these; they hold no SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -121,8 +121,9 @@ def fire(
     for units it was handed to (a rare case), and fired if one of them is the user's.
     """
     key = scoped_key(user, idempotency_key)
-    with write_lock(ctx.store):
-        try:
+
+    def fire_once(visible: Callable[[Case], bool] | None) -> FireResult:
+        with write_lock(ctx.store):
             return ctx.service.fire(
                 case_id,
                 action,
@@ -130,20 +131,14 @@ def fire(
                 data,
                 expected_version=expected_version,
                 idempotency_key=key,
-                visible=partial(can_see, user),
+                visible=visible,
             )
-        except CaseNotFoundError:
-            pass
-    visible_case(ctx, user, case_id)  # 404 unless it was handed to one of the user's units
-    with write_lock(ctx.store):
-        return ctx.service.fire(
-            case_id,
-            action,
-            user.actor,
-            data,
-            expected_version=expected_version,
-            idempotency_key=key,
-        )
+
+    try:
+        return fire_once(partial(can_see, user))
+    except CaseNotFoundError:
+        visible_case(ctx, user, case_id)  # 404 unless it was handed to one of the user's units
+    return fire_once(None)
 
 
 def case_view(ctx: Context, user: User, case_id: int) -> CaseView:

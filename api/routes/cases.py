@@ -39,12 +39,13 @@ ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 router = APIRouter(tags=["cases"])
 
-CaseId = Annotated[int, Path(ge=1, le=2**62, description="Case id")]
+MAX_CASE_ID = 2**62
+CaseId = Annotated[int, Path(ge=1, le=MAX_CASE_ID, description="Case id")]
 IdemKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=100,
+        max_length=MAX_KEY_LENGTH,
         description="A retry with the same key is applied once and answers the first result",
     ),
 ]
@@ -128,7 +129,7 @@ def get_case(case_id: CaseId, user: CurrentUser, ctx: ContextDep) -> CaseDetail:
 # The hot route reads its path and header parameters itself (api/params.py): same types,
 # same 422s, same OpenAPI parameters, a tenth less CPU per firing.
 FIRE_PARAMS = ParamSet(
-    Param("case_id", "path", Annotated[int, Field(ge=1, le=2**62)], "Case id"),
+    Param("case_id", "path", Annotated[int, Field(ge=1, le=MAX_CASE_ID)], "Case id"),
     Param("action", "path", Annotated[str, Field(max_length=64)]),
     Param(
         "Idempotency-Key",

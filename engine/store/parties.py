@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, insert, or_, select, true, update
 
 from engine.store.repository import SqlStore
 from engine.store.sealing import PREFIX, Sealer, SealError
@@ -121,29 +122,34 @@ def seal_stored(store: SqlStore, sealer: Sealer) -> int:
             for f in SEALED_FIELDS
         )
     )
-    done = 0
-    with write_connection(store) as conn:
-        for row in conn.execute(select(parties).where(plain)).all():
-            m = row._mapping
-            values = {
-                f: m[f] if Sealer.is_sealed(m[f]) else sealer.seal(m[f], m["case_id"], f)
-                for f in SEALED_FIELDS
-            }
-            conn.execute(update(parties).where(parties.c.id == m["id"]).values(values))
-            done += 1
-    return done
+    return _rewrite(
+        store,
+        plain,
+        lambda value, case_id, f: (
+            value if Sealer.is_sealed(value) else sealer.seal(value, case_id, f)
+        ),
+    )
 
 
 def reseal(store: SqlStore, old: Sealer, new: Sealer) -> int:
     """Open every party's data with `old` and seal it with `new`, all in one transaction (a
     failure changes nothing); the number of parties resealed."""
+    return _rewrite(
+        store, true(), lambda value, case_id, f: new.seal(old.open(value, case_id, f), case_id, f)
+    )
+
+
+def _rewrite(
+    store: SqlStore,
+    where: ColumnElement[bool],
+    change: Callable[[str | None, int, str], str | None],
+) -> int:
+    """Rewrite the sealed fields of the parties `where` selects, in one transaction."""
     done = 0
     with write_connection(store) as conn:
-        for row in conn.execute(select(parties)).all():
+        for row in conn.execute(select(parties).where(where)).all():
             m = row._mapping
-            values = {
-                f: new.seal(old.open(m[f], m["case_id"], f), m["case_id"], f) for f in SEALED_FIELDS
-            }
+            values = {f: change(m[f], m["case_id"], f) for f in SEALED_FIELDS}
             conn.execute(update(parties).where(parties.c.id == m["id"]).values(values))
             done += 1
     return done

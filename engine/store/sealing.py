@@ -89,17 +89,13 @@ def key_from_file(path: Path) -> str:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     text = new_key_text()
-    # Written whole under a temporary name, then linked into place: a process that finds the
-    # file never reads it half written, and of two creators the first link wins.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Written whole aside, then linked into place: a process that finds the file never reads
+    # it half written, and of two creators the first link wins.
+    tmp = _written_aside(path, text)
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(text + "\n")
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return path.read_text(encoding="ascii").strip()
+        os.link(tmp, path)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
     finally:
         tmp.unlink(missing_ok=True)
     return text
@@ -108,8 +104,13 @@ def key_from_file(path: Path) -> str:
 def replace_key_file(path: Path, text: str) -> None:
     """Put `text` in `path` in place of the key there (written aside, then renamed over it)."""
     Sealer.from_text(text)
+    os.replace(_written_aside(path, text), path)
+
+
+def _written_aside(path: Path, text: str) -> Path:
+    """`text` in a new file beside `path`, readable by this user only."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(text + "\n")
-    os.replace(tmp, path)
+    return tmp

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import insert, text
 
 from engine.model import Actor
-from engine.store.parties import add_party, parties, parties_of
+from engine.store.parties import parties, parties_of
 from engine.store.sealing import PREFIX, Sealer, new_key_text
 from fengqiao.cli import main
 from fengqiao.context import build
 from fengqiao.settings import Settings
-from tests.engine.store.test_parties import AT, INTAKE
+from tests.engine.store.test_parties import AT, INTAKE, applicant
 
 
 def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,19 +60,7 @@ def test_a_server_started_with_another_key_says_so_and_stops(
     monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(tmp_path / "party.key"))
     ctx = build(Settings())
     case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
-    add_party(
-        ctx.store,
-        ctx.sealer,
-        case_id=case_id,
-        party_role="applicant",
-        name="周九",
-        phone=None,
-        id_number=None,
-        address=None,
-        sensitive=False,
-        anonymous=False,
-        at=AT,
-    )
+    applicant(ctx.store, ctx.sealer, case_id, "周九")
     ctx.close()
     monkeypatch.setenv("FENGQIAO_PARTY_KEY", new_key_text())
     assert main(["db", "upgrade"]) == 1
@@ -87,19 +75,7 @@ def test_rotating_the_party_key_from_the_command_line(
     monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(key_file))
     ctx = build(Settings())
     case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
-    add_party(
-        ctx.store,
-        ctx.sealer,
-        case_id=case_id,
-        party_role="applicant",
-        name="冯二",
-        phone="13600003333",
-        id_number=None,
-        address=None,
-        sensitive=False,
-        anonymous=False,
-        at=AT,
-    )
+    applicant(ctx.store, ctx.sealer, case_id, "冯二", "13600003333")
     ctx.close()
     old_key = key_file.read_text().strip()
     new_key_file = tmp_path / "new.key"

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, text
 from engine.model import Actor
 from engine.service import WorkflowService
 from engine.store.parties import (
+    PartyRecord,
     add_party,
     check_key,
     parties,
@@ -26,6 +27,25 @@ INTAKE = {"category": "family", "source": "hotline", "description": "d", "notice
 
 def _case(service: WorkflowService) -> int:
     return service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+
+
+def applicant(
+    store: SqlStore, sealer: Sealer, case_id: int, name: str, phone: str | None = None
+) -> PartyRecord:
+    """An applicant with a name (and a phone), nothing else."""
+    return add_party(
+        store,
+        sealer,
+        case_id=case_id,
+        party_role="applicant",
+        name=name,
+        phone=phone,
+        id_number=None,
+        address=None,
+        sensitive=False,
+        anonymous=False,
+        at=AT,
+    )
 
 
 def test_the_database_holds_no_readable_personal_data(
@@ -98,19 +118,7 @@ def test_another_installations_key_is_refused_before_anything_is_written(
     sealer = Sealer.from_text(new_key_text())
     check_key(store, sealer)  # nothing sealed yet: any key will do
     case_id = _case(service)
-    add_party(
-        store,
-        sealer,
-        case_id=case_id,
-        party_role="applicant",
-        name="孙八",
-        phone=None,
-        id_number=None,
-        address=None,
-        sensitive=False,
-        anonymous=False,
-        at=AT,
-    )
+    applicant(store, sealer, case_id, "孙八")
     check_key(store, sealer)
     with pytest.raises(SealError, match="does not open the parties' data"):
         check_key(store, Sealer.from_text(new_key_text()))
@@ -122,19 +130,7 @@ def test_rotating_the_key_reseals_every_party_and_the_old_key_no_longer_opens(
     old, new = Sealer.from_text(new_key_text()), Sealer.from_text(new_key_text())
     case_id = _case(service)
     for name, phone in (("吴十", "13700002222"), ("郑一", None)):
-        add_party(
-            store,
-            old,
-            case_id=case_id,
-            party_role="applicant",
-            name=name,
-            phone=phone,
-            id_number=None,
-            address=None,
-            sensitive=False,
-            anonymous=False,
-            at=AT,
-        )
+        applicant(store, old, case_id, name, phone)
     assert reseal(store, old, new) == 2
     assert [(p.name, p.phone) for p in parties_of(store, new, case_id)] == [
         ("吴十", "13700002222"),
