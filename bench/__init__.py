@@ -1,1 +1,1 @@
-"""Benchmarks, run as scripts: python bench/engine.py, bench/timers.py, bench/http.py."""
+"""Benchmarks: bench/engine.py, bench/timers.py; python -m bench.http_load, bench.asgi_cpu."""

@@ -3,14 +3,14 @@
 No sockets, no uvicorn, no client library: each request is an ASGI call with the headers an
 HTTP client sends, so the process CPU per firing is what the application itself costs
 (routing, dependencies, validation, the firing with its commit, the response). It is the
-figure to compare two versions of the application by, where `bench/http.py` depends on how
+figure to compare two versions of the application by, where `bench/http_load.py` depends on how
 the box shares its CPUs between the server and its clients.
 
 Requests are `POST /api/cases/{id}/actions/record_session` with `expected_version` and an
 `Idempotency-Key`, one at a time, on a fresh SQLite database (WAL, synchronous=FULL). The last
 stdout line is one JSON object: `cpu_us` and `wall_us` per firing (the best of the rounds).
 
-    python bench/asgi_cpu.py --quick
+    python -m bench.asgi_cpu --quick
 """
 
 from __future__ import annotations
@@ -19,20 +19,12 @@ import argparse
 import asyncio
 import json
 import os
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-# Keep this folder off the import path: its http.py would shadow the standard library's.
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(ROOT))
-
-from bench.engine import database  # noqa: E402
-from bench.http import OPEN_DATA, PASSWORD, SESSION, TO_MEDIATION, prepare  # noqa: E402
+from bench.engine import database
+from bench.http_load import OPEN_DATA, PASSWORD, SESSION, TO_MEDIATION, prepare
 
 BASE_HEADERS = [
     (b"host", b"127.0.0.1:8000"),

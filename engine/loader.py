@@ -25,8 +25,8 @@ from engine.definition import (
 )
 from engine.errors import DefinitionError, Problem
 from engine.expressions import Expression
-from engine.schemareader import NAME_RE, NAME_RULE, SchemaReader, check_value
-from engine.yamlnodes import did_you_mean, plain_data
+from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check_value
+from engine.yaml_reader import did_you_mean, plain_data
 
 __all__ = ["check_value", "did_you_mean", "load_definition", "parse_definition"]
 
@@ -104,7 +104,7 @@ class _RawTransition:
         return tuple(dict.fromkeys(s for s, _ in self.sources))
 
 
-class _Loader(SchemaReader):
+class _Loader(DefinitionReader):
     def __init__(self, text: str, file: str, expect_name: str | None) -> None:
         super().__init__(text, file)
         self.expect_name = expect_name

@@ -14,7 +14,7 @@ from typing import Any
 from transitions import Machine, MachineError
 
 from engine.definition import Definition
-from engine.perversion import PerVersion
+from engine.version_cache import PerVersion
 
 
 class _Token:

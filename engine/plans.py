@@ -16,7 +16,7 @@ from typing import Any
 from engine.definition import Definition, FieldDef, TimerDef, TransitionDef
 from engine.expressions import Expression
 from engine.machine import machine_for
-from engine.perversion import PerVersion
+from engine.version_cache import PerVersion
 from engine.validation import DataCheck
 
 _IMMUTABLE = (str, int, float, bool, type(None))

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from engine.model import Case
-from engine.store.hotpath import CASE_COLUMNS
+from engine.store.statements import CASE_COLUMNS
 from engine.store.repository import SqlStore
 
 CHUNK = 10_000

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from engine.model import Case, Event, Notification, Timer
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
-from engine.store.hotpath import HotPath
+from engine.store.statements import Statements
 from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow
 
 _T = TypeVar("_T")
@@ -52,7 +52,7 @@ def _timer_from(row: Row[Any]) -> Timer:
 class SqlTransaction:
     """One open database transaction (implements engine.ports.Transaction)."""
 
-    def __init__(self, conn: Connection, sqlite: bool, hot: HotPath, cursor: Any) -> None:
+    def __init__(self, conn: Connection, sqlite: bool, hot: Statements, cursor: Any) -> None:
         self.conn = conn
         self.sqlite = sqlite
         self.hot = hot
@@ -241,7 +241,7 @@ class SqlStore:
     def __init__(self, engine: Engine, *, keep_idle: int = 2) -> None:
         self.engine = engine
         self.sqlite = is_sqlite(str(engine.url))
-        self.hot = HotPath(self.sqlite)
+        self.hot = Statements(self.sqlite)
         memory = self.sqlite and (engine.url.database or ":memory:") == ":memory:"
         self._keep = 0 if memory else keep_idle
         self._idle: list[_Link] = []

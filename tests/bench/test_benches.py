@@ -12,8 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(script: str, *args: str) -> dict[str, Any]:
+    """`script`: a file under bench/, or ``-m module`` run from the project's root."""
+    command = script.split() if script.startswith("-m ") else [str(ROOT / "bench" / script)]
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), *args],
+        [sys.executable, *command, *args],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
@@ -24,7 +27,7 @@ def run(script: str, *args: str) -> dict[str, Any]:
 
 
 def test_asgi_cpu_fires_through_the_app() -> None:
-    result = run("asgi_cpu.py", "--firings", "20", "--rounds", "2")
+    result = run("-m bench.asgi_cpu", "--firings", "20", "--rounds", "2")
     assert result["bench"] == "asgi_cpu"
     assert result["firings"] == 40
     assert result["cpu_us"] > 0 and len(result["cpu_us_rounds"]) == 2
@@ -32,7 +35,15 @@ def test_asgi_cpu_fires_through_the_app() -> None:
 
 def test_http_bench_fires_over_loopback_without_errors() -> None:
     result = run(
-        "http.py", "--seconds", "1", "--rate", "20", "--clients", "4", "--client-procs", "1"
+        "-m bench.http_load",
+        "--seconds",
+        "1",
+        "--rate",
+        "20",
+        "--clients",
+        "4",
+        "--client-procs",
+        "1",
     )
     assert result["transitions_per_s"] > 0
     assert result["throughput_errors"] == 0

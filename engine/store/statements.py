@@ -30,7 +30,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _decode = json.JSONDecoder().decode
 
 
-class HotPath:
+class Statements:
     """Placeholders and value conversions for one driver (sqlite3 or psycopg)."""
 
     def __init__(self, sqlite: bool) -> None:

@@ -10,36 +10,28 @@ clients sign in and move mediation cases with ``POST /api/cases/{id}/actions/rec
 
 The last stdout line is one JSON object.
 
-    python bench/http.py --quick
-    python bench/http.py --workers 2 --db postgresql://postgres@127.0.0.1:5432/postgres
+    python -m bench.http_load --quick
+    python -m bench.http_load --workers 2 --db postgresql://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
+from typing import Any, Protocol
 
-# This file is named http.py: keep its folder off the import path, or it shadows the
-# standard library's http package that uvicorn and httpx import.
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(ROOT))
+import httpx
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import socket  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from typing import Any, Protocol  # noqa: E402
-
-import httpx  # noqa: E402
-
-from bench.engine import database  # noqa: E402
+from bench.engine import database
 
 PASSWORD = "bench-password"
 OPEN_DATA = {"category": "family", "source": "walk_in", "description": "d", "notice_given": True}

@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 
 from engine.definition import Definition
-from engine.perversion import PerVersion
+from engine.version_cache import PerVersion
 
 
 def test_built_once_per_version_and_content(shipped: list[Definition]) -> None:

@@ -13,9 +13,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from engine.definition import FIELD_TYPES, KNOWN_ROLES, FieldDef, Label, TierDef, TimerAfter
 from engine.durations import Duration, DurationError, parse_duration
 from engine.expressions import Expression, ExpressionError, compile_expression
-from engine.yamlnodes import NodeReader, did_you_mean
+from engine.yaml_reader import NodeReader, did_you_mean
 
-__all__ = ["NAME_RE", "SchemaReader", "check_value"]
+__all__ = ["NAME_RE", "DefinitionReader", "check_value"]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 NAME_RULE = "use a lower-case letter, then lower-case letters, digits or _"
@@ -35,7 +35,7 @@ SCOPE_NAMES = frozenset({"state"})
 NUMERIC_TYPES = ("int", "number")
 
 
-class SchemaReader(NodeReader):
+class DefinitionReader(NodeReader):
     """A NodeReader that knows the definition's vocabulary; `fields` once read are what
     expressions, `requires` and timers may name."""
 

@@ -1,0 +1,78 @@
+"""Field names that carry meaning beyond their workflow, declared once.
+
+A workflow may use any field names; these few are read by the engine itself (who sees a case,
+whose queue it is in, which rates it counts in, what text search looks at). A definition that
+declares one must give it the type listed here (the loader checks it), and
+``definitions/README.md`` lists them. Everything else in the engine and its adapters refers to
+these constants, never to the bare names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class ReservedField:
+    """A field name the engine reads, the field types it may have, and what it means."""
+
+    name: str
+    types: tuple[str, ...]  # engine.definition.FIELD_TYPES
+    meaning: str
+
+
+TIER = "tier"
+ORGANISATION = "organisation"
+HANDLING_UNIT = "handling_unit"
+LEAD_UNIT = "lead_unit"
+CO_HANDLERS = "co_handlers"
+MEDIATOR = "mediator"
+ASSIGNEE = "assignee"
+OUTCOME = "outcome"
+SATISFACTION = "satisfaction"
+RATING = "rating"
+CATEGORY = "category"
+DISPUTE_TYPE = "dispute_type"
+DESCRIPTION = "description"
+LOCATION = "location"
+MERGED_INTO = "merged_into"
+ESCALATION_COUNT = "escalation_count"
+
+# Units named here hold the case besides its owner (they see it, and its notifications go to
+# them): a single unit code each ...
+HANDOFF_FIELDS: tuple[str, ...] = (ORGANISATION, HANDLING_UNIT, LEAD_UNIT)
+# ... or a list of unit codes.
+HANDOFF_LIST_FIELDS: tuple[str, ...] = (CO_HANDLERS,)
+# The person a case is assigned to ("my cases").
+ASSIGNEE_FIELDS: tuple[str, ...] = (MEDIATOR, ASSIGNEE)
+# Searched by the text filter of case lists.
+TEXT_FIELDS: tuple[str, ...] = (DESCRIPTION, LOCATION)
+# The category rates are broken down by, the first one present.
+CATEGORY_FIELDS: tuple[str, ...] = (CATEGORY, DISPUTE_TYPE)
+# The requester's rating, the first one present (1–5).
+RATING_FIELDS: tuple[str, ...] = (SATISFACTION, RATING)
+
+RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
+    {
+        f.name: f
+        for f in (
+            ReservedField(TIER, ("int",), "grid tier 0–4; units up the grid's tree see the case"),
+            ReservedField(ORGANISATION, ("enum", "string"), "the organisation it was routed to"),
+            ReservedField(HANDLING_UNIT, ("enum", "string"), "the unit handling the case now"),
+            ReservedField(LEAD_UNIT, ("enum", "string"), "the lead unit of a joint handling"),
+            ReservedField(CO_HANDLERS, ("list",), "the co-handling units of a joint handling"),
+            ReservedField(MEDIATOR, ("string",), "the mediator the case is assigned to"),
+            ReservedField(ASSIGNEE, ("string",), "the person the case is assigned to"),
+            ReservedField(OUTCOME, ("enum",), "how the case ended; feeds the rates"),
+            ReservedField(SATISFACTION, ("int",), "the requester's rating 1–5; feeds the rates"),
+            ReservedField(RATING, ("int",), "the requester's rating 1–5; feeds the rates"),
+            ReservedField(CATEGORY, ("enum", "string"), "the category rates are broken down by"),
+            ReservedField(DISPUTE_TYPE, ("enum", "string"), "the category, when there is none"),
+            ReservedField(DESCRIPTION, ("text", "string"), "searched by the text filter"),
+            ReservedField(LOCATION, ("text", "string"), "searched by the text filter"),
+            ReservedField(MERGED_INTO, ("string", "int"), "the case this one was merged into"),
+            ReservedField(ESCALATION_COUNT, ("int",), "how many tiers the case climbed"),
+        )
+    }
+)
