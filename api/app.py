@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -13,7 +14,7 @@ from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
 from api.routes import auth as auth_routes
 from api.routes import cases, definitions, directory, parties, rates, reports
-from fengqiao.context import Context
+from engine.casework.context import Casework
 
 DESCRIPTION = """
 Dispute mediation and grid escalation workflows.
@@ -37,8 +38,13 @@ TAGS = [
 
 
 def create_app(
-    ctx: Context, *, api_max_body: int = API_MAX_BODY, page_max_body: int = PAGE_MAX_BODY
+    ctx: Casework,
+    *,
+    uploads_dir: Path,
+    api_max_body: int = API_MAX_BODY,
+    page_max_body: int = PAGE_MAX_BODY,
 ) -> FastAPI:
+    """The app on an opened use-case layer; photos of grid reports go to `uploads_dir`."""
     app = FastAPI(
         title="fengqiao 枫桥",
         version="1.0",
@@ -58,6 +64,7 @@ def create_app(
         },
     )
     app.state.ctx = ctx
+    app.state.uploads_dir = uploads_dir
     problems.install(app)
     auth.install(app, ctx)
     for module in (auth_routes, cases, reports, parties, definitions, rates, directory):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -27,12 +27,11 @@ from fastapi.responses import RedirectResponse
 from api.caches import ScopeCache, TokenCache
 from api.problems import ProblemError
 from api.units import UnitCache
-from engine.model import Actor
+from engine.casework.context import Casework
+from engine.casework.identity import User
 from engine.store import audit
 from engine.store import users as user_store
 from engine.store.users import UserRecord
-from engine.store.visibility import Visibility
-from fengqiao.context import Context
 
 SESSION_COOKIE = "fq_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -41,7 +40,6 @@ TOKEN_TTL = timedelta(hours=12)
 LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_LOGINS = 5
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-ROLES: tuple[str, ...] = ("grid_member", "mediator", "handler", "org_admin", "supervisor", "admin")
 
 # OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): ~40 ms a login on a small server.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -60,24 +58,6 @@ SECURITY_SCHEMES = {
         "description": "Page session; changes need the X-CSRF-Token header",
     },
 }
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    username: str
-    display_name: str
-    role: str
-    unit: str | None
-    grid_units: list[str]
-    lang: str = "zh"
-    csrf: str = ""  # the session's CSRF token; empty for bearer tokens
-    via: str = "bearer"  # bearer | session
-    scope: Visibility = field(default_factory=Visibility, repr=False, compare=False)
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.username, self.role)
 
 
 @dataclass(frozen=True)
@@ -110,7 +90,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def install(app: FastAPI, ctx: Context) -> None:
+def install(app: FastAPI, ctx: Casework) -> None:
     """Attach the unit and scope caches, and the login redirect of pages."""
     app.state.units = UnitCache(ctx.store)
     app.state.scopes = ScopeCache(app.state.units)
@@ -144,12 +124,14 @@ def user_for_record(request: Request, rec: UserRecord) -> User:
 
 
 # -- logging in ---------------------------------------------------------------------------------
-def check_credentials(ctx: Context, username: str, password: str, client: str = "") -> UserRecord:
+def check_credentials(ctx: Casework, username: str, password: str, client: str = "") -> UserRecord:
     """The user if the password is right; 401 or 429 problems otherwise (failures audited)."""
     now = ctx.clock.now()
-    failures = audit.count_since(
-        ctx.store, username=username, action="login_failed", since=now - LOGIN_WINDOW
-    )
+    with ctx.store.transaction(write=False) as tx:
+        failures = audit.count_since(
+            tx, username=username, action="login_failed", since=now - LOGIN_WINDOW
+        )
+        rec = user_store.get_user(tx, username)
     if failures >= MAX_FAILED_LOGINS:
         raise ProblemError(
             429,
@@ -158,16 +140,16 @@ def check_credentials(ctx: Context, username: str, password: str, client: str = 
             f"try again in {int(LOGIN_WINDOW.total_seconds() // 60)} minutes",
             headers={"Retry-After": str(int(LOGIN_WINDOW.total_seconds()))},
         )
-    rec = user_store.get_user(ctx.store, username)
     ok = verify_password(rec.password_hash if rec else _DUMMY_HASH, password)
     if rec is None or not ok or not rec.active:
-        audit.record(
-            ctx.store,
-            at=now,
-            username=username,
-            action="login_failed",
-            reason=f"from {client}" if client else "",
-        )
+        with ctx.store.transaction() as tx:
+            audit.record(
+                tx,
+                at=now,
+                username=username,
+                action="login_failed",
+                reason=f"from {client}" if client else "",
+            )
         raise ProblemError(
             401,
             "bad-credentials",
@@ -177,27 +159,28 @@ def check_credentials(ctx: Context, username: str, password: str, client: str = 
     return rec
 
 
-def issue_token(ctx: Context, rec: UserRecord, kind: str) -> tuple[str, str]:
+def issue_token(ctx: Casework, rec: UserRecord, kind: str) -> tuple[str, str]:
     """A new (token, csrf) pair of `kind` bearer or session."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "session" else ""
     now = ctx.clock.now()
-    user_store.add_token(
-        ctx.store,
-        token_hash=token_hash(token),
-        user_id=rec.id,
-        kind=kind,
-        csrf=csrf,
-        created_at=now,
-        expires_at=now + TOKEN_TTL,
-    )
+    with ctx.store.transaction() as tx:
+        user_store.add_token(
+            tx,
+            token_hash=token_hash(token),
+            user_id=rec.id,
+            kind=kind,
+            csrf=csrf,
+            created_at=now,
+            expires_at=now + TOKEN_TTL,
+        )
     return token, csrf
 
 
 def login_page_session(request: Request, username: str, password: str) -> PageSession:
     """Check the password and open a page session; the caller sets the cookie with
     ``set_session_cookie``. Raises ProblemError 401 / 429."""
-    ctx: Context = request.app.state.ctx
+    ctx: Casework = request.app.state.ctx
     client = request.client.host if request.client else ""
     rec = check_credentials(ctx, username, password, client)
     token, csrf = issue_token(ctx, rec, "session")
@@ -218,9 +201,10 @@ def set_session_cookie(response: Response, session: PageSession, secure: bool = 
 
 def logout(request: Request, token: str) -> None:
     """Revoke a bearer token or a page session."""
-    ctx: Context = request.app.state.ctx
+    ctx: Casework = request.app.state.ctx
     key = token_hash(token)
-    user_store.drop_token(ctx.store, key)
+    with ctx.store.transaction() as tx:
+        user_store.drop_token(tx, key)
     request.app.state.tokens.drop(key)
 
 
@@ -229,13 +213,14 @@ def clear_session_cookie(response: Response) -> None:
 
 
 # -- dependencies -------------------------------------------------------------------------------
-def _resolve(request: Request, ctx: Context, token: str, kind: str) -> User | None:
+def _resolve(request: Request, ctx: Casework, token: str, kind: str) -> User | None:
     key = token_hash(token)
     now = ctx.clock.now()
     cache: TokenCache[User] = request.app.state.tokens
     user = cache.get(key, now)
     if user is None:
-        found = user_store.user_by_token(ctx.store, key, now)
+        with ctx.store.transaction(write=False) as tx:
+            found = user_store.user_by_token(tx, key, now)
         if found is None:
             return None
         rec, tok = found
@@ -255,7 +240,7 @@ def _bearer(request: Request) -> str:
 # two schemes for every /api operation (api.app).
 async def current_user(request: Request) -> User:
     """The user of a bearer token or a session cookie; 401 otherwise."""
-    ctx: Context = request.app.state.ctx
+    ctx: Casework = request.app.state.ctx
     bearer = _bearer(request)
     cookie = request.cookies.get(SESSION_COOKIE, "")
     user: User | None = None

@@ -7,10 +7,9 @@ import time
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from api.access import visibility_for
 from api.units import UnitCache
 from engine.store.users import UserRecord
-from engine.store.visibility import Visibility
+from engine.visibility import Visibility, visibility_for
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Dependency aliases: the Context lives on ``app.state.ctx``."""
+"""Dependency aliases: the Casework lives on ``app.state.ctx``."""
 
 from __future__ import annotations
 
@@ -6,23 +6,24 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.units import UnitCache, UnitTree
+from api.units import UnitCache
+from engine.casework.context import Casework
 from engine.service import WorkflowService
-from fengqiao.context import Context
+from engine.units import UnitTree
 
 
-def context_of(request: Request) -> Context:
-    ctx: Context = request.app.state.ctx
+def context_of(request: Request) -> Casework:
+    ctx: Casework = request.app.state.ctx
     return ctx
 
 
 # The dependencies are async: they do not block, and a sync dependency costs a trip through
 # the thread pool on every request.
-async def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Casework:
     return context_of(request)
 
 
-ContextDep = Annotated[Context, Depends(get_context)]
+ContextDep = Annotated[Casework, Depends(get_context)]
 
 
 async def get_service(ctx: ContextDep) -> WorkflowService:

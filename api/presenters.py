@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.responses import Response
 
-from api.auth import User
 from api.masking import mask_address, mask_id_number, mask_name, mask_phone, mask_value
 from api.schemas.cases import (
     ActionOut,
@@ -20,6 +19,7 @@ from api.schemas.cases import (
     PartyOut,
 )
 from api.schemas.common import AuditOut, LabelOut, UserOut
+from engine.casework.identity import User
 from engine.definition import Definition, FieldDef, Label
 from engine.model import Case, Event, FireResult, Timer
 from engine.service import ActionOption

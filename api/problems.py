@@ -26,6 +26,14 @@ from api.schemas.problem import (
     problem_responses,
     problem_schemas,
 )
+from engine.casework.errors import (
+    InvalidKeyError,
+    NotPermittedError,
+    OutOfScopeError,
+    OwnerMissingError,
+    PublishConflictError,
+    UnknownUnitError,
+)
 from engine.errors import (
     ActionError,
     CaseNotFoundError,
@@ -212,6 +220,43 @@ def engine_problem(exc: FengqiaoError, instance: str | None = None) -> JSONRespo
         )
     if isinstance(exc, UnknownWorkflowError):
         return problem(404, "unknown-workflow", "No such workflow", str(exc), instance=instance)
+    if isinstance(exc, NotPermittedError | OutOfScopeError):
+        return problem(403, "forbidden", "Not allowed", str(exc), instance=instance)
+    if isinstance(exc, UnknownUnitError):
+        return problem(
+            422,
+            "unknown-unit",
+            "No such unit",
+            str(exc),
+            instance=instance,
+            errors=field_errors([(f"#/{exc.field}", "unknown unit")]),
+        )
+    if isinstance(exc, OwnerMissingError):
+        return problem(
+            422,
+            "validation",
+            "Invalid request",
+            str(exc),
+            instance=instance,
+            errors=field_errors([("#/org_unit", "required")]),
+        )
+    if isinstance(exc, InvalidKeyError):
+        return problem(
+            422,
+            "validation",
+            "Invalid request",
+            str(exc),
+            instance=instance,
+            errors=field_errors([("header:Idempotency-Key", f"1 to {exc.max_length} characters")]),
+        )
+    if isinstance(exc, PublishConflictError):
+        return problem(
+            409,
+            "conflict",
+            "Someone published this workflow at the same moment",
+            str(exc),
+            instance=instance,
+        )
     if isinstance(exc, DefinitionError):
         return problem(
             422,

@@ -23,9 +23,9 @@ from engine.definition import (
     TimerDef,
     TransitionDef,
 )
+from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check_value
 from engine.errors import DefinitionError, Problem
 from engine.expressions import Expression
-from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check_value
 from engine.yaml_reader import did_you_mean, plain_data
 
 __all__ = ["check_value", "did_you_mean", "load_definition", "parse_definition"]

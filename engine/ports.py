@@ -15,6 +15,16 @@ class DuplicateKeyError(FengqiaoError):
     """Raised by a store when an idempotency key is already recorded (a concurrent retry)."""
 
 
+class DuplicateVersionError(FengqiaoError):
+    """Raised by a store when a workflow version is published that exists already (two
+    publishers at the same moment)."""
+
+    def __init__(self, name: str, version: int) -> None:
+        super().__init__(f"{name} v{version} exists already")
+        self.name = name
+        self.version = version
+
+
 class Transaction(Protocol):
     """One database transaction: everything done through it commits or rolls back together."""
 

@@ -108,6 +108,38 @@ class WorkflowService:
         version: int | None = None,
         idempotency_key: str | None = None,
     ) -> FireResult:
+        """Open a case in a transaction of its own (see `open_in`)."""
+        try:
+            with self.store.transaction() as tx:
+                return self.open_in(
+                    tx,
+                    workflow,
+                    actor,
+                    data,
+                    org_unit=org_unit,
+                    grid_unit=grid_unit,
+                    version=version,
+                    idempotency_key=idempotency_key,
+                )
+        except DuplicateKeyError:
+            assert idempotency_key is not None
+            return replay_after_race(self.store, idempotency_key, None, OPEN_ACTION)
+
+    def open_in(
+        self,
+        tx: Transaction,
+        workflow: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+        *,
+        org_unit: str | None = None,
+        grid_unit: str | None = None,
+        version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> FireResult:
+        """Open a case inside the caller's transaction: check the role and the data, insert
+        the case and its first event, arm the first state's timers. A retried key answers the
+        first result; a concurrent retry raises DuplicateKeyError (roll back and replay)."""
         definition = self.registry.get(workflow, version)
         if actor.role not in definition.owner_roles:
             raise RoleNotAllowedError(OPEN_ACTION, actor.role, list(definition.owner_roles))
@@ -117,48 +149,43 @@ class WorkflowService:
         values = plans.defaults()
         values.update(payload)
         now = self.clock.now()
-        try:
-            with self.store.transaction() as tx:
-                if idempotency_key is not None:
-                    replayed = replay(tx, idempotency_key, None, OPEN_ACTION)
-                    if replayed is not None:
-                        return replayed
-                case = Case(
-                    id=0,
-                    workflow=definition.name,
-                    workflow_version=definition.version,
-                    state=definition.initial,
-                    data=values,
-                    version=1,
-                    opened_at=now,
-                    updated_at=now,
-                    state_entered_at=now,
-                    last_seq=1,
-                    entered_seq=1,
-                    org_unit=org_unit,
-                    grid_unit=grid_unit,
-                    opened_by=actor.name,
-                )
-                case.id = tx.insert_case(case)
-                event = Event(
-                    case_id=case.id,
-                    seq=1,
-                    at=now,
-                    actor=actor.name,
-                    role=actor.role,
-                    action=OPEN_ACTION,
-                    from_state=None,
-                    to_state=case.state,
-                    data=payload,
-                    case_version=1,
-                    idem_key=idempotency_key,
-                )
-                tx.append_event(event)
-                arm(tx, plans.entry_timers(case.state), case, now, now, self.calendar)
-                return FireResult(case, event)
-        except DuplicateKeyError:
-            assert idempotency_key is not None
-            return replay_after_race(self.store, idempotency_key, None, OPEN_ACTION)
+        if idempotency_key is not None:
+            replayed = replay(tx, idempotency_key, None, OPEN_ACTION)
+            if replayed is not None:
+                return replayed
+        case = Case(
+            id=0,
+            workflow=definition.name,
+            workflow_version=definition.version,
+            state=definition.initial,
+            data=values,
+            version=1,
+            opened_at=now,
+            updated_at=now,
+            state_entered_at=now,
+            last_seq=1,
+            entered_seq=1,
+            org_unit=org_unit,
+            grid_unit=grid_unit,
+            opened_by=actor.name,
+        )
+        case.id = tx.insert_case(case)
+        event = Event(
+            case_id=case.id,
+            seq=1,
+            at=now,
+            actor=actor.name,
+            role=actor.role,
+            action=OPEN_ACTION,
+            from_state=None,
+            to_state=case.state,
+            data=payload,
+            case_version=1,
+            idem_key=idempotency_key,
+        )
+        tx.append_event(event)
+        arm(tx, plans.entry_timers(case.state), case, now, now, self.calendar)
+        return FireResult(case, event)
 
     def fire(
         self,
@@ -176,24 +203,49 @@ class WorkflowService:
         `visible`: whether the caller may see the case, asked of the case as read in the
         firing's own transaction (a retry's too); a case it refuses is not found.
         """
-        payload = dict(data) if data else {}
         try:
             with self.store.transaction() as tx:
-                if idempotency_key is not None:
-                    replayed = replay(tx, idempotency_key, case_id, action)
-                    if replayed is not None:
-                        if visible is not None and not visible(replayed.case):
-                            raise CaseNotFoundError(case_id)
-                        return replayed
-                case = tx.get_case(case_id)
-                if case is None or (visible is not None and not visible(case)):
-                    raise CaseNotFoundError(case_id)
-                if expected_version is not None and case.version != expected_version:
-                    raise ConflictError(case_id, expected_version, case.version)
-                return self._fire_in(tx, case, action, actor, payload, idempotency_key)
+                return self.fire_in(
+                    tx,
+                    case_id,
+                    action,
+                    actor,
+                    data,
+                    expected_version=expected_version,
+                    idempotency_key=idempotency_key,
+                    visible=visible,
+                )
         except DuplicateKeyError:
             assert idempotency_key is not None
             return replay_after_race(self.store, idempotency_key, case_id, action)
+
+    def fire_in(
+        self,
+        tx: Transaction,
+        case_id: int,
+        action: str,
+        actor: Actor,
+        data: Mapping[str, Any] | None = None,
+        *,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+        visible: Callable[[Case], bool] | None = None,
+    ) -> FireResult:
+        """`fire` inside the caller's transaction; a concurrent retry raises
+        DuplicateKeyError (roll back and replay)."""
+        payload = dict(data) if data else {}
+        if idempotency_key is not None:
+            replayed = replay(tx, idempotency_key, case_id, action)
+            if replayed is not None:
+                if visible is not None and not visible(replayed.case):
+                    raise CaseNotFoundError(case_id)
+                return replayed
+        case = tx.get_case(case_id)
+        if case is None or (visible is not None and not visible(case)):
+            raise CaseNotFoundError(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConflictError(case_id, expected_version, case.version)
+        return self._fire_in(tx, case, action, actor, payload, idempotency_key)
 
     def migrate_case(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -17,9 +18,12 @@ from engine.errors import DefinitionError, FengqiaoError
 from engine.loader import load_definition
 from engine.model import Actor
 from engine.store.sealing import SealError
-from fengqiao.context import Context, build
+from fengqiao.context import Context, build, prepare
 from fengqiao.settings import ROOT, Settings
 from workflows.environment import prefect_defaults
+
+# How each sweep of the worker opens the use-case layer (workflows.opening).
+OPENER = "fengqiao.context:open_from_env"
 
 
 def _json(value: Any) -> str:
@@ -38,11 +42,11 @@ def _context(args: argparse.Namespace, now: datetime | None = None) -> Context:
 
 
 def _case_view(ctx: Context, case_id: int) -> dict[str, Any]:
-    case = ctx.service.get_case(case_id)
+    case = ctx.cw.service.get_case(case_id)
     return {
         "case": asdict(case),
-        "pending_timers": [asdict(t) for t in ctx.service.pending_timers(case_id)],
-        "history": [asdict(e) for e in ctx.service.history(case_id)],
+        "pending_timers": [asdict(t) for t in ctx.cw.service.pending_timers(case_id)],
+        "history": [asdict(e) for e in ctx.cw.service.history(case_id)],
     }
 
 
@@ -65,13 +69,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     ctx = _context(args)
-    print(mermaid(ctx.registry.get(args.name, args.version), args.lang), end="")
+    print(mermaid(ctx.cw.registry.get(args.name, args.version), args.lang), end="")
     return 0
 
 
 def cmd_cases_open(args: argparse.Namespace) -> int:
     ctx = _context(args)
-    result = ctx.service.open_case(
+    result = ctx.cw.service.open_case(
         args.workflow,
         Actor(args.actor, args.role),
         json.loads(args.data),
@@ -85,7 +89,7 @@ def cmd_cases_open(args: argparse.Namespace) -> int:
 
 def cmd_cases_fire(args: argparse.Namespace) -> int:
     ctx = _context(args)
-    ctx.service.fire(
+    ctx.cw.service.fire(
         args.id,
         args.action,
         Actor(args.actor, args.role),
@@ -110,7 +114,7 @@ def cmd_timers_run_due(args: argparse.Namespace) -> int:
     if now is not None and now.tzinfo is None:
         raise SystemExit("--now needs a time zone, e.g. 2026-12-01T09:00:00+08:00")
     ctx = _context(args, now)
-    total = drain(lambda: ctx.service.fire_due_timers(limit=args.batch))
+    total = drain(lambda: ctx.cw.service.fire_due_timers(limit=args.batch))
     print(_json(asdict(total)))
     return 0
 
@@ -120,10 +124,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.getLogger("fengqiao").setLevel(logging.INFO)
     settings = _settings(args)
     prefect_defaults(ROOT / "var" / "prefect")
-    build(settings).close()  # migrate and publish once, before any sweep runs
+    prepare(settings)  # migrate and publish once, before any sweep runs
+    # Each sweep runs in a process of its own and opens the database from the environment.
+    os.environ["FENGQIAO_DATABASE_URL"] = settings.database_url
     from workflows.worker import run
 
-    return run(settings.sweep_interval_s, {"batch": settings.sweep_batch}, settings.prefect_port)
+    parameters = {
+        "opener": OPENER,
+        "notify_sender": settings.notify_sender,
+        "batch": settings.sweep_batch,
+    }
+    return run(settings.sweep_interval_s, parameters, settings.prefect_port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -133,7 +144,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         _seed_demo(ctx)
         from workflows.demo import open_overdue_cases
 
-        ids = open_overdue_cases(ctx.store, ctx.registry, ctx.service.calendar, ctx.clock.now())
+        ids = open_overdue_cases(
+            ctx.cw.store, ctx.cw.registry, ctx.cw.service.calendar, ctx.cw.clock.now()
+        )
         print(
             f"  overdue on purpose: case #{ids['visit']} (follow-up visit) and"
             f" #{ids['grid']} (grid report): the worker's first sweep fires them"
@@ -152,7 +165,7 @@ def _seed_demo(ctx: Context) -> None:
     from fengqiao.demo import seed  # imports the API's password hashing: only when asked
 
     result = seed(ctx)
-    print(f"demo data in {ctx.engine.url.render_as_string()}:")
+    print(f"demo data in {ctx.cw.store.engine.url.render_as_string()}:")
     print(f"  {result['units']} units, {len(result['cases'])} cases")
     print("  users (demo passwords; change them before real use):")
     for u in result["users"]:
@@ -161,7 +174,7 @@ def _seed_demo(ctx: Context) -> None:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     ctx = _context(args)
-    print(f"database at the newest schema: {ctx.engine.url.render_as_string()}")
+    print(f"database at the newest schema: {ctx.cw.store.engine.url.render_as_string()}")
     return 0
 
 
@@ -169,7 +182,9 @@ def cmd_db_seal_parties(args: argparse.Namespace) -> int:
     from engine.store.parties import seal_stored
 
     ctx = _context(args)
-    print(f"parties sealed: {seal_stored(ctx.store, ctx.sealer)}")
+    with ctx.cw.store.transaction() as tx:
+        count = seal_stored(tx, ctx.cw.sealer)
+    print(f"parties sealed: {count}")
     return 0
 
 
@@ -186,7 +201,8 @@ def cmd_db_rotate_party_key(args: argparse.Namespace) -> int:
         print(f"error: {args.new_key_file}: {exc}", file=sys.stderr)
         return 2
     ctx = _context(args)
-    count = reseal(ctx.store, ctx.sealer, new)
+    with ctx.cw.store.transaction() as tx:
+        count = reseal(tx, ctx.cw.sealer, new)
     print(f"parties resealed under the new key: {count}")
     if ctx.settings.party_key:
         print("set FENGQIAO_PARTY_KEY to the new key for every server before starting them")

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from api.auth import hash_password
 from engine.model import Actor
 from engine.store.parties import add_party
-from engine.store.units import UnitRecord, save_units
+from engine.store.units import save_units
 from engine.store.users import save_user
+from engine.units import UnitRecord
 from fengqiao.context import Context
 from fengqiao.demo_cases import Script, scripts
 
@@ -69,30 +70,33 @@ USERS: tuple[DemoUser, ...] = (
 
 
 def _scripts(ctx: Context) -> list[Script]:
-    return scripts(ctx.clock.now().astimezone(ZoneInfo(ctx.settings.timezone)).date())
+    return scripts(ctx.cw.clock.now().astimezone(ZoneInfo(ctx.settings.timezone)).date())
 
 
 def seed_units(ctx: Context) -> int:
     units = [UnitRecord(code, zh, en, "organisation", "d-east") for code, zh, en in ORGANISATIONS]
     units += [UnitRecord(*a) for a in AREAS]
-    save_units(ctx.store, units)
+    with ctx.cw.store.transaction() as tx:
+        save_units(tx, units)
     return len(units)
 
 
 def seed_users(ctx: Context) -> list[DemoUser]:
-    now = ctx.clock.now()
-    for u in USERS:
-        save_user(
-            ctx.store,
-            username=u.username,
-            password_hash=hash_password(u.password),
-            display_name=u.display_name,
-            role=u.role,
-            unit=u.unit,
-            grid_units=list(u.grid_units),
-            lang="zh",
-            at=now,
-        )
+    now = ctx.cw.clock.now()
+    hashes = {u.username: hash_password(u.password) for u in USERS}
+    with ctx.cw.store.transaction() as tx:
+        for u in USERS:
+            save_user(
+                tx,
+                username=u.username,
+                password_hash=hashes[u.username],
+                display_name=u.display_name,
+                role=u.role,
+                unit=u.unit,
+                grid_units=list(u.grid_units),
+                lang="zh",
+                at=now,
+            )
     return list(USERS)
 
 
@@ -100,7 +104,7 @@ def seed_cases(ctx: Context) -> dict[str, int]:
     """Open and drive every demo case; a second run replays (same keys, same cases)."""
     out: dict[str, int] = {}
     for s in _scripts(ctx):
-        opened = ctx.service.open_case(
+        opened = ctx.cw.service.open_case(
             s.workflow,
             Actor(s.opened_by, _role_of(s.opened_by)),
             s.data,
@@ -109,13 +113,16 @@ def seed_cases(ctx: Context) -> dict[str, int]:
             idempotency_key=f"demo:{s.key}:open",
         )
         case = opened.case
-        if not opened.replayed:
-            for p in s.parties:
-                add_party(ctx.store, ctx.sealer, case_id=case.id, at=ctx.clock.now(), **_party(p))
+        if not opened.replayed and s.parties:
+            with ctx.cw.store.transaction() as tx:
+                for p in s.parties:
+                    add_party(
+                        tx, ctx.cw.sealer, case_id=case.id, at=ctx.cw.clock.now(), **_party(p)
+                    )
         for i, (action, role, data) in enumerate(s.steps):
             if action == "merge":
                 data = {"merged_into": str(out.get(str(data["merged_into"]), ""))}
-            result = ctx.service.fire(
+            result = ctx.cw.service.fire(
                 case.id,
                 action,
                 Actor(_actor_for(role, s), role),

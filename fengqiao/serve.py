@@ -45,7 +45,8 @@ def serve(ctx: Context) -> int:
     from api.app import create_app  # the web stack only for this command
 
     settings = ctx.settings
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host=settings.host, port=settings.port))
+    app = create_app(ctx.cw, uploads_dir=settings.uploads_dir)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port))
     stop_requested: list[int] = []
 
     def remember(sig: int, _frame: FrameType | None) -> None:

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
+    uploads_dir: Path = Field(
+        default=ROOT / "var" / "uploads",
+        description="Where photos of grid reports are kept (owner-only files).",
+    )
     party_key: str | None = Field(
         default=None,
         repr=False,

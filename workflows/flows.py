@@ -17,11 +17,12 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from engine.casework import notifications
+from engine.casework.context import Casework
 from engine.model import SweepReport
 from engine.service import WorkflowService
-from engine.store import outbox
-from engine.store.repository import SqlStore
 from workflows.notify import Message, Sender, sender_from
+from workflows.opening import open_casework
 from workflows.sweeping import drain
 
 MAX_BATCHES = 200
@@ -48,7 +49,7 @@ def deliver(message: Message, sender: Sender) -> int:
 
 
 def deliver_outbox(
-    store: SqlStore,
+    cw: Casework,
     sender: Sender,
     now: datetime,
     limit: int = DELIVER_LIMIT,
@@ -57,7 +58,7 @@ def deliver_outbox(
     """Send up to `limit` pending notifications, each as a task retried after
     `retry_delays_s`; record which went out and which failed (tried again by a later sweep,
     up to outbox.MAX_ATTEMPTS times)."""
-    items = outbox.claim(store, now, limit)
+    items = notifications.claim_deliveries(cw, now, limit)
     task = deliver.with_options(
         retries=len(retry_delays_s), retry_delay_seconds=list(retry_delays_s)
     )
@@ -70,30 +71,30 @@ def deliver_outbox(
             sent.append(item.id)
             continue
         error = future.result(raise_on_failure=False)
-        status = outbox.mark_failed(store, item, repr(error))
+        status = notifications.mark_failed(cw, item, repr(error))
         counts["failed" if status == "failed" else "retry_later"] += 1
-    outbox.mark_sent(store, sent, now)
+    notifications.mark_sent(cw, sent, now)
     counts["sent"] = len(sent)
     return counts
 
 
 @flow(name="fengqiao-sweep", log_prints=False)
-def sweep(batch: int | None = None, max_batches: int = MAX_BATCHES) -> dict[str, Any]:
-    """Fire every due timer (deadlines, reminders), then deliver pending notifications."""
-    # A served flow run is a process of its own: it wires the engine from the settings
-    # (FENGQIAO_* variables) like any other entry point does.
-    from fengqiao.context import build
-    from fengqiao.settings import Settings
+def sweep(
+    opener: str, notify_sender: str, batch: int, max_batches: int = MAX_BATCHES
+) -> dict[str, Any]:
+    """Fire every due timer (deadlines, reminders), then deliver pending notifications.
 
+    A served flow run is a process of its own: it opens the use-case layer with `opener`
+    (``module:function``, named by whoever serves the flow: the composition root), which
+    connects to the prepared database and nothing more.
+    """
     logger = get_run_logger()
-    settings = Settings()
-    size = batch or settings.sweep_batch
-    ctx = build(settings)
+    cw = open_casework(opener)
     try:
-        report = drain(lambda: fire_batch(ctx.service, size), max_batches)
-        notified = deliver_outbox(ctx.store, sender_from(settings.notify_sender), ctx.clock.now())
+        report = drain(lambda: fire_batch(cw.service, batch), max_batches)
+        notified = deliver_outbox(cw, sender_from(notify_sender), cw.clock.now())
     finally:
-        ctx.close()
+        cw.close()
     logger.info(
         "timers: %d claimed, %d fired, %d reminders, %d stale, %d skipped (max %.0f s late);"
         " notifications: %s",

@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from engine.store.outbox import OutboxItem
+from engine.casework.notifications import OutboxItem
 
 log = logging.getLogger("fengqiao.notifications")
 

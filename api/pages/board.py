@@ -10,13 +10,12 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from api.pages.charts import bar_chart, percent
-from api.pages.definitions_pages import READERS, require
 from api.pages.errors import PageRoute
 from api.pages.page import Page, PageDep
 from api.pages.workroom import cards
-from api.rates import PERIODS, Tally, ratio, tally
-from engine.store import rates as rate_store
-from engine.store.queries import CaseFilter, list_cases
+from engine.casework.cases import CaseFilter, list_cases
+from engine.casework.permissions import Permission
+from engine.casework.rates import PERIODS, RateFilter, Tally, compute_rates, ratio
 
 router = APIRouter(route_class=PageRoute)
 
@@ -67,14 +66,13 @@ def _line(key: str, label: str, t: Tally) -> RateLine:
 
 @router.get("/supervisor/overdue", name="overdue_board")
 def overdue_board(page: PageDep, workflow: str = "") -> Response:
-    require(page, READERS)
+    page.require(Permission.READ_RATES)
     known = {d.name for d in page.ctx.registry.all_latest()}
     chosen = workflow if workflow in known else ""
     found = list_cases(
-        page.ctx.store,
-        page.user.scope,
+        page.ctx,
+        page.user,
         CaseFilter(workflow=chosen or None, overdue=True, open_only=True),
-        page.now(),
         limit=OVERDUE_LIMIT,
         sort="deadline",
     )
@@ -99,15 +97,14 @@ def overdue_board(page: PageDep, workflow: str = "") -> Response:
 def rates_dashboard(
     page: PageDep, by: str = "organisation", workflow: str = "", period: str = "month"
 ) -> Response:
-    require(page, READERS)
+    page.require(Permission.READ_RATES)
     by = by if by in {g for g, _ in GROUPS} else "organisation"
     period = period if period in PERIODS else "month"
     known = {d.name for d in page.ctx.registry.all_latest()}
     chosen = workflow if workflow in known else ""
-    rows = rate_store.rate_rows(
-        page.ctx.store, page.user.scope, rate_store.RateFilter(workflow=chosen or None)
+    groups, total = compute_rates(
+        page.ctx, page.user, RateFilter(workflow=chosen or None), by, period
     )
-    groups, total = tally(rows, by, period, page.tz)
     tree = page.request.app.state.units.tree()
     labels = _category_labels(page, chosen)
 

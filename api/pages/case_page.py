@@ -8,8 +8,6 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from api import casework
-from api.access import visible_case
 from api.pages.errors import PageRoute
 from api.pages.formatting import local
 from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
@@ -24,8 +22,9 @@ from api.pages.views import (
     timeline,
     timer_views,
 )
-from api.routes.parties import PARTY_WRITERS
 from api.units import UnitCache
+from engine.casework.cases import case_view, fire, visible_case
+from engine.casework.permissions import Permission
 from engine.definition import Definition
 from engine.errors import (
     ConflictError,
@@ -63,12 +62,14 @@ def render_case(
     status_code: int = 200,
 ) -> Response:
     ctx = page.ctx
+    view = case_view(ctx, page.user, case.id)
+    case = view.case
     definition = ctx.service.definition_of(case)
     lang, tz, now = page.lang, page.tz, page.now()
     unmasked = revealed is not None
     units: UnitCache = page.request.app.state.units
     tree = units.tree()
-    options = ctx.service.allowed_actions(case, page.actor)
+    options = view.actions
     forms = action_forms(
         definition, case, options, lang, suggestions(page), open_action, typed, errors
     )
@@ -87,18 +88,14 @@ def render_case(
                 definition, case.data, lang, unmasked, skip=("tier", "photos"), units=tree
             ),
             "photos": photo_names(case),
-            "timeline": timeline(
-                definition, ctx.service.history(case.id), lang, tz, unmasked, units=tree
-            ),
-            "timers": timer_views(
-                definition, case, ctx.service.pending_timers(case.id), lang, now, tz
-            ),
+            "timeline": timeline(definition, view.history, lang, tz, unmasked, units=tree),
+            "timers": timer_views(definition, case, view.deadlines, lang, now, tz),
             "forms": forms,
             "idem": uuid.uuid4().hex,
-            "parties": revealed if revealed is not None else party_views(page, case.id, False),
+            "parties": revealed if revealed is not None else party_views(page, view.parties, False),
             "revealed": unmasked,
             "may_reveal": page.may_read_personal_data(),
-            "may_add_party": page.user.role in PARTY_WRITERS,
+            "may_add_party": page.may(Permission.ADD_PARTY),
             "page_errors": []
             if open_action
             else [v for k, v in (errors or {}).items() if k[:1] == "_"],
@@ -149,7 +146,7 @@ async def act(page: PageDep, case_id: int) -> Response:
         )
     idem = str(form.get(IDEM_FIELD, "")) or uuid.uuid4().hex
     try:
-        casework.fire(
+        fire(
             page.ctx,
             page.user,
             case_id,

@@ -8,16 +8,13 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from api.pages.errors import PageError, PageRoute
+from api.pages.errors import PageRoute
 from api.pages.page import Page, PageDep
-from api.publishing import refresh_registry
+from engine.casework.permissions import Permission
 from engine.definition import Definition
 from engine.diagram import mermaid
 
 router = APIRouter(route_class=PageRoute)
-
-READERS: tuple[str, ...] = ("org_admin", "supervisor", "admin")
-AUTHORS: tuple[str, ...] = ("supervisor", "admin")
 
 
 REFRESH_AFTER_S = 30.0
@@ -33,13 +30,8 @@ def refresh(page: Page) -> None:
     if last is None:
         state.definitions_refreshed_at = now
     elif now - last >= REFRESH_AFTER_S:
-        refresh_registry(page.ctx)
+        page.ctx.registry.refresh()
         state.definitions_refreshed_at = now
-
-
-def require(page: Page, roles: tuple[str, ...]) -> None:
-    if page.user.role not in roles:
-        raise PageError(403, "error.forbidden")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +129,7 @@ def diagram_text(definition: Definition, lang: str) -> str:
 
 @router.get("/supervisor/definitions", name="definitions")
 def definitions_list(page: PageDep) -> Response:
-    require(page, READERS)
+    page.require(Permission.READ_DEFINITIONS)
     refresh(page)
     registry = page.ctx.registry
     rows = [
@@ -154,7 +146,7 @@ def definitions_list(page: PageDep) -> Response:
     ]
     return page.render(
         "supervisor/definitions.html",
-        {"definitions": rows, "may_edit": page.user.role in AUTHORS},
+        {"definitions": rows, "may_edit": page.may(Permission.PUBLISH_DEFINITION)},
         active_nav="/supervisor/definitions",
     )
 
@@ -163,7 +155,7 @@ def definitions_list(page: PageDep) -> Response:
 def definition_page(
     page: PageDep, name: str, version: int | None = None, published: int = 0, unchanged: int = 0
 ) -> Response:
-    require(page, READERS)
+    page.require(Permission.READ_DEFINITIONS)
     refresh(page)
     definition = page.ctx.registry.get(name, version)
     versions = [v.version for v in page.ctx.registry.versions(name)]
@@ -175,7 +167,7 @@ def definition_page(
             "description": definition.description.get(page.lang) if definition.description else "",
             "versions": versions,
             "diagram": diagram_text(definition, page.lang),
-            "may_edit": page.user.role in AUTHORS,
+            "may_edit": page.may(Permission.PUBLISH_DEFINITION),
             "flash": _flash(page, definition, published, unchanged),
             **describe(definition, page.lang),
         },

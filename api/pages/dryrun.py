@@ -20,20 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import SQLModel
-
-import engine.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from api.pages.forms import convert
+from engine.casework.sandbox import sandbox
 from engine.clock import ManualClock
 from engine.definition import KNOWN_ROLES, SYSTEM_ROLE, Definition
 from engine.durations import DurationError, parse_duration
 from engine.errors import FengqiaoError
 from engine.loader import check_value
 from engine.model import Actor, Event, Timer
-from engine.registry import Registry
 from engine.service import WorkflowService
-from engine.store.db import make_engine
-from engine.store.repository import SqlStore
 from engine.workcalendar import WorkCalendar
 
 MAX_STEPS = 200
@@ -137,14 +132,8 @@ def play(
     calendar: WorkCalendar,
 ) -> DryRun:
     """Run the script on a fresh in-memory database; nothing outlives the call."""
-    db = make_engine("sqlite://")
-    try:
-        SQLModel.metadata.create_all(db)
-        clock = ManualClock(start)
-        service = WorkflowService(SqlStore(db), Registry([definition]), clock, calendar)
+    with sandbox(definition, start, calendar) as (service, clock):
         return _play(definition, service, clock, steps_text, opening_text, start)
-    finally:
-        db.dispose()
 
 
 def _play(

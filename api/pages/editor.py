@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from api.pages.definitions_pages import AUTHORS, refresh, require
+from api.pages.definitions_pages import refresh
 from api.pages.dryrun import DryRun, play
 from api.pages.errors import PageRoute
 from api.pages.formatting import Due, due
 from api.pages.page import Page, PageDep
 from api.pages.views import action_label, state_label
 from api.problems import ProblemError
-from api.publishing import Validation, publish, validate
+from engine.casework.permissions import Permission
+from engine.casework.publishing import Validation, publish, validate
 from engine.definition import Definition
 from engine.errors import Problem
 
@@ -157,7 +158,7 @@ def render_editor(
 
 @router.get("/supervisor/definitions/{name}/edit", name="editor")
 def edit(page: PageDep, name: str, version: int | None = None) -> Response:
-    require(page, AUTHORS)
+    page.require(Permission.PUBLISH_DEFINITION)
     refresh(page)
     definition = page.ctx.registry.get(name, version)
     return render_editor(page, name, definition.source)
@@ -165,7 +166,7 @@ def edit(page: PageDep, name: str, version: int | None = None) -> Response:
 
 @router.post("/supervisor/definitions/{name}/edit")
 async def edit_submit(page: PageDep, name: str) -> Response:
-    require(page, AUTHORS)
+    page.require(Permission.PUBLISH_DEFINITION)
     form = await page.form()
     source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
     steps = str(form.get("steps", ""))
@@ -183,7 +184,7 @@ async def edit_submit(page: PageDep, name: str) -> Response:
             page, name, source, checked=checked, dry=dry, steps=steps, opening=opening
         )
     try:
-        published = publish(page.ctx, source, page.user.username)
+        published = publish(page.ctx, page.user, source)
     except ProblemError as exc:
         return render_editor(
             page,
@@ -205,7 +206,7 @@ async def edit_submit(page: PageDep, name: str) -> Response:
 @router.post("/supervisor/definitions/validate", name="validate_draft")
 async def validate_draft(page: PageDep) -> Response:
     """For the editor's script: the problems of a draft, as JSON (changes nothing)."""
-    require(page, AUTHORS)
+    page.require(Permission.PUBLISH_DEFINITION)
     form = await page.form()
     source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
     checked = validate(source)

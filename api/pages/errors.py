@@ -21,6 +21,7 @@ from api.auth import LoginRequired
 from api.pages.i18n import request_lang, translate
 from api.pages.templating import templates
 from api.problems import ProblemError
+from engine.casework.errors import NotPermittedError, OutOfScopeError
 from engine.errors import CaseNotFoundError, FengqiaoError, UnknownWorkflowError
 
 
@@ -84,6 +85,8 @@ class PageRoute(APIRoute):
                 return error_page(request, exc.status, exc.message_key, exc.detail)
             except (CaseNotFoundError, UnknownWorkflowError):
                 return error_page(request, 404, "error.not_found")
+            except (NotPermittedError, OutOfScopeError):
+                return error_page(request, 403, "error.forbidden")
             except FengqiaoError as exc:
                 return error_page(request, 422, "error.action", str(exc))
             except RequestValidationError as exc:

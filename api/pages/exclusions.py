@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from api.access import visible_case
-from api.exclusions import READERS, REASON_MAX, REVIEWERS, exclude_case, include_case
-from api.pages.definitions_pages import require
 from api.pages.errors import PageError, PageRoute
 from api.pages.formatting import local
 from api.pages.page import Page, PageDep
+from engine.casework.exclusions import REASON_MAX, exclude_case, exclusions, include_case
+from engine.casework.permissions import Permission
 from engine.errors import CaseNotFoundError
-from engine.store import rates as rate_store
 
 router = APIRouter(route_class=PageRoute)
 
@@ -35,13 +33,13 @@ def _render(
 ) -> Response:
     lines = [
         ExclusionLine(e.case_id, e.reason, e.reviewer, local(e.at, page.tz))
-        for e in rate_store.exclusions(page.ctx.store, page.user.scope)
+        for e in exclusions(page.ctx, page.user)
     ]
     return page.render(
         "supervisor/exclusions.html",
         {
             "lines": lines,
-            "may_review": page.user.role in REVIEWERS,
+            "may_review": page.may(Permission.REVIEW_EXCLUSIONS),
             "error": error,
             "case_id": case_id,
             "reason": reason,
@@ -54,14 +52,14 @@ def _render(
 
 @router.get(PATH, name="exclusions")
 def exclusions_page(page: PageDep) -> Response:
-    require(page, READERS)
+    page.require(Permission.READ_RATES)
     return _render(page)
 
 
 @router.post(PATH)
 async def exclude_form(page: PageDep) -> Response:
     form = await page.form()
-    require(page, REVIEWERS)
+    page.require(Permission.REVIEW_EXCLUSIONS)
     case_text = str(form.get("case_id", "")).strip()
     reason = str(form.get("reason", "")).strip()[:REASON_MAX]
     case_id = int(case_text) if case_text.isdigit() and len(case_text) < 19 else 0
@@ -70,7 +68,7 @@ async def exclude_form(page: PageDep) -> Response:
     if len(reason) < 2:
         return _render(page, 422, page.t("excl.need_reason"), case_text, reason)
     try:
-        created = exclude_case(page.ctx, page.user, case_id, reason)
+        created = exclude_case(page.ctx, page.user, case_id, reason).created
     except CaseNotFoundError:
         return _render(page, 404, page.t("excl.no_case", id=case_id), case_text, reason)
     return RedirectResponse(f"{PATH}?{'done' if created else 'already'}={case_id}", 303)
@@ -79,8 +77,7 @@ async def exclude_form(page: PageDep) -> Response:
 @router.post(PATH + "/{case_id}/include")
 async def include_form(page: PageDep, case_id: int) -> Response:
     await page.form()
-    require(page, REVIEWERS)
-    visible_case(page.ctx, page.user, case_id)
+    page.require(Permission.REVIEW_EXCLUSIONS)
     if not include_case(page.ctx, page.user, case_id):
         raise PageError(404, "error.not_found")
     return RedirectResponse(f"{PATH}?included={case_id}", 303)

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from api import casework
-from api.access import visible_case
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import parse, typed_raw, widgets
 from api.pages.page import Page, PageDep
 from api.pages.uploads import PhotoError, photo_path, store_photo
 from api.pages.workroom import cards
+from engine.casework import grid_reports
+from engine.casework.cases import CaseFilter, list_cases, visible_case
+from engine.casework.grid_reports import GRID_WORKFLOW, GridReport
 from engine.definition import Definition
 from engine.errors import InvalidDataError
-from engine.store.queries import CaseFilter, list_cases
 
 router = APIRouter(route_class=PageRoute)
 
-GRID_WORKFLOW = "grid_escalation"
 REPORT_FIELDS: tuple[tuple[str, bool], ...] = (
     ("category", True),
     ("severity", True),
@@ -97,50 +95,31 @@ async def _report(page: Page, form: FormData) -> Response:
             errors["_photo"] = page.t(exc.message_key)
     if errors:
         return _render_form(page, typed, errors, grid_unit, 422)
-    data["grid_unit"] = grid_unit
-    data["photos"] = [reference] if reference else []
     idem = str(form.get("idem", "")) or uuid.uuid4().hex
-    action = "fix_on_spot" if form.get("fixed_on_spot") else "report"
-    return _open_and_report(page, data, grid_unit, idem, action)
-
-
-def _open_and_report(
-    page: Page, data: dict[str, Any], grid_unit: str, idem: str, action: str
-) -> Response:
-    key = f"page:{idem[:64]}"
+    report = GridReport(
+        grid_unit=grid_unit,
+        category=str(data.get("category", "")),
+        severity=str(data.get("severity", "")),
+        location=str(data.get("location", "")),
+        description=str(data.get("description", "")),
+        photos=[reference] if reference else [],
+        fixed_on_spot=bool(form.get("fixed_on_spot")),
+    )
     try:
-        opened = casework.open_case(
-            page.ctx,
-            page.user,
-            GRID_WORKFLOW,
-            data,
-            grid_unit=grid_unit,
-            idempotency_key=f"{key}:open",
+        result = grid_reports.report(
+            page.ctx, page.user, report, idempotency_key=f"page:{idem[:64]}"
         )
     except InvalidDataError as exc:
-        typed = {k: str(v) for k, v in data.items() if isinstance(v, str)}
         return _render_form(page, typed, dict(exc.errors), grid_unit, 422)
-    case = opened.case
-    if case.state == _definition(page).initial:
-        casework.fire(
-            page.ctx,
-            page.user,
-            case.id,
-            action,
-            {},
-            expected_version=case.version,
-            idempotency_key=f"{key}:{action}",
-        )
-    return RedirectResponse(f"/grid/reports?sent={case.id}", status_code=303)
+    return RedirectResponse(f"/grid/reports?sent={result.case.id}", status_code=303)
 
 
 @router.get("/grid/reports", name="my_reports")
 def my_reports(page: PageDep, sent: int = 0) -> Response:
     found = list_cases(
-        page.ctx.store,
-        page.user.scope,
+        page.ctx,
+        page.user,
         CaseFilter(workflow=GRID_WORKFLOW),
-        page.now(),
         limit=MY_REPORTS_SCAN,
         sort="updated",
     )

@@ -7,11 +7,11 @@ import uuid
 from fastapi import APIRouter
 from starlette.responses import RedirectResponse, Response
 
-from api import casework
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import action_fields, parse, typed_raw, widgets
 from api.pages.page import Page, PageDep
-from api.pages.parties import PARTY_FIELDS, save_party
+from api.pages.parties import PARTY_FIELDS, new_party
+from engine.casework.cases import open_case
 from engine.definition import SYSTEM_ROLE, Definition
 from engine.errors import InvalidDataError
 
@@ -93,11 +93,14 @@ async def intake_submit(page: PageDep) -> Response:
         data.setdefault("mediator", page.user.username)
     idem = str(form.get("idem", "")) or uuid.uuid4().hex
     try:
-        result = casework.open_case(
-            page.ctx, page.user, definition.name, data, idempotency_key=f"page:{idem[:64]}:open"
+        result = open_case(
+            page.ctx,
+            page.user,
+            definition.name,
+            data,
+            idempotency_key=f"page:{idem[:64]}:open",
+            parties=[new_party(party, "party_sensitive" in form, False)] if party["name"] else [],
         )
     except InvalidDataError as exc:
         return _render(page, definition, choices, typed, dict(exc.errors), party, 422)
-    if party["name"] and not result.replayed:
-        save_party(page, result.case.id, party, "party_sensitive" in form, False)
     return RedirectResponse(f"/cases/{result.case.id}?done=open", status_code=303)

@@ -13,15 +13,16 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api.access import may_read_personal_data
-from api.auth import CSRF_FIELD, PageUser, User
+from api.auth import CSRF_FIELD, PageUser
 from api.deps import ContextDep
 from api.pages.errors import CsrfError
 from api.pages.formatting import due_texts
 from api.pages.i18n import request_lang, translate
 from api.pages.templating import templates
+from engine.casework.context import Casework
+from engine.casework.identity import User
+from engine.casework.permissions import Permission, allowed, require
 from engine.model import Actor
-from fengqiao.context import Context
 
 # The links of the top navigation, by role.
 _WORKROOM = [("/workroom", "nav.workroom"), ("/workroom/new", "nav.intake")]
@@ -58,7 +59,7 @@ def home_of(role: str) -> str:
 @dataclass
 class Page:
     request: Request
-    ctx: Context
+    ctx: Casework
     user: User
     lang: str
 
@@ -72,7 +73,7 @@ class Page:
 
     @property
     def tz(self) -> str:
-        return self.ctx.settings.timezone
+        return self.ctx.timezone
 
     def now(self) -> datetime:
         return self.ctx.clock.now()
@@ -92,8 +93,16 @@ class Page:
             raise CsrfError(self.request.url.path, values)
         return form
 
+    def may(self, permission: Permission) -> bool:
+        """Whether the user may (engine.casework.permissions): for showing a button."""
+        return allowed(self.user, permission)
+
+    def require(self, permission: Permission) -> None:
+        """A 403 page unless the user may."""
+        require(self.user, permission)
+
     def may_read_personal_data(self) -> bool:
-        return may_read_personal_data(self.user)
+        return self.may(Permission.READ_PERSONAL_DATA)
 
     def t(self, key: str, **params: object) -> str:
         return translate(self.lang, key, **params)

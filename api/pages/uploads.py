@@ -3,15 +3,12 @@ reference (``uploads/<random name>``), never the image itself."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from pathlib import Path
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-
-from fengqiao.settings import ROOT
 
 MAX_PHOTO_BYTES = 8 << 20
 REFERENCE_PREFIX = "uploads/"
@@ -28,11 +25,9 @@ class PhotoError(ValueError):
 
 
 def uploads_dir(request: Request) -> Path:
-    """``app.state.uploads_dir`` if set (tests), else FENGQIAO_UPLOADS_DIR, else var/uploads."""
-    configured = getattr(request.app.state, "uploads_dir", None)
-    if configured is not None:
-        return Path(configured)
-    return Path(os.environ.get("FENGQIAO_UPLOADS_DIR", str(ROOT / "var" / "uploads")))
+    """The uploads folder the app was created with (api.app.create_app)."""
+    folder: Path = request.app.state.uploads_dir
+    return folder
 
 
 def sniff(head: bytes) -> str | None:

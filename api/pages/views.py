@@ -10,10 +10,10 @@ from api.masking import mask_value
 from api.pages.formatting import Due, due, local, span
 from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
-from api.units import UnitTree
 from engine.definition import Definition
 from engine.model import Case, Event, Timer
 from engine.service import ActionOption
+from engine.units import UnitTree
 
 # The field that says what a case is about, per workflow (the first one a workflow has).
 CATEGORY_FIELDS: tuple[str, ...] = ("category", "dispute_type")

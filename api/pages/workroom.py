@@ -9,13 +9,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from api.access import case_filter
 from api.pages.errors import PageRoute
 from api.pages.formatting import DUE_SOON
 from api.pages.page import Page, PageDep
 from api.pages.views import CaseCard, case_card
 from api.units import UnitCache
-from engine.store.queries import CaseFilter, CaseListItem, list_cases
+from engine.casework.cases import CaseFilter, CaseListItem, list_cases
 
 router = APIRouter(route_class=PageRoute)
 
@@ -52,15 +51,14 @@ def _items(
 ) -> tuple[list[CaseListItem], int]:
     ctx = page.ctx
     now = page.now()
-    vis = case_filter(page.user)
     f = _filter(page, view, workflow, text)
     if view != "due_soon":
         sort = "deadline" if view == "overdue" else "updated"
         limit = 1 if count_only else PAGE_SIZE
-        result = list_cases(ctx.store, vis, f, now, limit=limit, offset=offset, sort=sort)
+        result = list_cases(ctx, page.user, f, limit=limit, offset=offset, sort=sort)
         return result.items, result.total
     # Due soon: open, not overdue, with a deadline within DUE_SOON; nearest first.
-    scan = list_cases(ctx.store, vis, f, now, limit=DUE_SOON_SCAN, sort="deadline")
+    scan = list_cases(ctx, page.user, f, limit=DUE_SOON_SCAN, sort="deadline")
     horizon = now + DUE_SOON
     soon = [i for i in scan.items if i.next_deadline is not None and i.next_deadline <= horizon]
     return soon[offset : offset + PAGE_SIZE], len(soon)

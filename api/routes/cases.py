@@ -7,11 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from pydantic import Field
 
-from api import casework
-from api.access import visible_case
-from api.auth import CurrentUser, require_role
-from api.casework import MAX_KEY_LENGTH
-from api.deps import ContextDep, UnitsDep, context_of
+from api.auth import CurrentUser
+from api.deps import ContextDep, context_of
 from api.params import Param, ParamSet
 from api.presenters import (
     action_out,
@@ -33,7 +30,11 @@ from api.schemas.cases import (
     HandOverOut,
     OpenCaseIn,
 )
-from engine.store import audit, queries
+from engine.casework import cases as casework
+from engine.casework.access import MAX_KEY_LENGTH
+from engine.casework.handover import hand_over as hand_case_over
+from engine.errors import UnknownWorkflowError
+from engine.store import queries
 
 ERRORS = problem_responses(401, 403, 404, 409, 422)
 
@@ -60,16 +61,25 @@ async def open_case(
 ) -> FireOut:
     """Open a case of a workflow; it belongs to your organisation unless you name another
     unit within your scope."""
-    result = casework.open_case(
-        ctx,
-        user,
-        body.workflow,
-        body.data,
-        version=body.version,
-        org_unit=body.org_unit,
-        grid_unit=body.grid_unit,
-        idempotency_key=key,
-    )
+    try:
+        result = casework.open_case(
+            ctx,
+            user,
+            body.workflow,
+            body.data,
+            version=body.version,
+            org_unit=body.org_unit,
+            grid_unit=body.grid_unit,
+            idempotency_key=key,
+        )
+    except UnknownWorkflowError as exc:
+        raise ProblemError(
+            422,
+            "unknown-workflow",
+            "No such workflow",
+            str(exc),
+            errors=field_errors([("#/workflow", str(exc))]),
+        ) from exc
     definition = ctx.service.definition_of(result.case)
     response.headers["Location"] = f"/api/cases/{result.case.id}"
     return fire_out(result, definition, response)
@@ -165,28 +175,7 @@ async def fire_action(
 
 
 @router.post("/cases/{case_id}/handovers", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-def hand_over(
-    case_id: CaseId, body: HandOverIn, user: CurrentUser, ctx: ContextDep, tree: UnitsDep
-) -> HandOverOut:
+def hand_over(case_id: CaseId, body: HandOverIn, user: CurrentUser, ctx: ContextDep) -> HandOverOut:
     """Hand a case to another unit as well (joint meeting, referral); the reason is kept."""
-    visible_case(ctx, user, case_id)  # first: a case you may not see is 404, never 403
-    require_role(user, "org_admin", "supervisor", "admin")
-    if body.unit not in tree.units:
-        raise ProblemError(
-            422,
-            "unknown-unit",
-            "No such unit",
-            f"unit {body.unit!r} does not exist",
-            errors=field_errors([("#/unit", "unknown unit")]),
-        )
-    now = ctx.clock.now()
-    granted = queries.hand_over(ctx.store, case_id, body.unit, body.reason, now)
-    audit.record(
-        ctx.store,
-        at=now,
-        username=user.username,
-        action="hand_over",
-        case_id=case_id,
-        reason=f"{body.unit}: {body.reason}",
-    )
-    return HandOverOut(case_id=case_id, unit=body.unit, granted=granted)
+    done = hand_case_over(ctx, user, case_id, body.unit, body.reason)
+    return HandOverOut(case_id=done.case_id, unit=done.unit, granted=done.granted)

@@ -6,8 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from api import publishing
-from api.auth import CurrentUser, require_role
+from api.auth import CurrentUser
 from api.deps import ContextDep
 from api.presenters import field_out, label
 from api.problems import problem_responses
@@ -24,19 +23,19 @@ from api.schemas.definitions import (
     TransitionOut,
     ValidationOut,
 )
+from engine.casework import publishing
+from engine.casework.context import Casework
 from engine.definition import Definition, TimerDef
 from engine.diagram import mermaid
-from fengqiao.context import Context
 
 router = APIRouter(tags=["definitions"])
 
 Name = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="Default: latest")]
 ERRORS = problem_responses(401, 403, 404, 422)
-AUTHORS = ("supervisor", "admin")
 
 
-def _summary(ctx: Context, d: Definition) -> DefinitionSummary:
+def _summary(ctx: Casework, d: Definition) -> DefinitionSummary:
     return DefinitionSummary(
         name=d.name,
         version=d.version,
@@ -59,7 +58,7 @@ def _after(t: TimerDef) -> str:
 @router.get("/definitions", responses=ERRORS)
 def list_definitions(user: CurrentUser, ctx: ContextDep) -> list[DefinitionSummary]:
     """Every workflow at its latest version, with the versions published."""
-    return [_summary(ctx, d) for d in ctx.registry.all_latest()]
+    return [_summary(ctx, d) for d in publishing.latest_definitions(ctx)]
 
 
 @router.get("/definitions/{name}", responses=ERRORS)
@@ -130,8 +129,7 @@ def diagram(
 @router.post("/definitions/validate", responses=ERRORS)
 def validate(body: SourceIn, user: CurrentUser) -> ValidationOut:
     """Check a draft; every problem names its line and column (nothing is stored)."""
-    require_role(user, *AUTHORS)
-    result = publishing.validate(body.source)
+    result = publishing.check_draft(user, body.source)
     d = result.definition
     return ValidationOut(
         ok=d is not None,
@@ -155,8 +153,7 @@ def validate(body: SourceIn, user: CurrentUser) -> ValidationOut:
 def publish(body: SourceIn, user: CurrentUser, ctx: ContextDep, response: Response) -> PublishOut:
     """Publish a draft as a new version (latest + 1); unchanged content answers 200 with the
     latest version. Errors answer 422 with line and column."""
-    require_role(user, *AUTHORS)
-    result = publishing.publish(ctx, body.source, user.username)
+    result = publishing.publish(ctx, user, body.source)
     d = result.definition
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -8,22 +8,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
-from api.access import may_read_personal_data, visible_case
-from api.auth import CurrentUser, require_role
+from api.auth import CurrentUser
 from api.deps import ContextDep
 from api.presenters import audit_out, party_out
-from api.problems import forbidden, problem_responses
+from api.problems import problem_responses
 from api.schemas.cases import PartyOut
 from api.schemas.common import AuditOut
 from api.schemas.reports import PartyIn
-from engine.store import audit
-from engine.store.parties import add_party, parties_of
+from engine.casework.audit_log import case_audit
+from engine.casework.parties import (
+    NewParty,
+    add_case_party,
+    case_parties,
+    reveal_personal_data,
+)
 
 router = APIRouter(tags=["parties"])
 
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
 ERRORS = problem_responses(401, 403, 404, 422)
-PARTY_WRITERS = ("mediator", "org_admin", "grid_member")
 
 
 class PersonalDataOut(BaseModel):
@@ -35,25 +38,13 @@ class PersonalDataOut(BaseModel):
 @router.get("/cases/{case_id}/parties", responses=ERRORS)
 def list_parties(case_id: CaseId, user: CurrentUser, ctx: ContextDep) -> list[PartyOut]:
     """The parties of a case, masked."""
-    visible_case(ctx, user, case_id)
-    return [party_out(p, masked=True) for p in parties_of(ctx.store, ctx.sealer, case_id)]
+    return [party_out(p, masked=True) for p in case_parties(ctx, user, case_id)]
 
 
 @router.post("/cases/{case_id}/parties", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def create_party(case_id: CaseId, body: PartyIn, user: CurrentUser, ctx: ContextDep) -> PartyOut:
     """Record a party's personal data apart from the workflow data."""
-    visible_case(ctx, user, case_id)
-    require_role(user, *PARTY_WRITERS)
-    now = ctx.clock.now()
-    party = add_party(ctx.store, ctx.sealer, case_id=case_id, at=now, **body.model_dump())
-    audit.record(
-        ctx.store,
-        at=now,
-        username=user.username,
-        action="party_added",
-        case_id=case_id,
-        party_id=party.id,
-    )
+    party = add_case_party(ctx, user, case_id, NewParty(**body.model_dump()))
     return party_out(party, masked=True)
 
 
@@ -68,39 +59,20 @@ def read_personal_data(
 ) -> PersonalDataOut:
     """Parties and personal fields unmasked, for the roles that need them; every read is
     written to the audit log with your reason."""
-    case = visible_case(ctx, user, case_id)
-    if not may_read_personal_data(user):
-        raise forbidden("your role may read personal data only masked")
-    definition = ctx.service.definition_of(case)
-    found = parties_of(ctx.store, ctx.sealer, case_id)
-    now = ctx.clock.now()
-    party_ids: list[int | None] = [p.id for p in found] or [None]
-    for party_id in party_ids:
-        audit.record(
-            ctx.store,
-            at=now,
-            username=user.username,
-            action="personal_data_read",
-            case_id=case_id,
-            party_id=party_id,
-            reason=reason,
-        )
-    personal = {n: case.data.get(n) for n, f in definition.fields.items() if f.personal}
+    found = reveal_personal_data(ctx, user, case_id, reason)
     return PersonalDataOut(
         case_id=case_id,
-        parties=[party_out(p, masked=False) for p in found],
-        personal_fields=personal,
+        parties=[party_out(p, masked=False) for p in found.parties],
+        personal_fields=found.personal_fields,
     )
 
 
 @router.get("/cases/{case_id}/audit", responses=ERRORS)
-def case_audit(
+def audit_of_case(
     case_id: CaseId,
     user: CurrentUser,
     ctx: ContextDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[AuditOut]:
     """Who read or changed this case's personal data, newest first."""
-    visible_case(ctx, user, case_id)
-    require_role(user, "org_admin", "supervisor", "admin")
-    return [audit_out(e) for e in audit.entries(ctx.store, case_ids=[case_id], limit=limit)]
+    return [audit_out(e) for e in case_audit(ctx, user, case_id, limit)]

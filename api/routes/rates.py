@@ -7,14 +7,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from api.access import visible_case
-from api.auth import CurrentUser, require_role
+from api.auth import CurrentUser
 from api.deps import ContextDep, UnitsDep
-from api.exclusions import READERS, REVIEWERS, exclude_case, include_case
 from api.problems import ProblemError, not_found, problem_responses
-from api.rates import Tally, ratio, tally
 from api.schemas.rates import ExclusionIn, ExclusionOut, RateGroup, RatesOut
-from engine.store import rates as rate_store
+from engine.casework.exclusions import exclude_case, exclusions, include_case
+from engine.casework.rates import RateFilter, Tally, compute_rates, ratio
 
 router = APIRouter(tags=["rates"])
 
@@ -62,21 +60,18 @@ def rates(
 ) -> RatesOut:
     """响应率, 解决率, 满意率, on-time rate, mediation success rate and average time to close
     over the cases you may see that were opened in [from, to)."""
-    require_role(user, *READERS)
-    tz = ctx.settings.timezone
     for name, value in (("from", start), ("to", end)):
         if value is not None and value.tzinfo is None:
             raise ProblemError(
                 422, "validation", "Invalid request", f"{name} needs a time zone, e.g. +08:00"
             )
-    rows = rate_store.rate_rows(
-        ctx.store,
-        user.scope,
-        rate_store.RateFilter(
-            start=start, end=end, workflow=workflow, org_unit=org, grid_unit=grid
-        ),
+    groups, total = compute_rates(
+        ctx,
+        user,
+        RateFilter(start=start, end=end, workflow=workflow, org_unit=org, grid_unit=grid),
+        group_by,
+        period,
     )
-    groups, total = tally(rows, group_by, period, tz)
     lang = user.lang
 
     def label(key: str) -> str:
@@ -97,10 +92,9 @@ def rates(
 @router.get("/rates/exclusions", responses=ERRORS)
 def list_exclusions(user: CurrentUser, ctx: ContextDep) -> list[ExclusionOut]:
     """Cases excluded from the rates, with the reviewer's reason."""
-    require_role(user, *READERS)
     return [
         ExclusionOut(case_id=e.case_id, reason=e.reason, reviewer=e.reviewer, at=e.at)
-        for e in rate_store.exclusions(ctx.store, user.scope)
+        for e in exclusions(ctx, user)
     ]
 
 
@@ -117,12 +111,10 @@ def exclude(
 ) -> ExclusionOut:
     """Exclude an unreasonable or out-of-scope request from the rates, with a reason.
     Excluding a case again answers 200 with the first review."""
-    visible_case(ctx, user, body.case_id)
-    require_role(user, *REVIEWERS)
-    if not exclude_case(ctx, user, body.case_id, body.reason):
+    done = exclude_case(ctx, user, body.case_id, body.reason)
+    if not done.created:
         response.status_code = status.HTTP_200_OK
-    e = rate_store.exclusion_of(ctx.store, body.case_id)
-    assert e is not None
+    e = done.exclusion
     return ExclusionOut(case_id=e.case_id, reason=e.reason, reviewer=e.reviewer, at=e.at)
 
 
@@ -133,8 +125,6 @@ def include_again(
     case_id: Annotated[int, Path(ge=1, le=2**62)], user: CurrentUser, ctx: ContextDep
 ) -> Response:
     """Count an excluded case in the rates again."""
-    visible_case(ctx, user, case_id)
-    require_role(user, *REVIEWERS)
     if not include_case(ctx, user, case_id):
         raise not_found("exclusion")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

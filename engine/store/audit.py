@@ -8,10 +8,9 @@ from datetime import datetime
 from sqlalchemy import and_, exists, func, insert, select
 
 from engine.store.queries import cases, visible_clause
-from engine.store.repository import SqlStore
+from engine.store.repository import SqlTransaction
 from engine.store.tables import AuditRow
-from engine.store.visibility import Visibility
-from engine.store.writing import write_connection
+from engine.visibility import Visibility
 
 audit_log = AuditRow.__table__  # type: ignore[attr-defined]
 
@@ -28,7 +27,7 @@ class AuditEntry:
 
 
 def record(
-    store: SqlStore,
+    tx: SqlTransaction,
     *,
     at: datetime,
     username: str,
@@ -37,21 +36,20 @@ def record(
     case_id: int | None = None,
     party_id: int | None = None,
 ) -> None:
-    with write_connection(store) as conn:
-        conn.execute(
-            insert(audit_log),
-            {
-                "at": at,
-                "username": username[:64],
-                "action": action,
-                "reason": reason,
-                "case_id": case_id,
-                "party_id": party_id,
-            },
-        )
+    tx.conn.execute(
+        insert(audit_log),
+        {
+            "at": at,
+            "username": username[:64],
+            "action": action,
+            "reason": reason,
+            "case_id": case_id,
+            "party_id": party_id,
+        },
+    )
 
 
-def count_since(store: SqlStore, *, username: str, action: str, since: datetime) -> int:
+def count_since(tx: SqlTransaction, *, username: str, action: str, since: datetime) -> int:
     query = select(func.count()).where(
         and_(
             audit_log.c.username == username[:64],
@@ -59,12 +57,11 @@ def count_since(store: SqlStore, *, username: str, action: str, since: datetime)
             audit_log.c.at > since,
         )
     )
-    with store.engine.connect() as conn:
-        return int(conn.execute(query).scalar_one())
+    return int(tx.conn.execute(query).scalar_one())
 
 
 def entries(
-    store: SqlStore,
+    tx: SqlTransaction,
     *,
     vis: Visibility | None = None,
     case_ids: list[int] | None = None,
@@ -80,12 +77,9 @@ def entries(
         if vis.nothing:
             return []
         query = query.where(
-            exists().where(
-                and_(cases.c.id == audit_log.c.case_id, visible_clause(vis, store.sqlite))
-            )
+            exists().where(and_(cases.c.id == audit_log.c.case_id, visible_clause(vis, tx.sqlite)))
         )
-    with store.engine.connect() as conn:
-        return [
-            AuditEntry(r.id, r.at, r.username, r.case_id, r.party_id, r.action, r.reason)
-            for r in conn.execute(query)
-        ]
+    return [
+        AuditEntry(r.id, r.at, r.username, r.case_id, r.party_id, r.action, r.reason)
+        for r in tx.conn.execute(query)
+    ]

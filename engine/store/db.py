@@ -57,3 +57,15 @@ def _sqlite_setup(engine: Engine, memory: bool) -> None:
         # instead of failing on a lock upgrade.
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def memory_engine() -> Engine:
+    """An in-memory SQLite database with every table created (no migrations): for dry runs
+    that must leave nothing behind."""
+    from sqlmodel import SQLModel
+
+    import engine.store.tables
+
+    engine = make_engine("sqlite://")
+    SQLModel.metadata.create_all(engine)
+    return engine

@@ -10,10 +10,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, insert, or_, select, true, update
 
-from engine.store.repository import SqlStore
+from engine.store.repository import SqlTransaction
 from engine.store.sealing import PREFIX, Sealer, SealError
 from engine.store.tables import PartyRow
-from engine.store.writing import write_connection
 
 parties = PartyRow.__table__  # type: ignore[attr-defined]
 
@@ -55,7 +54,7 @@ def _party_from(row: Row[Any], sealer: Sealer) -> PartyRecord:
 
 
 def add_party(
-    store: SqlStore,
+    tx: SqlTransaction,
     sealer: Sealer,
     *,
     case_id: int,
@@ -79,30 +78,27 @@ def add_party(
         "anonymous": anonymous,
         "created_at": at,
     }
-    with write_connection(store) as conn:
-        new_id = conn.execute(insert(parties).returning(parties.c.id), values).scalar_one()
-        row = conn.execute(select(parties).where(parties.c.id == new_id)).one()
+    new_id = tx.conn.execute(insert(parties).returning(parties.c.id), values).scalar_one()
+    row = tx.conn.execute(select(parties).where(parties.c.id == new_id)).one()
     return _party_from(row, sealer)
 
 
-def parties_of(store: SqlStore, sealer: Sealer, case_id: int) -> list[PartyRecord]:
-    with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(parties).where(parties.c.case_id == case_id).order_by(parties.c.id)
-        )
-        return [_party_from(r, sealer) for r in rows]
+def parties_of(tx: SqlTransaction, sealer: Sealer, case_id: int) -> list[PartyRecord]:
+    rows = tx.conn.execute(
+        select(parties).where(parties.c.case_id == case_id).order_by(parties.c.id)
+    )
+    return [_party_from(r, sealer) for r in rows]
 
 
-def check_key(store: SqlStore, sealer: Sealer) -> None:
+def check_key(tx: SqlTransaction, sealer: Sealer) -> None:
     """Raise SealError unless `sealer` opens the parties' data already in the database: a
     server started with another installation's key would otherwise write data its peers
     cannot read, and fail on every party it reads."""
-    with store.engine.connect() as conn:
-        row = conn.execute(
-            select(parties.c.case_id, parties.c.name)
-            .where(parties.c.name.startswith(PREFIX, autoescape=True))
-            .limit(1)
-        ).first()
+    row = tx.conn.execute(
+        select(parties.c.case_id, parties.c.name)
+        .where(parties.c.name.startswith(PREFIX, autoescape=True))
+        .limit(1)
+    ).first()
     if row is not None:
         try:
             sealer.open(row.name, row.case_id, "name")
@@ -113,7 +109,7 @@ def check_key(store: SqlStore, sealer: Sealer) -> None:
             ) from exc
 
 
-def seal_stored(store: SqlStore, sealer: Sealer) -> int:
+def seal_stored(tx: SqlTransaction, sealer: Sealer) -> int:
     """Seal the values stored before sealing (``fengqiao db seal-parties``); the number of
     parties sealed. Running it again seals nothing more."""
     plain = or_(
@@ -123,7 +119,7 @@ def seal_stored(store: SqlStore, sealer: Sealer) -> int:
         )
     )
     return _rewrite(
-        store,
+        tx,
         plain,
         lambda value, case_id, f: (
             value if Sealer.is_sealed(value) else sealer.seal(value, case_id, f)
@@ -131,25 +127,24 @@ def seal_stored(store: SqlStore, sealer: Sealer) -> int:
     )
 
 
-def reseal(store: SqlStore, old: Sealer, new: Sealer) -> int:
+def reseal(tx: SqlTransaction, old: Sealer, new: Sealer) -> int:
     """Open every party's data with `old` and seal it with `new`, all in one transaction (a
     failure changes nothing); the number of parties resealed."""
     return _rewrite(
-        store, true(), lambda value, case_id, f: new.seal(old.open(value, case_id, f), case_id, f)
+        tx, true(), lambda value, case_id, f: new.seal(old.open(value, case_id, f), case_id, f)
     )
 
 
 def _rewrite(
-    store: SqlStore,
+    tx: SqlTransaction,
     where: ColumnElement[bool],
     change: Callable[[str | None, int, str], str | None],
 ) -> int:
     """Rewrite the sealed fields of the parties `where` selects, in one transaction."""
     done = 0
-    with write_connection(store) as conn:
-        for row in conn.execute(select(parties).where(where)).all():
-            m = row._mapping
-            values = {f: change(m[f], m["case_id"], f) for f in SEALED_FIELDS}
-            conn.execute(update(parties).where(parties.c.id == m["id"]).values(values))
-            done += 1
+    for row in tx.conn.execute(select(parties).where(where)).all():
+        m = row._mapping
+        values = {f: change(m[f], m["case_id"], f) for f in SEALED_FIELDS}
+        tx.conn.execute(update(parties).where(parties.c.id == m["id"]).values(values))
+        done += 1
     return done

@@ -25,18 +25,22 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 
 from engine.model import Case
-from engine.store.repository import SqlStore
+from engine.reserved import (
+    ASSIGNEE_FIELDS,
+    HANDOFF_FIELDS,
+    HANDOFF_LIST_FIELDS,
+    TEXT_FIELDS,
+    TIER,
+)
+from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseAccessRow, CaseRow, EventRow, TimerRow
-from engine.store.visibility import HANDOFF_FIELDS, HANDOFF_LIST_FIELDS, Visibility
-from engine.store.writing import write_connection
+from engine.visibility import Visibility
 
 case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
 cases = CaseRow.__table__  # type: ignore[attr-defined]
 events = EventRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 
-TEXT_FIELDS: tuple[str, ...] = ("description", "location")
-ASSIGNEE_FIELDS: tuple[str, ...] = ("mediator",)
 SORTS: tuple[str, ...] = ("newest", "oldest", "updated", "deadline")
 
 
@@ -93,7 +97,7 @@ def _json_text(field: str) -> ColumnElement[Any]:
 
 
 def visible_clause(vis: Visibility, sqlite: bool) -> ColumnElement[bool]:
-    """SQL for "the user sees this case" (see engine.store.visibility)."""
+    """SQL for "the user sees this case": engine.visibility.sees, as a filter."""
     if vis.everything:
         return true()
     if not vis.units:
@@ -111,7 +115,7 @@ def visible_clause(vis: Visibility, sqlite: bool) -> ColumnElement[bool]:
             clauses.append(exists().where(cast(each.c.value, String).in_(units)))
         else:
             clauses.append(cases.c.data[f].op("?|")(postgresql.array(units, type_=String)))
-    tier = func.coalesce(cases.c.data["tier"].as_integer(), 0)
+    tier = func.coalesce(cases.c.data[TIER].as_integer(), 0)
     for k, grids in enumerate(vis.grids_by_tier, start=1):
         if grids:
             clauses.append(and_(cases.c.grid_unit.in_(sorted(grids)), tier >= k))
@@ -190,7 +194,7 @@ def _filtered(
 
 
 def list_cases(
-    store: SqlStore,
+    tx: SqlTransaction,
     vis: Visibility,
     f: CaseFilter,
     now: datetime,
@@ -204,17 +208,16 @@ def list_cases(
         return CasePage([], 0)
     deadline = _next_deadline(now).label("next_deadline")
     overdue = overdue_clause(now).label("overdue")
-    query = _filtered(select(cases, deadline, overdue), vis, f, now, store.sqlite)
+    query = _filtered(select(cases, deadline, overdue), vis, f, now, tx.sqlite)
     order: list[Any] = {
         "newest": [cases.c.id.desc()],
         "oldest": [cases.c.id.asc()],
         "updated": [cases.c.updated_at.desc(), cases.c.id.desc()],
         "deadline": [deadline.is_(None), deadline.asc(), cases.c.id.asc()],
     }[sort]
-    count = _filtered(select(func.count()).select_from(cases), vis, f, now, store.sqlite)
-    with store.engine.connect() as conn:
-        rows = conn.execute(query.order_by(*order).limit(limit).offset(offset)).all()
-        total = int(conn.execute(count).scalar_one())
+    count = _filtered(select(func.count()).select_from(cases), vis, f, now, tx.sqlite)
+    rows = tx.conn.execute(query.order_by(*order).limit(limit).offset(offset)).all()
+    total = int(tx.conn.execute(count).scalar_one())
     items = [
         CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
         for r in rows
@@ -222,35 +225,32 @@ def list_cases(
     return CasePage(items, total)
 
 
-def is_overdue(store: SqlStore, case_id: int, now: datetime) -> bool:
+def is_overdue(tx: SqlTransaction, case_id: int, now: datetime) -> bool:
     query = (
         select(literal(1))
         .select_from(cases)
         .where(and_(cases.c.id == case_id, overdue_clause(now)))
     )
-    with store.engine.connect() as conn:
-        return conn.execute(query).first() is not None
+    return tx.conn.execute(query).first() is not None
 
 
-def handed_units(store: SqlStore, case_id: int) -> list[str]:
+def handed_units(tx: SqlTransaction, case_id: int) -> list[str]:
     """Units the case was explicitly handed to (referral, joint handling)."""
-    with store.engine.connect() as conn:
-        rows = conn.execute(select(case_access.c.unit).where(case_access.c.case_id == case_id))
-        return [r.unit for r in rows]
+    rows = tx.conn.execute(select(case_access.c.unit).where(case_access.c.case_id == case_id))
+    return [r.unit for r in rows]
 
 
-def hand_over(store: SqlStore, case_id: int, unit: str, reason: str, at: datetime) -> bool:
+def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: datetime) -> bool:
     """Give `unit` access to the case; False if it had it already."""
-    with write_connection(store) as conn:
-        known = conn.execute(
-            select(case_access.c.unit).where(
-                and_(case_access.c.case_id == case_id, case_access.c.unit == unit)
-            )
-        ).first()
-        if known is not None:
-            return False
-        conn.execute(
-            insert(case_access),
-            {"case_id": case_id, "unit": unit, "granted_at": at, "reason": reason},
+    known = tx.conn.execute(
+        select(case_access.c.unit).where(
+            and_(case_access.c.case_id == case_id, case_access.c.unit == unit)
         )
-        return True
+    ).first()
+    if known is not None:
+        return False
+    tx.conn.execute(
+        insert(case_access),
+        {"case_id": case_id, "unit": unit, "granted_at": at, "reason": reason},
+    )
+    return True

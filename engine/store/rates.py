@@ -8,16 +8,13 @@ from typing import Any
 
 from sqlalchemy import and_, case, delete, func, insert, select
 
+from engine.reserved import CATEGORY_FIELDS, MERGED_INTO, OUTCOME, RATING_FIELDS
 from engine.store.queries import cases, events, visible_clause
-from engine.store.repository import SqlStore
+from engine.store.repository import SqlTransaction
 from engine.store.tables import RateExclusionRow
-from engine.store.visibility import Visibility
-from engine.store.writing import write_connection
+from engine.visibility import Visibility
 
 rate_exclusions = RateExclusionRow.__table__  # type: ignore[attr-defined]
-
-CATEGORY_FIELDS: tuple[str, ...] = ("category", "dispute_type")
-RATING_FIELDS: tuple[str, ...] = ("satisfaction", "rating")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +60,7 @@ def _coalesce_int(fields: tuple[str, ...]) -> Any:
     return func.coalesce(*(cases.c.data[f].as_integer() for f in fields))
 
 
-def rate_rows(store: SqlStore, vis: Visibility, f: RateFilter) -> list[RateRow]:
+def rate_rows(tx: SqlTransaction, vis: Visibility, f: RateFilter) -> list[RateRow]:
     """Cases opened in [start, end) that `vis` allows, with what the rates need."""
     if vis.nothing:
         return []
@@ -85,15 +82,15 @@ def rate_rows(store: SqlStore, vis: Visibility, f: RateFilter) -> list[RateRow]:
         cases.c.org_unit,
         cases.c.grid_unit,
         _coalesce_text(CATEGORY_FIELDS).label("category"),
-        cases.c.data["outcome"].as_string().label("outcome"),
+        cases.c.data[OUTCOME].as_string().label("outcome"),
         _coalesce_int(RATING_FIELDS).label("rating"),
-        case((cases.c.data["merged_into"].as_string().is_not(None), 1), else_=0).label("merged"),
+        case((cases.c.data[MERGED_INTO].as_string().is_not(None), 1), else_=0).label("merged"),
         cases.c.opened_at,
         cases.c.closed_at,
         human.label("first_human_seq"),
         system.label("first_system_seq"),
         excluded.label("excluded"),
-    ).where(visible_clause(vis, store.sqlite))
+    ).where(visible_clause(vis, tx.sqlite))
     if f.start is not None:
         query = query.where(cases.c.opened_at >= f.start)
     if f.end is not None:
@@ -104,8 +101,7 @@ def rate_rows(store: SqlStore, vis: Visibility, f: RateFilter) -> list[RateRow]:
         query = query.where(cases.c.org_unit == f.org_unit)
     if f.grid_unit:
         query = query.where(cases.c.grid_unit == f.grid_unit)
-    with store.engine.connect() as conn:
-        rows = conn.execute(query.order_by(cases.c.id)).all()
+    rows = tx.conn.execute(query.order_by(cases.c.id)).all()
     return [
         RateRow(
             case_id=r.id,
@@ -127,43 +123,37 @@ def rate_rows(store: SqlStore, vis: Visibility, f: RateFilter) -> list[RateRow]:
     ]
 
 
-def exclude(store: SqlStore, case_id: int, reason: str, reviewer: str, at: datetime) -> bool:
+def exclude(tx: SqlTransaction, case_id: int, reason: str, reviewer: str, at: datetime) -> bool:
     """Exclude a case from the rates; False if it was excluded already (reason kept)."""
-    with write_connection(store) as conn:
-        known = conn.execute(
-            select(rate_exclusions.c.case_id).where(rate_exclusions.c.case_id == case_id)
-        ).first()
-        if known is not None:
-            return False
-        conn.execute(
-            insert(rate_exclusions),
-            {"case_id": case_id, "reason": reason, "reviewer": reviewer, "at": at},
-        )
-        return True
+    known = tx.conn.execute(
+        select(rate_exclusions.c.case_id).where(rate_exclusions.c.case_id == case_id)
+    ).first()
+    if known is not None:
+        return False
+    tx.conn.execute(
+        insert(rate_exclusions),
+        {"case_id": case_id, "reason": reason, "reviewer": reviewer, "at": at},
+    )
+    return True
 
 
-def include_again(store: SqlStore, case_id: int) -> bool:
-    with write_connection(store) as conn:
-        result = conn.execute(delete(rate_exclusions).where(rate_exclusions.c.case_id == case_id))
-        return bool(result.rowcount)
+def include_again(tx: SqlTransaction, case_id: int) -> bool:
+    result = tx.conn.execute(delete(rate_exclusions).where(rate_exclusions.c.case_id == case_id))
+    return bool(result.rowcount)
 
 
-def exclusions(store: SqlStore, vis: Visibility) -> list[Exclusion]:
+def exclusions(tx: SqlTransaction, vis: Visibility) -> list[Exclusion]:
     if vis.nothing:
         return []
     query = (
         select(rate_exclusions)
         .join(cases, cases.c.id == rate_exclusions.c.case_id)
-        .where(visible_clause(vis, store.sqlite))
+        .where(visible_clause(vis, tx.sqlite))
         .order_by(rate_exclusions.c.at.desc(), rate_exclusions.c.case_id)
     )
-    with store.engine.connect() as conn:
-        return [Exclusion(r.case_id, r.reason, r.reviewer, r.at) for r in conn.execute(query)]
+    return [Exclusion(r.case_id, r.reason, r.reviewer, r.at) for r in tx.conn.execute(query)]
 
 
-def exclusion_of(store: SqlStore, case_id: int) -> Exclusion | None:
-    with store.engine.connect() as conn:
-        r = conn.execute(
-            select(rate_exclusions).where(rate_exclusions.c.case_id == case_id)
-        ).first()
+def exclusion_of(tx: SqlTransaction, case_id: int) -> Exclusion | None:
+    r = tx.conn.execute(select(rate_exclusions).where(rate_exclusions.c.case_id == case_id)).first()
     return Exclusion(r.case_id, r.reason, r.reviewer, r.at) if r is not None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from sqlalchemy.engine import Connection
 from engine.model import Case, Event, Notification, Timer
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
+from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.statements import Statements
 from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow
 
@@ -24,6 +26,7 @@ events = EventRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 notifications = NotificationRow.__table__  # type: ignore[attr-defined]
 
+IDEM_KEY_CONSTRAINT = "events_idem_key_key"  # PostgreSQL's name for UNIQUE (idem_key)
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
 
 
@@ -96,10 +99,18 @@ class SqlTransaction:
         except Exception as exc:  # the driver's integrity error, raised on its cursor
             cur.execute("ROLLBACK TO SAVEPOINT fq_idem")
             cur.execute("RELEASE SAVEPOINT fq_idem")
-            if "idem_key" in str(exc):
+            if is_unique_violation(exc) and self._repeats_key(exc, event.idem_key):
                 raise DuplicateKeyError(event.idem_key) from exc
             raise
         cur.execute("RELEASE SAVEPOINT fq_idem")
+
+    def _repeats_key(self, exc: BaseException, key: str) -> bool:
+        """Whether a unique violation was the idempotency key's: PostgreSQL names the
+        constraint; SQLite does not, so the key is looked up (the winner has committed)."""
+        constraint = violated_constraint(exc)
+        if constraint is not None:
+            return constraint == IDEM_KEY_CONSTRAINT
+        return self.event_by_key(key) is not None
 
     def cancel_timers(self, case_id: int, at: datetime) -> None:
         self.cursor.execute(self.hot.cancel_timers, (self.hot.dt_out(at), case_id))
@@ -246,6 +257,11 @@ class SqlStore:
         self._keep = 0 if memory else keep_idle
         self._idle: list[_Link] = []
         self._generation = 0
+        # SQLite lets one transaction write at a time; a second writer waits in SQLite's busy
+        # handler, which sleeps in steps of up to 100 ms, and under concurrent requests that
+        # sleeping sets the pace. Queued on a lock in the process, writers get the database
+        # handed over at once. PostgreSQL writers run concurrently.
+        self._writer = threading.Lock()
         if self._keep:
             ref = weakref.ref(self)
 
@@ -289,7 +305,9 @@ class SqlStore:
             link.close()
 
     def transaction(self, write: bool = True) -> _Scope:
-        """One transaction, begun and ended on the driver connection.
+        """One transaction, begun and ended on the driver connection: the only way to open
+        one. Driver statements (``tx.cursor``) and SQLAlchemy Core (``tx.conn``) run in it
+        alike. On SQLite a writer takes the process's writer lock, then the write lock.
 
         SQLAlchemy's own begin/commit costs ~90 µs a transaction more than the driver's; the
         Core statements run inside it all the same (its begin event sees the open transaction
@@ -301,24 +319,44 @@ class SqlStore:
 class _Scope:
     """`with store.transaction() as tx:` — commit on success, roll back on any exception."""
 
-    __slots__ = ("link", "store", "write")
+    __slots__ = ("link", "locked", "store", "write")
 
     def __init__(self, store: SqlStore, write: bool) -> None:
         self.store = store
         self.write = write
+        self.locked = False
 
     def __enter__(self) -> SqlTransaction:
         store = self.store
-        link = self.link = store._checkout()
+        if store.sqlite and self.write:
+            store._writer.acquire()
+            self.locked = True
+        try:
+            link = self.link = store._checkout()
+        except BaseException:
+            self._unlock()
+            raise
         if store.sqlite:
             try:
                 link.cursor.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
             except BaseException:
                 store._drop(link)
+                self._unlock()
                 raise
         return SqlTransaction(link.conn, store.sqlite, store.hot, link.cursor)
 
+    def _unlock(self) -> None:
+        if self.locked:
+            self.locked = False
+            self.store._writer.release()
+
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            self._end(exc_type)
+        finally:
+            self._unlock()
+
+    def _end(self, exc_type: type[BaseException] | None) -> None:
         store, link = self.store, self.link
         conn = link.conn
         try:

@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Row, and_, delete, insert, select, update
 
-from engine.store.repository import SqlStore
+from engine.store.repository import SqlTransaction
 from engine.store.tables import TokenRow, UserRow
-from engine.store.writing import write_connection
 
 users = UserRow.__table__  # type: ignore[attr-defined]
 tokens = TokenRow.__table__  # type: ignore[attr-defined]
@@ -51,19 +50,17 @@ def _user_from(row: Row[Any]) -> UserRecord:
     )
 
 
-def get_user(store: SqlStore, username: str) -> UserRecord | None:
-    with store.engine.connect() as conn:
-        row = conn.execute(select(users).where(users.c.username == username)).first()
+def get_user(tx: SqlTransaction, username: str) -> UserRecord | None:
+    row = tx.conn.execute(select(users).where(users.c.username == username)).first()
     return _user_from(row) if row is not None else None
 
 
-def list_users(store: SqlStore) -> list[UserRecord]:
-    with store.engine.connect() as conn:
-        return [_user_from(r) for r in conn.execute(select(users).order_by(users.c.id))]
+def list_users(tx: SqlTransaction) -> list[UserRecord]:
+    return [_user_from(r) for r in tx.conn.execute(select(users).order_by(users.c.id))]
 
 
 def save_user(
-    store: SqlStore,
+    tx: SqlTransaction,
     *,
     username: str,
     password_hash: str,
@@ -84,20 +81,19 @@ def save_user(
         "lang": lang,
         "active": True,
     }
-    with write_connection(store) as conn:
-        existing = conn.execute(select(users.c.id).where(users.c.username == username)).first()
-        if existing is not None:
-            conn.execute(update(users).where(users.c.id == existing.id).values(**values))
-            return int(existing.id)
-        new_id = conn.execute(
-            insert(users).returning(users.c.id),
-            {"username": username, "created_at": at, **values},
-        ).scalar_one()
-        return int(new_id)
+    existing = tx.conn.execute(select(users.c.id).where(users.c.username == username)).first()
+    if existing is not None:
+        tx.conn.execute(update(users).where(users.c.id == existing.id).values(**values))
+        return int(existing.id)
+    new_id = tx.conn.execute(
+        insert(users).returning(users.c.id),
+        {"username": username, "created_at": at, **values},
+    ).scalar_one()
+    return int(new_id)
 
 
 def add_token(
-    store: SqlStore,
+    tx: SqlTransaction,
     *,
     token_hash: str,
     user_id: int,
@@ -106,22 +102,21 @@ def add_token(
     created_at: datetime,
     expires_at: datetime,
 ) -> None:
-    with write_connection(store) as conn:
-        conn.execute(
-            insert(tokens),
-            {
-                "token_hash": token_hash,
-                "user_id": user_id,
-                "kind": kind,
-                "csrf": csrf,
-                "created_at": created_at,
-                "expires_at": expires_at,
-            },
-        )
+    tx.conn.execute(
+        insert(tokens),
+        {
+            "token_hash": token_hash,
+            "user_id": user_id,
+            "kind": kind,
+            "csrf": csrf,
+            "created_at": created_at,
+            "expires_at": expires_at,
+        },
+    )
 
 
 def user_by_token(
-    store: SqlStore, token_hash: str, now: datetime
+    tx: SqlTransaction, token_hash: str, now: datetime
 ) -> tuple[UserRecord, TokenRecord] | None:
     """The active user holding an unexpired token with this hash."""
     query = (
@@ -135,19 +130,16 @@ def user_by_token(
             )
         )
     )
-    with store.engine.connect() as conn:
-        row = conn.execute(query).first()
+    row = tx.conn.execute(query).first()
     if row is None:
         return None
     m = row._mapping
     return _user_from(row), TokenRecord(m["kind"], m["csrf"], m["expires_at"])
 
 
-def drop_token(store: SqlStore, token_hash: str) -> None:
-    with write_connection(store) as conn:
-        conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
+def drop_token(tx: SqlTransaction, token_hash: str) -> None:
+    tx.conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
 
 
-def drop_expired_tokens(store: SqlStore, now: datetime) -> int:
-    with write_connection(store) as conn:
-        return int(conn.execute(delete(tokens).where(tokens.c.expires_at <= now)).rowcount)
+def drop_expired_tokens(tx: SqlTransaction, now: datetime) -> int:
+    return int(tx.conn.execute(delete(tokens).where(tokens.c.expires_at <= now)).rowcount)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-
 from api.access import sees, visibility_for
-from api.units import UnitTree
+
 from engine.model import Case
 from engine.store.units import UnitRecord
+from engine.units import UnitTree
 
 TREE = UnitTree.build(
     [

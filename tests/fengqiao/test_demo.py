@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from api.auth import ROLES
+from engine.casework.identity import ROLES
 from engine.clock import ManualClock
 from engine.store.queries import cases
 from engine.store.units import all_units

@@ -1,25 +1,43 @@
-"""Who sees which case. A case the user may not see answers 404, never 403."""
+"""Who sees which case: the one copy of the visibility policy.
+
+A case is held by its owning organisation (``org_unit``), by the units named in its hand-off
+fields (engine.reserved: ``organisation``, ``handling_unit``, ``lead_unit``, ``co_handlers``),
+by units it was handed to (``case_access``) and, for a grid case, by its grid unit and by the
+grid's ancestor at each tier up to the case's current ``tier`` (grid 0 → community 1 → street 2
+→ district 3 → city 4).
+
+``sees`` asks it of one case in memory; engine.store.queries derives the SQL filter for lists
+from the same `Visibility` and the same reserved fields (tests/engine/test_visibility.py checks
+that the two agree case by case).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from api.units import MAX_TIER, UnitTree
-from engine.errors import CaseNotFoundError
 from engine.model import Case
-from engine.store import queries
-from engine.store.visibility import HANDOFF_FIELDS, HANDOFF_LIST_FIELDS, Visibility
-from fengqiao.context import Context
-
-if TYPE_CHECKING:
-    from api.auth import User
+from engine.reserved import HANDOFF_FIELDS, HANDOFF_LIST_FIELDS, TIER
+from engine.units import MAX_TIER, UnitTree
 
 # Roles that see the whole subtree of their unit (an organisation's admin, a street's
 # supervisor); the others see their own unit and grid units only.
 SUBTREE_ROLES: frozenset[str] = frozenset({"org_admin", "supervisor", "admin"})
-# Roles that may read parties' personal data unmasked (with a reason, audited).
-PERSONAL_DATA_ROLES: frozenset[str] = frozenset({"mediator", "org_admin"})
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """``units``: the units whose cases the user sees; ``grids_by_tier[k-1]``: grid units whose
+    ancestor at tier k is one of them (a case there is seen once it reaches tier k)."""
+
+    everything: bool = False
+    units: frozenset[str] = frozenset()
+    grids_by_tier: tuple[frozenset[str], ...] = ()
+
+    @property
+    def nothing(self) -> bool:
+        return not self.everything and not self.units
 
 
 def visibility_for(
@@ -60,12 +78,16 @@ def holders(case: Case) -> set[str]:
     return out
 
 
-def case_tier(data: dict[str, Any]) -> int:
-    tier = data.get("tier")
-    return max(0, min(MAX_TIER, tier)) if isinstance(tier, int) else 0
+def case_tier(data: Mapping[str, Any]) -> int:
+    """The case's grid tier, 0 when it has none."""
+    tier = data.get(TIER)
+    if isinstance(tier, bool) or not isinstance(tier, int):
+        return 0
+    return max(0, min(MAX_TIER, tier))
 
 
 def sees(vis: Visibility, case: Case, handed_to: Iterable[str] = ()) -> bool:
+    """Whether `vis` allows the case; `handed_to`: units the case was explicitly handed to."""
     if vis.everything:
         return True
     if vis.units & holders(case) or vis.units.intersection(handed_to):
@@ -77,28 +99,3 @@ def sees(vis: Visibility, case: Case, handed_to: Iterable[str] = ()) -> bool:
         return True
     tier = case_tier(case.data)
     return any(grid in vis.grids_by_tier[k - 1] for k in range(1, tier + 1))
-
-
-def can_see(user: User, case: Case, handed_to: Iterable[str] = ()) -> bool:
-    """Whether `user` may see `case`; `handed_to`: units the case was explicitly handed to
-    (``visible_case`` loads them)."""
-    return sees(user.scope, case, handed_to)
-
-
-def visible_case(ctx: Context, user: User, case_id: int) -> Case:
-    """The case, if the user may see it; CaseNotFoundError (404) otherwise."""
-    case = ctx.service.get_case(case_id)
-    if can_see(user, case):
-        return case
-    if can_see(user, case, queries.handed_units(ctx.store, case_id)):
-        return case
-    raise CaseNotFoundError(case_id)
-
-
-def may_read_personal_data(user: User) -> bool:
-    return user.role in PERSONAL_DATA_ROLES
-
-
-def case_filter(user: User) -> Visibility:
-    """The filter for case lists: pass it to engine.store.queries.list_cases."""
-    return user.scope

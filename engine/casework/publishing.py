@@ -1,4 +1,4 @@
-"""Validating and publishing workflow definitions (used by the API and the pages)."""
+"""Validating and publishing workflow definitions (the API and the pages share these)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from sqlalchemy.exc import IntegrityError
 
-from api.problems import ProblemError
+from engine.casework.context import Casework
+from engine.casework.errors import PublishConflictError
+from engine.casework.identity import User
+from engine.casework.permissions import Permission, require
 from engine.definition import Definition
 from engine.errors import DefinitionError, Problem, UnknownWorkflowError
 from engine.loader import parse_definition
+from engine.ports import DuplicateVersionError
+from engine.store import audit
 from engine.store import definitions as stored
-from fengqiao.context import Context
 
 DRAFT_FILE = "<draft>"
+PUBLISHED = "definition_published"
 _VERSION_LINE = re.compile(r"^version:[^\n]*$", re.MULTILINE)
 
 
@@ -32,6 +36,18 @@ class Validation:
 class Published:
     definition: Definition
     created: bool
+
+
+def check_draft(user: User, source: str) -> Validation:
+    """Validate a draft for someone who may publish (the editor checks as they type)."""
+    require(user, Permission.PUBLISH_DEFINITION)
+    return validate(source)
+
+
+def latest_definitions(cw: Casework) -> list[Definition]:
+    """Every workflow at its latest version, those other processes published included."""
+    cw.registry.refresh()
+    return cw.registry.all_latest()
 
 
 def validate(source: str) -> Validation:
@@ -56,20 +72,14 @@ def with_version(source: str, version: int) -> str:
     return _VERSION_LINE.sub(f"version: {version}", source, count=1)
 
 
-def refresh_registry(ctx: Context) -> None:
-    """Add versions another process published to this process's registry."""
-    for d in stored.published(ctx.store):
-        if d.key not in ctx.registry:
-            ctx.registry.add(d)
-
-
-def publish(ctx: Context, source: str, by: str) -> Published:
+def publish(cw: Casework, user: User, source: str) -> Published:
     """Publish a draft: unchanged content answers the latest version; changed content becomes
-    version latest + 1 (1 for a new workflow). Running cases stay on their version."""
+    version latest + 1 (1 for a new workflow), audited in the same transaction. Running cases
+    stay on their version; every process sees the new one at once (engine.registry)."""
+    require(user, Permission.PUBLISH_DEFINITION)
     draft = parse_definition(source, file=DRAFT_FILE)
-    refresh_registry(ctx)
     try:
-        latest: Definition | None = ctx.registry.latest(draft.name)
+        latest: Definition | None = cw.registry.latest(draft.name)
     except UnknownWorkflowError:
         latest = None
     if latest is not None and content_key(latest.source) == content_key(source):
@@ -77,14 +87,18 @@ def publish(ctx: Context, source: str, by: str) -> Published:
     version = latest.version + 1 if latest is not None else 1
     text = with_version(source, version)
     definition = parse_definition(text, file=f"{draft.name}@v{version}")
+    at = cw.clock.now()
     try:
-        stored.save(ctx.store, definition, by, ctx.clock.now())
-    except IntegrityError as exc:
-        raise ProblemError(
-            409,
-            "conflict",
-            "Someone published this workflow at the same moment",
-            f"{definition.name} v{version} exists already; reload and publish again",
-        ) from exc
-    ctx.registry.add(definition)
+        with cw.store.transaction() as tx:
+            stored.save(tx, definition, user.username, at)
+            audit.record(
+                tx,
+                at=at,
+                username=user.username,
+                action=PUBLISHED,
+                reason=f"{definition.name} v{definition.version}",
+            )
+    except DuplicateVersionError as exc:
+        raise PublishConflictError(definition.name, version) from exc
+    cw.registry.add(definition)
     return Published(definition, True)

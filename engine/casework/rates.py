@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine.store.rates import RateRow
+from engine.casework.context import Casework
+from engine.casework.exclusions import rate_rows
+from engine.casework.identity import User
+from engine.store.rates import RateFilter, RateRow
 
 MEDIATED_OUTCOMES = frozenset({"agreement", "failed", "period_expired", "not_performed"})
 GROUPS: tuple[str, ...] = ("none", "organisation", "grid", "category", "period", "workflow")
@@ -111,3 +114,13 @@ def tally(
         groups.setdefault(key(row), Tally()).add(row)
         total.add(row)
     return dict(sorted(groups.items())), total
+
+
+__all__ = ["PERIODS", "RateFilter", "Tally", "compute_rates", "ratio", "tally"]
+
+
+def compute_rates(
+    cw: Casework, user: User, f: RateFilter, group_by: str, period: str
+) -> tuple[dict[str, Tally], Tally]:
+    """The rates over the cases the user sees that `f` selects, grouped, and their total."""
+    return tally(rate_rows(cw, user, f), group_by, period, cw.timezone)

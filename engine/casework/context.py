@@ -1,0 +1,27 @@
+"""What every use case runs on: the store, the published workflows, the engine service, the
+clock and the sealer of parties' data. Built once per process by the composition root
+(fengqiao.context.open_casework) and handed to the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.clock import Clock
+from engine.registry import Registry
+from engine.service import WorkflowService
+from engine.store.repository import SqlStore
+from engine.store.sealing import Sealer
+
+
+@dataclass
+class Casework:
+    store: SqlStore
+    registry: Registry
+    service: WorkflowService
+    clock: Clock
+    sealer: Sealer
+    timezone: str = "Asia/Shanghai"
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self.store.engine.dispose()

@@ -1,0 +1,58 @@
+"""Refusals of the use-case layer (the engine core's own are in engine.errors)."""
+
+from __future__ import annotations
+
+from engine.errors import FengqiaoError
+
+
+class NotPermittedError(FengqiaoError):
+    """Raised when the user's role may not do what they asked (the permission table,
+    engine.casework.permissions)."""
+
+    def __init__(self, permission: str, role: str, roles: list[str]) -> None:
+        self.permission = permission
+        self.role = role
+        self.roles = roles
+        super().__init__(f"this needs one of the roles: {', '.join(roles)}")
+
+
+class OutOfScopeError(FengqiaoError):
+    """Raised when a user names a unit outside their organisation and grid units."""
+
+    def __init__(self, what: str, unit: str) -> None:
+        self.what = what
+        self.unit = unit
+        super().__init__(f"{what} {unit!r} is outside your organisation and grid units")
+
+
+class UnknownUnitError(FengqiaoError):
+    """Raised when a request names a unit that does not exist."""
+
+    def __init__(self, unit: str, field: str = "unit") -> None:
+        self.unit = unit
+        self.field = field
+        super().__init__(f"unit {unit!r} does not exist")
+
+
+class OwnerMissingError(FengqiaoError):
+    """Raised when a case would be opened with neither an owning organisation nor a grid."""
+
+    def __init__(self) -> None:
+        super().__init__("a case needs an owning organisation or a grid unit")
+
+
+class InvalidKeyError(FengqiaoError):
+    """Raised when an Idempotency-Key is empty or too long."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+        super().__init__(f"Idempotency-Key must have 1 to {max_length} characters")
+
+
+class PublishConflictError(FengqiaoError):
+    """Raised when a workflow version is published by someone else at the same moment."""
+
+    def __init__(self, name: str, version: int) -> None:
+        self.name = name
+        self.version = version
+        super().__init__(f"{name} v{version} exists already; reload and publish again")
