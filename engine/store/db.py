@@ -62,10 +62,8 @@ def _sqlite_setup(engine: Engine, memory: bool) -> None:
 def memory_engine() -> Engine:
     """An in-memory SQLite database with every table created (no migrations): for dry runs
     that must leave nothing behind."""
-    from sqlmodel import SQLModel
+    from engine.store.tables import CaseRow  # the module registers every table
 
-    import engine.store.tables
-
-    engine = make_engine("sqlite://")
-    SQLModel.metadata.create_all(engine)
-    return engine
+    memory = make_engine("sqlite://")
+    CaseRow.metadata.create_all(memory)
+    return memory
