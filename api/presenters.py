@@ -19,13 +19,13 @@ from api.schemas.cases import (
     PartyOut,
 )
 from api.schemas.common import AuditOut, LabelOut, UserOut
+from engine.casework.audit_log import AuditEntry
+from engine.casework.cases import CaseListItem
 from engine.casework.identity import User
+from engine.casework.parties import PartyRecord
 from engine.definition import Definition, FieldDef, Label
 from engine.model import Case, Event, FireResult, Timer
 from engine.service import ActionOption
-from engine.store.audit import AuditEntry
-from engine.store.parties import PartyRecord
-from engine.store.queries import CaseListItem
 
 ANONYMOUS = "匿名"
 

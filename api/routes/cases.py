@@ -34,7 +34,6 @@ from engine.casework import cases as casework
 from engine.casework.access import MAX_KEY_LENGTH
 from engine.casework.handover import hand_over as hand_case_over
 from engine.errors import UnknownWorkflowError
-from engine.store import queries
 
 ERRORS = problem_responses(401, 403, 404, 409, 422)
 
@@ -104,7 +103,7 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CasePageOut:
     """The cases you may see, filtered, one page at a time."""
-    f = queries.CaseFilter(
+    f = casework.CaseFilter(
         workflow=workflow,
         state=state,
         org_unit=org,

@@ -10,6 +10,8 @@ from engine.casework.permissions import Permission, require
 from engine.store import audit
 from engine.store.audit import AuditEntry
 
+__all__ = ["AuditEntry", "audit_entries", "case_audit"]
+
 
 def case_audit(cw: Casework, user: User, case_id: int, limit: int = 100) -> list[AuditEntry]:
     """Who read or changed this case's personal data, newest first."""
