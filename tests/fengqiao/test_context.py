@@ -16,7 +16,7 @@ import pytest
 import fengqiao.context as context
 from engine.casework import publishing
 from engine.casework.identity import User
-from engine.clock import ManualClock
+from engine.clock import ManualClock, SystemClock
 from engine.model import Actor
 from engine.visibility import Visibility
 from fengqiao.settings import Settings
@@ -50,7 +50,7 @@ def pg_settings(tmp_path: Path) -> Iterator[Settings]:
 
 
 def test_a_version_published_by_another_process_is_usable_at_once(pg_settings: Settings) -> None:
-    clock = ManualClock(context.SystemClock().now())
+    clock = ManualClock(SystemClock().now())
     context.prepare(pg_settings, clock)
     cw = context.open_casework(pg_settings, clock)
     try:
