@@ -14,11 +14,12 @@ from api.auth import (
     user_for_record,
 )
 from api.deps import ContextDep
+from api.json_body import BoundedJsonRoute
 from api.presenters import user_out
 from api.problems import problem_responses
 from api.schemas.common import LoginIn, TokenOut, UserOut
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=BoundedJsonRoute)
 
 
 @router.post(

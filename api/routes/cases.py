@@ -9,6 +9,7 @@ from pydantic import Field
 
 from api.auth import CurrentUser
 from api.deps import ContextDep, context_of
+from api.json_body import BoundedJsonRoute
 from api.params import Param, ParamSet
 from api.presenters import (
     action_out,
@@ -37,7 +38,7 @@ from engine.errors import UnknownWorkflowError
 
 ERRORS = problem_responses(401, 403, 404, 409, 422)
 
-router = APIRouter(tags=["cases"])
+router = APIRouter(tags=["cases"], route_class=BoundedJsonRoute)
 
 MAX_CASE_ID = 2**62
 CaseId = Annotated[int, Path(ge=1, le=MAX_CASE_ID, description="Case id")]

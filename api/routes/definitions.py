@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from api.auth import CurrentUser
 from api.deps import ContextDep
+from api.json_body import BoundedJsonRoute
 from api.presenters import field_out, label
 from api.problems import problem_responses
 from api.schemas.definitions import (
@@ -28,7 +29,7 @@ from engine.casework.context import Casework
 from engine.definition import Definition, TimerDef
 from engine.diagram import mermaid
 
-router = APIRouter(tags=["definitions"])
+router = APIRouter(tags=["definitions"], route_class=BoundedJsonRoute)
 
 Name = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="Default: latest")]

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Query
 
 from api.auth import CurrentUser
 from api.deps import ContextDep, UnitsDep
+from api.json_body import BoundedJsonRoute
 from api.presenters import audit_out
 from api.problems import problem_responses
 from api.schemas.common import AuditOut, UnitOut
 from engine.casework.audit_log import audit_entries
 
-router = APIRouter(tags=["directory"])
+router = APIRouter(tags=["directory"], route_class=BoundedJsonRoute)
 
 
 @router.get("/units", responses=problem_responses(401))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import CurrentUser
 from api.deps import ContextDep
+from api.json_body import BoundedJsonRoute
 from api.presenters import audit_out, party_out
 from api.problems import problem_responses
 from api.schemas.cases import PartyOut
@@ -23,7 +24,7 @@ from engine.casework.parties import (
     reveal_personal_data,
 )
 
-router = APIRouter(tags=["parties"])
+router = APIRouter(tags=["parties"], route_class=BoundedJsonRoute)
 
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
 ERRORS = problem_responses(401, 403, 404, 422)

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from api.auth import CurrentUser
 from api.deps import ContextDep, UnitsDep
+from api.json_body import BoundedJsonRoute
 from api.problems import ProblemError, not_found, problem_responses
 from api.schemas.rates import ExclusionIn, ExclusionOut, RateGroup, RatesOut
 from engine.casework.exclusions import exclude_case, exclusions, include_case
 from engine.casework.rates import RateFilter, Tally, compute_rates, ratio
 
-router = APIRouter(tags=["rates"])
+router = APIRouter(tags=["rates"], route_class=BoundedJsonRoute)
 
 ERRORS = problem_responses(401, 403, 404, 422)
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Response, status
 
 from api.auth import CurrentUser
 from api.deps import ContextDep
+from api.json_body import BoundedJsonRoute
 from api.presenters import fire_out
 from api.problems import ProblemError, field_errors, problem_responses
 from api.schemas.cases import FireOut
@@ -19,7 +20,7 @@ from engine.errors import InvalidDataError
 
 ERRORS = problem_responses(401, 403, 404, 409, 422)
 
-router = APIRouter(tags=["grid reports"])
+router = APIRouter(tags=["grid reports"], route_class=BoundedJsonRoute)
 
 
 @router.post("/grid-reports", status_code=status.HTTP_201_CREATED, responses=ERRORS)
