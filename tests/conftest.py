@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from engine.casework.context import Casework
 from engine.clock import ManualClock
 from engine.definition import Definition
 from engine.registry import Registry, load_directory
@@ -18,6 +19,7 @@ from engine.service import WorkflowService
 from engine.store.db import make_engine
 from engine.store.migrate import upgrade
 from engine.store.repository import SqlStore
+from engine.store.sealing import Sealer, new_key_text
 from engine.workcalendar import WorkCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,3 +96,9 @@ def store(db_url: str) -> Iterator[SqlStore]:
 @pytest.fixture
 def service(store: SqlStore, shipped: list[Definition], clock: ManualClock) -> WorkflowService:
     return WorkflowService(store, Registry(shipped), clock, WorkCalendar())
+
+
+@pytest.fixture
+def casework(store: SqlStore, service: WorkflowService, clock: ManualClock) -> Casework:
+    """The use-case layer on the same store, registry, service and clock."""
+    return Casework(store, service.registry, service, clock, Sealer.from_text(new_key_text()))

@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import hash_password, issue_token
+from engine.casework.context import Casework
 from engine.clock import ManualClock
 from engine.model import Actor, Case
-from engine.store.units import UnitRecord, save_units
-from engine.store.users import get_user, save_user
+from engine.store.units import save_units
+from engine.store.users import UserRecord, get_user, save_user
+from engine.units import UnitRecord
 from fengqiao.context import Context, build
 from fengqiao.demo import USERS, seed_units
 from fengqiao.settings import Settings
@@ -52,16 +54,22 @@ def password_hash() -> str:
 
 @dataclass
 class World:
-    ctx: Context
+    ctx: Casework
     clock: ManualClock
     client: TestClient
+    settings: Settings
     tokens: dict[str, str] = field(default_factory=dict)
+
+    def user(self, username: str) -> UserRecord | None:
+        """The stored user `username`, read in a transaction of its own."""
+        with self.ctx.store.transaction(write=False) as tx:
+            return get_user(tx, username)
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock; tokens (valid 12 h) are issued again."""
         self.clock.advance(delta)
         for username in list(self.tokens):
-            rec = get_user(self.ctx.store, username)
+            rec = self.user(username)
             assert rec is not None
             self.tokens[username] = issue_token(self.ctx, rec, "bearer")[0]
 
@@ -79,14 +87,14 @@ class World:
         steps: list[tuple[str, str, dict[str, Any]]] = (),  # type: ignore[assignment]
     ) -> Case:
         """A case opened and moved through the service directly (no HTTP)."""
-        rec = get_user(self.ctx.store, by)
+        rec = self.user(by)
         assert rec is not None
         result = self.ctx.service.open_case(
             workflow, Actor(by, rec.role), data or {}, org_unit=org_unit, grid_unit=grid_unit
         )
         case = result.case
         for action, actor, values in steps:
-            actor_rec = get_user(self.ctx.store, actor)
+            actor_rec = self.user(actor)
             assert actor_rec is not None
             case = self.ctx.service.fire(case.id, action, Actor(actor, actor_rec.role), values).case
         return case
@@ -96,25 +104,28 @@ def make_world(url: str, password_hash: str) -> tuple[World, Context]:
     clock = ManualClock(START)
     ctx = build(Settings(database_url=url), clock)
     seed_units(ctx)
-    save_units(ctx.store, list(WEST))
+    cw = ctx.cw
     users = [(u.username, u.role, u.unit, u.grid_units) for u in USERS] + list(EXTRA_USERS)
-    for username, role, unit, grids in users:
-        save_user(
-            ctx.store,
-            username=username,
-            password_hash=password_hash,
-            display_name=username,
-            role=role,
-            unit=unit,
-            grid_units=list(grids),
-            lang="zh",
-            at=clock.now(),
-        )
-    world = World(ctx, clock, TestClient(create_app(ctx)))
+    with cw.store.transaction() as tx:
+        save_units(tx, list(WEST))
+        for username, role, unit, grids in users:
+            save_user(
+                tx,
+                username=username,
+                password_hash=password_hash,
+                display_name=username,
+                role=role,
+                unit=unit,
+                grid_units=list(grids),
+                lang="zh",
+                at=clock.now(),
+            )
+    app = create_app(cw, uploads_dir=ctx.settings.uploads_dir)
+    world = World(cw, clock, TestClient(app), ctx.settings)
     for username, *_ in users:
-        rec = get_user(ctx.store, username)
+        rec = world.user(username)
         assert rec is not None
-        world.tokens[username] = issue_token(ctx, rec, "bearer")[0]
+        world.tokens[username] = issue_token(cw, rec, "bearer")[0]
     return world, ctx
 
 

@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from api.access import sees, visibility_for
 
 from engine.model import Case
-from engine.store.units import UnitRecord
-from engine.units import UnitTree
+from engine.units import UnitRecord, UnitTree
+from engine.visibility import sees, visibility_for
 
 TREE = UnitTree.build(
     [

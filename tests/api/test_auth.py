@@ -57,7 +57,8 @@ def test_wrong_password_is_401_and_audited(world: World) -> None:
     status, body = login(world, "mediator", "wrong")
     assert status == 401
     assert body["type"] == "/problems/bad-credentials"
-    entries = audit.entries(world.ctx.store)
+    with world.ctx.store.transaction(write=False) as tx:
+        entries = audit.entries(tx)
     assert [(e.username, e.action) for e in entries] == [("mediator", "login_failed")]
 
 

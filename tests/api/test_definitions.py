@@ -88,9 +88,9 @@ def test_publish_survives_a_restart(world: World) -> None:
 
     changed = source(world).replace("after: 1 month", "after: 20 days", 1)
     world.client.post("/api/definitions", json={"source": changed}, headers=world.h("admin"))
-    again = build(world.ctx.settings, world.clock)
+    again = build(world.settings, world.clock)
     try:
-        assert again.registry.latest("mediation").version == 2
+        assert again.cw.registry.latest("mediation").version == 2
     finally:
         again.close()
 

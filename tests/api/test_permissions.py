@@ -88,7 +88,8 @@ def call(w: World, who: Who, endpoint: str, case: Case) -> Any:
         body = {"case_id": case.id, "reason": "重复诉求"}
         return c.post("/api/rates/exclusions", json=body, headers=h)
     assert endpoint == "include_again"
-    rate_store.exclude(w.ctx.store, case.id, "重复诉求", "reviewer", w.clock.now())
+    with w.ctx.store.transaction() as tx:
+        rate_store.exclude(tx, case.id, "重复诉求", "reviewer", w.clock.now())
     return c.delete(f"/api/rates/exclusions/{case.id}", headers=h)
 
 
@@ -117,7 +118,9 @@ def test_other_organisations_case_is_404_and_unchanged(
     assert r.status_code == 404, r.text
     assert r.json()["type"] == "/problems/not-found"
     assert (w.ctx.service.get_case(case.id), w.ctx.service.history(case.id)) == before
-    assert rate_store.exclusion_of(w.ctx.store, case.id) is None or endpoint == "include_again"
+    with w.ctx.store.transaction(write=False) as tx:
+        exclusion = rate_store.exclusion_of(tx, case.id)
+    assert exclusion is None or endpoint == "include_again"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -240,7 +243,8 @@ def test_rates_and_audit_count_only_visible_cases(shared_world: World, role: str
     w = shared_world
     who = WHO[role]
     other = make_case(w, who, who.other_unit)
-    rate_store.exclude(w.ctx.store, other.id, "重复诉求", "reviewer", w.clock.now())
+    with w.ctx.store.transaction() as tx:
+        rate_store.exclude(tx, other.id, "重复诉求", "reviewer", w.clock.now())
     listed = w.client.get("/api/rates/exclusions", headers=w.h(who.user)).json()
     assert other.id not in {e["case_id"] for e in listed}
     rates = w.client.get("/api/rates", headers=w.h(who.user)).json()

@@ -58,7 +58,10 @@ def test_malformed_json_is_a_problem(world: World) -> None:
 
 @pytest.fixture
 def small(world: World) -> Iterator[TestClient]:
-    with TestClient(create_app(world.ctx, api_max_body=2048, page_max_body=4096)) as client:
+    app = create_app(
+        world.ctx, uploads_dir=world.settings.uploads_dir, api_max_body=2048, page_max_body=4096
+    )
+    with TestClient(app) as client:
         yield client
 
 

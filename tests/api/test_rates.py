@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from api.rates import period_label
 
+from engine.casework.rates import period_label
 from engine.model import Actor
 from tests.api.conftest import MEDIATION_INTAKE, START, World
 

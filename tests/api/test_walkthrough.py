@@ -65,7 +65,7 @@ def test_the_walkthrough_takes_a_case_from_intake_to_closed(
 ) -> None:
     ctx = build(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}"), clock)
     seed(ctx)
-    client = TestClient(create_app(ctx))
+    client = TestClient(create_app(ctx.cw, uploads_dir=ctx.settings.uploads_dir))
     env = {"API": "/api"}
     steps = curl_lines()
     assert len(steps) >= 12

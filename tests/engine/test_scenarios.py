@@ -40,14 +40,18 @@ class Driver:
         self.reload = reload
         engine = make_engine(url)
         upgrade(engine)
-        stored.sync_shipped(SqlStore(engine), shipped, clock.now())
+        store = SqlStore(engine)  # referenced until disposed: it keeps its connections
+        with store.transaction() as tx:
+            stored.sync_shipped(tx, shipped, clock.now())
         engine.dispose()
         self.service = self._build()
         self.case_id = 0
 
     def _build(self) -> WorkflowService:
         store = SqlStore(make_engine(self.url))
-        return WorkflowService(store, Registry(stored.published(store)), self.clock, WorkCalendar())
+        with store.transaction(write=False) as tx:
+            published = stored.published(tx)
+        return WorkflowService(store, Registry(published), self.clock, WorkCalendar())
 
     def _svc(self) -> WorkflowService:
         if self.reload:

@@ -23,7 +23,7 @@ from engine.errors import (
     UnknownActionError,
 )
 from engine.loader import parse_definition
-from engine.model import Actor, Case
+from engine.model import Actor, Case, Event
 from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store.db import make_engine
@@ -276,7 +276,9 @@ def test_a_running_case_stays_on_its_version_until_migrated(
 
 
 class _HidesKeysOnce:
-    """A store whose first idempotency lookup misses: a retry that raced its first try."""
+    """A store whose first idempotency lookup misses: a retry that raced its first try.
+    Only that lookup: once the insert is refused, the winner's event is there to be found
+    (on SQLite, which names no constraint, the store looks the key up to tell why)."""
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -288,7 +290,12 @@ class _HidesKeysOnce:
             if not self.hidden:
                 self.hidden = True
                 lookup = tx.event_by_key
-                tx.event_by_key = lambda key: None  # type: ignore[method-assign]
+
+                def misses_once(key: str) -> Event | None:
+                    tx.event_by_key = lookup  # type: ignore[method-assign]
+                    return None
+
+                tx.event_by_key = misses_once  # type: ignore[method-assign]
                 try:
                     yield tx
                 finally:

@@ -31,8 +31,8 @@ def test_seal_parties_seals_what_was_stored_in_the_clear(
     monkeypatch.setenv("FENGQIAO_DATABASE_URL", db)
     monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(tmp_path / "party.key"))
     ctx = build(Settings())
-    case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
-    with ctx.engine.begin() as conn:
+    case_id = ctx.cw.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+    with ctx.cw.store.engine.begin() as conn:
         conn.execute(
             insert(parties).values(
                 case_id=case_id,
@@ -47,7 +47,7 @@ def test_seal_parties_seals_what_was_stored_in_the_clear(
     assert main(["db", "seal-parties"]) == 0
     assert capsys.readouterr().out.strip() == "parties sealed: 1"
     ctx = build(Settings())
-    with ctx.engine.connect() as conn:
+    with ctx.cw.store.engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM parties")).scalar_one().startswith(PREFIX)
     assert (tmp_path / "party.key").exists()
     ctx.close()
@@ -59,8 +59,8 @@ def test_a_server_started_with_another_key_says_so_and_stops(
     monkeypatch.setenv("FENGQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(tmp_path / "party.key"))
     ctx = build(Settings())
-    case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
-    applicant(ctx.store, ctx.sealer, case_id, "周九")
+    case_id = ctx.cw.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+    applicant(ctx.cw.store, ctx.cw.sealer, case_id, "周九")
     ctx.close()
     monkeypatch.setenv("FENGQIAO_PARTY_KEY", new_key_text())
     assert main(["db", "upgrade"]) == 1
@@ -74,8 +74,8 @@ def test_rotating_the_party_key_from_the_command_line(
     monkeypatch.setenv("FENGQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FENGQIAO_PARTY_KEY_FILE", str(key_file))
     ctx = build(Settings())
-    case_id = ctx.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
-    applicant(ctx.store, ctx.sealer, case_id, "冯二", "13600003333")
+    case_id = ctx.cw.service.open_case("mediation", Actor("li", "mediator"), INTAKE).case.id
+    applicant(ctx.cw.store, ctx.cw.sealer, case_id, "冯二", "13600003333")
     ctx.close()
     old_key = key_file.read_text().strip()
     new_key_file = tmp_path / "new.key"
@@ -85,7 +85,8 @@ def test_rotating_the_party_key_from_the_command_line(
     assert "resealed under the new key: 1" in out
     assert key_file.read_text().strip() == new_key_file.read_text().strip() != old_key
     ctx = build(Settings())  # starts with the new key from the key file
-    assert parties_of(ctx.store, ctx.sealer, case_id)[0].phone == "13600003333"
+    with ctx.cw.store.transaction(write=False) as tx:
+        assert parties_of(tx, ctx.cw.sealer, case_id)[0].phone == "13600003333"
     ctx.close()
 
 

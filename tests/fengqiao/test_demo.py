@@ -28,7 +28,7 @@ def ctx(db_url: str, clock: ManualClock) -> Iterator[Context]:
 
 
 def count_cases(ctx: Context) -> int:
-    with ctx.engine.connect() as conn:
+    with ctx.cw.store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(cases)).scalar_one())
 
 
@@ -36,15 +36,16 @@ def test_demo_seeds_every_state_of_every_shipped_workflow(ctx: Context) -> None:
     result = seed(ctx)
     reached: dict[str, set[str]] = {}
     for case_id in result["cases"].values():
-        case = ctx.service.get_case(case_id)
+        case = ctx.cw.service.get_case(case_id)
         reached.setdefault(case.workflow, set()).add(case.state)
-    for d in ctx.registry.all_latest():
+    for d in ctx.cw.registry.all_latest():
         assert reached.get(d.name) == set(d.states), d.name
 
 
 def test_demo_has_organisations_areas_and_a_user_per_role(ctx: Context) -> None:
     result = seed(ctx)
-    units = {u.code: u for u in all_units(ctx.store)}
+    with ctx.cw.store.transaction(write=False) as tx:
+        units = {u.code: u for u in all_units(tx)}
     assert {code for code, *_ in ORGANISATIONS} <= set(units)
     assert {u.kind for u in units.values()} == {
         "organisation",
@@ -55,7 +56,7 @@ def test_demo_has_organisations_areas_and_a_user_per_role(ctx: Context) -> None:
         "grid",
     }
     assert {u["role"] for u in result["users"]} == set(ROLES)
-    client = TestClient(create_app(ctx))
+    client = TestClient(create_app(ctx.cw, uploads_dir=ctx.settings.uploads_dir))
     for u in result["users"]:
         r = client.post(
             "/api/auth/login", json={"username": u["username"], "password": u["password"]}
@@ -69,7 +70,8 @@ def test_seeding_twice_duplicates_nothing(ctx: Context) -> None:
     second = seed(ctx)
     assert second["cases"] == first["cases"]
     assert count_cases(ctx) == n
-    assert len(all_units(ctx.store)) == first["units"]
+    with ctx.cw.store.transaction(write=False) as tx:
+        assert len(all_units(tx)) == first["units"]
 
 
 def test_demo_command_prints_the_passwords(

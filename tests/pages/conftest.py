@@ -14,14 +14,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from engine.casework.context import Casework
 from engine.clock import ManualClock
 from engine.definition import Definition
 from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store.db import make_engine
+from engine.store.definitions import StoredDefinitions
 from engine.store.repository import SqlStore
 from engine.workcalendar import WorkCalendar
-from fengqiao.context import Context, build, sealer_of
+from fengqiao.context import build, sealer_of
 from fengqiao.demo import USERS, seed
 from fengqiao.settings import Settings
 from tests.conftest import DEFINITIONS
@@ -53,26 +55,24 @@ def ctx(
     shipped: list[Definition],
     tmp_path: Path,
     clock: ManualClock,
-) -> Iterator[Context]:
-    """A Context on this test's own copy of the demo database (migrated and published
-    already: wired as ``fengqiao.context.build`` does, without parsing the YAML again)."""
+) -> Iterator[Casework]:
+    """The use-case layer on this test's own copy of the demo database (migrated and
+    published already: wired as ``fengqiao.context.open_casework`` does, without parsing the
+    YAML again)."""
     target = tmp_path / "fq.db"
     shutil.copyfile(seeded[0], target)
     settings = Settings(database_url=f"sqlite:///{target}", definitions_dir=DEFINITIONS)
-    engine = make_engine(settings.database_url)
-    store = SqlStore(engine)
-    registry = Registry(shipped)
+    store = SqlStore(make_engine(settings.database_url))
+    registry = Registry(shipped, source=StoredDefinitions(store))
     service = WorkflowService(store, registry, clock, WorkCalendar(tz=settings.timezone))
-    context = Context(settings, engine, store, registry, service, clock, sealer_of(settings))
-    yield context
-    context.close()
+    cw = Casework(store, registry, service, clock, sealer_of(settings), settings.timezone)
+    yield cw
+    cw.close()
 
 
 @pytest.fixture
-def app(ctx: Context, tmp_path: Path) -> FastAPI:
-    application = create_app(ctx)
-    application.state.uploads_dir = tmp_path / "uploads"
-    return application
+def app(ctx: Casework, tmp_path: Path) -> FastAPI:
+    return create_app(ctx, uploads_dir=tmp_path / "uploads")
 
 
 LoginAs = Callable[..., TestClient]

@@ -37,8 +37,7 @@ def main(folder: Path) -> None:
         ctx = build(settings, clock)
         seed(ctx)
         clock.advance(timedelta(days=14, hours=5))
-        app = create_app(ctx)
-        app.state.uploads_dir = Path(tmp) / "uploads"
+        app = create_app(ctx.cw, uploads_dir=Path(tmp) / "uploads")
         with LiveServer(app) as live, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from engine.casework.context import Casework
 from engine.clock import ManualClock
-from fengqiao.context import Context
 from tests.pages.conftest import LoginAs, context_of, template_of
 
 
 def test_overdue_board_fills_when_deadlines_pass(
-    login_as: LoginAs, ctx: Context, clock: ManualClock, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, clock: ManualClock, demo_cases: dict[str, int]
 ) -> None:
     first = login_as("supervisor").get("/supervisor/overdue")
     assert template_of(first) == "supervisor/overdue.html"

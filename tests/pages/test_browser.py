@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from engine.casework.context import Casework
 from engine.clock import ManualClock
-from fengqiao.context import Context
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
 from tests.pages.live import LiveServer
@@ -131,7 +131,7 @@ def edit_source(page: Any, text: str) -> None:
 
 
 def test_grid_report_escalates_to_the_street_and_is_verified(
-    browser: Any, live: LiveServer, ctx: Context, clock: ManualClock
+    browser: Any, live: LiveServer, ctx: Casework, clock: ManualClock
 ) -> None:
     member = Session(browser, live, "grid_member", PHONE)
     member.goto("/grid/report")
@@ -177,7 +177,7 @@ def test_grid_report_escalates_to_the_street_and_is_verified(
 
 
 def test_mediator_takes_a_case_from_intake_to_closed(
-    browser: Any, live: LiveServer, ctx: Context
+    browser: Any, live: LiveServer, ctx: Casework
 ) -> None:
     m = Session(browser, live, "mediator", DESK)
     m.goto("/workroom/new")
@@ -243,7 +243,7 @@ def test_mediator_takes_a_case_from_intake_to_closed(
 
 
 def test_supervisor_edits_checks_dry_runs_and_publishes(
-    browser: Any, live: LiveServer, ctx: Context
+    browser: Any, live: LiveServer, ctx: Casework
 ) -> None:
     s = Session(browser, live, "supervisor", DESK)
     s.goto("/supervisor/definitions/grid_escalation/edit")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from api.pages.forms import action_fields
+from engine.casework.context import Casework
 from engine.model import Actor
 from engine.store import audit
-from fengqiao.context import Context
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 
 MEDIATOR = Actor("mediator", "mediator")
@@ -19,7 +19,7 @@ def page_of(response: Any, template: str = "workroom/case.html") -> dict[str, An
 
 
 def test_case_page_shows_the_actions_this_user_may_take(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     page = page_of(login_as("mediator").get(f"/cases/{case_id}"))
@@ -52,7 +52,7 @@ def test_case_page_shows_the_actions_this_user_may_take(
 
 
 def test_parties_are_masked_and_an_unmasked_read_is_audited(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     client = login_as("mediator")
@@ -68,9 +68,9 @@ def test_parties_are_masked_and_an_unmasked_read_is_audited(
     )
     assert shown["revealed"]
     assert (shown["parties"][0].name, shown["parties"][0].phone) == ("王秀英", "13812345678")
-    reads = [
-        e for e in audit.entries(ctx.store, case_ids=[case_id]) if e.action == "personal_data_read"
-    ]
+    with ctx.store.transaction(write=False) as tx:
+        entries = audit.entries(tx, case_ids=[case_id])
+    reads = [e for e in entries if e.action == "personal_data_read"]
     assert {(e.username, e.reason) for e in reads} == {("mediator", "电话回访")}
     assert len(reads) == len(shown["parties"])
 
@@ -95,7 +95,7 @@ def test_unmasking_needs_a_reason_and_a_role_that_may(
 
 
 def test_adding_a_party_keeps_it_apart_and_masked(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     client = login_as("mediator")
@@ -117,7 +117,7 @@ def test_adding_a_party_keeps_it_apart_and_masked(
 
 
 def test_firing_an_action_redirects_back_with_a_note(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     client = login_as("mediator")
@@ -194,7 +194,7 @@ def test_a_failed_guard_says_why_in_the_users_language(
 
 
 def test_a_stale_version_shows_the_new_state_and_keeps_what_was_typed(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     client = login_as("mediator")
@@ -224,7 +224,7 @@ def test_a_stale_version_shows_the_new_state_and_keeps_what_was_typed(
 
 
 def test_a_stale_form_whose_action_is_gone_says_so(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     client = login_as("mediator")

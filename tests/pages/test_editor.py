@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from fengqiao.context import Context
+from engine.casework.context import Casework
 from tests.pages.conftest import LoginAs, context_of, template_of
 
 
@@ -31,7 +31,7 @@ def _submit(client: TestClient, page: dict[str, Any], button: str, **extra: str)
     )
 
 
-def test_the_editor_starts_from_the_published_source(login_as: LoginAs, ctx: Context) -> None:
+def test_the_editor_starts_from_the_published_source(login_as: LoginAs, ctx: Casework) -> None:
     page = _editor(login_as("supervisor"))
     assert page["source"] == ctx.registry.latest("grid_escalation").source
     assert page["steps"].startswith("report")  # an example script to dry-run
@@ -72,7 +72,7 @@ def test_the_validate_endpoint_answers_json_for_the_script(login_as: LoginAs) ->
     assert any(p["line"] == 2 for p in bad["problems"])
 
 
-def test_dry_run_plays_the_draft_in_memory_only(login_as: LoginAs, ctx: Context) -> None:
+def test_dry_run_plays_the_draft_in_memory_only(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
     page = _editor(client)
     before = ctx.store.engine.url
@@ -88,7 +88,7 @@ def test_dry_run_plays_the_draft_in_memory_only(login_as: LoginAs, ctx: Context)
     assert ctx.store.engine.url == before and ctx.service.get_case(1).version == cases_before
 
 
-def test_publishing_a_changed_draft_makes_a_new_version(login_as: LoginAs, ctx: Context) -> None:
+def test_publishing_a_changed_draft_makes_a_new_version(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
     page = _editor(client)
     changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
@@ -103,7 +103,7 @@ def test_publishing_a_changed_draft_makes_a_new_version(login_as: LoginAs, ctx: 
     assert shown["versions"] == [1, 2]
 
 
-def test_publishing_unchanged_content_keeps_the_version(login_as: LoginAs, ctx: Context) -> None:
+def test_publishing_unchanged_content_keeps_the_version(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
     page = _editor(client, "mediation")
     response = _submit(client, page, "publish")
@@ -111,7 +111,7 @@ def test_publishing_unchanged_content_keeps_the_version(login_as: LoginAs, ctx: 
     assert ctx.registry.latest("mediation").version == 1
 
 
-def test_a_draft_with_errors_is_never_published(login_as: LoginAs, ctx: Context) -> None:
+def test_a_draft_with_errors_is_never_published(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
     page = _editor(client)
     response = _submit(client, page, "publish", source="name: grid_escalation\n")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.casework.context import Casework
 from engine.store import audit
-from fengqiao.context import Context
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 
 PATH = "/supervisor/rates/exclusions"
@@ -20,7 +20,7 @@ def _union_cases(login_as: LoginAs) -> int:
 
 
 def test_a_supervisor_excludes_a_request_and_counts_it_again(
-    login_as: LoginAs, ctx: Context, demo_cases: dict[str, int]
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
     case_id = demo_cases["mediation:closed"]
     before = _union_cases(login_as)
@@ -40,7 +40,8 @@ def test_a_supervisor_excludes_a_request_and_counts_it_again(
     assert [(e.case_id, e.reason, e.reviewer) for e in lines] == [(case_id, reason, "supervisor")]
     assert f"案件 #{case_id} 已排除" in listed.text
     assert _union_cases(login_as) == before - 1
-    entries = audit.entries(ctx.store, case_ids=[case_id], limit=10)
+    with ctx.store.transaction(write=False) as tx:
+        entries = audit.entries(tx, case_ids=[case_id], limit=10)
     assert any(e.action == "rate_excluded" and e.reason == reason for e in entries)
 
     again = client.post(

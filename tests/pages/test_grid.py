@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from fengqiao.context import Context
+from engine.casework.context import Casework
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 
 PNG = bytes.fromhex("89504e470d0a1a0a") + b"\x00" * 64
@@ -42,7 +42,7 @@ def test_report_form(login_as: LoginAs) -> None:
 
 
 def test_a_report_with_a_photo_calls_the_community(
-    login_as: LoginAs, ctx: Context, tmp_path: Path
+    login_as: LoginAs, ctx: Casework, tmp_path: Path
 ) -> None:
     client = login_as("grid_member")
     response = _report(client, ("bin.png", PNG, "image/png"))
@@ -64,7 +64,7 @@ def test_a_report_with_a_photo_calls_the_community(
     assert (card.state_label, card.tier) == ("呼叫待签收", "1 · 社区（村）")
 
 
-def test_a_file_that_is_not_a_photo_is_refused(login_as: LoginAs, ctx: Context) -> None:
+def test_a_file_that_is_not_a_photo_is_refused(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("grid_member")
     response = _report(client, ("x.pdf", b"%PDF-1.4 not a photo", "application/pdf"))
     assert response.status_code == 422
@@ -106,7 +106,7 @@ def test_only_grid_members_report(login_as: LoginAs) -> None:
     assert response.status_code == 403
 
 
-def test_an_issue_fixed_on_the_spot_is_closed_at_once(login_as: LoginAs, ctx: Context) -> None:
+def test_an_issue_fixed_on_the_spot_is_closed_at_once(login_as: LoginAs, ctx: Casework) -> None:
     response = _report(login_as("grid_member"), fixed_on_spot="1")
     case = ctx.service.get_case(int(response.headers["location"].split("sent=")[1]))
     assert (case.state, case.data["fixed_on_spot"]) == ("closed", True)

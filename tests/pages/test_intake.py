@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.casework.context import Casework
 from engine.store.parties import parties_of
-from fengqiao.context import Context
 from tests.pages.conftest import LoginAs, context_of, template_of
 
 
@@ -26,7 +26,7 @@ def test_intake_asks_the_fields_of_the_first_step(login_as: LoginAs) -> None:
     assert "grid_escalation" not in {name for name, _ in page["workflows"]}
 
 
-def test_intake_opens_the_case_with_its_party_kept_apart(login_as: LoginAs, ctx: Context) -> None:
+def test_intake_opens_the_case_with_its_party_kept_apart(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("mediator")
     page = context_of(client.get("/workroom/new"))
     response = client.post(
@@ -50,7 +50,9 @@ def test_intake_opens_the_case_with_its_party_kept_apart(login_as: LoginAs, ctx:
     case = ctx.service.get_case(case_id)
     assert (case.state, case.org_unit, case.opened_by) == ("intake", "union", "mediator")
     assert case.data["category"] == "neighbour" and case.data["mediator"] == "mediator"
-    assert [p.name for p in parties_of(ctx.store, ctx.sealer, case_id)] == ["孙小红"]
+    with ctx.store.transaction(write=False) as tx:
+        parties = parties_of(tx, ctx.sealer, case_id)
+    assert [p.name for p in parties] == ["孙小红"]
     assert "孙小红" not in str(case.data)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from engine.casework.context import Casework
 from engine.clock import ManualClock
-from fengqiao.context import Context
 from tests.pages.conftest import LoginAs, context_of, template_of
 
 
@@ -16,7 +16,7 @@ def queue_of(response: Any) -> dict[str, Any]:
     return context_of(response)
 
 
-def test_mine_lists_the_open_cases_assigned_to_me(login_as: LoginAs, ctx: Context) -> None:
+def test_mine_lists_the_open_cases_assigned_to_me(login_as: LoginAs, ctx: Casework) -> None:
     page = queue_of(login_as("mediator").get("/workroom"))
     assert page["view"] == "mine"
     assert page["cases"]
@@ -26,7 +26,7 @@ def test_mine_lists_the_open_cases_assigned_to_me(login_as: LoginAs, ctx: Contex
     assert {t.view: t.count for t in page["tabs"]}["mine"] == page["total"]
 
 
-def test_my_organisation_lists_only_its_cases(login_as: LoginAs, ctx: Context) -> None:
+def test_my_organisation_lists_only_its_cases(login_as: LoginAs, ctx: Casework) -> None:
     page = queue_of(login_as("mediator").get("/workroom?view=org"))
     owners = {ctx.service.get_case(c.id).org_unit for c in page["cases"]}
     assert owners == {"union"}
@@ -73,7 +73,7 @@ def test_a_street_handler_sees_the_case_escalated_to_the_street(
     assert escalated.tier.startswith("2")
 
 
-def test_queue_in_english(login_as: LoginAs, ctx: Context) -> None:
+def test_queue_in_english(login_as: LoginAs, ctx: Casework) -> None:
     page = queue_of(login_as("mediator").get("/workroom?view=org&lang=en"))
     assert page["lang"] == "en"
     assert page["t"]("queue.title") == "Mediation workroom"

@@ -26,7 +26,7 @@ def main(url: str, now: str, limit: int) -> None:
 
     SweepBatch.flush = flush_and_hold  # type: ignore[method-assign, assignment]
     ctx = build(Settings(database_url=url), ManualClock(datetime.fromisoformat(now)))
-    ctx.service.fire_due_timers(limit=limit)
+    ctx.cw.service.fire_due_timers(limit=limit)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from tests.workflows.cases import (
 
 
 def notices(store: SqlStore, case_id: int) -> list[tuple[str, str, str]]:
-    return [(n.kind, n.role, n.subject) for n in outbox.of_case(store, case_id)]
+    with store.transaction(write=False) as tx:
+        return [(n.kind, n.role, n.subject) for n in outbox.of_case(tx, case_id)]
 
 
 def test_the_follow_up_visit_reminds_the_mediator_then_escalates_to_the_admin(

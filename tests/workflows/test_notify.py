@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from prefect import flow
 
+from engine.casework.context import Casework
 from engine.clock import ManualClock
 from engine.service import WorkflowService
 from engine.store import outbox
@@ -46,15 +47,25 @@ def factory() -> Flaky:
 
 
 def deliver(
-    store: SqlStore, sender: Sender, now: datetime, retry_delays_s: tuple[float, ...] = (0,)
+    cw: Casework, sender: Sender, now: datetime, retry_delays_s: tuple[float, ...] = (0,)
 ) -> dict[str, int]:
     """Delivery inside a flow run, as the sweeper does it (tasks are submitted in a flow)."""
 
     @flow(name="deliver-under-test")
     def run() -> dict[str, int]:
-        return deliver_outbox(store, sender, now, retry_delays_s=retry_delays_s)
+        return deliver_outbox(cw, sender, now, retry_delays_s=retry_delays_s)
 
     return run()
+
+
+def counts(store: SqlStore) -> dict[str, int]:
+    with store.transaction(write=False) as tx:
+        return outbox.counts(tx)
+
+
+def claim(store: SqlStore, now: datetime) -> list[outbox.ClaimedNotice]:
+    with store.transaction() as tx:
+        return outbox.claim(tx, now, 100)
 
 
 def due_notifications(service: WorkflowService, clock: ManualClock) -> int:
@@ -99,13 +110,13 @@ def test_messages_say_which_case_and_where_nothing_more(
     prefect_harness: None,
     service: WorkflowService,
     clock: ManualClock,
-    store: SqlStore,
+    casework: Casework,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     case_id = due_notifications(service, clock)
     sink = tmp_path / "out" / "notifications.jsonl"
-    assert deliver(store, FileSender(sink), clock.now())["sent"] == 3
+    assert deliver(casework, FileSender(sink), clock.now())["sent"] == 3
     lines = [json.loads(x) for x in sink.read_text(encoding="utf-8").splitlines()]
     assert {(m["kind"], m["to"]["role"]) for m in lines} == {
         ("transition", "mediator"),  # start_mediation told the mediator
@@ -124,26 +135,34 @@ def test_messages_say_which_case_and_where_nothing_more(
 
 
 def test_a_failing_gateway_is_retried_by_the_task(
-    prefect_harness: None, service: WorkflowService, clock: ManualClock, store: SqlStore
+    prefect_harness: None,
+    service: WorkflowService,
+    clock: ManualClock,
+    store: SqlStore,
+    casework: Casework,
 ) -> None:
     due_notifications(service, clock)
     flaky = Flaky(failures=2)
-    result = deliver(store, flaky, clock.now(), (0, 0, 0))
+    result = deliver(casework, flaky, clock.now(), (0, 0, 0))
     assert result == {"sent": 3, "retry_later": 0, "failed": 0}
     assert set(flaky.tries.values()) == {3}  # two task retries each
-    assert outbox.counts(store) == {"sent": 3}
+    assert counts(store) == {"sent": 3}
 
 
 def test_a_gateway_down_for_good_fails_after_the_last_attempt(
-    prefect_harness: None, service: WorkflowService, clock: ManualClock, store: SqlStore
+    prefect_harness: None,
+    service: WorkflowService,
+    clock: ManualClock,
+    store: SqlStore,
+    casework: Casework,
 ) -> None:
     due_notifications(service, clock)
     down = Flaky(failures=1_000)
     for _ in range(outbox.MAX_ATTEMPTS - 1):
         clock.advance(timedelta(minutes=1))
-        assert deliver(store, down, clock.now()) == {"sent": 0, "retry_later": 3, "failed": 0}
-    assert deliver(store, down, clock.now()) == {"sent": 0, "retry_later": 0, "failed": 3}
-    assert outbox.counts(store) == {"failed": 3}
+        assert deliver(casework, down, clock.now()) == {"sent": 0, "retry_later": 3, "failed": 0}
+    assert deliver(casework, down, clock.now()) == {"sent": 0, "retry_later": 0, "failed": 3}
+    assert counts(store) == {"failed": 3}
     assert set(down.tries.values()) == {2 * outbox.MAX_ATTEMPTS}
 
 
@@ -151,8 +170,8 @@ def test_a_deliverer_that_died_leaves_its_claim_to_the_next_after_the_lease(
     service: WorkflowService, clock: ManualClock, store: SqlStore
 ) -> None:
     due_notifications(service, clock)
-    assert len(outbox.claim(store, clock.now(), 100)) == 3  # and never marked
-    assert outbox.claim(store, clock.now(), 100) == []
+    assert len(claim(store, clock.now())) == 3  # and never marked
+    assert claim(store, clock.now()) == []
     clock.advance(outbox.LEASE + timedelta(seconds=1))
-    again = outbox.claim(store, clock.now(), 100)
+    again = claim(store, clock.now())
     assert len(again) == 3 and {i.attempts for i in again} == {2}

@@ -32,7 +32,8 @@ def free_port() -> int:
 def test_serve_fires_overdue_timers_on_its_own_and_stops_cleanly(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fq.db'}"
     ctx = build(Settings(database_url=url))
-    ids = open_overdue_cases(ctx.store, ctx.registry, ctx.service.calendar, datetime.now(UTC))
+    cw = ctx.cw
+    ids = open_overdue_cases(cw.store, cw.registry, cw.service.calendar, datetime.now(UTC))
     port = free_port()
     env = {
         **os.environ,
@@ -68,8 +69,9 @@ def test_serve_fires_overdue_timers_on_its_own_and_stops_cleanly(tmp_path: Path)
         watchdog.cancel()
     assert code == 0, rest
     assert "local Prefect server stopped" in rest  # the worker stopped, and its server
-    visit, grid = ctx.service.get_case(ids["visit"]), ctx.service.get_case(ids["grid"])
+    visit, grid = cw.service.get_case(ids["visit"]), cw.service.get_case(ids["grid"])
     assert visit.data["visit_escalated"] is True
     assert grid.data["tier"] == 2
-    assert outbox.counts(ctx.store).get("pending", 0) == 0
+    with cw.store.transaction(write=False) as tx:
+        assert outbox.counts(tx).get("pending", 0) == 0
     ctx.close()

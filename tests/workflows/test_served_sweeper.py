@@ -11,6 +11,7 @@ import pytest
 
 from engine.clock import ManualClock
 from engine.store import outbox
+from fengqiao.cli import OPENER
 from fengqiao.context import build
 from fengqiao.settings import Settings
 from tests.workflows.cases import grid_reported, mediation_in_follow_up
@@ -26,22 +27,25 @@ def test_the_served_sweeper_fires_a_due_visit_and_escalates_a_missed_grid_deadli
     # The flow run reads the real clock: the cases are made in the past.
     now = datetime.now(UTC)
     ctx = build(Settings(), ManualClock(now - timedelta(days=8)))
-    visit = mediation_in_follow_up(ctx.service)  # the visit fell due a day ago
-    assert isinstance(ctx.clock, ManualClock)
-    ctx.clock.set(now - timedelta(hours=1))
-    grid = grid_reported(ctx.service, "red")  # 10 minutes to sign for, 50 minutes ago
+    cw = ctx.cw
+    visit = mediation_in_follow_up(cw.service)  # the visit fell due a day ago
+    assert isinstance(cw.clock, ManualClock)
+    cw.clock.set(now - timedelta(hours=1))
+    grid = grid_reported(cw.service, "red")  # 10 minutes to sign for, 50 minutes ago
 
-    asyncio.run(serve_sweeper(3600, {"batch": 50}, run_once=True))
+    parameters = {"opener": OPENER, "notify_sender": f"file:{sink}", "batch": 50}
+    asyncio.run(serve_sweeper(3600, parameters, run_once=True))
 
-    visited = ctx.service.get_case(visit.id)
+    visited = cw.service.get_case(visit.id)
     assert visited.data["visit_escalated"] is True
-    [overdue] = [e for e in ctx.service.history(visit.id) if e.action == "visit_overdue"]
+    [overdue] = [e for e in cw.service.history(visit.id) if e.action == "visit_overdue"]
     assert overdue.actor == "system" and overdue.lateness_s is not None
     assert overdue.lateness_s > 86000  # caught up a day late, and says so
-    escalated = ctx.service.get_case(grid.id)
+    escalated = cw.service.get_case(grid.id)
     assert escalated.data["tier"] == 2 and escalated.data["escalation_reason"] == "deadline missed"
     # The notifications went out through tasks: only "case #n needs attention" and a link.
-    assert outbox.counts(ctx.store) == {"sent": 7}
+    with cw.store.transaction(write=False) as tx:
+        assert outbox.counts(tx) == {"sent": 7}
     messages = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()]
     assert {(m["kind"], m["to"]["role"], m["link"]) for m in messages} >= {
         ("reminder", "mediator", f"/cases/{visit.id}"),

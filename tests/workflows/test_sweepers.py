@@ -54,7 +54,8 @@ def test_four_sweeper_processes_on_postgresql_fire_every_timer_once(
     upgrade(engine)
     store = SqlStore(engine)
     # Deployed as `fengqiao db upgrade` first: the sweepers find the workflows published.
-    stored.sync_shipped(store, shipped, clock.now())
+    with store.transaction() as tx:
+        stored.sync_shipped(tx, shipped, clock.now())
     service = WorkflowService(store, Registry(shipped), clock, WorkCalendar())
     ids = due_cases(service, store, 5_000)  # 10,000 due timers
     assert versions(store, ids) == {2}

@@ -21,9 +21,11 @@ from engine.store.repository import SqlStore
 def test_shipped_definitions_are_recorded_once(
     store: SqlStore, shipped: list[Definition], clock: ManualClock
 ) -> None:
-    sync_shipped(store, shipped, clock.now())
-    sync_shipped(store, shipped, clock.now())
-    stored = published(store)
+    for _ in range(2):
+        with store.transaction() as tx:
+            sync_shipped(tx, shipped, clock.now())
+    with store.transaction(write=False) as tx:
+        stored = published(tx)
     assert sorted(d.key for d in stored) == sorted(d.key for d in shipped)
     by_key = {d.key: d for d in stored}
     assert all(by_key[d.key].content_hash == d.content_hash for d in shipped)
@@ -32,10 +34,11 @@ def test_shipped_definitions_are_recorded_once(
 def test_a_changed_file_under_a_published_version_is_refused(
     store: SqlStore, shipped: list[Definition], clock: ManualClock
 ) -> None:
-    sync_shipped(store, shipped, clock.now())
+    with store.transaction() as tx:
+        sync_shipped(tx, shipped, clock.now())
     changed = replace(shipped[0], content_hash="0" * 64)
-    with pytest.raises(DefinitionError) as err:
-        sync_shipped(store, [changed], clock.now())
+    with pytest.raises(DefinitionError) as err, store.transaction() as tx:
+        sync_shipped(tx, [changed], clock.now())
     assert "changed since it was published" in str(err.value)
     assert f"{changed.name} v{changed.version}" in str(err.value)
 
@@ -53,18 +56,22 @@ def test_processes_starting_together_both_publish_without_error(
     def start(store: SqlStore) -> None:
         barrier.wait()
         try:
-            sync_shipped(store, shipped, at)
+            with store.transaction() as tx:
+                sync_shipped(tx, shipped, at)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=start, args=(SqlStore(e),)) for e in engines]
+    # Each store keeps its connections until its engine is disposed: kept alive till then.
+    stores = [SqlStore(e) for e in engines]
+    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     try:
         assert errors == []
-        assert len(published(SqlStore(engines[0]))) == len(shipped)
+        with stores[0].transaction(write=False) as tx:
+            assert len(published(tx)) == len(shipped)
     finally:
         for e in engines:
             e.dispose()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engine.casework.context import Casework
+from engine.casework.notifications import claim_deliveries
 from engine.clock import ManualClock
 from engine.service import WorkflowService
-from engine.store import outbox
 from engine.store.repository import SqlStore
-from engine.store.units import UnitRecord, save_units
+from engine.store.units import save_units
+from engine.units import UnitRecord
 from tests.workflows.cases import grid_reported, mediation_in_mediation
 
 AREA = [
@@ -19,31 +21,32 @@ AREA = [
 ]
 
 
-def _units_told(store: SqlStore, clock: ManualClock, case_id: int) -> set[str | None]:
-    items = outbox.claim(store, clock.now(), limit=100)
+def _units_told(cw: Casework, clock: ManualClock, case_id: int) -> set[str | None]:
+    items = claim_deliveries(cw, clock.now(), limit=100)
     return {i.unit for i in items if i.case_id == case_id and i.role == "handler"}
 
 
 def test_a_missed_deadline_reaches_the_unit_of_the_next_tier(
-    store: SqlStore, service: WorkflowService, clock: ManualClock
+    store: SqlStore, service: WorkflowService, casework: Casework, clock: ManualClock
 ) -> None:
-    save_units(store, AREA)
+    with store.transaction() as tx:
+        save_units(tx, AREA)
     case = grid_reported(service, severity="red")
-    assert _units_told(store, clock, case.id) == {"cm-1"}  # the community is called
+    assert _units_told(casework, clock, case.id) == {"cm-1"}  # the community is called
 
     clock.advance(timedelta(hours=1))
     service.fire_due_timers(clock.now())
     assert service.get_case(case.id).data["tier"] == 2
-    assert _units_told(store, clock, case.id) == {"s-1"}  # the street, not every handler
+    assert _units_told(casework, clock, case.id) == {"s-1"}  # the street, not every handler
 
     clock.advance(timedelta(hours=1))
     service.fire_due_timers(clock.now())
-    assert _units_told(store, clock, case.id) == {"d-1"}
+    assert _units_told(casework, clock, case.id) == {"d-1"}
 
 
 def test_an_organisation_case_keeps_its_organisation(
-    store: SqlStore, service: WorkflowService, clock: ManualClock
+    service: WorkflowService, casework: Casework, clock: ManualClock
 ) -> None:
     case = mediation_in_mediation(service)
-    items = outbox.claim(store, clock.now(), limit=100)
+    items = claim_deliveries(casework, clock.now(), limit=100)
     assert {i.unit for i in items if i.case_id == case.id} == {"women"}

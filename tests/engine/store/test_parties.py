@@ -33,19 +33,30 @@ def applicant(
     store: SqlStore, sealer: Sealer, case_id: int, name: str, phone: str | None = None
 ) -> PartyRecord:
     """An applicant with a name (and a phone), nothing else."""
-    return add_party(
-        store,
-        sealer,
-        case_id=case_id,
-        party_role="applicant",
-        name=name,
-        phone=phone,
-        id_number=None,
-        address=None,
-        sensitive=False,
-        anonymous=False,
-        at=AT,
-    )
+    with store.transaction() as tx:
+        return add_party(
+            tx,
+            sealer,
+            case_id=case_id,
+            party_role="applicant",
+            name=name,
+            phone=phone,
+            id_number=None,
+            address=None,
+            sensitive=False,
+            anonymous=False,
+            at=AT,
+        )
+
+
+def read_parties(store: SqlStore, sealer: Sealer, case_id: int) -> list[PartyRecord]:
+    with store.transaction(write=False) as tx:
+        return parties_of(tx, sealer, case_id)
+
+
+def key_checked(store: SqlStore, sealer: Sealer) -> None:
+    with store.transaction(write=False) as tx:
+        check_key(tx, sealer)
 
 
 def test_the_database_holds_no_readable_personal_data(
@@ -54,26 +65,27 @@ def test_the_database_holds_no_readable_personal_data(
     sealer = Sealer.from_text(new_key_text())
     case_id = _case(service)
     long_address = "北京市西城区" + "某街道某社区某号楼" * 20  # longer than the old 256 limit
-    added = add_party(
-        store,
-        sealer,
-        case_id=case_id,
-        party_role="applicant",
-        name="王秀英",
-        phone="13812345678",
-        id_number="110101199003071234",
-        address=long_address,
-        sensitive=True,
-        anonymous=False,
-        at=AT,
-    )
+    with store.transaction() as tx:
+        added = add_party(
+            tx,
+            sealer,
+            case_id=case_id,
+            party_role="applicant",
+            name="王秀英",
+            phone="13812345678",
+            id_number="110101199003071234",
+            address=long_address,
+            sensitive=True,
+            anonymous=False,
+            at=AT,
+        )
     assert (added.name, added.phone, added.address) == ("王秀英", "13812345678", long_address)
     with store.engine.connect() as conn:
         raw = conn.execute(text("SELECT name, phone, id_number, address FROM parties")).one()
     assert all(v.startswith(PREFIX) for v in raw)
     dump = " ".join(raw)
     assert "王秀英" not in dump and "138123" not in dump and "110101" not in dump
-    [read] = parties_of(store, sealer, case_id)
+    [read] = read_parties(store, sealer, case_id)
     assert (read.name, read.id_number, read.address) == (
         "王秀英",
         "110101199003071234",
@@ -100,15 +112,16 @@ def test_values_stored_before_sealing_are_read_and_then_sealed_once(
                 created_at=AT,
             )
         )
-    assert parties_of(store, sealer, case_id)[0].name == "赵六"
-    assert seal_stored(store, sealer) == 1
-    assert seal_stored(store, sealer) == 0
+    assert read_parties(store, sealer, case_id)[0].name == "赵六"
+    for sealed in (1, 0):
+        with store.transaction() as tx:
+            assert seal_stored(tx, sealer) == sealed
     with store.engine.connect() as conn:
         name, phone, id_number = conn.execute(
             select(parties.c.name, parties.c.phone, parties.c.id_number)
         ).one()
     assert name.startswith(PREFIX) and phone.startswith(PREFIX) and id_number is None
-    [read] = parties_of(store, sealer, case_id)
+    [read] = read_parties(store, sealer, case_id)
     assert (read.name, read.phone) == ("赵六", "13900001111")
 
 
@@ -116,12 +129,12 @@ def test_another_installations_key_is_refused_before_anything_is_written(
     store: SqlStore, service: WorkflowService
 ) -> None:
     sealer = Sealer.from_text(new_key_text())
-    check_key(store, sealer)  # nothing sealed yet: any key will do
+    key_checked(store, sealer)  # nothing sealed yet: any key will do
     case_id = _case(service)
     applicant(store, sealer, case_id, "孙八")
-    check_key(store, sealer)
+    key_checked(store, sealer)
     with pytest.raises(SealError, match="does not open the parties' data"):
-        check_key(store, Sealer.from_text(new_key_text()))
+        key_checked(store, Sealer.from_text(new_key_text()))
 
 
 def test_rotating_the_key_reseals_every_party_and_the_old_key_no_longer_opens(
@@ -131,14 +144,15 @@ def test_rotating_the_key_reseals_every_party_and_the_old_key_no_longer_opens(
     case_id = _case(service)
     for name, phone in (("吴十", "13700002222"), ("郑一", None)):
         applicant(store, old, case_id, name, phone)
-    assert reseal(store, old, new) == 2
-    assert [(p.name, p.phone) for p in parties_of(store, new, case_id)] == [
+    with store.transaction() as tx:
+        assert reseal(tx, old, new) == 2
+    assert [(p.name, p.phone) for p in read_parties(store, new, case_id)] == [
         ("吴十", "13700002222"),
         ("郑一", None),
     ]
     with pytest.raises(SealError):
-        check_key(store, old)
+        key_checked(store, old)
     # A wrong "old" key changes nothing: the rows still open with the current one.
-    with pytest.raises(SealError):
-        reseal(store, old, Sealer.from_text(new_key_text()))
-    assert parties_of(store, new, case_id)[0].name == "吴十"
+    with pytest.raises(SealError), store.transaction() as tx:
+        reseal(tx, old, Sealer.from_text(new_key_text()))
+    assert read_parties(store, new, case_id)[0].name == "吴十"
