@@ -146,7 +146,7 @@ def main() -> None:
     with database(None) as db:
         prepare(db)
         os.environ["FENGQIAO_DATABASE_URL"] = db
-        from api.asgi import from_env
+        from fengqiao.asgi import from_env
 
         app = from_env()
         try:

@@ -64,17 +64,18 @@ def prepare(db: str) -> None:
 
     ctx = build(Settings(database_url=db))
     seed_units(ctx)
-    save_user(
-        ctx.store,
-        username="bench",
-        password_hash=hash_password(PASSWORD),
-        display_name="bench",
-        role="mediator",
-        unit="union",
-        grid_units=[],
-        lang="zh",
-        at=ctx.clock.now(),
-    )
+    with ctx.cw.store.transaction() as tx:
+        save_user(
+            tx,
+            username="bench",
+            password_hash=hash_password(PASSWORD),
+            display_name="bench",
+            role="mediator",
+            unit="union",
+            grid_units=[],
+            lang="zh",
+            at=ctx.cw.clock.now(),
+        )
     ctx.close()
 
 
@@ -84,7 +85,7 @@ def serve(db: str, port: int, workers: int) -> None:
 
     os.environ["FENGQIAO_DATABASE_URL"] = db
     uvicorn.run(
-        "api.asgi:from_env",
+        "fengqiao.asgi:from_env",
         factory=True,
         host="127.0.0.1",
         port=port,

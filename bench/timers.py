@@ -77,7 +77,8 @@ def seed(url: str, timers: int, due: int) -> dict[str, float]:
     upgrade(engine)
     store = SqlStore(engine)
     shipped = load_directory(ROOT / "definitions")
-    stored.sync_shipped(store, shipped, START)
+    with store.transaction() as tx:
+        stored.sync_shipped(tx, shipped, START)
     service = WorkflowService(store, Registry(shipped), ManualClock(START), WorkCalendar())
     template = service.open_case("grid_escalation", GRID, {}, grid_unit="g-1").case
     service.fire(template.id, "report", GRID, REPORT)
@@ -109,9 +110,9 @@ def sweeper(url: str) -> None:
     """One sweeper process: get ready, wait for "go" on stdin, sweep all, print a report."""
     engine = make_engine(url)
     store = SqlStore(engine)
-    service = WorkflowService(
-        store, Registry(stored.published(store)), ManualClock(NOW), WorkCalendar()
-    )
+    with store.transaction(write=False) as tx:
+        published = stored.published(tx)
+    service = WorkflowService(store, Registry(published), ManualClock(NOW), WorkCalendar())
     print("ready", flush=True)
     sys.stdin.readline()
     began = time.time()

@@ -237,6 +237,15 @@ class _Link:
             self.conn.close()
 
 
+def _close_links(idle: list[_Link]) -> None:
+    while idle:
+        try:
+            link = idle.pop()
+        except IndexError:
+            break
+        link.close(discard=True)
+
+
 class SqlStore:
     """Implements engine.ports.Store on a SQLAlchemy engine.
 
@@ -256,6 +265,8 @@ class SqlStore:
         memory = self.sqlite and (engine.url.database or ":memory:") == ":memory:"
         self._keep = 0 if memory else keep_idle
         self._idle: list[_Link] = []
+        # A store dropped before its engine is disposed closes its kept connections.
+        weakref.finalize(self, _close_links, self._idle)
         self._generation = 0
         # SQLite lets one transaction write at a time; a second writer waits in SQLite's busy
         # handler, which sleeps in steps of up to 100 ms, and under concurrent requests that
