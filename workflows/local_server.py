@@ -60,8 +60,17 @@ class LocalPrefectServer:
             self.process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
-        log.info("starting a local Prefect server on %s (log: %s)", self.address, self.log_path)
-        self._wait_healthy()
+        log.info(
+            "starting a local Prefect server (pid %d) on %s (log: %s)",
+            self.process.pid,
+            self.address,
+            self.log_path,
+        )
+        try:
+            self._wait_healthy()
+        except BaseException:  # a signal or a timeout: ``with`` calls no __exit__ for us
+            self.stop()
+            raise
 
     def _wait_healthy(self) -> None:
         assert self.process is not None
@@ -79,7 +88,6 @@ class LocalPrefectServer:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.25)
-        self.stop()
         raise PrefectServerError(f"the Prefect server did not start in {START_TIMEOUT_S:.0f} s")
 
     def stop(self) -> None:
