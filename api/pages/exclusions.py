@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.access import visible_case
@@ -13,6 +14,7 @@ from api.exclusions import READERS, REASON_MAX, REVIEWERS, exclude_case, include
 from api.pages.definitions_pages import require
 from api.pages.errors import PageError, PageRoute
 from api.pages.formatting import local
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from engine.errors import CaseNotFoundError
 from engine.store import rates as rate_store
@@ -60,7 +62,10 @@ def exclusions_page(page: PageDep) -> Response:
 
 @router.post(PATH)
 async def exclude_form(page: PageDep) -> Response:
-    form = await page.form()
+    return await off_loop(_exclude, page, await page.form())
+
+
+def _exclude(page: Page, form: FormData) -> Response:
     require(page, REVIEWERS)
     case_text = str(form.get("case_id", "")).strip()
     reason = str(form.get("reason", "")).strip()[:REASON_MAX]
@@ -79,6 +84,10 @@ async def exclude_form(page: PageDep) -> Response:
 @router.post(PATH + "/{case_id}/include")
 async def include_form(page: PageDep, case_id: int) -> Response:
     await page.form()
+    return await off_loop(_include, page, case_id)
+
+
+def _include(page: Page, case_id: int) -> Response:
     require(page, REVIEWERS)
     visible_case(page.ctx, page.user, case_id)
     if not include_case(page.ctx, page.user, case_id):

@@ -13,6 +13,7 @@ from api import casework
 from api.access import visible_case
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import parse, typed_raw, widgets
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.uploads import PhotoError, photo_path, store_photo
 from api.pages.workroom import cards
@@ -96,12 +97,12 @@ async def _report(page: Page, form: FormData) -> Response:
         except PhotoError as exc:
             errors["_photo"] = page.t(exc.message_key)
     if errors:
-        return _render_form(page, typed, errors, grid_unit, 422)
+        return await off_loop(_render_form, page, typed, errors, grid_unit, 422)
     data["grid_unit"] = grid_unit
     data["photos"] = [reference] if reference else []
     idem = str(form.get("idem", "")) or uuid.uuid4().hex
     action = "fix_on_spot" if form.get("fixed_on_spot") else "report"
-    return _open_and_report(page, data, grid_unit, idem, action)
+    return await off_loop(_open_and_report, page, data, grid_unit, idem, action)
 
 
 def _open_and_report(
