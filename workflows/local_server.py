@@ -116,7 +116,11 @@ class LocalPrefectServer:
 
 
 def _free(port: int) -> bool:
+    """Whether the server could listen on `port`. With SO_REUSEADDR, as its Uvicorn binds:
+    the connections of a server stopped a moment ago linger in TIME_WAIT for a minute, and
+    without it a restart would move the server (and its UI) to another port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
         except OSError:

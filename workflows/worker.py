@@ -74,13 +74,20 @@ async def serve_sweeper(
     started = asyncio.create_task(runner.start(run_once=run_once))
     await asyncio.sleep(0)  # Runner.start installs its own SIGTERM handler first thing
 
-    stopping: list[asyncio.Task[None]] = []
+    stopping: list[asyncio.Task[None] | None] = []
 
     def stop() -> None:
+        # Once only: the runner's `started` turns false as its stopping begins, and a second
+        # signal (serve's SIGTERM after a Ctrl-C or a SIGTERM to the whole group) would then
+        # cancel that stopping half-way.
+        if stopping:
+            log.info("already stopping the worker")
+            return
         log.info("stopping the worker")
-        if runner.started and not stopping:
+        if runner.started:
             stopping.append(asyncio.create_task(runner.astop()))
-        elif not runner.started:
+        else:
+            stopping.append(None)
             started.cancel()
 
     loop = asyncio.get_running_loop()
@@ -117,7 +124,7 @@ def _run(
     api_url = PREFECT_API_URL.value()
     if api_url:
         log.info("sweeping every %.0f s, scheduled by Prefect at %s", interval_s, api_url)
-        asyncio.run(serve_sweeper(interval_s, parameters))
+        _sweep_until_stopped(interval_s, parameters, on_signal)
         return
     with LocalPrefectServer(prefect_port) as server:
         log.info(
@@ -125,8 +132,14 @@ def _run(
             interval_s,
             server.address,
         )
-        try:
-            with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-                asyncio.run(serve_sweeper(interval_s, parameters))
-        finally:
-            on_signal.stopping = True  # nothing may interrupt the server's stop that follows
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            _sweep_until_stopped(interval_s, parameters, on_signal)
+
+
+def _sweep_until_stopped(
+    interval_s: float, parameters: dict[str, Any], on_signal: _StopOnSignal
+) -> None:
+    try:
+        asyncio.run(serve_sweeper(interval_s, parameters))
+    finally:
+        on_signal.stopping = True  # what follows is stopping: no signal may cut it short
