@@ -51,8 +51,10 @@ def serve(ctx: Context) -> int:
 
     def remember(sig: int, _frame: FrameType | None) -> None:
         # Uvicorn re-raises the signal that stopped it once it is done; taken here, it ends
-        # nothing abruptly and the worker is stopped in order below.
+        # nothing abruptly and the worker is stopped in order below. Before Uvicorn took over
+        # its signals, it is what tells the server to stop.
         stop_requested.append(sig)
+        server.should_exit = True
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, remember)

@@ -60,8 +60,17 @@ class LocalPrefectServer:
             self.process = subprocess.Popen(
                 command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
-        log.info("starting a local Prefect server on %s (log: %s)", self.address, self.log_path)
-        self._wait_healthy()
+        log.info(
+            "starting a local Prefect server (pid %d) on %s (log: %s)",
+            self.process.pid,
+            self.address,
+            self.log_path,
+        )
+        try:
+            self._wait_healthy()
+        except BaseException:  # a signal or a timeout: ``with`` calls no __exit__ for us
+            self.stop()
+            raise
 
     def _wait_healthy(self) -> None:
         assert self.process is not None
@@ -79,7 +88,6 @@ class LocalPrefectServer:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.25)
-        self.stop()
         raise PrefectServerError(f"the Prefect server did not start in {START_TIMEOUT_S:.0f} s")
 
     def stop(self) -> None:
@@ -108,7 +116,11 @@ class LocalPrefectServer:
 
 
 def _free(port: int) -> bool:
+    """Whether the server could listen on `port`. With SO_REUSEADDR, as its Uvicorn binds:
+    the connections of a server stopped a moment ago linger in TIME_WAIT for a minute, and
+    without it a restart would move the server (and its UI) to another port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((HOST, port))
         except OSError:

@@ -17,6 +17,7 @@ from api.auth import (
 )
 from api.pages.errors import PageRoute
 from api.pages.i18n import LANG_COOKIE, LANGS, request_lang
+from api.pages.offload import off_loop
 from api.pages.page import PageDep, home_of
 from api.pages.templating import templates
 from api.problems import ProblemError
@@ -75,7 +76,7 @@ async def logout_submit(page: PageDep) -> Response:
     await page.form()
     token = page.request.cookies.get(SESSION_COOKIE)
     if token:
-        logout(page.request, token)
+        await off_loop(logout, page.request, token)
     response = RedirectResponse("/login", status_code=303)
     clear_session_cookie(response)
     return response

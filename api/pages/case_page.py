@@ -6,11 +6,13 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageRoute
 from api.pages.formatting import local
 from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.parties import PartyView, party_views, reveal
 from api.pages.views import (
@@ -126,7 +128,10 @@ def show_case(page: PageDep, case_id: int, done: str = "") -> Response:
 
 @router.post("/cases/{case_id}/act")
 async def act(page: PageDep, case_id: int) -> Response:
-    form = await page.form()
+    return await off_loop(_act, page, case_id, await page.form())
+
+
+def _act(page: Page, case_id: int, form: FormData) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     action = str(form.get("action", ""))
     definition = page.ctx.service.definition_of(case)
@@ -231,7 +236,10 @@ def _conflict_or_refused(
 
 @router.post("/cases/{case_id}/parties/reveal")
 async def reveal_parties(page: PageDep, case_id: int) -> Response:
-    form = await page.form()
+    return await off_loop(_reveal_parties, page, case_id, await page.form())
+
+
+def _reveal_parties(page: Page, case_id: int, form: FormData) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     reason = str(form.get("reason", "")).strip()[:500]
     if len(reason) < 2:

@@ -7,12 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from api.pages.definitions_pages import refresh
 from api.pages.dryrun import DryRun, play
 from api.pages.errors import PageRoute
 from api.pages.formatting import Due, due
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.views import action_label, state_label
 from api.problems import ProblemError
@@ -167,7 +169,10 @@ def edit(page: PageDep, name: str, version: int | None = None) -> Response:
 @router.post("/supervisor/definitions/{name}/edit")
 async def edit_submit(page: PageDep, name: str) -> Response:
     page.require(Permission.PUBLISH_DEFINITION)
-    form = await page.form()
+    return await off_loop(_edit_submit, page, name, await page.form())
+
+
+def _edit_submit(page: Page, name: str, form: FormData) -> Response:
     source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
     steps = str(form.get("steps", ""))
     opening = str(form.get("opening", ""))
@@ -209,7 +214,7 @@ async def validate_draft(page: PageDep) -> Response:
     page.require(Permission.PUBLISH_DEFINITION)
     form = await page.form()
     source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
-    checked = validate(source)
+    checked = await off_loop(validate, source)
     return JSONResponse(
         {
             "ok": checked.definition is not None,

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageError, PageRoute
 from api.pages.formatting import local
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from engine.casework.exclusions import REASON_MAX, exclude_case, exclusions, include_case
 from engine.casework.permissions import Permission
@@ -58,7 +60,10 @@ def exclusions_page(page: PageDep) -> Response:
 
 @router.post(PATH)
 async def exclude_form(page: PageDep) -> Response:
-    form = await page.form()
+    return await off_loop(_exclude, page, await page.form())
+
+
+def _exclude(page: Page, form: FormData) -> Response:
     page.require(Permission.REVIEW_EXCLUSIONS)
     case_text = str(form.get("case_id", "")).strip()
     reason = str(form.get("reason", "")).strip()[:REASON_MAX]
@@ -77,6 +82,10 @@ async def exclude_form(page: PageDep) -> Response:
 @router.post(PATH + "/{case_id}/include")
 async def include_form(page: PageDep, case_id: int) -> Response:
     await page.form()
+    return await off_loop(_include, page, case_id)
+
+
+def _include(page: Page, case_id: int) -> Response:
     page.require(Permission.REVIEW_EXCLUSIONS)
     if not include_case(page.ctx, page.user, case_id):
         raise PageError(404, "error.not_found")

@@ -10,6 +10,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import parse, typed_raw, widgets
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.uploads import PhotoError, photo_path, store_photo
 from api.pages.workroom import cards
@@ -94,8 +95,7 @@ async def _report(page: Page, form: FormData) -> Response:
         except PhotoError as exc:
             errors["_photo"] = page.t(exc.message_key)
     if errors:
-        return _render_form(page, typed, errors, grid_unit, 422)
-    idem = str(form.get("idem", "")) or uuid.uuid4().hex
+        return await off_loop(_render_form, page, typed, errors, grid_unit, 422)
     report = GridReport(
         grid_unit=grid_unit,
         category=str(data.get("category", "")),
@@ -105,12 +105,15 @@ async def _report(page: Page, form: FormData) -> Response:
         photos=[reference] if reference else [],
         fixed_on_spot=bool(form.get("fixed_on_spot")),
     )
+    idem = str(form.get("idem", "")) or uuid.uuid4().hex
+    return await off_loop(_send_report, page, report, typed, f"page:{idem[:64]}")
+
+
+def _send_report(page: Page, report: GridReport, typed: dict[str, str], key: str) -> Response:
     try:
-        result = grid_reports.report(
-            page.ctx, page.user, report, idempotency_key=f"page:{idem[:64]}"
-        )
+        result = grid_reports.report(page.ctx, page.user, report, idempotency_key=key)
     except InvalidDataError as exc:
-        return _render_form(page, typed, dict(exc.errors), grid_unit, 422)
+        return _render_form(page, typed, dict(exc.errors), report.grid_unit, 422)
     return RedirectResponse(f"/grid/reports?sent={result.case.id}", status_code=303)
 
 

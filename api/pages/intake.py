@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import action_fields, parse, typed_raw, widgets
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.parties import PARTY_FIELDS, new_party
 from engine.casework.cases import open_case
@@ -81,7 +83,10 @@ def intake_form(page: PageDep, workflow: str = "mediation") -> Response:
 
 @router.post("/workroom/new")
 async def intake_submit(page: PageDep) -> Response:
-    form = await page.form()
+    return await off_loop(_intake, page, await page.form())
+
+
+def _intake(page: Page, form: FormData) -> Response:
     definition, choices = _chosen(page, str(form.get("workflow", "")))
     names = intake_fields(definition, page.user.role)
     typed = typed_raw(form, [n for n, _ in names])

@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageError, PageRoute
+from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.presenters import party_out
 from engine.casework.parties import (
@@ -67,7 +69,10 @@ def reveal(page: Page, case_id: int, reason: str) -> list[PartyView]:
 
 @router.post("/cases/{case_id}/parties")
 async def add_party_form(page: PageDep, case_id: int) -> Response:
-    form = await page.form()
+    return await off_loop(_add_party, page, case_id, await page.form())
+
+
+def _add_party(page: Page, case_id: int, form: FormData) -> Response:
     page.require(Permission.ADD_PARTY)
     fields = {k: str(form.get(k, "")).strip()[:limit] for k, limit in PARTY_FIELDS.items()}
     if not fields["name"]:
