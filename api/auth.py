@@ -6,8 +6,10 @@
   request that changes something must carry the session's CSRF token in ``X-CSRF-Token``.
 - ``PageUser``: the session cookie, or a redirect to ``/login?next=…``.
 - ``require_csrf``: for form posts; the form carries the token in the field ``csrf_token``.
-- Five failed logins for one user name within 15 minutes answer 429 until the window passes.
-  Failures are counted in the audit log, so every API process sees them.
+- Failed logins make the next attempt for that account and address wait, longer each time
+  (429 with Retry-After meanwhile; the right password works once the wait is over):
+  ``api.login_guard``. At most two password hashes run at once per process: ``api.hash_gate``.
+- Each login deletes a bounded batch of expired tokens.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
+from api import hash_gate, login_guard
 from api.caches import ScopeCache, TokenCache
 from api.problems import ProblemError
 from api.units import UnitCache
@@ -38,8 +41,7 @@ SESSION_COOKIE = "fq_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 TOKEN_TTL = timedelta(hours=12)
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILED_LOGINS = 5
+EXPIRED_TOKENS_PER_LOGIN = 100
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ROLES: tuple[str, ...] = ("grid_member", "mediator", "handler", "org_admin", "supervisor", "admin")
 
@@ -145,35 +147,28 @@ def user_for_record(request: Request, rec: UserRecord) -> User:
 
 # -- logging in ---------------------------------------------------------------------------------
 def check_credentials(ctx: Context, username: str, password: str, client: str = "") -> UserRecord:
-    """The user if the password is right; 401 or 429 problems otherwise (failures audited)."""
-    now = ctx.clock.now()
-    failures = audit.count_since(
-        ctx.store, username=username, action="login_failed", since=now - LOGIN_WINDOW
-    )
-    if failures >= MAX_FAILED_LOGINS:
-        raise ProblemError(
-            429,
-            "too-many-logins",
-            "Too many failed logins",
-            f"try again in {int(LOGIN_WINDOW.total_seconds() // 60)} minutes",
-            headers={"Retry-After": str(int(LOGIN_WINDOW.total_seconds()))},
-        )
-    rec = user_store.get_user(ctx.store, username)
-    ok = verify_password(rec.password_hash if rec else _DUMMY_HASH, password)
-    if rec is None or not ok or not rec.active:
-        audit.record(
-            ctx.store,
-            at=now,
-            username=username,
-            action="login_failed",
-            reason=f"from {client}" if client else "",
-        )
-        raise ProblemError(
-            401,
-            "bad-credentials",
-            "Wrong user name or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    """The user if the password is right; 401, 429 (throttled: api.login_guard) or 503 (every
+    hashing slot busy: api.hash_gate) problems otherwise (failures audited)."""
+    with login_guard.attempt(ctx, username, client) as attempt:
+        rec = user_store.get_user(ctx.store, username)
+        with hash_gate.GATE.slot():
+            ok = verify_password(rec.password_hash if rec else _DUMMY_HASH, password)
+        if rec is None or not ok or not rec.active:
+            attempt.failed()
+            audit.record(
+                ctx.store,
+                at=ctx.clock.now(),
+                username=username,
+                action="login_failed",
+                reason=f"from {client}" if client else "",
+            )
+            raise ProblemError(
+                401,
+                "bad-credentials",
+                "Wrong user name or password",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        attempt.succeeded()
     return rec
 
 
@@ -182,6 +177,7 @@ def issue_token(ctx: Context, rec: UserRecord, kind: str) -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "session" else ""
     now = ctx.clock.now()
+    user_store.drop_expired_tokens(ctx.store, now, limit=EXPIRED_TOKENS_PER_LOGIN)
     user_store.add_token(
         ctx.store,
         token_hash=token_hash(token),

@@ -39,7 +39,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Context:
     clock = clock or SystemClock()
     url = normalise_url(settings.database_url)
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(url)
     upgrade(engine)
     store = SqlStore(engine)

@@ -148,6 +148,9 @@ def drop_token(store: SqlStore, token_hash: str) -> None:
         conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
 
 
-def drop_expired_tokens(store: SqlStore, now: datetime) -> int:
+def drop_expired_tokens(store: SqlStore, now: datetime, limit: int = 1000) -> int:
+    """Delete up to `limit` tokens past their expiry (a login calls it, the sweeper may);
+    how many. Bounded, so one call never holds the write lock for long."""
+    expired = select(tokens.c.token_hash).where(tokens.c.expires_at <= now).limit(limit)
     with write_connection(store) as conn:
-        return int(conn.execute(delete(tokens).where(tokens.c.expires_at <= now)).rowcount)
+        return int(conn.execute(delete(tokens).where(tokens.c.token_hash.in_(expired))).rowcount)
