@@ -151,8 +151,8 @@ def check_credentials(ctx: Context, username: str, password: str, client: str = 
     hashing slot busy: api.hash_gate) problems otherwise (failures audited)."""
     with login_guard.attempt(ctx, username, client) as attempt:
         rec = user_store.get_user(ctx.store, username)
-        with hash_gate.GATE.slot():
-            ok = verify_password(rec.password_hash if rec else _DUMMY_HASH, password)
+        stored = rec.password_hash if rec else _DUMMY_HASH
+        ok = hash_gate.GATE.run(verify_password, stored, password)
         if rec is None or not ok or not rec.active:
             attempt.failed()
             audit.record(

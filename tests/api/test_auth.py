@@ -147,27 +147,56 @@ def test_a_full_gate_makes_others_wait_then_answers_503() -> None:
     gate = HashGate(slots=2, wait_seconds=0)
     inside = threading.Barrier(3)
     leave = threading.Event()
+    threads: set[str] = set()
 
-    def hold() -> None:
-        with gate.slot():
-            inside.wait(timeout=30)
-            leave.wait(timeout=30)
+    def hash_slowly() -> str:
+        threads.add(threading.current_thread().name)
+        inside.wait(timeout=30)
+        leave.wait(timeout=30)
+        return "hashed"
 
-    holders = [threading.Thread(target=hold) for _ in range(2)]
-    for t in holders:
-        t.start()
-    inside.wait(timeout=30)
-    assert (gate.active, gate.peak) == (2, 2)
-    with pytest.raises(ProblemError) as refused, gate.slot():
-        pass
-    assert refused.value.status == 503
-    assert refused.value.headers["Retry-After"] == "1"
-    leave.set()
-    for t in holders:
-        t.join()
-    with gate.slot():
-        assert gate.active == 1
+    with ThreadPoolExecutor(max_workers=2) as callers:
+        held = [callers.submit(gate.run, hash_slowly) for _ in range(2)]
+        inside.wait(timeout=30)
+        assert (gate.active, gate.peak) == (2, 2)
+        with pytest.raises(ProblemError) as refused:
+            gate.run(str, "never run")
+        assert refused.value.status == 503
+        assert refused.value.headers["Retry-After"] == "1"
+        leave.set()
+        assert [f.result() for f in held] == ["hashed", "hashed"]
+    assert gate.run(lambda: gate.active) == 1
     assert (gate.active, gate.peak, gate.entered) == (0, 2, 3)
+    # The hashes ran on the gate's own threads, not the callers'.
+    assert all(name.startswith("password-hash") for name in threads)
+
+
+def test_when_the_queue_is_full_a_login_is_refused_at_once() -> None:
+    """Waiting logins hold server threads: only `queue` of them may wait."""
+    gate = HashGate(slots=1, wait_seconds=600, queue=1)
+    inside = threading.Event()
+    leave = threading.Event()
+
+    def hold() -> str:
+        inside.set()
+        leave.wait(timeout=30)
+        return "first"
+
+    with ThreadPoolExecutor(max_workers=2) as callers:
+        first = callers.submit(gate.run, hold)
+        assert inside.wait(timeout=30)
+        second = callers.submit(gate.run, str, "second")
+        for _ in range(30_000):  # until the second caller is queued (a condition, not a time)
+            if gate.waiting == 1:
+                break
+            leave.wait(timeout=0.001)
+        assert gate.waiting == 1
+        with pytest.raises(ProblemError) as refused:
+            gate.run(str, "third")  # would wait 600 s if the queue were not bounded
+        assert refused.value.status == 503
+        leave.set()
+        assert (first.result(), second.result()) == ("first", "second")
+    assert (gate.entered, gate.waiting) == (2, 0)
 
 
 def test_a_login_purges_expired_tokens(world: World) -> None:
