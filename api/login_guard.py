@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from api.problems import ProblemError
-from engine.login_throttle import POLICY, Policy, retry_after_seconds, wait_for
+from engine.login_throttle import POLICY, Policy, address_key, retry_after_seconds, wait_for
 from engine.store import login_attempts
 from fengqiao.context import Context
 
@@ -44,6 +44,7 @@ def attempt(
     ctx: Context, username: str, address: str, policy: Policy = POLICY
 ) -> Iterator[Attempt]:
     """Record the attempt, then refuse it (429) if an earlier failure asks it to wait."""
+    address = address_key(address)
     now = ctx.clock.now()
     since = now - policy.window
     attempt_id = login_attempts.begin(

@@ -15,6 +15,7 @@ Pure functions over counts and moments; the store counts, the web layer answers 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,6 +84,21 @@ def wait_for(
         wait_after(policy.address, address, now),
         wait_after(policy.account, account, now),
     )
+
+
+def address_key(host: str) -> str:
+    """The address failures are counted under: an IPv4 address as it is, an IPv6 address by
+    its /64 (one subscriber holds a whole /64 and could otherwise take a new address for
+    every guess); anything else (no address, a test client's name) as it is."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def retry_after_seconds(wait: timedelta) -> int:

@@ -27,6 +27,7 @@ from api.hash_gate import GATE, HashGate
 from api.problems import ProblemError
 from engine.login_throttle import POLICY
 from engine.store import audit
+from engine.store.login_attempts import attempts
 from engine.store.users import drop_expired_tokens, tokens
 from tests.api.conftest import PASSWORD, World
 
@@ -102,6 +103,24 @@ def test_failures_make_the_next_attempt_wait_longer_and_the_right_password_works
     # The success forgets this address's failures for the account.
     assert login(world, "mediator", "wrong")[0] == 401
     assert login(world, "mediator", "wrong")[0] == 401
+
+
+def test_the_throttle_counts_in_the_database_on_sqlite_and_postgresql(any_world: World) -> None:
+    for _ in range(POLICY.pair.free):
+        assert login(any_world, "mediator", "wrong")[0] == 401
+    assert login(any_world, "mediator", PASSWORD)[0] == 429
+    any_world.clock.advance(timedelta(seconds=1))
+    assert login(any_world, "mediator", PASSWORD)[0] == 200
+    assert login(any_world, "nobody", "wrong")[0] == 401
+    assert attempts_stored(any_world) == 1  # the success forgot mediator's failures
+    any_world.clock.advance(POLICY.window)
+    assert login(any_world, "org_admin", PASSWORD)[0] == 200
+    assert attempts_stored(any_world) == 0  # failures older than the window are purged
+
+
+def attempts_stored(w: World) -> int:
+    with w.ctx.store.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(attempts)).scalar_one())
 
 
 def test_an_attackers_failures_delay_the_owner_elsewhere_by_seconds_only(world: World) -> None:

@@ -10,6 +10,7 @@ from engine.login_throttle import (
     POLICY,
     Failures,
     Rule,
+    address_key,
     retry_after_seconds,
     wait_after,
     wait_for,
@@ -64,3 +65,18 @@ def test_retry_after_rounds_up() -> None:
     assert retry_after_seconds(timedelta(milliseconds=1)) == 1
     assert retry_after_seconds(timedelta(seconds=1, milliseconds=1)) == 2
     assert retry_after_seconds(timedelta(seconds=4)) == 4
+
+
+@pytest.mark.parametrize(
+    ("host", "key"),
+    [
+        pytest.param("203.0.113.9", "203.0.113.9", id="ipv4"),
+        pytest.param("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64", id="ipv6-by-64"),
+        pytest.param("2001:db8:1:2:bbbb::2", "2001:db8:1:2::/64", id="same-64"),
+        pytest.param("::ffff:203.0.113.9", "203.0.113.9", id="ipv4-mapped"),
+        pytest.param("testclient", "testclient", id="a-name"),
+        pytest.param("", "", id="none"),
+    ],
+)
+def test_failures_are_counted_per_ipv4_address_and_per_ipv6_64(host: str, key: str) -> None:
+    assert address_key(host) == key
