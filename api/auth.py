@@ -6,8 +6,11 @@
   request that changes something must carry the session's CSRF token in ``X-CSRF-Token``.
 - ``PageUser``: the session cookie, or a redirect to ``/login?next=…``.
 - ``require_csrf``: for form posts; the form carries the token in the field ``csrf_token``.
-- Five failed logins for one user name within 15 minutes answer 429 until the window passes.
-  Failures are counted in the audit log, so every API process sees them.
+- Failed logins make the next attempt for that account and address wait, longer each time
+  (429 with Retry-After meanwhile; the right password works once the wait is over):
+  ``engine.casework.logins``. At most two password hashes run at once per process:
+  ``api.hash_gate``.
+- Each login deletes a bounded batch of expired tokens.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
+from api import hash_gate
 from api.caches import ScopeCache, TokenCache
 from api.problems import ProblemError
 from api.units import UnitCache
+from engine.casework import logins
 from engine.casework.context import Casework
 from engine.casework.identity import User
-from engine.store import audit
 from engine.store import users as user_store
 from engine.store.users import UserRecord
 
@@ -37,8 +41,6 @@ SESSION_COOKIE = "fq_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 TOKEN_TTL = timedelta(hours=12)
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILED_LOGINS = 5
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): ~40 ms a login on a small server.
@@ -125,37 +127,21 @@ def user_for_record(request: Request, rec: UserRecord) -> User:
 
 # -- logging in ---------------------------------------------------------------------------------
 def check_credentials(ctx: Casework, username: str, password: str, client: str = "") -> UserRecord:
-    """The user if the password is right; 401 or 429 problems otherwise (failures audited)."""
-    now = ctx.clock.now()
-    with ctx.store.transaction(write=False) as tx:
-        failures = audit.count_since(
-            tx, username=username, action="login_failed", since=now - LOGIN_WINDOW
-        )
-        rec = user_store.get_user(tx, username)
-    if failures >= MAX_FAILED_LOGINS:
-        raise ProblemError(
-            429,
-            "too-many-logins",
-            "Too many failed logins",
-            f"try again in {int(LOGIN_WINDOW.total_seconds() // 60)} minutes",
-            headers={"Retry-After": str(int(LOGIN_WINDOW.total_seconds()))},
-        )
-    ok = verify_password(rec.password_hash if rec else _DUMMY_HASH, password)
-    if rec is None or not ok or not rec.active:
-        with ctx.store.transaction() as tx:
-            audit.record(
-                tx,
-                at=now,
-                username=username,
-                action="login_failed",
-                reason=f"from {client}" if client else "",
+    """The user if the password is right; 401, 429 (throttled: engine.casework.logins) or 503
+    (every hashing slot busy: api.hash_gate) problems otherwise (failures audited)."""
+    with logins.attempt(ctx, username, client) as attempt:
+        rec = logins.find_user(ctx, username)
+        stored = rec.password_hash if rec else _DUMMY_HASH
+        ok = hash_gate.GATE.run(verify_password, stored, password)
+        if rec is None or not ok or not rec.active:
+            attempt.failed(client)
+            raise ProblemError(
+                401,
+                "bad-credentials",
+                "Wrong user name or password",
+                headers={"WWW-Authenticate": "Bearer"},
             )
-        raise ProblemError(
-            401,
-            "bad-credentials",
-            "Wrong user name or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        attempt.succeeded()
     return rec
 
 
@@ -163,17 +149,14 @@ def issue_token(ctx: Casework, rec: UserRecord, kind: str) -> tuple[str, str]:
     """A new (token, csrf) pair of `kind` bearer or session."""
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24) if kind == "session" else ""
-    now = ctx.clock.now()
-    with ctx.store.transaction() as tx:
-        user_store.add_token(
-            tx,
-            token_hash=token_hash(token),
-            user_id=rec.id,
-            kind=kind,
-            csrf=csrf,
-            created_at=now,
-            expires_at=now + TOKEN_TTL,
-        )
+    logins.add_token(
+        ctx,
+        token_hash=token_hash(token),
+        user_id=rec.id,
+        kind=kind,
+        csrf=csrf,
+        ttl_s=TOKEN_TTL.total_seconds(),
+    )
     return token, csrf
 
 
@@ -293,15 +276,3 @@ async def require_csrf(request: Request, user: PageUser) -> None:
         sent = value if isinstance(value, str) else ""
     if not user.csrf or not secrets.compare_digest(sent, user.csrf):
         raise ProblemError(403, "csrf", "Missing or wrong CSRF token", "reload the page and retry")
-
-
-def require_role(user: User, *roles: str) -> None:
-    """403 unless the user has one of `roles`."""
-    if user.role not in roles:
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Not allowed",
-            f"this needs one of the roles: {', '.join(roles)}",
-            role=user.role,
-        )

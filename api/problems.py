@@ -28,6 +28,7 @@ from api.schemas.problem import (
 )
 from engine.casework.errors import (
     InvalidKeyError,
+    LoginThrottledError,
     NotPermittedError,
     OutOfScopeError,
     OwnerMissingError,
@@ -220,6 +221,16 @@ def engine_problem(exc: FengqiaoError, instance: str | None = None) -> JSONRespo
         )
     if isinstance(exc, UnknownWorkflowError):
         return problem(404, "unknown-workflow", "No such workflow", str(exc), instance=instance)
+    if isinstance(exc, LoginThrottledError):
+        return problem(
+            429,
+            "too-many-logins",
+            "Too many failed logins",
+            str(exc),
+            instance=instance,
+            headers={"Retry-After": str(exc.seconds)},
+            retry_after=exc.seconds,
+        )
     if isinstance(exc, NotPermittedError | OutOfScopeError):
         return problem(403, "forbidden", "Not allowed", str(exc), instance=instance)
     if isinstance(exc, UnknownUnitError):

@@ -45,7 +45,7 @@ def prepare(settings: Settings, clock: Clock | None = None) -> None:
     clock = clock or SystemClock()
     url = normalise_url(settings.database_url)
     if url.startswith("sqlite:///") and ":memory:" not in url:
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(url)
     try:
         upgrade(engine)

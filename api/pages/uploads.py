@@ -1,8 +1,10 @@
 """Photos of grid reports: stored as files under the uploads folder; a case keeps only their
-reference (``uploads/<random name>``), never the image itself."""
+reference (``uploads/<random name>``), never the image itself. The folder, if created here,
+is 0700 and each photo 0600: readable by the server's user only."""
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from pathlib import Path
@@ -48,12 +50,14 @@ async def store_photo(request: Request, upload: UploadFile) -> str:
     if ext is None:
         raise PhotoError("grid.photo_type")
     folder = uploads_dir(request)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.{ext}"
     target = folder / name
     size = len(head)
+    # Owner-only (0600): photos of disputes are personal data.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with target.open("wb") as out:
+        with os.fdopen(fd, "wb") as out:
             out.write(head)
             while chunk := await upload.read(_CHUNK):
                 size += len(chunk)

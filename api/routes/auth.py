@@ -24,10 +24,14 @@ router = APIRouter(tags=["auth"], route_class=BoundedJsonRoute)
 
 @router.post(
     "/auth/login",
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(401, 422, 429, 503),
 )
 def login(body: LoginIn, request: Request, ctx: ContextDep) -> TokenOut:
-    """Check a user name and password; answer a bearer token valid for 12 hours."""
+    """Check a user name and password; answer a bearer token valid for 12 hours.
+
+    After failed logins the next attempt for that account or from that address waits, a little
+    longer each time: 429 with Retry-After meanwhile. 503 with Retry-After when too many
+    logins are being checked at once."""
     client = request.client.host if request.client else ""
     rec = check_credentials(ctx, body.username, body.password, client)
     token, _ = issue_token(ctx, rec, "bearer")

@@ -56,3 +56,12 @@ class PublishConflictError(FengqiaoError):
         self.name = name
         self.version = version
         super().__init__(f"{name} v{version} exists already; reload and publish again")
+
+
+class LoginThrottledError(FengqiaoError):
+    """Raised when a login attempt must wait: too many recent failures for its account or
+    from its address (engine.login_throttle)."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__(f"try again in {seconds} seconds")

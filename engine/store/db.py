@@ -1,10 +1,17 @@
-"""Database engines: SQLite in WAL with synchronous=FULL by default, PostgreSQL by URL."""
+"""Database engines: SQLite in WAL with synchronous=FULL by default, PostgreSQL by URL.
+
+A SQLite file is created readable and writable by its owner only (0600), in a folder only
+its owner can enter if the folder is new (0700): it holds everything, tokens and audit log
+included. SQLite gives the -wal and -shm files the database file's permissions.
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import Connection
 
 DEFAULT_URL = "sqlite:///var/fengqiao.db"
@@ -25,6 +32,9 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     url = normalise_url(url)
     if is_sqlite(url):
+        path = sqlite_file(url)
+        if path is not None:
+            create_owner_only(path)
         engine = create_engine(
             url,
             echo=echo,
@@ -33,6 +43,25 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         _sqlite_setup(engine, memory=":memory:" in url or url.endswith("sqlite://"))
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_owner_only(path: Path) -> None:
+    """Create `path` empty with mode 0600 (its folder 0700 if new) unless it exists; an
+    existing file keeps the permissions its owner gave it."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _sqlite_setup(engine: Engine, memory: bool) -> None:

@@ -81,13 +81,14 @@ def new_key_text() -> str:
 
 
 def key_from_file(path: Path) -> str:
-    """The key in `path`; a new one written there (readable by this user only) if there is
-    none. Two processes starting together agree on one."""
+    """The key in `path`; a new one written there (readable by this user only, in a folder
+    only this user can enter if the folder is new) if there is none. Two processes starting
+    together agree on one."""
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     text = new_key_text()
     # Written whole aside, then linked into place: a process that finds the file never reads
     # it half written, and of two creators the first link wins.

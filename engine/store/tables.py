@@ -165,6 +165,22 @@ class TokenRow(SQLModel, table=True):
     expires_at: datetime = _dt()
 
 
+class LoginAttemptRow(SQLModel, table=True):
+    """A login attempt under way or failed, kept for the login throttle's window
+    (engine.login_throttle); a successful login removes its account's and address's rows."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "at"),
+        Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _dt(index=True)
+    username: str = Field(max_length=64)
+    address: str = Field(max_length=64)
+
+
 class PartyRow(SQLModel, table=True):
     """Personal data of a party, kept apart from workflow data; every unmasked read is audited."""
 

@@ -141,5 +141,8 @@ def drop_token(tx: SqlTransaction, token_hash: str) -> None:
     tx.conn.execute(delete(tokens).where(tokens.c.token_hash == token_hash))
 
 
-def drop_expired_tokens(tx: SqlTransaction, now: datetime) -> int:
-    return int(tx.conn.execute(delete(tokens).where(tokens.c.expires_at <= now)).rowcount)
+def drop_expired_tokens(tx: SqlTransaction, now: datetime, limit: int = 1000) -> int:
+    """Delete up to `limit` tokens past their expiry (a login calls it); how many. Bounded,
+    so one call never holds the write lock for long."""
+    expired = select(tokens.c.token_hash).where(tokens.c.expires_at <= now).limit(limit)
+    return int(tx.conn.execute(delete(tokens).where(tokens.c.token_hash.in_(expired))).rowcount)

@@ -86,17 +86,30 @@ def login_as(app: FastAPI) -> Iterator[LoginAs]:
     def make(username: str, **kwargs: Any) -> TestClient:
         client = TestClient(app, **kwargs)
         clients.append(client)
-        response = client.post(
-            "/login",
-            data={"username": username, "password": PASSWORDS[username]},
-            follow_redirects=False,
-        )
+        response = post_login(client, {"username": username, "password": PASSWORDS[username]})
         assert response.status_code == 303, response.text
         return client
 
     yield make
     for c in clients:
         c.close()
+
+
+def login_token(client: TestClient) -> str:
+    """The login form's CSRF token, as a browser gets it: GET /login (which sets its cookie)."""
+    response = client.get("/login")
+    assert response.status_code == 200, response.text
+    token = response.context["csrf_token"]  # type: ignore[attr-defined]
+    assert isinstance(token, str) and token
+    assert f'name="csrf_token" value="{token}"' in response.text
+    return token
+
+
+def post_login(client: TestClient, data: dict[str, str], **kwargs: Any) -> Any:
+    """POST /login as the form does: the CSRF token fetched first. No redirects followed
+    unless asked."""
+    kwargs.setdefault("follow_redirects", False)
+    return client.post("/login", data={**data, "csrf_token": login_token(client)}, **kwargs)
 
 
 def csrf_of(client: TestClient, path: str) -> str:

@@ -20,7 +20,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import event
 
-from fengqiao.context import Context
+from engine.casework.context import Casework
 from tests.pages.conftest import PASSWORDS
 from tests.pages.live import LiveServer
 
@@ -31,16 +31,19 @@ WAIT_S = 30.0  # bounds every other wait, so that a failure never hangs the run
 @contextmanager
 def signed_in(server: LiveServer, username: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=WAIT_S, follow_redirects=True) as client:
-        sent = {"username": username, "password": PASSWORDS[username]}
+        form = client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None, form.text
+        sent = {"username": username, "password": PASSWORDS[username], "csrf_token": token[1]}
         response = client.post("/login", data=sent)
         assert response.status_code == 200, response.text  # followed to the user's home page
         yield client
 
 
 def test_a_page_answers_while_a_post_waits_for_the_write_lock(
-    app: FastAPI, ctx: Context, demo_cases: dict[str, int]
+    app: FastAPI, ctx: Casework, demo_cases: dict[str, int]
 ) -> None:
-    database = ctx.engine.url.database
+    database = ctx.store.engine.url.database
     assert database is not None
     writing = threading.Event()  # the server began a write transaction
 
@@ -48,11 +51,11 @@ def test_a_page_answers_while_a_post_waits_for_the_write_lock(
         if statement.startswith("BEGIN IMMEDIATE"):
             writing.set()
 
-    @event.listens_for(ctx.engine, "connect")
+    @event.listens_for(ctx.store.engine, "connect")
     def _trace(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.set_trace_callback(watch)
 
-    ctx.engine.dispose()  # every connection the server opens from here on is watched
+    ctx.store.engine.dispose()  # every connection the server opens from here on is watched
     case_id = demo_cases["mediation:mediation"]
     with (
         LiveServer(app) as server,

@@ -59,6 +59,7 @@ def test_the_key_file_is_created_once_readable_by_its_owner_only(tmp_path: Path)
     key = key_from_file(path)
     assert key_from_file(path) == key
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700  # a new folder: owner only
     Sealer.from_text(key)  # a valid key
     assert [p.name for p in path.parent.iterdir()] == ["party.key"]  # no temporary left
 
