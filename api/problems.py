@@ -9,6 +9,7 @@ column).
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -31,7 +32,7 @@ from api.schemas.problem import (
     problem_responses,
     problem_schemas,
 )
-from api.unavailable import RETRY_AFTER_S, is_outage
+from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.errors import (
     ActionError,
     CaseNotFoundError,
@@ -111,7 +112,19 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class ProblemResponse(JSONResponse):
+    """A problem document that can always be sent: a detail or pointer quoting the request
+    may hold an unpaired surrogate, which UTF-8 cannot encode; such a document is sent with
+    every non-ASCII character escaped (the same JSON value)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def not_found(what: str = "case") -> ProblemError:
@@ -214,6 +227,8 @@ def _internal(exc: BaseException, a: Answer) -> Answer:
 
 
 def _database(exc: BaseException, a: Answer) -> Answer:
+    if is_unstorable(exc):
+        return Answer(422, "unstorable-value", "A value cannot be stored", UNSTORABLE_DETAIL)
     if not is_outage(exc):
         return _internal(exc, a)
     detail = "the database cannot be written or reached for the moment; try again shortly"
@@ -221,6 +236,7 @@ def _database(exc: BaseException, a: Answer) -> Answer:
 
 
 UNAVAILABLE = "The service is unavailable"
+UNSTORABLE_DETAIL = "a value is out of the range or character set the database accepts"
 
 PROBLEMS: dict[type[BaseException], Rule] = {
     # Status, type and title come with the exception for these two.

@@ -54,6 +54,16 @@ def is_outage(exc: BaseException) -> bool:
     return driver_outage(exc)
 
 
+def is_unstorable(exc: BaseException) -> bool:
+    """Whether the database refused a value itself (a DataError: NUL in PostgreSQL text, a
+    number out of range): the request's data, not the service, is at fault. Values are
+    checked when a request is parsed; this is the answer for any that slip through."""
+    err = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    return isinstance(exc, sa_exc.DataError) or isinstance(
+        err, sqlite3.DataError | psycopg.DataError
+    )
+
+
 def driver_outage(err: BaseException | None) -> bool:
     if isinstance(err, sqlite3.Error):
         code = getattr(err, "sqlite_errorcode", None)

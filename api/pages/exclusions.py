@@ -14,6 +14,7 @@ from api.pages.definitions_pages import require
 from api.pages.errors import PageError, PageRoute
 from api.pages.formatting import local
 from api.pages.page import Page, PageDep
+from api.pages.params import CaseIdPath
 from engine.errors import CaseNotFoundError
 from engine.store import rates as rate_store
 
@@ -77,7 +78,7 @@ async def exclude_form(page: PageDep) -> Response:
 
 
 @router.post(PATH + "/{case_id}/include")
-async def include_form(page: PageDep, case_id: int) -> Response:
+async def include_form(page: PageDep, case_id: CaseIdPath) -> Response:
     await page.form()
     require(page, REVIEWERS)
     visible_case(page.ctx, page.user, case_id)

@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from api.access import visible_case
 from api.pages.errors import PageError, PageRoute
 from api.pages.page import Page, PageDep
+from api.pages.params import CaseIdPath
 from api.presenters import party_out
 from api.routes.parties import PARTY_WRITERS
 from engine.store import audit
@@ -78,7 +79,7 @@ def reveal(page: Page, case_id: int, reason: str) -> list[PartyView]:
 
 
 @router.post("/cases/{case_id}/parties")
-async def add_party_form(page: PageDep, case_id: int) -> Response:
+async def add_party_form(page: PageDep, case_id: CaseIdPath) -> Response:
     form = await page.form()
     if page.user.role not in PARTY_WRITERS:
         raise PageError(403, "error.forbidden")

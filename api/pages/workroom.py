@@ -13,6 +13,7 @@ from api.access import case_filter
 from api.pages.errors import PageRoute
 from api.pages.formatting import DUE_SOON
 from api.pages.page import Page, PageDep
+from api.pages.params import Offset
 from api.pages.views import CaseCard, case_card
 from api.units import UnitCache
 from engine.store.queries import CaseFilter, CaseListItem, list_cases
@@ -94,7 +95,7 @@ def queue(
     view: str = "",
     workflow: str = "",
     q: str = "",
-    offset: int = 0,
+    offset: Offset = 0,
 ) -> Response:
     if view not in VIEWS:
         # Mediators work their own cases first; other roles their unit's.
