@@ -32,6 +32,7 @@ from api.schemas.problem import (
     problem_responses,
     problem_schemas,
 )
+from api.security_headers import headers_for
 from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.errors import (
     ActionError,
@@ -344,8 +345,11 @@ def install(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Starlette's outermost middleware calls this, then re-raises `exc`, so the server
-        # logs the traceback; the client gets a problem document instead of plain text.
-        return answer(exc).response(request.url.path)
+        # logs the traceback; the client gets a problem document instead of plain text. That
+        # middleware runs outside SecurityHeaders, so the headers are added here.
+        response = answer(exc).response(request.url.path)
+        response.headers.update(headers_for(request.url.path))
+        return response
 
     for cls in PROBLEMS:
         if cls is not Exception and issubclass(cls, Exception):

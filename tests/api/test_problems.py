@@ -10,14 +10,15 @@ import httpx2 as httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 from sqlalchemy import exc as sa_exc
 
 from api.app import create_app
 from api.pages.errors import PageRoute
 from api.problems import PROBLEMS, Answer, answer
 from engine.errors import CaseNotFoundError, EffectError
-from tests.api.conftest import MEDIATION_INTAKE, PASSWORD, World
+from tests.api.conftest import MEDIATION_INTAKE, PASSWORD, World, make_world
+from tests.conftest import PG_URL, fresh_pg_database
 
 
 def test_unknown_route_is_a_problem(world: World) -> None:
@@ -396,3 +397,50 @@ def test_database_errors_are_told_apart_by_their_code() -> None:
     assert answer(readonly.value).status == 503
     assert answer(fault.value).status == 500
     assert answer(sa_exc.OperationalError("SELECT …", {}, fault.value)).status == 500
+
+
+@pytest.fixture
+def pg_world(password_hash: str) -> Iterator[tuple[World, str]]:
+    urls = fresh_pg_database()
+    url = next(urls)
+    w, ctx = make_world(url, password_hash)
+    try:
+        with w.client:
+            yield w, url.rsplit("/", 1)[1]
+    finally:
+        ctx.close()
+        for _ in urls:  # drop the database
+            pass
+
+
+def admin_sql(sql: str) -> None:
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(sql)
+    admin.dispose()
+
+
+def test_a_read_only_postgresql_is_503_and_recovers(pg_world: tuple[World, str]) -> None:
+    """A standby or `default_transaction_read_only` refuses writes with SQLSTATE 25006."""
+    world, name = pg_world
+    with TestClient(create_app(world.ctx), raise_server_exceptions=False) as client:
+        admin_sql(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+        world.ctx.store.engine.dispose()  # new sessions take the setting
+        assert_unavailable(open_case(client, world))
+        admin_sql(f'ALTER DATABASE "{name}" RESET default_transaction_read_only')
+        world.ctx.store.engine.dispose()
+        assert open_case(client, world).status_code == 201
+
+
+def test_cut_postgresql_connections_are_503_then_recover(pg_world: tuple[World, str]) -> None:
+    world, name = pg_world
+    with TestClient(create_app(world.ctx), raise_server_exceptions=False) as client:
+        assert open_case(client, world).status_code == 201  # the store keeps its connection
+        admin_sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            f" WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        assert_unavailable(open_case(client, world))
+        assert open_case(client, world).status_code == 201
