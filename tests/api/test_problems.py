@@ -258,6 +258,15 @@ def test_any_search_text_is_answered(world: World, q: str) -> None:
     assert everything.json()["total"] == 1
 
 
+def test_nul_in_search_text_is_never_a_server_error(any_world: World) -> None:
+    """SQLite searches for it; PostgreSQL cannot hold it in text and refuses it (422)."""
+    r = any_world.client.get("/api/cases", params={"q": "a\x00b"}, headers=any_world.h("mediator"))
+    if any_world.ctx.store.sqlite:
+        assert r.status_code == 200
+    else:
+        assert problem_of(r, 422)["type"] == "/problems/unstorable-value"
+
+
 def test_percent_and_underscore_in_search_text_match_themselves(any_world: World) -> None:
     for text in ("调解成功率100%", "a_b 分配", "ab 分配"):
         data = {**MEDIATION_INTAKE, "description": text}
