@@ -40,8 +40,28 @@ def unstorable_at(value: Any) -> str | None:
     return None
 
 
+def has_unstorable(value: Any) -> bool:
+    """Whether any string in `value` cannot be stored: the quick test run on every request
+    (no paths built); the parser bounds the nesting, so recursion is safe."""
+    if isinstance(value, str):
+        return UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if has_unstorable(key) or has_unstorable(item):
+                return True
+    elif isinstance(value, list | tuple):
+        for item in value:
+            if has_unstorable(item):
+                return True
+    elif isinstance(value, BaseModel):
+        return has_unstorable(value.__dict__)
+    return False
+
+
 def check_storable(value: Any) -> Any:
     """A validator: `value` unchanged, or a ValueError naming where the bad text is."""
+    if not has_unstorable(value):
+        return value
     where = unstorable_at(value)
     if where is not None:
         shown = UNSTORABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", where)
