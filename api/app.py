@@ -14,6 +14,7 @@ from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
 from api.routes import auth as auth_routes
 from api.routes import cases, definitions, directory, parties, rates, reports
+from api.security_headers import SecurityHeaders
 from engine.casework.context import Casework
 
 DESCRIPTION = """
@@ -71,6 +72,7 @@ def create_app(
         app.include_router(module.router, prefix="/api")
     app.include_router(pages_router)
     app.add_middleware(BodySizeLimit, api_max=api_max_body, page_max=page_max_body)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
     _document_problems(app)
     return app
 

@@ -9,12 +9,18 @@ column).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.problem import (
@@ -26,6 +32,8 @@ from api.schemas.problem import (
     problem_responses,
     problem_schemas,
 )
+from api.security_headers import headers_for
+from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
     InvalidKeyError,
     LoginThrottledError,
@@ -51,14 +59,18 @@ from engine.errors import (
     UnknownWorkflowError,
 )
 
+log = logging.getLogger(__name__)
 TYPE_BASE = "/problems/"
 __all__ = [
+    "PROBLEMS",
     "PROBLEM_JSON",
     "PROBLEM_REF",
+    "Answer",
     "FieldError",
     "ProblemError",
     "ProblemOut",
-    "engine_problem",
+    "Rule",
+    "answer",
     "field_errors",
     "forbidden",
     "install",
@@ -110,7 +122,19 @@ def problem(
     if instance:
         body["instance"] = instance
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class ProblemResponse(JSONResponse):
+    """A problem document that can always be sent: a detail or pointer quoting the request
+    may hold an unpaired surrogate, which UTF-8 cannot encode; such a document is sent with
+    every non-ASCII character escaped (the same JSON value)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def not_found(what: str = "case") -> ProblemError:
@@ -134,211 +158,248 @@ def _pointer(loc: Sequence[Any]) -> str:
     return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def engine_problem(exc: FengqiaoError, instance: str | None = None) -> JSONResponse:
-    """The problem for an engine error (404 for a case only when the caller may see it)."""
-    if isinstance(exc, ConflictError):
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What to answer for an error: the problem document's members and the headers."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str = ""
+    headers: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def response(self, instance: str | None = None) -> JSONResponse:
         return problem(
-            409,
-            "conflict",
-            "The case changed since you read it",
-            str(exc),
+            self.status,
+            self.slug,
+            self.title,
+            self.detail,
             instance=instance,
-            case_id=exc.case_id,
-            expected_version=exc.expected,
-            current_version=exc.actual,
+            headers=self.headers,
+            **self.extra,
         )
-    if isinstance(exc, CaseNotFoundError):
-        return problem(404, "not-found", "Not found", "no such case", instance=instance)
-    if isinstance(exc, RoleNotAllowedError):
-        return problem(
-            403,
-            "role-not-allowed",
-            "Your role may not take this action",
-            str(exc),
-            instance=instance,
-            action=exc.action,
-            role=exc.role,
-            allowed_roles=exc.roles,
-        )
-    if isinstance(exc, MissingFieldsError):
-        return problem(
-            422,
-            "missing-fields",
-            "Required fields are missing",
-            str(exc),
-            instance=instance,
-            action=exc.action,
-            missing=exc.fields,
-            errors=field_errors([(f"#/data/{f}", "required") for f in exc.fields]),
-        )
-    if isinstance(exc, InvalidDataError):
-        return problem(
-            422,
-            "invalid-data",
-            "Some values do not fit the workflow's fields",
-            str(exc),
-            instance=instance,
-            errors=field_errors([(f"#/data/{k}", v) for k, v in exc.errors.items()]),
-        )
-    if isinstance(exc, GuardFailedError):
-        return problem(
-            422,
-            "guard-failed",
-            "A condition of the action does not hold",
-            exc.message or str(exc),
-            instance=instance,
-            action=exc.action,
-            guard=exc.guard,
-        )
-    if isinstance(exc, UnknownActionError):
-        return problem(
-            422,
-            "action-not-possible",
-            "This action is not possible in the case's state",
-            str(exc),
-            instance=instance,
-            action=exc.action,
-            state=exc.state,
-            possible=exc.allowed,
-        )
-    if isinstance(exc, EffectError):
-        return problem(
-            422,
-            "effect-failed",
-            "The action's effect cannot be applied",
-            str(exc),
-            instance=instance,
-        )
-    if isinstance(exc, ActionError):
-        return problem(422, "action-refused", "The action was refused", str(exc), instance=instance)
-    if isinstance(exc, IdempotencyKeyReusedError):
-        return problem(
-            422,
-            "idempotency-key-reused",
-            "This Idempotency-Key was used for another request",
-            str(exc),
-            instance=instance,
-        )
-    if isinstance(exc, UnknownWorkflowError):
-        return problem(404, "unknown-workflow", "No such workflow", str(exc), instance=instance)
-    if isinstance(exc, LoginThrottledError):
-        return problem(
-            429,
-            "too-many-logins",
-            "Too many failed logins",
-            str(exc),
-            instance=instance,
-            headers={"Retry-After": str(exc.seconds)},
-            retry_after=exc.seconds,
-        )
-    if isinstance(exc, NotPermittedError | OutOfScopeError):
-        return problem(403, "forbidden", "Not allowed", str(exc), instance=instance)
-    if isinstance(exc, UnknownUnitError):
-        return problem(
-            422,
-            "unknown-unit",
-            "No such unit",
-            str(exc),
-            instance=instance,
-            errors=field_errors([(f"#/{exc.field}", "unknown unit")]),
-        )
-    if isinstance(exc, OwnerMissingError):
-        return problem(
-            422,
-            "validation",
-            "Invalid request",
-            str(exc),
-            instance=instance,
-            errors=field_errors([("#/org_unit", "required")]),
-        )
-    if isinstance(exc, InvalidKeyError):
-        return problem(
-            422,
-            "validation",
-            "Invalid request",
-            str(exc),
-            instance=instance,
-            errors=field_errors([("header:Idempotency-Key", f"1 to {exc.max_length} characters")]),
-        )
-    if isinstance(exc, PublishConflictError):
-        return problem(
-            409,
-            "conflict",
-            "Someone published this workflow at the same moment",
-            str(exc),
-            instance=instance,
-        )
-    if isinstance(exc, DefinitionError):
-        return problem(
-            422,
-            "invalid-definition",
-            "The definition has errors",
-            f"{len(exc.problems)} problem(s)",
-            instance=instance,
-            problems=[
-                {
-                    "line": p.line,
-                    "col": p.col,
-                    "key": p.key,
-                    "message": p.message,
-                    "hint": p.hint,
-                }
-                for p in exc.problems
-            ],
-        )
-    return problem(400, "bad-request", "The request was refused", str(exc), instance=instance)
+
+
+Builder = Callable[[Any, Answer], Answer]
+
+
+class Rule(NamedTuple):
+    """One row of the table: the status, type and title answered for an exception class;
+    `build` fills in the detail and extension members from the exception (given the
+    default answer, whose detail is ``str(exc)``)."""
+
+    status: int
+    slug: str
+    title: str
+    build: Builder | None = None
+
+
+def _own(exc: ProblemError, a: Answer) -> Answer:
+    return Answer(exc.status, exc.slug, exc.title, exc.detail, exc.headers, exc.extra)
+
+
+def _validation(exc: RequestValidationError, a: Answer) -> Answer:
+    errors = [
+        {"pointer": _pointer(e.get("loc", ())), "detail": str(e.get("msg", "invalid"))}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
+    return replace(a, detail=detail, extra={"errors": errors})
+
+
+HTTP_SLUGS = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed"}
+
+
+def _http(exc: StarletteHTTPException, a: Answer) -> Answer:
+    status = exc.status_code
+    return Answer(
+        status,
+        HTTP_SLUGS.get(status, "about:blank"),
+        HTTP_TITLES.get(status, "Error"),
+        str(exc.detail) if exc.detail else "",
+        dict(exc.headers) if exc.headers else None,
+    )
+
+
+def _definition(exc: DefinitionError, a: Answer) -> Answer:
+    problems = [
+        {"line": p.line, "col": p.col, "key": p.key, "message": p.message, "hint": p.hint}
+        for p in exc.problems
+    ]
+    return replace(a, detail=f"{len(exc.problems)} problem(s)", extra={"problems": problems})
+
+
+def _internal(exc: BaseException, a: Answer) -> Answer:
+    """Nothing of the exception is shown: its text may carry data or internals; the
+    server's log has it."""
+    return Answer(500, "internal", "Internal server error", "the error was logged")
+
+
+def _database(exc: BaseException, a: Answer) -> Answer:
+    if is_unstorable(exc):
+        return Answer(422, "unstorable-value", "A value cannot be stored", UNSTORABLE_DETAIL)
+    if not is_outage(exc):
+        return _internal(exc, a)
+    detail = "the database cannot be written or reached for the moment; try again shortly"
+    return replace(a, detail=detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+UNAVAILABLE = "The service is unavailable"
+UNSTORABLE_DETAIL = "a value is out of the range or character set the database accepts"
+
+PROBLEMS: dict[type[BaseException], Rule] = {
+    # Status, type and title come with the exception for these two.
+    ProblemError: Rule(500, "about:blank", "Error", _own),
+    RequestValidationError: Rule(422, "validation", "Invalid request", _validation),
+    StarletteHTTPException: Rule(500, "about:blank", "Error", _http),
+    ConflictError: Rule(
+        409,
+        "conflict",
+        "The case changed since you read it",
+        lambda e, a: replace(
+            a, extra=dict(case_id=e.case_id, expected_version=e.expected, current_version=e.actual)
+        ),
+    ),
+    CaseNotFoundError: Rule(
+        404, "not-found", "Not found", lambda e, a: replace(a, detail="no such case")
+    ),
+    RoleNotAllowedError: Rule(
+        403,
+        "role-not-allowed",
+        "Your role may not take this action",
+        lambda e, a: replace(a, extra=dict(action=e.action, role=e.role, allowed_roles=e.roles)),
+    ),
+    MissingFieldsError: Rule(
+        422,
+        "missing-fields",
+        "Required fields are missing",
+        lambda e, a: replace(
+            a,
+            extra=dict(
+                action=e.action,
+                missing=e.fields,
+                errors=field_errors([(f"#/data/{f}", "required") for f in e.fields]),
+            ),
+        ),
+    ),
+    InvalidDataError: Rule(
+        422,
+        "invalid-data",
+        "Some values do not fit the workflow's fields",
+        lambda e, a: replace(
+            a, extra=dict(errors=field_errors([(f"#/data/{k}", v) for k, v in e.errors.items()]))
+        ),
+    ),
+    GuardFailedError: Rule(
+        422,
+        "guard-failed",
+        "A condition of the action does not hold",
+        lambda e, a: replace(
+            a, detail=e.message or a.detail, extra={"action": e.action, "guard": e.guard}
+        ),
+    ),
+    UnknownActionError: Rule(
+        422,
+        "action-not-possible",
+        "This action is not possible in the case's state",
+        lambda e, a: replace(a, extra=dict(action=e.action, state=e.state, possible=e.allowed)),
+    ),
+    EffectError: Rule(422, "effect-failed", "The action's effect cannot be applied"),
+    ActionError: Rule(422, "action-refused", "The action was refused"),
+    IdempotencyKeyReusedError: Rule(
+        422, "idempotency-key-reused", "This Idempotency-Key was used for another request"
+    ),
+    UnknownWorkflowError: Rule(404, "unknown-workflow", "No such workflow"),
+    DefinitionError: Rule(422, "invalid-definition", "The definition has errors", _definition),
+    # The use cases' refusals (engine.casework.errors).
+    NotPermittedError: Rule(403, "forbidden", "Not allowed"),
+    OutOfScopeError: Rule(403, "forbidden", "Not allowed"),
+    UnknownUnitError: Rule(
+        422,
+        "unknown-unit",
+        "No such unit",
+        lambda e, a: replace(
+            a, extra=dict(errors=field_errors([(f"#/{e.field}", "unknown unit")]))
+        ),
+    ),
+    OwnerMissingError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([("#/org_unit", "required")]))),
+    ),
+    InvalidKeyError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(
+            a,
+            extra=dict(
+                errors=field_errors([("header:Idempotency-Key", f"1 to {e.max_length} characters")])
+            ),
+        ),
+    ),
+    PublishConflictError: Rule(
+        409, "conflict", "Someone published this workflow at the same moment"
+    ),
+    LoginThrottledError: Rule(
+        429,
+        "too-many-logins",
+        "Too many failed logins",
+        lambda e, a: replace(
+            a, headers={"Retry-After": str(e.seconds)}, extra=dict(retry_after=e.seconds)
+        ),
+    ),
+    FengqiaoError: Rule(400, "bad-request", "The request was refused"),
+    # The database, through SQLAlchemy or its driver directly: unavailable for a while
+    # (503, retry) or a fault (500); see api/unavailable.py.
+    sa_exc.DBAPIError: Rule(503, "unavailable", UNAVAILABLE, _database),
+    sa_exc.DisconnectionError: Rule(503, "unavailable", UNAVAILABLE, _database),
+    sa_exc.TimeoutError: Rule(503, "unavailable", UNAVAILABLE, _database),
+    sqlite3.Error: Rule(503, "unavailable", UNAVAILABLE, _database),
+    psycopg.Error: Rule(503, "unavailable", UNAVAILABLE, _database),
+    # Anything else is a fault of the server, answered without its text.
+    Exception: Rule(500, "internal", "Internal server error", _internal),
+}
+
+
+def answer(exc: BaseException) -> Answer:
+    """The answer for `exc`: the table's row of the nearest class in its MRO."""
+    for cls in type(exc).__mro__:
+        rule = PROBLEMS.get(cls)
+        if rule is not None:
+            default = Answer(rule.status, rule.slug, rule.title, str(exc))
+            return rule.build(exc, default) if rule.build else default
+    return _internal(exc, Answer(500, "internal", ""))  # a BaseException outside Exception
+
+
+def log_failure(exc: BaseException, status: int, where: str) -> None:
+    """Server-side failures handled here go to the log (nothing else logs them): a 500
+    with its traceback, a 503 in one line."""
+    if status == 503:
+        log.warning("%s: database unavailable (%s)", where, type(exc).__name__)
+    elif status >= 500:
+        log.error("%s: unexpected error", where, exc_info=exc)
 
 
 def install(app: FastAPI) -> None:
-    """Answer every error with a problem document."""
+    """Answer every error with a problem document, through the table."""
 
-    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, ProblemError)
-        return problem(
-            exc.status,
-            exc.slug,
-            exc.title,
-            exc.detail,
-            instance=request.url.path,
-            headers=exc.headers,
-            **exc.extra,
-        )
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        a = answer(exc)
+        log_failure(exc, a.status, request.url.path)
+        return a.response(request.url.path)
 
-    async def on_engine(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, FengqiaoError)
-        return engine_problem(exc, request.url.path)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette's outermost middleware calls this, then re-raises `exc`, so the server
+        # logs the traceback; the client gets a problem document instead of plain text. That
+        # middleware runs outside SecurityHeaders, so the headers are added here.
+        response = answer(exc).response(request.url.path)
+        response.headers.update(headers_for(request.url.path))
+        return response
 
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"pointer": _pointer(e.get("loc", ())), "detail": str(e.get("msg", "invalid"))}
-            for e in exc.errors()
-        ]
-        return problem(
-            422,
-            "validation",
-            "Invalid request",
-            "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors),
-            instance=request.url.path,
-            errors=errors,
-        )
-
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        status = exc.status_code
-        slug = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed"}.get(
-            status, "about:blank"
-        )
-        return problem(
-            status,
-            slug,
-            HTTP_TITLES.get(status, "Error"),
-            str(exc.detail) if exc.detail else "",
-            instance=request.url.path,
-            headers=dict(exc.headers) if exc.headers else None,
-        )
-
-    app.add_exception_handler(ProblemError, on_problem)
-    app.add_exception_handler(FengqiaoError, on_engine)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
+    for cls in PROBLEMS:
+        if cls is not Exception and issubclass(cls, Exception):
+            app.add_exception_handler(cls, on_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -14,6 +14,7 @@ from api.pages.formatting import local
 from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
+from api.pages.params import CaseIdPath
 from api.pages.parties import PartyView, party_views, reveal
 from api.pages.views import (
     action_forms,
@@ -117,7 +118,7 @@ def photo_names(case: Case) -> list[str]:
 
 
 @router.get("/cases/{case_id}", name="case_page")
-def show_case(page: PageDep, case_id: int, done: str = "") -> Response:
+def show_case(page: PageDep, case_id: CaseIdPath, done: str = "") -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     flash = ""
     if done:
@@ -127,7 +128,7 @@ def show_case(page: PageDep, case_id: int, done: str = "") -> Response:
 
 
 @router.post("/cases/{case_id}/act")
-async def act(page: PageDep, case_id: int) -> Response:
+async def act(page: PageDep, case_id: CaseIdPath) -> Response:
     return await off_loop(_act, page, case_id, await page.form())
 
 
@@ -235,7 +236,7 @@ def _conflict_or_refused(
 
 
 @router.post("/cases/{case_id}/parties/reveal")
-async def reveal_parties(page: PageDep, case_id: int) -> Response:
+async def reveal_parties(page: PageDep, case_id: CaseIdPath) -> Response:
     return await off_loop(_reveal_parties, page, case_id, await page.form())
 
 

@@ -1,9 +1,9 @@
 """Error pages: every failure of a page answers with an HTML page in the user's language.
 
-The pages' routes use ``PageRoute``: an engine error, an expired form or a missing case
-raised anywhere in a page handler (or its dependencies) becomes a page, not the API's JSON
-problem. A stale version is handled where it happens (see workroom.py): that page needs
-the case and what was typed.
+The pages' routes use ``PageRoute``: any error raised in a page handler (or its
+dependencies) becomes a page, not the API's JSON problem; its status comes from the same
+table as the API's (api/problems.py), so both answer a failure alike. A stale version is
+handled where it happens (see workroom.py): that page needs the case and what was typed.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from starlette.responses import Response
 from api.auth import LoginRequired
 from api.pages.i18n import request_lang, translate
 from api.pages.templating import templates
-from api.problems import ProblemError
-from engine.casework.errors import NotPermittedError, OutOfScopeError
-from engine.errors import CaseNotFoundError, FengqiaoError, UnknownWorkflowError
+from api.problems import answer, log_failure
+from engine.errors import FengqiaoError
 
 
 class PageError(Exception):
@@ -83,23 +82,35 @@ class PageRoute(APIRoute):
                 )
             except PageError as exc:
                 return error_page(request, exc.status, exc.message_key, exc.detail)
-            except (CaseNotFoundError, UnknownWorkflowError):
-                return error_page(request, 404, "error.not_found")
-            except (NotPermittedError, OutOfScopeError):
-                return error_page(request, 403, "error.forbidden")
-            except FengqiaoError as exc:
-                return error_page(request, 422, "error.action", str(exc))
             except RequestValidationError as exc:
+                # A page's path names a thing: a malformed one is a page that does not exist.
                 in_path = any(e.get("loc", ("",))[0] == "path" for e in exc.errors())
                 status = 404 if in_path else 422
                 return error_page(request, status, "error.not_found" if in_path else "error.title")
-            except ProblemError as exc:
-                key = {404: "error.not_found", 403: "error.forbidden"}.get(
-                    exc.status, "error.title"
-                )
-                return error_page(request, exc.status, key, exc.detail)
+            except Exception as exc:
+                return answer_page(request, exc)
 
         return run
+
+
+STATUS_MESSAGES = {404: "error.not_found", 403: "error.forbidden", 503: "error.unavailable"}
+
+
+def answer_page(request: Request, exc: Exception) -> Response:
+    """The error page for `exc`, with the status and headers the API's table gives it, so
+    that a page and the JSON API answer the same failure alike."""
+    a = answer(exc)
+    log_failure(exc, a.status, request.url.path)
+    key = STATUS_MESSAGES.get(a.status, "error.title")
+    if isinstance(exc, FengqiaoError):
+        # The engine's reason is shown, except whether a case or workflow exists.
+        detail = "" if a.status == 404 else str(exc)
+        key = key if a.status in (403, 404) else "error.action"
+    else:
+        detail = a.detail if a.status < 500 else ""
+    response = error_page(request, a.status, key, detail)
+    response.headers.update(a.headers or {})
+    return response
 
 
 def _current_csrf(request: Request) -> str:

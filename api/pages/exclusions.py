@@ -13,6 +13,7 @@ from api.pages.errors import PageError, PageRoute
 from api.pages.formatting import local
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
+from api.pages.params import CaseIdPath
 from engine.casework.exclusions import REASON_MAX, exclude_case, exclusions, include_case
 from engine.casework.permissions import Permission
 from engine.errors import CaseNotFoundError
@@ -80,7 +81,7 @@ def _exclude(page: Page, form: FormData) -> Response:
 
 
 @router.post(PATH + "/{case_id}/include")
-async def include_form(page: PageDep, case_id: int) -> Response:
+async def include_form(page: PageDep, case_id: CaseIdPath) -> Response:
     await page.form()
     return await off_loop(_include, page, case_id)
 

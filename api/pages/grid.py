@@ -12,6 +12,7 @@ from api.pages.errors import PageError, PageRoute
 from api.pages.forms import parse, typed_raw, widgets
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
+from api.pages.params import CaseIdPath
 from api.pages.uploads import PhotoError, photo_path, store_photo
 from api.pages.workroom import cards
 from engine.casework import grid_reports
@@ -141,7 +142,7 @@ def my_reports(page: PageDep, sent: int = 0) -> Response:
 
 
 @router.get("/cases/{case_id}/photos/{name}", name="case_photo")
-def case_photo(page: PageDep, case_id: int, name: str) -> Response:
+def case_photo(page: PageDep, case_id: CaseIdPath, name: str) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     photos = case.data.get("photos") or []
     reference = next((p for p in photos if isinstance(p, str) and p.endswith("/" + name)), None)

@@ -289,6 +289,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "The form expired; submit it again. What you typed is kept below.",
     ),
     "error.action": ("无法办理此操作：", "This action could not be taken:"),
+    "error.unavailable": (
+        "系统暂时无法保存或读取数据，请稍后再试。",
+        "The service cannot store or read data for the moment; try again shortly.",
+    ),
     "conflict.title": ("案件已被他人更新", "Someone else moved this case"),
     "conflict.body": (
         "在您填写期间，{actor} 已办理“{action}”，案件现处于“{state}”（第 {version} 版）。"

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from api.pages.errors import PageError, PageRoute
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
+from api.pages.params import CaseIdPath
 from api.presenters import party_out
 from engine.casework.parties import (
     PARTY_ROLES,
@@ -68,7 +69,7 @@ def reveal(page: Page, case_id: int, reason: str) -> list[PartyView]:
 
 
 @router.post("/cases/{case_id}/parties")
-async def add_party_form(page: PageDep, case_id: int) -> Response:
+async def add_party_form(page: PageDep, case_id: CaseIdPath) -> Response:
     return await off_loop(_add_party, page, case_id, await page.form())
 
 

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from api.pages.errors import PageRoute
 from api.pages.formatting import DUE_SOON
 from api.pages.page import Page, PageDep
+from api.pages.params import Offset
 from api.pages.views import CaseCard, case_card
 from api.units import UnitCache
 from engine.casework.cases import CaseFilter, CaseListItem, list_cases
@@ -92,7 +93,7 @@ def queue(
     view: str = "",
     workflow: str = "",
     q: str = "",
-    offset: int = 0,
+    offset: Offset = 0,
 ) -> Response:
     if view not in VIEWS:
         # Mediators work their own cases first; other roles their unit's.

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import LabelOut
+from api.schemas.text import StorableText
 
 CASE_EXAMPLE: dict[str, Any] = {
     "id": 17,
@@ -29,7 +30,7 @@ CASE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class OpenCaseIn(BaseModel):
+class OpenCaseIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -56,7 +57,7 @@ class OpenCaseIn(BaseModel):
     grid_unit: str | None = Field(default=None, max_length=64)
 
 
-class FireIn(BaseModel):
+class FireIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -188,7 +189,7 @@ class FireOut(BaseModel):
     replayed: bool = Field(description="True when an Idempotency-Key retry replayed the result")
 
 
-class HandOverIn(BaseModel):
+class HandOverIn(StorableText):
     model_config = ConfigDict(extra="forbid")
 
     unit: str = Field(min_length=1, max_length=64, examples=["women"])

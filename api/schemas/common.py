@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from api.schemas.text import StorableText
+
 
 class LabelOut(BaseModel):
     zh: str
@@ -20,7 +22,7 @@ class UserOut(BaseModel):
     lang: str
 
 
-class LoginIn(BaseModel):
+class LoginIn(StorableText):
     username: str = Field(min_length=1, max_length=64, examples=["mediator"])
     password: str = Field(min_length=1, max_length=256, examples=["demo-mediator"])
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.cases import FieldOut
 from api.schemas.common import LabelOut
+from api.schemas.text import StorableText
 
 
 class DefinitionSummary(BaseModel):
@@ -63,7 +64,7 @@ class DefinitionOut(DefinitionSummary):
     source: str
 
 
-class SourceIn(BaseModel):
+class SourceIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.text import StorableText
+
 
 class RateGroup(BaseModel):
     key: str = Field(description="Organisation, grid unit, category, period or workflow")
@@ -37,7 +39,7 @@ class RatesOut(BaseModel):
     total: RateGroup
 
 
-class ExclusionIn(BaseModel):
+class ExclusionIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"case_id": 42, "reason": "重复诉求，已在 41 号案件处理"}]},

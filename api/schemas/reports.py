@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from api.schemas.text import StorableText
 
 
-class PartyIn(BaseModel):
+class PartyIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -36,7 +38,7 @@ class PartyIn(BaseModel):
     anonymous: bool = Field(default=False, description="Hidden from the unit complained about")
 
 
-class GridReportIn(BaseModel):
+class GridReportIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

@@ -183,12 +183,17 @@ def _filtered(
             )
         )
     if f.text:
-        needle = f"%{f.text.lower()}%"
+        # The text is matched literally: % and _ in it are not wildcards.
+        literal_text = f.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = f"%{literal_text}%"
         matches: list[ColumnElement[bool]] = [
-            func.lower(_json_text(t)).like(needle) for t in TEXT_FIELDS
+            func.lower(_json_text(t)).like(needle, escape="\\") for t in TEXT_FIELDS
         ]
-        if f.text.strip().isdigit():
-            matches.append(cases.c.id == int(f.text.strip()))
+        # A case number: ASCII digits only (str.isdigit also accepts ² and ①, which int()
+        # refuses), and short enough for a 64-bit id.
+        number = f.text.strip()
+        if number.isascii() and number.isdigit() and len(number) <= 18:
+            matches.append(cases.c.id == int(number))
         query = query.where(or_(*matches))
     return query
 

@@ -226,6 +226,11 @@ class _Link:
         self.cursor: Any = driver.cursor()
         self.generation = generation
 
+    def broken(self) -> bool:
+        """Whether the connection to the server is lost (PostgreSQL went away, a terminated
+        backend): its peers kept by the store are likely lost as well."""
+        return bool(self.conn.invalidated or getattr(self.driver, "broken", False))
+
     def close(self, discard: bool = False) -> None:
         """Give the connection back to the pool, or (`discard`: its pool was disposed) close
         it for good: checked in to a disposed pool it would stay open until collected."""
@@ -382,5 +387,11 @@ class _Scope:
                 link.driver.rollback()
         except BaseException:
             store._drop(link)
+            if link.broken():
+                store.release()  # the server went away: the kept connections are gone too
             raise
+        if link.broken():
+            store._drop(link)
+            store.release()
+            return
         store._checkin(link)

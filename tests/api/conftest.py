@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -181,3 +182,15 @@ GRID_REPORT: dict[str, Any] = {
     "severity": "yellow",
     "description": "垃圾清运点满溢两天未清运",
 }
+
+
+def page_login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    """Sign in through the login page as a browser does: the form's CSRF token first."""
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None, form
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token[1]},
+        follow_redirects=False,
+    )

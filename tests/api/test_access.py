@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from engine.model import Case
 from engine.units import UnitRecord, UnitTree
 from engine.visibility import sees, visibility_for
+from tests.api.conftest import MEDIATION_INTAKE, PASSWORD, World
 
 TREE = UnitTree.build(
     [
@@ -103,3 +106,53 @@ def test_tree_walks() -> None:
     assert TREE.subtree("street") == {"street", "community", "grid", "grid2"}
     assert TREE.label("union", "en") == "Union"
     assert TREE.label("unknown") == "unknown"
+
+
+# A hidden case and a missing one are answered alike -------------------------------------
+
+
+def traced_statements(world: World, path: str, username: str) -> list[str]:
+    """The SQL statements the SQLite driver runs to answer `path`, numbers masked (ids
+    differ; the statements must not). Traced on the driver, so statements the store runs
+    on its raw cursor count too."""
+    traced: list[str] = []
+    engine = world.ctx.store.engine
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(traced.append)
+
+    event.listen(engine, "connect", on_connect)
+    engine.dispose()  # the next request connects, traced
+    try:
+        r = world.client.get(path, headers=world.h(username))
+        assert r.status_code == 404
+    finally:
+        event.remove(engine, "connect", on_connect)
+        engine.dispose()
+    return [re.sub(r"\b\d+\b", "N", s) for s in traced]
+
+
+@pytest.mark.parametrize("prefix", ["/api/cases/", "/cases/"])
+def test_a_hidden_case_runs_the_same_statements_as_a_missing_one(world: World, prefix: str) -> None:
+    """Time would tell a hidden case from a missing one if either ran a statement more."""
+    r = world.client.post(
+        "/api/cases",
+        json={"workflow": "mediation", "data": MEDIATION_INTAKE},
+        headers=world.h("mediator"),
+    )
+    hidden = r.json()["case"]["id"]  # the union's case; the west union's mediator is outside
+    if prefix == "/cases/":
+        form = world.client.get("/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        signed_in = world.client.post(
+            "/login",
+            data={"username": "mediator_west", "password": PASSWORD, "csrf_token": token[1]},
+        )
+        assert signed_in.status_code == 200
+    missing = hidden + 1000
+    traced_statements(world, f"{prefix}{missing}", "mediator_west")  # caches warmed
+    for_missing = traced_statements(world, f"{prefix}{missing}", "mediator_west")
+    for_hidden = traced_statements(world, f"{prefix}{hidden}", "mediator_west")
+    assert for_missing  # the trace sees the statements
+    assert for_hidden == for_missing

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from engine.definition import Definition
-from engine.diagram import mermaid
+from engine.diagram import label_text, mermaid
 from engine.loader import load_definition, parse_definition
 from tests.engine.test_loader import SAMPLE
 
@@ -26,7 +27,7 @@ def test_every_state_and_transition_is_drawn(definition: Definition, lang: str) 
     assert lines[0] == "stateDiagram-v2"
     assert f"    [*] --> {definition.initial}" in lines
     for name, st in definition.states.items():
-        assert f'    state "{st.label.get(lang)}" as {name}' in lines
+        assert f'    state "{label_text(st.label.get(lang))}" as {name}' in lines
         assert (f"    {name} --> [*]" in lines) is st.final
         for timer in st.timers:
             assert any(
@@ -35,7 +36,7 @@ def test_every_state_and_transition_is_drawn(definition: Definition, lang: str) 
             ), timer.name
     arrows = [line for line in lines if " --> " in line and "[*]" not in line]
     expected = [
-        f"    {s} --> {t.dest}: {t.label.get(lang)}"
+        f"    {s} --> {t.dest}: {label_text(t.label.get(lang))}"
         for t in definition.transitions
         for s in t.sources
     ]
@@ -48,8 +49,8 @@ def test_labels_cannot_break_the_mermaid_syntax() -> None:
     )
     d = parse_definition(text)
     lines = mermaid(d, "en").splitlines()
-    assert "    state \"The 'end'\" as closed" in lines
-    assert "    open --> closed: Close  done" in lines
+    assert '    state "The #34;end#34;" as closed' in lines
+    assert "    open --> closed: Close#58; done" in lines
 
 
 def test_timers_are_notes_with_their_period_and_effect() -> None:
@@ -64,3 +65,27 @@ def test_multi_line_labels_are_drawn_on_one_line() -> None:
     )
     lines = mermaid(parse_definition(text), "en").splitlines()
     assert '    state "Open case" as open' in lines
+
+
+HOSTILE = '<img src=x onerror=alert(1)> %%{init: {"securityLevel": "loose"}}%% #lt; & "q"'
+
+
+def test_labels_are_plain_text_not_markup_or_directives() -> None:
+    """A label with an image tag (each view of the diagram would fetch its URL) or a Mermaid
+    directive (which reconfigures or breaks the drawing) is drawn as the text typed."""
+    text = SAMPLE.replace("{zh: 已结案, en: Closed}", "{zh: 已结案, en: '" + HOSTILE + "'}")
+    text = text.replace("{zh: 结案, en: Close}", "{zh: 结案, en: '" + HOSTILE + "'}")
+    drawn = mermaid(parse_definition(text), "en")
+    assert "<img" not in drawn
+    assert "%%" not in drawn
+    assert "{" not in drawn and "}" not in drawn
+    assert "#lt;" not in drawn  # the label's own entity is drawn as typed, not as <
+    closed = next(line for line in drawn.splitlines() if line.endswith(" as closed"))
+    assert closed.count('"') == 2  # the label cannot end its quotes early
+    assert closed == f'    state "{label_text(HOSTILE)}" as closed'
+
+
+def test_escaped_text_reads_back_as_the_label() -> None:
+    """Mermaid's entity codes (#NNN;) turned back into characters give the label."""
+    decoded = re.sub(r"#(\d+);", lambda m: chr(int(m[1])), label_text(HOSTILE))
+    assert decoded == HOSTILE

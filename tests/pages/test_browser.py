@@ -23,10 +23,15 @@ import pytest
 from fastapi import FastAPI
 
 from engine.casework.context import Casework
+from engine.casework.identity import User
+from engine.casework.publishing import publish
 from engine.clock import ManualClock
+from engine.visibility import Visibility
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
 from tests.pages.live import LiveServer
+
+SUPERVISOR = User(0, "supervisor", "supervisor", "supervisor", None, [], scope=Visibility(True))
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -84,6 +89,12 @@ class Session:
         self.context = browser.new_context(locale="zh-CN", **device)
         self.context.set_default_timeout(WAIT_MS)
         self.page = self.context.new_page()
+        # Whatever the Content-Security-Policy blocks is a page broken by it.
+        self.blocked: list[str] = []
+        self.page.on(
+            "console",
+            lambda m: self.blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         self.goto("/login")
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORDS[username])
@@ -120,6 +131,7 @@ class Session:
 
     def close(self) -> None:
         self.context.close()
+        assert self.blocked == []
 
 
 def edit_source(page: Any, text: str) -> None:
@@ -290,6 +302,32 @@ def test_supervisor_edits_checks_dry_runs_and_publishes(
     s.close()
 
 
+HOSTILE_LABEL = '<img src="/static/probe.png"> %%{init: {"theme": "forest"}}%% #lt;b#gt;'
+
+
+def test_a_hostile_label_is_drawn_as_text(browser: Any, live: LiveServer, ctx: Casework) -> None:
+    """An image tag in a label fetches nothing and a directive changes nothing: the diagram
+    is drawn, with the label's text in it."""
+    source = (ROOT / "definitions" / "grid_escalation.yaml").read_text(encoding="utf-8")
+    labelled = re.sub(r"(\n  closed:\n    label: ){[^}]*}", r"\1{zh: 'LABEL', en: 'LABEL'}", source)
+    assert labelled != source
+    publish(ctx, SUPERVISOR, labelled.replace("LABEL", HOSTILE_LABEL))
+    s = Session(browser, live, "supervisor", DESK)
+    fetched: list[str] = []
+    s.page.on("request", lambda r: fetched.append(r.url) if "probe" in r.url else None)
+    s.goto("/supervisor/definitions/grid_escalation?version=2")
+    s.page.wait_for_selector(".diagram[data-drawn]")
+    svg = s.page.locator(".diagram svg")
+    assert svg.count() == 1
+    assert svg.locator("img").count() == 0
+    drawn = svg.text_content() or ""
+    assert '<img src="/static/probe.png">' in drawn, drawn
+    assert '%%{init: {"theme": "forest"}}%%' in drawn
+    assert "#lt;b#gt;" in drawn
+    assert fetched == []
+    s.close()
+
+
 AXE_RUN = """async () => {
   const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "best-practice"]});
   return result.violations
@@ -336,7 +374,8 @@ def test_pages_have_no_serious_accessibility_violations(
     paths: list[str],
 ) -> None:
     """axe-core's WCAG 2 A/AA and best-practice rules: labels, contrast, landmarks, names."""
-    person = Session(browser, live, username, device)
+    # axe is injected as an inline script, which the pages' policy rightly refuses.
+    person = Session(browser, live, username, {**device, "bypass_csp": True})
     for path in paths:
         person.goto(re.sub(r"{([\w:]+)}", lambda m: str(demo_cases[m[1]]), path))
         person.page.add_script_tag(path=str(AXE))
