@@ -1,4 +1,10 @@
-"""Reading a composed YAML node tree while collecting problems located by line and column."""
+"""Reading a composed YAML node tree while collecting problems located by line and column.
+
+Composing is bounded before the tree exists (`compose_bounded`): no anchors or aliases (an
+alias bomb of a kilobyte expands to gigabytes), at most MAX_DEPTH levels of nesting (deep
+nesting would exhaust the stack) and at most MAX_NODES nodes; the first excess is refused at
+its position.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +14,86 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.definition import Label
 from engine.errors import Problem
 
-__all__ = ["NodeReader", "char_positions", "did_you_mean", "plain_data"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "NodeReader",
+    "YAMLLimitError",
+    "char_positions",
+    "compose_bounded",
+    "did_you_mean",
+    "plain_data",
+]
 
 STR_TAG = "tag:yaml.org,2002:str"
 # A position in the source: 0-based line and column, as in yaml marks.
 Position = tuple[int, int]
+#: Nesting levels of a definition (the shipped ones use 8).
+MAX_DEPTH = 32
+#: Nodes (keys, values, items) of a definition (the shipped ones have fewer than 2,000).
+MAX_NODES = 20_000
+#: Names longer than this get no "did you mean" (difflib's cost grows with the length).
+_HINT_LENGTH = 64
+
+
+class YAMLLimitError(yaml.MarkedYAMLError):
+    """Raised while composing when the document exceeds a limit; carries the position."""
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer refuses anchors and aliases, and counts depth and nodes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise YAMLLimitError(
+                problem="YAML anchors and aliases (& and *) are not allowed: write the value out",
+                problem_mark=event.start_mark,
+            )
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise YAMLLimitError(
+                problem=f"too many entries (more than {MAX_NODES:,})",
+                problem_mark=event.start_mark,
+            )
+        if self._depth >= MAX_DEPTH:
+            raise YAMLLimitError(
+                problem=f"nested too deeply (more than {MAX_DEPTH} levels)",
+                problem_mark=event.start_mark,
+            )
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        return node
+
+
+def compose_bounded(text: str) -> Node | None:
+    """The node tree of a one-document YAML text, within the limits (YAMLLimitError beyond
+    them; other yaml.YAMLError for what YAML itself refuses)."""
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A "did you mean" hint for a misspelt name, or an empty string."""
+    if len(word) > _HINT_LENGTH:
+        return ""
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean {match[0]!r}?" if match else ""
 
