@@ -29,7 +29,14 @@ from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check
 from engine.errors import DefinitionError, Problem
 from engine.expressions import Expression
 from engine.reserved import ENGINE_OWNED
-from engine.yaml_reader import YAMLLimitError, compose_bounded, did_you_mean, plain_data
+from engine.yaml_reader import (
+    MAX_PROBLEMS,
+    TooManyProblems,
+    YAMLLimitError,
+    compose_bounded,
+    did_you_mean,
+    plain_data,
+)
 
 __all__ = ["MAX_SOURCE", "check_value", "did_you_mean", "load_definition", "parse_definition"]
 
@@ -145,8 +152,13 @@ class _Loader(DefinitionReader):
             raise DefinitionError([self._problem(pos, f"YAML error: {exc}")]) from exc
         if root is None:
             raise DefinitionError([self._problem((0, 0), "empty definition")])
-        top = self.mapping(root, "", TOP_KEYS, TOP_REQUIRED)
-        definition = self.build(root, top) if top is not None else None
+        try:
+            top = self.mapping(root, "", TOP_KEYS, TOP_REQUIRED)
+            definition = self.build(root, top) if top is not None else None
+        except TooManyProblems:
+            msg = f"{MAX_PROBLEMS} problems found; fix these and check again"
+            self.problems.append(self._problem((0, 0), msg))
+            definition = None
         if self.problems or definition is None:
             raise DefinitionError(sorted(self.problems, key=lambda p: (p.line, p.col)))
         return definition
