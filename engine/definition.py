@@ -30,7 +30,7 @@ FIELD_TYPES: tuple[str, ...] = (
     "list",
 )
 # What an `int` field may hold, with or without `min`/`max`: what the stores keep as a
-# number (a 64-bit integer). A `number` must also be finite (JSON has no NaN or Infinity).
+# number (a 64-bit integer). A `number` must be finite (JSON has no NaN or Infinity).
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
 

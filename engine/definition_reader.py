@@ -53,7 +53,9 @@ FIELD_KEYS = (
 SCOPE_NAMES = frozenset({"state"})
 NUMERIC_TYPES = ("int", "number")
 OUT_OF_RANGE = f"whole numbers must lie between {INT_MIN} and {INT_MAX}"
-NOT_FINITE = "numbers must be finite (not NaN or Infinity)"
+NOT_FINITE = "numbers must be finite (not NaN or Infinity, at most 1.8e308)"
+#: Whole numbers of more bits than this are beyond the largest float.
+FLOAT_BITS = 1024
 
 
 class DefinitionReader(NodeReader):
@@ -252,7 +254,7 @@ class DefinitionReader(NodeReader):
         if err := storage_error(value):
             self.problem(node, key, f"{key.rsplit('.', 1)[-1]} out of range: {err}")
             return None
-        if ftype == "int" and isinstance(value, float) and not INT_MIN <= value <= INT_MAX:
+        if ftype == "int" and not INT_MIN <= value <= INT_MAX:
             msg = f"{key.rsplit('.', 1)[-1]} out of range: int fields hold 64-bit whole numbers"
             self.problem(node, key, msg)
             return None
@@ -270,7 +272,15 @@ class DefinitionReader(NodeReader):
         ok, value = self.construct(node, key)
         if not ok:
             return None
-        if err := storage_error(value):
+        err = storage_error(value)
+        if (
+            not err
+            and ftype == "int"
+            and isinstance(value, int)
+            and not INT_MIN <= value <= INT_MAX
+        ):
+            err = OUT_OF_RANGE
+        if err:
             self.problem(node, key, f"default out of range: {err}")
             return None
         if err := check_value(ftype, values, value):
@@ -322,6 +332,8 @@ def check_value(ftype: str, values: tuple[str, ...], value: object) -> str:
         "list": lambda v: isinstance(v, list),
     }
     if ok[ftype](value):
+        if ftype == "int" and not INT_MIN <= value <= INT_MAX:  # type: ignore[operator]
+            return OUT_OF_RANGE
         return storage_error(value)
     if ftype == "enum":
         hint = did_you_mean(value, values) if isinstance(value, str) and len(value) < 100 else ""
@@ -330,16 +342,17 @@ def check_value(ftype: str, values: tuple[str, ...], value: object) -> str:
 
 
 def storage_error(value: object) -> str:
-    """Why a value of the right type cannot be stored, or an empty string: a whole number
-    outside 64 bits, or a number that is not finite (NaN, Infinity), anywhere inside it."""
+    """Why a value of the right type cannot be stored, or an empty string: a number that is
+    not finite (NaN, Infinity, or a whole number beyond the largest float, 1.8e308), anywhere
+    inside it. (An `int` field is bounded tighter, to 64 bits: see check_value.)"""
     stack = [value]
     while stack:
         v = stack.pop()
         if isinstance(v, bool) or v is None or isinstance(v, str):
             continue
         if isinstance(v, int):
-            if not INT_MIN <= v <= INT_MAX:
-                return OUT_OF_RANGE
+            if v.bit_length() > FLOAT_BITS:
+                return NOT_FINITE
         elif isinstance(v, float):
             if not math.isfinite(v):
                 return NOT_FINITE

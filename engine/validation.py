@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from engine.definition import INT_MAX, INT_MIN, FieldDef
-from engine.definition_reader import NOT_FINITE, OUT_OF_RANGE, storage_error
+from engine.definition_reader import FLOAT_BITS, NOT_FINITE, OUT_OF_RANGE, storage_error
 from engine.errors import InvalidDataError
 from engine.loader import check_value, did_you_mean
 
@@ -62,7 +62,7 @@ _FAST: dict[str, Check] = {
 class FieldCheck:
     """The check of one field: its type (and enum values), what can be stored, its bounds."""
 
-    __slots__ = ("field", "nested", "numeric", "ok")
+    __slots__ = ("field", "integer", "nested", "numeric", "ok")
 
     def __init__(self, f: FieldDef) -> None:
         self.field = f
@@ -71,6 +71,7 @@ class FieldCheck:
             values = frozenset(f.values)
             self.ok = lambda v: isinstance(v, str) and v in values
         self.numeric = f.type in ("int", "number")
+        self.integer = f.type == "int"
         self.nested = f.type == "list"
 
     def error(self, value: Any) -> str:
@@ -83,9 +84,12 @@ class FieldCheck:
             if err:
                 return err
         if self.numeric:
-            if isinstance(value, int):
+            if self.integer:
                 if not INT_MIN <= value <= INT_MAX:
                     return OUT_OF_RANGE
+            elif isinstance(value, int):
+                if value.bit_length() > FLOAT_BITS:
+                    return NOT_FINITE
             elif not math.isfinite(value):
                 return NOT_FINITE
             if f.min is not None and value < f.min:
