@@ -128,7 +128,7 @@ def compose_bounded(text: str) -> Node | None:
             return _compose_events(_CParser(text))
         except YAMLLimitError:
             raise
-        except yaml.YAMLError:
+        except (yaml.YAMLError, UnicodeError):  # e.g. a lone surrogate libyaml cannot encode
             pass
     loader = _BoundedLoader(text)
     try:

@@ -277,6 +277,7 @@ def test_not_a_string_rejected() -> None:
         pytest.param("min(1, 'a')", "min() cannot compare", id="min-mixed"),
         pytest.param("max(tier)", "max() of one argument needs a list", id="max-scalar"),
         pytest.param("'x' * 1000000", "longer than", id="huge-repeat"),
+        pytest.param("title * 10000 + title * 10000", "longer than", id="huge-concat"),
     ],
 )
 def test_runtime_errors(source: str, message: str) -> None:
