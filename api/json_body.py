@@ -27,29 +27,60 @@ class _Refused(ValueError):
     """Raised inside the parser's hooks; turned into a JSONDecodeError with the body."""
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+class _Bad:
+    """A value out of bounds, carried up from where the parser met it to the object that
+    holds it, so the refusal can name the field (``#/data/claim_amount``)."""
+
+    __slots__ = ("path", "reason")
+
+    def __init__(self, reason: str, path: tuple[str, ...] = ()) -> None:
+        self.reason = reason
+        self.path = path
+
+    def under(self, key: str) -> _Bad:
+        return _Bad(self.reason, (key, *self.path))
+
+
+def _bad_in(value: Any) -> _Bad | None:
+    """The first out-of-bounds value in a parsed value (lists are searched; objects were
+    searched by their own hook)."""
+    if isinstance(value, _Bad):
+        return value
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _bad_in(item)
+            if found is not None:
+                return found.under(str(i))
+    return None
+
+
+def _object(pairs: list[tuple[str, Any]]) -> Any:
     if len(pairs) > MAX_KEYS:
-        raise _Refused(f"an object has {len(pairs)} keys; at most {MAX_KEYS} are accepted")
+        return _Bad(f"an object has {len(pairs)} keys; at most {MAX_KEYS} are accepted")
+    for key, value in pairs:
+        found = _bad_in(value)
+        if found is not None:
+            return found.under(key)
     return dict(pairs)
 
 
 def _constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a number JSON allows: send a finite number")
+    return _Bad(f"{name} is not a number JSON allows: send a finite number")
 
 
-def _float(text: str) -> float:
+def _float(text: str) -> Any:
     value = float(text)
     if not math.isfinite(value):
-        raise _Refused(f"{text} is too large for a number: send a finite number")
+        return _Bad(f"{text[:20]} is too large for a number: send a finite number")
     return value
 
 
-def _int(text: str) -> int:
+def _int(text: str) -> Any:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise _Refused(f"an integer of {len(text)} digits is out of range (64 bits)")
+        return _Bad(f"an integer of {len(text.lstrip('-'))} digits is out of range (64 bits)")
     value = int(text)
     if not INT64_MIN <= value <= INT64_MAX:
-        raise _Refused(f"{text} is out of range (64-bit integers)")
+        return _Bad(f"{text} is out of range (64-bit integers)")
     return value
 
 
@@ -58,17 +89,25 @@ _decoder = json.JSONDecoder(
 )
 
 
+def pointer(path: tuple[str, ...]) -> str:
+    """A JSON pointer (RFC 6901) in the form the problem documents use: ``#/a/b``."""
+    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+
+
 def loads(body: bytes | str) -> Any:
-    """`json.loads` within the bounds above; JSONDecodeError otherwise."""
+    """`json.loads` within the bounds above; JSONDecodeError otherwise, whose message starts
+    with the pointer to the value refused (``#/data/x: …``)."""
     text = body.decode("utf-8") if isinstance(body, bytes) else body
     try:
-        return _decoder.decode(text)
-    except _Refused as exc:
-        raise json.JSONDecodeError(str(exc), text, 0) from None
+        value = _decoder.decode(text)
     except RecursionError:
         raise json.JSONDecodeError("the body is nested too deeply", text, 0) from None
     except UnicodeDecodeError as exc:
         raise json.JSONDecodeError(f"the body is not UTF-8: {exc.reason}", "", 0) from None
+    found = _bad_in(value)
+    if found is not None:
+        raise json.JSONDecodeError(f"{pointer(found.path)}: {found.reason}", text, 0)
+    return value
 
 
 class BoundedJsonRequest(Request):

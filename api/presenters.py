@@ -121,7 +121,7 @@ def action_out(option: ActionOption, definition: Definition) -> ActionOut:
     t = option.transition
     names = list(t.requires)
     if t.guard is not None:
-        names += [n for n in sorted(t.guard.names) if n not in names]
+        names += [n for n in sorted(t.guard.names) if n not in names and n in t.accepts]
     fields = [
         field_out(definition.fields[n], n in t.requires) for n in names if n in definition.fields
     ]

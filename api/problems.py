@@ -200,12 +200,22 @@ def _own(exc: ProblemError, a: Answer) -> Answer:
 
 
 def _validation(exc: RequestValidationError, a: Answer) -> Answer:
-    errors = [
-        {"pointer": _pointer(e.get("loc", ())), "detail": str(e.get("msg", "invalid"))}
-        for e in exc.errors()
-    ]
+    errors = [_validation_error(e) for e in exc.errors()]
     detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
     return replace(a, detail=detail, extra={"errors": errors})
+
+
+def _validation_error(e: dict[str, Any]) -> dict[str, str]:
+    """One error of a request: where and what. A body refused while parsing
+    (api.json_body) says where in its message: ``#/data/x: …``."""
+    if e.get("type") == "json_invalid":
+        reason = str((e.get("ctx") or {}).get("error", ""))
+        where, sep, what = reason.partition(": ")
+        if sep and where.startswith("#/"):
+            return {"pointer": where, "detail": what}
+        if reason:
+            return {"pointer": "#/", "detail": reason}
+    return {"pointer": _pointer(e.get("loc", ())), "detail": str(e.get("msg", "invalid"))}
 
 
 HTTP_SLUGS = {401: "unauthenticated", 404: "not-found", 405: "method-not-allowed"}

@@ -29,6 +29,10 @@ FIELD_TYPES: tuple[str, ...] = (
     "datetime",
     "list",
 )
+# What an `int` field may hold, with or without `min`/`max`: what the stores keep as a
+# number (a 64-bit integer). A `number` must be finite (JSON has no NaN or Infinity).
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,8 @@ class TransitionDef:
     sets: tuple[tuple[str, Expression], ...] = ()
     notify: tuple[str, ...] = ()
     internal: bool = False
+    # The fields the action's input may carry: its `requires`, then its declared `accepts`.
+    accepts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +141,8 @@ class Definition:
     source: str
     path: str = ""
     description: Label | None = None
+    # The fields a new case may be opened with (`opening: {accepts: [...]}`).
+    opening_accepts: tuple[str, ...] = ()
     _index: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
     )

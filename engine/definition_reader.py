@@ -5,17 +5,36 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from engine.definition import FIELD_TYPES, KNOWN_ROLES, FieldDef, Label, TierDef, TimerAfter
+from engine.definition import (
+    FIELD_TYPES,
+    INT_MAX,
+    INT_MIN,
+    KNOWN_ROLES,
+    FieldDef,
+    Label,
+    TierDef,
+    TimerAfter,
+)
 from engine.durations import Duration, DurationError, parse_duration
 from engine.expressions import Expression, ExpressionError, compile_expression
+from engine.reserved import RESERVED
 from engine.yaml_reader import NodeReader, did_you_mean
 
-__all__ = ["NAME_RE", "DefinitionReader", "check_value"]
+__all__ = [
+    "NAME_RE",
+    "NOT_FINITE",
+    "OUT_OF_RANGE",
+    "DefinitionReader",
+    "check_value",
+    "shown",
+    "storage_error",
+]
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 NAME_RULE = "use a lower-case letter, then lower-case letters, digits or _"
@@ -33,6 +52,10 @@ FIELD_KEYS = (
 #: Names an expression may use besides the declared fields (the service puts them in scope).
 SCOPE_NAMES = frozenset({"state"})
 NUMERIC_TYPES = ("int", "number")
+OUT_OF_RANGE = f"whole numbers must lie between {INT_MIN} and {INT_MAX}"
+NOT_FINITE = "numbers must be finite (not NaN or Infinity, at most 1.8e308)"
+#: Whole numbers of more bits than this are beyond the largest float.
+FLOAT_BITS = 1024
 
 
 class DefinitionReader(NodeReader):
@@ -161,6 +184,13 @@ class DefinitionReader(NodeReader):
             msg = f"unknown type {ftype!r} (one of {', '.join(FIELD_TYPES)})"
             self.problem(tnode, f"{key}.type", msg, did_you_mean(ftype, FIELD_TYPES))
             return None
+        reserved = RESERVED.get(fname)
+        if ftype is not None and reserved is not None and ftype not in reserved.types:
+            msg = (
+                f"{fname!r} is a reserved field ({reserved.meaning}):"
+                f" its type must be {' or '.join(reserved.types)}, not {ftype}"
+            )
+            self.problem(tnode, f"{key}.type", msg, "or give the field another name")
         label = self.label(fm["label"][1], f"{key}.label")
         values: tuple[str, ...] = ()
         if ftype == "enum" and "values" not in fm:
@@ -192,7 +222,7 @@ class DefinitionReader(NodeReader):
             if b in fm and ftype is not None and ftype not in NUMERIC_TYPES:
                 self.problem(fm[b][0], f"{key}.{b}", f"{b!r} is for int and number fields only")
             elif b in fm:
-                bounds[b] = self.scalar(fm[b][1], f"{key}.{b}", (int, float), "a number")
+                bounds[b] = self.bound(fm[b][1], f"{key}.{b}", ftype)
         lo, hi = bounds["min"], bounds["max"]
         if lo is not None and hi is not None and lo > hi:
             self.problem(fm["max"][1], f"{key}.max", f"max {hi:g} is below min {lo:g}")
@@ -216,6 +246,20 @@ class DefinitionReader(NodeReader):
             help=help_label,
         )
 
+    def bound(self, node: Node, key: str, ftype: str | None) -> float | None:
+        """A `min` or `max`: a number the field's values can be stored with."""
+        value = self.scalar(node, key, (int, float), "a number")
+        if value is None:
+            return None
+        if err := storage_error(value):
+            self.problem(node, key, f"{key.rsplit('.', 1)[-1]} out of range: {err}")
+            return None
+        if ftype == "int" and not INT_MIN <= value <= INT_MAX:
+            msg = f"{key.rsplit('.', 1)[-1]} out of range: int fields hold 64-bit whole numbers"
+            self.problem(node, key, msg)
+            return None
+        return value  # type: ignore[no-any-return]
+
     def field_default(
         self,
         node: Node,
@@ -227,6 +271,17 @@ class DefinitionReader(NodeReader):
     ) -> object:
         ok, value = self.construct(node, key)
         if not ok:
+            return None
+        err = storage_error(value)
+        if (
+            not err
+            and ftype == "int"
+            and isinstance(value, int)
+            and not INT_MIN <= value <= INT_MAX
+        ):
+            err = OUT_OF_RANGE
+        if err:
+            self.problem(node, key, f"default out of range: {err}")
             return None
         if err := check_value(ftype, values, value):
             self.problem(node, key, f"default of the wrong type: {err}")
@@ -277,11 +332,60 @@ def check_value(ftype: str, values: tuple[str, ...], value: object) -> str:
         "list": lambda v: isinstance(v, list),
     }
     if ok[ftype](value):
-        return ""
+        if ftype == "int" and not INT_MIN <= value <= INT_MAX:  # type: ignore[operator]
+            return OUT_OF_RANGE
+        return storage_error(value)
     if ftype == "enum":
-        hint = did_you_mean(str(value), values)
-        return f"{value!r} is not one of {', '.join(values)}" + (f" ({hint})" if hint else "")
-    return f"expected {ftype}, got {value!r}"
+        hint = did_you_mean(value, values) if isinstance(value, str) and len(value) < 100 else ""
+        return f"{shown(value)} is not one of {', '.join(values)}" + (f" ({hint})" if hint else "")
+    return f"expected {ftype}, got {shown(value)}"
+
+
+def storage_error(value: object) -> str:
+    """Why a value of the right type cannot be stored, or an empty string: a number that is
+    not finite (NaN, Infinity, or a whole number beyond the largest float, 1.8e308), anywhere
+    inside it. (An `int` field is bounded tighter, to 64 bits: see check_value.)"""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, bool) or v is None or isinstance(v, str):
+            continue
+        if isinstance(v, int):
+            if v.bit_length() > FLOAT_BITS:
+                return NOT_FINITE
+        elif isinstance(v, float):
+            if not math.isfinite(v):
+                return NOT_FINITE
+        elif isinstance(v, list | tuple):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+    return ""
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value` as an error message shows it: shortened, and a huge whole number by its size
+    (never converted to text: Python refuses more than 4,300 digits)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        digits = int(value.bit_length() * math.log10(2)) + 1
+        return f"a whole number of about {digits} digits"
+    if isinstance(value, str) and len(value) > limit:
+        return repr(value[:limit]) + "…"
+    if isinstance(value, list | tuple | dict) and len(value) > limit:
+        return f"a {kind_of(value)} of {len(value)} items"
+    try:
+        text = repr(value)
+    except ValueError:  # a huge whole number inside a list
+        return f"a {kind_of(value)}"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def kind_of(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return "text" if isinstance(value, str) else "value"
 
 
 def _is_iso(value: object, date_only: bool) -> bool:

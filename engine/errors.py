@@ -117,6 +117,15 @@ class EffectError(ActionError):
         super().__init__(f"{action}: cannot set {field!r}: {message}")
 
 
+class EffectOutOfRangeError(EffectError):
+    """Raised when a `set:` effect computes a number the store cannot keep (a whole number
+    beyond 64 bits, NaN or Infinity, e.g. ``1e308 * 10``) or one outside the field's
+    `min`/`max`: the firing is refused and nothing is written."""
+
+    def __init__(self, action: str, field: str, message: str) -> None:
+        super().__init__(action, field, message)
+
+
 class ConflictError(FengqiaoError):
     """Raised when a case changed since the version the caller saw (optimistic locking)."""
 

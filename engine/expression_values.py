@@ -73,8 +73,10 @@ def arith(symbol: str, left: object, right: object) -> object:
         if is_number(left) and is_number(right):
             return left + right  # type: ignore[operator]
         if isinstance(left, str) and isinstance(right, str):
+            _bounded(len(left) + len(right), "+")
             return left + right
         if isinstance(left, list | tuple) and isinstance(right, list | tuple):
+            _bounded(len(left) + len(right), "+")
             return [*left, *right]
     elif symbol == "*":
         if is_number(left) and is_number(right):
@@ -82,8 +84,7 @@ def arith(symbol: str, left: object, right: object) -> object:
         seq, count = (left, right) if is_sequence(left) else (right, left)
         if is_sequence(seq) and isinstance(count, int) and not isinstance(count, bool):
             assert isinstance(seq, str | list | tuple)
-            if len(seq) * count > _MAX_SEQUENCE:
-                raise ExpressionError(f"'*' would build a value longer than {_MAX_SEQUENCE}")
+            _bounded(len(seq) * count, "*")
             return seq * count
     elif is_number(left) and is_number(right):
         try:
@@ -93,6 +94,11 @@ def arith(symbol: str, left: object, right: object) -> object:
         except OverflowError:
             raise ExpressionError(f"number too large in '{symbol}'") from None
     raise ExpressionError(f"cannot apply '{symbol}' to {kind(left)} and {kind(right)}")
+
+
+def _bounded(length: int, symbol: str) -> None:
+    if length > _MAX_SEQUENCE:
+        raise ExpressionError(f"'{symbol}' would build a value longer than {_MAX_SEQUENCE}")
 
 
 _NUMERIC: Final[Mapping[str, Callable[[object, object], object]]] = {

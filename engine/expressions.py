@@ -1,12 +1,16 @@
 """Safe expressions for transition guards and `set:` effects.
 
 Source text is parsed with :mod:`ast`, checked against a whitelist and compiled into nested
-closures; nothing is ever passed to ``eval``.
+closures; nothing is ever passed to ``eval``. The work is bounded before it starts: a source
+longer than MAX_LENGTH characters or nested deeper than MAX_DEPTH is refused with its position.
+Operations on constants only are worked out once, when compiling: one that always yields a
+number the store cannot keep (``1e308 * 10``, a whole number beyond 64 bits) is refused then.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from typing import Final
 
@@ -33,7 +37,9 @@ Scope = Mapping[str, object]
 Evaluator = Callable[[Scope], object]
 
 _ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
-_MAX_DEPTH: Final = 100
+MAX_DEPTH: Final = 100
+MAX_LENGTH: Final = 1000
+_INT64: Final = 2**63
 
 
 class Expression:
@@ -77,6 +83,10 @@ def compile_expression(source: str) -> Expression:
     shift = len(source) - len(stripped)
     if not stripped.strip():
         raise ExpressionError("empty expression", 0)
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is too long ({len(source)} characters; at most {MAX_LENGTH})", MAX_LENGTH
+        )
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
@@ -164,6 +174,8 @@ class _Compiler:
         self.text = text
         self.shift = shift
         self.names: set[str] = set()
+        # The evaluators of constant sub-expressions, with their values (worked out once).
+        self.constants: dict[Evaluator, object] = {}
         self._line_starts = [0]
         for line in text.split("\n")[:-1]:
             self._line_starts.append(self._line_starts[-1] + len(line) + 1)
@@ -182,9 +194,33 @@ class _Compiler:
     def fail(self, node: ast.AST, message: str) -> ExpressionError:
         return ExpressionError(message, self.col(node))
 
+    def constant(self, node: ast.AST, value: object) -> Evaluator:
+        """An evaluator of a value known now; a number the store cannot keep is refused."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(node, "this always computes a number that is not finite")
+        if isinstance(value, int) and not -_INT64 <= value < _INT64:
+            raise self.fail(node, "this always computes a whole number beyond 64 bits")
+
+        def fixed(_data: Scope) -> object:
+            return value
+
+        self.constants[fixed] = value
+        return fixed
+
+    def folded(self, node: ast.AST, fn: Evaluator, parts: list[Evaluator]) -> Evaluator:
+        """`fn` itself, or its value when every part is a constant (worked out once; a
+        failure is left to evaluation, which reports it)."""
+        if not all(p in self.constants for p in parts):
+            return fn
+        try:
+            value = fn({})
+        except (ExpressionError, TypeError, ValueError, ArithmeticError):
+            return fn
+        return self.constant(node, value)
+
     def compile(self, node: ast.expr, depth: int) -> Evaluator:
-        if depth > _MAX_DEPTH:
-            raise self.fail(node, f"expression is too deeply nested (more than {_MAX_DEPTH})")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"expression is too deeply nested (more than {MAX_DEPTH})")
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             message = _REJECTED.get(type(node), f"{type(node).__name__} is not allowed")
@@ -202,7 +238,7 @@ class _Compiler:
             raise self.fail(node, "bytes literals are not allowed")
         if isinstance(value, complex):
             raise self.fail(node, "complex numbers are not allowed")
-        return lambda _data: value
+        return self.constant(node, value)
 
     def _Name(self, node: ast.Name, depth: int) -> Evaluator:
         name = node.id
@@ -268,7 +304,7 @@ class _Compiler:
                     raise ExpressionError(f"cannot apply unary '{symbol}' to {kind(value)}")
                 return -value if negate else +value  # type: ignore[operator]
 
-            return sign
+            return self.folded(node, sign, [operand])
         symbol = _OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
         raise self.fail(node, f"operator '{symbol}' is not allowed")
 
@@ -278,7 +314,11 @@ class _Compiler:
             raise self.fail(node, f"operator '{symbol}' is not allowed; use + - * / // %")
         left = self.compile(node.left, depth)
         right = self.compile(node.right, depth)
-        return lambda data: arith(symbol, left(data), right(data))
+
+        def apply(data: Scope) -> object:
+            return arith(symbol, left(data), right(data))
+
+        return self.folded(node, apply, [left, right])
 
     def _Compare(self, node: ast.Compare, depth: int) -> Evaluator:
         symbols: list[str] = []
@@ -337,5 +377,13 @@ class _Compiler:
         args = [self.compile(a, depth) for a in node.args]
         if len(args) == 1:
             only = args[0]
-            return lambda data: impl(only(data))
-        return lambda data: impl(*(a(data) for a in args))
+
+            def call_one(data: Scope) -> object:
+                return impl(only(data))
+
+            return self.folded(node, call_one, args)
+
+        def call(data: Scope) -> object:
+            return impl(*(a(data) for a in args))
+
+        return self.folded(node, call, args)

@@ -16,13 +16,14 @@ from engine.clock import Clock
 from engine.errors import (
     ConflictError,
     EffectError,
+    EffectOutOfRangeError,
     GuardFailedError,
     MissingFieldsError,
     RoleNotAllowedError,
     UnknownActionError,
 )
 from engine.expressions import ExpressionError, truthy
-from engine.loader import check_value, did_you_mean
+from engine.loader import did_you_mean
 from engine.model import Actor, Case, Event, FireResult, Notification
 from engine.plans import DefinitionPlan
 from engine.ports import Transaction
@@ -54,7 +55,7 @@ def fire_in(
     if actor.role not in t.roles:
         raise RoleNotAllowedError(action, actor.role, list(t.roles))
     if payload:
-        plans.check_data(payload)
+        plan.check(payload)
         merged = {**case.data, **payload}
     else:
         merged = dict(case.data)
@@ -71,12 +72,14 @@ def fire_in(
             if not ok:
                 msg = t.guard_message.en if t.guard_message else ""
                 raise GuardFailedError(action, t.guard.source, msg)
-        for fname, expr, f in plan.effects:
+        for fname, expr, check in plan.effects:
             try:
                 value = expr.evaluate(names)
             except ExpressionError as exc:
                 raise EffectError(action, fname, exc.message) from exc
-            if f is not None and (err := check_value(f.type, f.values, value)):
+            if check is not None and (err := check.error(value)):
+                if check.ok is not None and check.ok(value):  # the right type, out of range
+                    raise EffectOutOfRangeError(action, fname, err)
                 raise EffectError(action, fname, err)
             merged[fname] = value
             names[fname] = value

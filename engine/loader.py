@@ -1,7 +1,9 @@
 """Load and validate a workflow definition from YAML, locating every problem by line and column.
 
 The rules are listed in definitions/README.md; every problem found is reported at once, sorted
-by position, each as ``file:line:col: key: message (hint)``.
+by position, each as ``file:line:col: key: message (hint)``. The work is bounded before it
+starts: a source over MAX_SOURCE characters is refused unread, and composing the YAML refuses
+anchors, aliases, deep nesting and too many entries (engine.yaml_reader.compose_bounded).
 """
 
 from __future__ import annotations
@@ -26,9 +28,20 @@ from engine.definition import (
 from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check_value
 from engine.errors import DefinitionError, Problem
 from engine.expressions import Expression
-from engine.yaml_reader import did_you_mean, plain_data
+from engine.reserved import ENGINE_OWNED
+from engine.yaml_reader import (
+    MAX_PROBLEMS,
+    TooManyProblems,
+    YAMLLimitError,
+    compose_bounded,
+    did_you_mean,
+    plain_data,
+)
 
-__all__ = ["check_value", "did_you_mean", "load_definition", "parse_definition"]
+__all__ = ["MAX_SOURCE", "check_value", "did_you_mean", "load_definition", "parse_definition"]
+
+#: Characters of a definition's source (the shipped ones have fewer than 25,000).
+MAX_SOURCE = 256 * 1024
 
 TOP_KEYS = (
     "name",
@@ -37,6 +50,7 @@ TOP_KEYS = (
     "description",
     "initial",
     "owner_roles",
+    "opening",
     "fields",
     "tiers",
     "states",
@@ -66,7 +80,9 @@ TRANSITION_KEYS = (
     "set",
     "notify",
     "internal",
+    "accepts",
 )
+OPENING_KEYS = ("accepts",)
 
 
 def load_definition(path: str | Path) -> Definition:
@@ -116,8 +132,15 @@ class _Loader(DefinitionReader):
 
     # -- the document ----------------------------------------------------------------------
     def load(self) -> Definition:
+        if len(self.text) > MAX_SOURCE:
+            msg = f"definition too large: {len(self.text):,} characters (at most {MAX_SOURCE:,})"
+            raise DefinitionError([self._problem((0, 0), msg)])
         try:
-            root = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            root = compose_bounded(self.text)
+        except YAMLLimitError as exc:
+            mark = exc.problem_mark
+            pos = (mark.line, mark.column) if mark else (0, 0)
+            raise DefinitionError([self._problem(pos, exc.problem or "too large")]) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             pos = (mark.line, mark.column) if mark else (0, 0)
@@ -129,8 +152,13 @@ class _Loader(DefinitionReader):
             raise DefinitionError([self._problem(pos, f"YAML error: {exc}")]) from exc
         if root is None:
             raise DefinitionError([self._problem((0, 0), "empty definition")])
-        top = self.mapping(root, "", TOP_KEYS, TOP_REQUIRED)
-        definition = self.build(root, top) if top is not None else None
+        try:
+            top = self.mapping(root, "", TOP_KEYS, TOP_REQUIRED)
+            definition = self.build(root, top) if top is not None else None
+        except TooManyProblems:
+            msg = f"{MAX_PROBLEMS} problems found; fix these and check again"
+            self.problems.append(self._problem((0, 0), msg))
+            definition = None
         if self.problems or definition is None:
             raise DefinitionError(sorted(self.problems, key=lambda p: (p.line, p.col)))
         return definition
@@ -157,6 +185,7 @@ class _Loader(DefinitionReader):
             if not owner_roles and isinstance(n, SequenceNode) and not n.value:
                 self.problem(n, "owner_roles", "no role could open a case: list at least one")
         self.fields = self.build_fields(get("fields"))
+        opening_accepts = self.opening(n) if (n := get("opening")) is not None else ()
         tiers = self.build_tiers(get("tiers"))
         state_nodes = self.state_nodes(get("states"))
         raw = self.raw_transitions(get("transitions"), state_nodes)
@@ -192,7 +221,31 @@ class _Loader(DefinitionReader):
             content_hash=digest,
             source=self.text,
             path=self.file,
+            opening_accepts=opening_accepts,
         )
+
+    def opening(self, node: Node) -> tuple[str, ...]:
+        m = self.mapping(node, "opening", OPENING_KEYS)
+        if m is None or "accepts" not in m:
+            return ()
+        return self.accepted(m["accepts"][1], "opening.accepts")
+
+    def accepted(self, node: Node, key: str) -> tuple[str, ...]:
+        """An `accepts` list: declared fields that input may carry, none owned by the engine."""
+        out: list[str] = []
+        for fname, fnode in self.string_list(node, key, "a field name"):
+            if fname not in self.field_names:
+                hint = did_you_mean(fname, sorted(self.field_names))
+                self.problem(fnode, key, f"accepts undeclared field {fname!r}", hint)
+            elif fname in ENGINE_OWNED:
+                msg = f"{fname!r} is written by the engine, never taken from input"
+                hint = "an action that sets it on purpose lists it in 'requires'"
+                self.problem(fnode, key, msg, hint)
+            elif fname in out:
+                self.problem(fnode, key, f"{fname!r} is listed twice")
+            else:
+                out.append(fname)
+        return tuple(out)
 
     def workflow_name(self, node: Node) -> str | None:
         name = self.name(node, "name", "workflow name")
@@ -393,6 +446,7 @@ class _Loader(DefinitionReader):
                     hint = did_you_mean(r, sorted(self.field_names))
                     self.problem(rnode, f"{key}.requires", f"requires undeclared field {r!r}", hint)
                 requires.append(r)
+            accepts = self.accepted(m["accepts"][1], f"{key}.accepts") if "accepts" in m else ()
             guard = self.expression(m["guard"][1], f"{key}.guard") if "guard" in m else None
             gm = m.get("guard_message")
             guard_message = self.label(gm[1], f"{key}.guard_message") if gm else None
@@ -420,6 +474,7 @@ class _Loader(DefinitionReader):
                     sets=sets,
                     notify=notify,
                     internal=internal,
+                    accepts=tuple(dict.fromkeys([*requires, *accepts])),
                 )
             )
         return out

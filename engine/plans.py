@@ -3,8 +3,9 @@
 For each (state, action) an ActionPlan holds the transition, its destination (asked of the
 definition's `transitions` Machine once, not per firing), the timers that leaving the state
 makes stale and entering the destination arms, whether the destination is final, and the
-effects with the fields they write. The field checks and the opening defaults are compiled
-with them. A firing then looks its plan up by key instead of walking the definition.
+effects with the checks of the fields they write, and the check of the fields the action
+accepts. The field checks, the opening check and the opening defaults are compiled with them.
+A firing then looks its plan up by key instead of walking the definition.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from engine.definition import Definition, FieldDef, TimerDef, TransitionDef
+from engine.definition import Definition, TimerDef, TransitionDef
 from engine.expressions import Expression
 from engine.machine import machine_for
-from engine.validation import DataCheck
+from engine.validation import DataCheck, FieldCheck
 from engine.version_cache import PerVersion
 
 _IMMUTABLE = (str, int, float, bool, type(None))
@@ -33,8 +34,9 @@ class ActionPlan:
     leaves_timers: bool  # the source state's pending timers become stale
     arms: tuple[TimerDef, ...]  # armed on entering the destination
     final: bool
-    effects: tuple[tuple[str, Expression, FieldDef | None], ...]
+    effects: tuple[tuple[str, Expression, FieldCheck | None], ...]
     needs_scope: bool  # a guard or an effect reads the case's data
+    check: DataCheck  # the input: only the fields the action accepts, each of its type
 
 
 class DefinitionPlan:
@@ -42,7 +44,11 @@ class DefinitionPlan:
 
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
-        self.check_data = DataCheck(definition.fields)
+        check = DataCheck(definition.fields)
+        # A running case's data against the fields (migrating it to another version).
+        self.check_fields = check
+        # What a new case may be opened with.
+        self.check_opening = check.only(definition.opening_accepts, "opening a case")
         self.tracks_assignee = "assignee" in definition.fields
         self._defaults = [
             (name, f.default, not isinstance(f.default, _IMMUTABLE))
@@ -53,6 +59,7 @@ class DefinitionPlan:
         states = definition.states
         plans: dict[tuple[str, str], ActionPlan] = {}
         for t in definition.transitions:
+            accepted = check.only(t.accepts, f"action {t.action!r}")
             for source in t.sources:
                 dest = machine.next_state(source, t.action)
                 reenter = not t.internal
@@ -64,10 +71,9 @@ class DefinitionPlan:
                     leaves_timers=reenter and bool(states[source].timers),
                     arms=states[dest].timers if reenter else (),
                     final=states[dest].final,
-                    effects=tuple(
-                        (name, expr, definition.fields.get(name)) for name, expr in t.sets
-                    ),
+                    effects=tuple((name, expr, check.checks.get(name)) for name, expr in t.sets),
                     needs_scope=t.guard is not None or bool(t.sets),
+                    check=accepted,
                 )
         self._plans = plans
 

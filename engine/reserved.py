@@ -52,6 +52,11 @@ TEXT_FIELDS: tuple[str, ...] = (DESCRIPTION, LOCATION)
 CATEGORY_FIELDS: tuple[str, ...] = (CATEGORY, DISPUTE_TYPE)
 # The requester's rating, the first one present (1–5).
 RATING_FIELDS: tuple[str, ...] = (SATISFACTION, RATING)
+# Written by the engine's own rules, never taken from a person's input unless an action
+# `requires` it (handing a case to a unit is an action of its own): the tier and its
+# escalation counter, and the units that see the case. The loader refuses an `accepts`
+# (of an action or of opening) that names one of them.
+ENGINE_OWNED: tuple[str, ...] = (TIER, ESCALATION_COUNT, *HANDOFF_FIELDS, *HANDOFF_LIST_FIELDS)
 
 RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
     {

@@ -145,7 +145,7 @@ class WorkflowService:
             raise RoleNotAllowedError(OPEN_ACTION, actor.role, list(definition.owner_roles))
         plans = plan_for(definition)
         payload = dict(data or {})
-        plans.check_data(payload)
+        plans.check_opening(payload)
         values = plans.defaults()
         values.update(payload)
         now = self.clock.now()
@@ -282,7 +282,7 @@ class WorkflowService:
                     f"{case.workflow} v{to_version} has no state {case.state!r}",
                 )
             plans = plan_for(target)
-            plans.check_data(case.data)
+            plans.check_fields(case.data)
             now = self.clock.now()
             previous = case.version
             case.workflow_version = to_version

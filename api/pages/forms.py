@@ -54,12 +54,13 @@ def guard_names(expression: Expression | None) -> set[str]:
 
 def action_fields(definition: Definition, transition: TransitionDef) -> list[tuple[str, bool]]:
     """(field, required) for an action's form: required fields first, then the fields its
-    guard reads that are not set by the action itself."""
+    guard reads that the action accepts and does not set itself."""
     out = [(name, True) for name in transition.requires if name in definition.fields]
     seen = {name for name, _ in out}
     set_by_action = {name for name, _ in transition.sets}
     for name in sorted(guard_names(transition.guard)):
-        if name in definition.fields and name not in seen and name not in set_by_action:
+        accepted = name in transition.accepts and name not in set_by_action
+        if name in definition.fields and name not in seen and accepted:
             out.append((name, False))
             seen.add(name)
     return out

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import LabelOut
+from api.schemas.common import FieldValue, LabelOut
 from api.schemas.text import StorableText
 
 CASE_EXAMPLE: dict[str, Any] = {
@@ -50,7 +50,7 @@ class OpenCaseIn(StorableText):
 
     workflow: str = Field(min_length=1, max_length=64, description="Workflow name")
     version: int | None = Field(default=None, ge=1, description="Default: the latest version")
-    data: dict[str, Any] = Field(default_factory=dict, description="Initial field values")
+    data: dict[str, FieldValue] = Field(default_factory=dict, description="Initial field values")
     org_unit: str | None = Field(
         default=None, max_length=64, description="Owning organisation (default: yours)"
     )
@@ -78,7 +78,7 @@ class FireIn(StorableText):
     expected_version: int = Field(
         ge=1, description="The case version you read; another version answers 409"
     )
-    data: dict[str, Any] = Field(default_factory=dict, description="Field values to record")
+    data: dict[str, FieldValue] = Field(default_factory=dict, description="Field values to record")
 
 
 class CaseOut(BaseModel):

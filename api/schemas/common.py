@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, Field
 
 from api.schemas.text import StorableText
+from engine.definition_reader import storage_error
+
+
+def _storable(value: Any) -> Any:
+    """A field value the stores can keep: JSON parsers accept NaN, Infinity and 1e999, and
+    whole numbers of thousands of digits; none of them fits a case (422 names the field)."""
+    if err := storage_error(value):
+        raise ValueError(err)
+    return value
+
+
+#: One value of a case's data as a request brings it, checked at any depth.
+FieldValue = Annotated[Any, AfterValidator(_storable)]
 
 
 class LabelOut(BaseModel):

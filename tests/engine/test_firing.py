@@ -144,18 +144,18 @@ def test_a_stale_version_is_a_conflict_after_which_nothing_more_is_written(
 
 def test_a_firing_writes_case_event_and_timers_in_that_order(mediation: Definition) -> None:
     tx = Recorder(_assessing(mediation))
-    result = _fire(mediation, tx, "start_mediation", session_mode="private")
+    result = _fire(mediation, tx, "start_mediation", lawyer="王律师")
     kinds = [k for k, _ in tx.writes]
     # Assessment has no timers to make stale; the mediation period is armed, the
     # organisation told.
     assert kinds == ["case", "event", "arm", "notify"]
     assert result.case.state == "mediation" and result.case.version == 3
     assert result.case.entered_seq == result.case.last_seq == 3
-    assert result.event.data == {"session_mode": "private"}
+    assert result.event.data == {"lawyer": "王律师"}
     assert [t.name for t in tx.writes[2][1]] == ["mediation_period", "mediation_period"]
 
     again = Recorder(result.case)
-    _fire(mediation, again, "record_session")
+    _fire(mediation, again, "record_session", session_mode="private")
     # An internal transition stays in its state: its timers keep running.
     assert [k for k, _ in again.writes] == ["case", "event"]
     assert again.writes[0][1].data["sessions"] == 1

@@ -73,6 +73,17 @@ RULES: dict[str, tuple[str, ...]] = {
     "fields": ("unknown_field_type", "values_on_non_enum", "value_labels_unknown_value"),
     "numbers": ("version_below_one", "min_above_max"),
     "roles and tiers": ("transition_without_roles", "duplicate_tier"),
+    "accepts: declared fields, none owned by the engine": (
+        "accepts_engine_owned",
+        "opening_accepts_undeclared",
+    ),
+    "a reserved field of another type": ("reserved_field_wrong_type",),
+    "numbers the stores cannot keep": (
+        "bound_not_storable",
+        "default_not_storable",
+        "effect_always_overflows",
+    ),
+    "bounded work": ("yaml_anchor", "yaml_too_deep", "expression_too_long"),
 }
 
 SAMPLE = """\

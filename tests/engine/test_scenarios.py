@@ -165,7 +165,13 @@ def test_mediation_domestic_violence_overrides_mediate_first(driver: Driver) -> 
     case = driver.fire(
         "report_police",
         MEDIATOR,
-        {**ASSESS, "domestic_violence": True, "police_report_ref": "110-1"},
+        {
+            "risk_level": "high",
+            "in_scope": True,
+            "domestic_violence": True,
+            "crime_risk": False,
+            "police_report_ref": "110-1",
+        },
     )
     assert case.state == "police_reported"
     assert driver.fire("close_reported", MEDIATOR).state == "closed"

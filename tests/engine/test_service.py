@@ -137,9 +137,8 @@ def test_refused_firings_say_why_and_write_nothing(
 
 
 def test_int_bounds_are_checked(service: WorkflowService) -> None:
-    case = service.open_case("grid_escalation", Actor("g", "grid_member"), {}).case
-    with pytest.raises(InvalidDataError, match="at most"):
-        service.fire(case.id, "fix_on_spot", Actor("g", "grid_member"), {"rating": 9})
+    with pytest.raises(InvalidDataError, match="at least 1"):
+        service.open_case("labor_dispute", MEDIATOR, {"workers_count": 0})
 
 
 def test_leaving_a_state_makes_its_timers_stale(

@@ -39,12 +39,9 @@ def mediation(shipped: list[Definition]) -> Definition:
             id="follow-up-visit",
         ),
         pytest.param("agreement", "decline_confirmation", [], id="nothing-to-ask"),
-        pytest.param(
-            "visit_done",
-            "close_case",
-            [("lingering_risk", False), ("performance", False)],
-            id="guard-only",
-        ),
+        # The visit's answers are recorded by record_visit; closing reads them, never
+        # takes them again.
+        pytest.param("visit_done", "close_case", [], id="guard-reads-what-it-does-not-accept"),
     ],
 )
 def test_action_fields(
