@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, event, select
+from sqlalchemy import Engine, Row, and_, event, or_, select
 from sqlalchemy.engine import Connection
 
 from engine.model import Case, Event, Notification, Timer
@@ -46,6 +46,9 @@ def _timer_from(row: Row[Any]) -> Timer:
         fired_at=m["fired_at"],
         lateness_s=m["lateness_s"],
         note=m["note"],
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        next_attempt_at=m["next_attempt_at"],
     )
 
 
@@ -127,7 +130,14 @@ class SqlTransaction:
         query = (
             select(timers)
             .join(cases, cases.c.id == timers.c.case_id)
-            .where(and_(timers.c.status == "pending", timers.c.fire_at <= now))
+            .where(
+                and_(
+                    timers.c.status == "pending",
+                    timers.c.fire_at <= now,
+                    # One whose firing failed waits for its next attempt (engine.sweep).
+                    or_(timers.c.next_attempt_at.is_(None), timers.c.next_attempt_at <= now),
+                )
+            )
             .order_by(timers.c.fire_at)
             .limit(limit)
         )
@@ -150,7 +160,19 @@ class SqlTransaction:
         dt = self.hot.dt_out
         self.cursor.executemany(
             self.hot.finish_timer,
-            [(t.status, dt(t.fired_at), t.lateness_s, t.note, t.id) for t in items],
+            [
+                (
+                    t.status,
+                    dt(t.fired_at),
+                    t.lateness_s,
+                    t.note,
+                    t.attempts,
+                    t.last_error,
+                    dt(t.next_attempt_at),
+                    t.id,
+                )
+                for t in items
+            ],
         )
 
     def get_cases(self, case_ids: Sequence[int]) -> dict[int, Case]:

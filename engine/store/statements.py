@@ -66,9 +66,11 @@ class Statements:
             f"UPDATE timers SET status = 'cancelled', fired_at = {p}"
             f" WHERE case_id = {p} AND status = 'pending'"
         )
+        # A claimed timer's outcome, a failed firing's too (engine.sweep): its attempts, the
+        # error, and when it is tried again.
         self.finish_timer = (
-            f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p}"
-            f" WHERE id = {p}"
+            f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p},"
+            f" attempts = {p}, last_error = {p}, next_attempt_at = {p} WHERE id = {p}"
         )
         self.insert_timer = (
             "INSERT INTO timers (case_id, name, kind, action, fire_at, armed_seq, status)"
