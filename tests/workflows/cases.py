@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from engine.model import Actor, Case
 from engine.service import WorkflowService
+from engine.store.repository import SqlStore
 
 MEDIATOR = Actor("li.mediator", "mediator")
 GRID = Actor("zhao.grid", "grid_member")
@@ -83,3 +86,22 @@ def grid_reported(svc: WorkflowService, severity: str = "yellow") -> Case:
 def grid_in_handling(svc: WorkflowService, severity: str = "red") -> Case:
     case = grid_reported(svc, severity)
     return svc.fire(case.id, "sign_for", HANDLER, {"handling_unit": "cm-1"}).case
+
+
+# A 4,300-digit count: Python reads and writes it, but one more (the effect's `+ 1`) is past
+# its limit for integer text, so the case the effect computes cannot be stored.
+HUGE = "9" * 4300
+
+
+def poison(store: SqlStore, case_id: int, field: str = "escalation_count") -> None:
+    """Put a 4,300-digit number into a case's data, straight into its row: the way a case
+    written before input had bounds, or edited by hand, holds it."""
+    if store.sqlite:
+        sql = "UPDATE cases SET data = json_set(data, :path, json(:v)) WHERE id = :id"
+        path: str = f"$.{field}"
+    else:
+        sql = "UPDATE cases SET data = jsonb_set(data, CAST(:path AS text[]), CAST(:v AS jsonb))"
+        sql += " WHERE id = :id"
+        path = f"{{{field}}}"
+    with store.engine.begin() as conn:
+        conn.execute(text(sql), {"path": path, "v": HUGE, "id": case_id})
