@@ -61,9 +61,7 @@ def health(ctx: ContextDep) -> HealthOut | JSONResponse:
     )
     troubles = []
     if timers.retrying or timers.failed:
-        troubles.append(
-            f"{timers.retrying} timer(s) failing and retried, {timers.failed} given up"
-        )
+        troubles.append(f"{timers.retrying} timer(s) failing and retried, {timers.failed} given up")
     if timers.oldest_due_s > timers.late_after_s:
         troubles.append(f"the oldest due timer fell due {timers.oldest_due_s:.0f} s ago")
     if troubles:
