@@ -16,6 +16,7 @@ from engine.store import outbox
 from engine.store.repository import SqlStore
 from engine.sweep import BACKOFF, MAX_ATTEMPTS
 from tests.workflows.cases import HANDLER, grid_reported, mediation_in_mediation, poison
+from workflows.sweeping import drain
 
 
 def lose_definition(store: SqlStore, case_id: int) -> None:
@@ -120,3 +121,16 @@ def test_a_retrying_deadline_is_cancelled_when_the_case_moves_on(
     assert deadline_of(store, bad.id).status == "cancelled"
     clock.advance(BACKOFF[0])
     assert service.fire_due_timers().retrying == 0
+
+
+def test_draining_goes_on_past_a_batch_whose_timers_all_failed(
+    service: WorkflowService, store: SqlStore, clock: ManualClock
+) -> None:
+    bad = grid_reported(service)
+    good = grid_reported(service)
+    poison(store, bad.id)
+    clock.advance(timedelta(minutes=31))
+    # Batches of one: the poisoned case's deadline is a batch of its own, and fails.
+    total = drain(lambda: service.fire_due_timers(limit=1))
+    assert (total.claimed, total.fired, total.reminded, total.retrying) == (4, 1, 2, 1)
+    assert service.get_case(good.id).data["tier"] == 2
