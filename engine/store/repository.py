@@ -155,25 +155,33 @@ class SqlTransaction:
         self.finish_timers([timer])
 
     def finish_timers(self, items: Sequence[Timer]) -> None:
-        if not items:
-            return
         dt = self.hot.dt_out
-        self.cursor.executemany(
-            self.hot.finish_timer,
-            [
-                (
-                    t.status,
-                    dt(t.fired_at),
-                    t.lateness_s,
-                    t.note,
-                    t.attempts,
-                    t.last_error,
-                    dt(t.next_attempt_at),
-                    t.id,
-                )
-                for t in items
-            ],
-        )
+        # Nearly every timer fires at its first attempt: its row is written without the
+        # columns of failed firings, which stay 0 and NULL.
+        first = [t for t in items if not t.attempts]
+        if first:
+            self.cursor.executemany(
+                self.hot.finish_timer,
+                [(t.status, dt(t.fired_at), t.lateness_s, t.note, t.id) for t in first],
+            )
+        if len(first) < len(items):
+            self.cursor.executemany(
+                self.hot.finish_failing_timer,
+                [
+                    (
+                        t.status,
+                        dt(t.fired_at),
+                        t.lateness_s,
+                        t.note,
+                        t.attempts,
+                        t.last_error,
+                        dt(t.next_attempt_at),
+                        t.id,
+                    )
+                    for t in items
+                    if t.attempts
+                ],
+            )
 
     def get_cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
         found: dict[int, Case] = {}

@@ -66,9 +66,13 @@ class Statements:
             f"UPDATE timers SET status = 'cancelled', fired_at = {p}"
             f" WHERE case_id = {p} AND status = 'pending'"
         )
-        # A claimed timer's outcome, a failed firing's too (engine.sweep): its attempts, the
-        # error, and when it is tried again.
         self.finish_timer = (
+            f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p}"
+            f" WHERE id = {p}"
+        )
+        # The outcome of a timer that has failed to fire before, or just did (engine.sweep):
+        # its attempts, the last error, and when it is tried again.
+        self.finish_failing_timer = (
             f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p},"
             f" attempts = {p}, last_error = {p}, next_attempt_at = {p} WHERE id = {p}"
         )
