@@ -68,11 +68,24 @@ class Timer:
     fire_at: datetime
     armed_seq: int
     action: str | None = None
-    status: str = "pending"  # pending | fired | stale | skipped | cancelled
+    status: str = "pending"  # pending | fired | stale | skipped | cancelled | failed
     id: int | None = None
     fired_at: datetime | None = None
     lateness_s: float | None = None
     note: str | None = None
+    # Failed firings so far, the last one's error, and when it is tried again (engine.sweep).
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+    @property
+    def retrying(self) -> bool:
+        """Still pending, after a firing that failed: waiting for its next attempt.
+
+        A retrying timer keeps the status ``pending`` so that everything that reads pending
+        deadlines (overdue lists, countdowns, cancelling them when the case leaves the
+        state) still sees it as the live deadline it is."""
+        return self.status == "pending" and self.attempts > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,5 +116,24 @@ class SweepReport:
     reminded: int = 0
     stale: int = 0
     skipped: int = 0
+    retrying: int = 0  # firings that failed and are tried again later
+    failed: int = 0  # firings that failed for the last time: the timer is given up
     max_lateness_s: float = 0.0
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> int:
+        """Claimed timers this sweep dealt with, one way or another."""
+        return self.fired + self.reminded + self.stale + self.skipped + self.retrying + self.failed
+
+    def add(self, other: SweepReport) -> None:
+        """Fold another batch's report into this one."""
+        self.claimed += other.claimed
+        self.fired += other.fired
+        self.reminded += other.reminded
+        self.stale += other.stale
+        self.skipped += other.skipped
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.max_lateness_s = max(self.max_lateness_s, other.max_lateness_s)
+        self.errors += other.errors

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.batch import SweepBatch
 from engine.clock import Clock
 from engine.definition import SYSTEM_ROLE, Definition, TransitionDef
 from engine.errors import (
@@ -29,7 +28,8 @@ from engine.model import Actor, Case, Event, FireResult, SweepReport, Timer
 from engine.plans import DefinitionPlan, plan_for
 from engine.ports import DuplicateKeyError, Store, Transaction
 from engine.registry import Registry
-from engine.timers import arm, fire_timer, timer_key
+from engine.sweep import sweep_batch
+from engine.timers import arm
 from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
 
@@ -314,30 +314,20 @@ class WorkflowService:
             return FireResult(case, event)
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> SweepReport:
-        """Fire up to `limit` timers due by `now` (default: the clock), in one transaction.
+        """Fire up to `limit` timers due by `now` (default: the clock); see engine.sweep.
 
         The timers are claimed with their cases (on PostgreSQL: locked, skipping what another
         sweeper or a user holds), fired one by one by the same code as any firing against an
-        in-memory batch, and written in bulk (engine.batch). One that cannot fire (a guard no
-        longer holds) is recorded as skipped and does not undo the others. A timer whose state
-        was left is stale and changes nothing. Firing uses the idempotency key ``timer:<id>``,
-        so a timer fired twice (two sweepers, a crash between firing and marking) changes the
-        case once. Call it again until it claims nothing.
+        in-memory batch, and written in bulk (engine.batch), in one transaction. One that
+        cannot fire (a guard no longer holds) is recorded as skipped and does not undo the
+        others. A timer whose state was left is stale and changes nothing. Firing uses the
+        idempotency key ``timer:<id>``, so a timer fired twice (two sweepers, a crash between
+        firing and marking) changes the case once. A timer whose firing fails is set aside:
+        the rest of the batch commits, and it is retried with backoff, then given up, with an
+        alert. Call it again until it claims nothing.
         """
         now = now or self.clock.now()
-        report = SweepReport()
-        with self.store.transaction() as tx:
-            due = tx.claim_due_timers(now, limit)
-            report.claimed = len(due)
-            if not due:
-                return report
-            cases = tx.get_cases(sorted({t.case_id for t in due}))
-            fired_before = tx.existing_keys([timer_key(t) for t in due])
-            batch = SweepBatch(tx, cases, fired_before)
-            for timer in due:
-                fire_timer(batch, timer, now, report, self.definition_of, self._fire_in)
-            batch.flush()
-        return report
+        return sweep_batch(self.store, now, limit, self.definition_of, self._fire_in)
 
     # -- internals -------------------------------------------------------------------------
     def _plans(self, case: Case) -> DefinitionPlan:

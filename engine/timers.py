@@ -123,6 +123,7 @@ def fire_timer(
     """Fire one claimed timer and record its outcome on it and in `report`."""
     lateness = max(0.0, (now - timer.fire_at).total_seconds())
     timer.fired_at = now
+    timer.next_attempt_at = None
     timer.lateness_s = lateness
     case = tx.get_case(timer.case_id)
     if case is None or case.entered_seq != timer.armed_seq:

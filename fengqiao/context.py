@@ -67,7 +67,15 @@ def open_casework(settings: Settings, clock: Clock | None = None) -> Casework:
         published = stored_definitions.published(tx)
     registry = Registry(published, source=stored_definitions.StoredDefinitions(store))
     service = WorkflowService(store, registry, clock, WorkCalendar(tz=settings.timezone))
-    return Casework(store, registry, service, clock, sealer_of(settings), settings.timezone)
+    return Casework(
+        store,
+        registry,
+        service,
+        clock,
+        sealer_of(settings),
+        settings.timezone,
+        settings.sweep_interval_s,
+    )
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Context:

@@ -96,16 +96,26 @@ def sweep(
     finally:
         cw.close()
     logger.info(
-        "timers: %d claimed, %d fired, %d reminders, %d stale, %d skipped (max %.0f s late);"
-        " notifications: %s",
+        "timers: %d claimed, %d fired, %d reminders, %d stale, %d skipped, %d failing and"
+        " retried, %d given up (max %.0f s late); notifications: %s",
         report.claimed,
         report.fired,
         report.reminded,
         report.stale,
         report.skipped,
+        report.retrying,
+        report.failed,
         report.max_lateness_s,
         notified,
     )
     for error in report.errors:
         logger.warning(error)
+    if report.retrying or report.failed:
+        # The alert: the admins are notified and GET /api/health answers 503 meanwhile.
+        logger.error(
+            "ALERT timers stuck: %d failed to fire and will be retried, %d given up for good;"
+            " see GET /api/health and the timers' last_error",
+            report.retrying,
+            report.failed,
+        )
     return {"timers": asdict(report), "notifications": notified}

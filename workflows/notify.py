@@ -30,6 +30,7 @@ KIND_TEXT = {
     "deadline": ("到期", "deadline"),
     "transition": ("进展", "update"),
     "escalation": ("上报", "escalation"),
+    "timer_failed": ("期限未能触发", "a deadline is stuck"),
 }
 
 

@@ -21,6 +21,7 @@ class Casework:
     clock: Clock
     sealer: Sealer
     timezone: str = "Asia/Shanghai"
+    sweep_interval_s: float = 15.0  # how often the worker sweeps (the health check's yardstick)
 
     def close(self) -> None:
         """Close the database connections."""

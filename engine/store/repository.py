@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, event, select
+from sqlalchemy import Engine, Row, and_, event, or_, select
 from sqlalchemy.engine import Connection
 
 from engine.model import Case, Event, Notification, Timer
@@ -49,6 +49,9 @@ def _timer_from(row: Row[Any]) -> Timer:
         fired_at=m["fired_at"],
         lateness_s=m["lateness_s"],
         note=m["note"],
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        next_attempt_at=m["next_attempt_at"],
     )
 
 
@@ -138,7 +141,14 @@ class SqlTransaction:
         query = (
             select(timers)
             .join(cases, cases.c.id == timers.c.case_id)
-            .where(and_(timers.c.status == "pending", timers.c.fire_at <= now))
+            .where(
+                and_(
+                    timers.c.status == "pending",
+                    timers.c.fire_at <= now,
+                    # One whose firing failed waits for its next attempt (engine.sweep).
+                    or_(timers.c.next_attempt_at.is_(None), timers.c.next_attempt_at <= now),
+                )
+            )
             .order_by(timers.c.fire_at)
             .limit(limit)
         )
@@ -156,13 +166,33 @@ class SqlTransaction:
         self.finish_timers([timer])
 
     def finish_timers(self, items: Sequence[Timer]) -> None:
-        if not items:
-            return
         dt = self.hot.dt_out
-        self.cursor.executemany(
-            self.hot.finish_timer,
-            [(t.status, dt(t.fired_at), t.lateness_s, t.note, t.id) for t in items],
-        )
+        # Nearly every timer fires at its first attempt: its row is written without the
+        # columns of failed firings, which stay 0 and NULL.
+        first = [t for t in items if not t.attempts]
+        if first:
+            self.cursor.executemany(
+                self.hot.finish_timer,
+                [(t.status, dt(t.fired_at), t.lateness_s, t.note, t.id) for t in first],
+            )
+        if len(first) < len(items):
+            self.cursor.executemany(
+                self.hot.finish_failing_timer,
+                [
+                    (
+                        t.status,
+                        dt(t.fired_at),
+                        t.lateness_s,
+                        t.note,
+                        t.attempts,
+                        t.last_error,
+                        dt(t.next_attempt_at),
+                        t.id,
+                    )
+                    for t in items
+                    if t.attempts
+                ],
+            )
 
     def get_cases(self, case_ids: Sequence[int]) -> dict[int, Case]:
         found: dict[int, Case] = {}

@@ -70,6 +70,12 @@ class Statements:
             f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p}"
             f" WHERE id = {p}"
         )
+        # The outcome of a timer that has failed to fire before, or just did (engine.sweep):
+        # its attempts, the last error, and when it is tried again.
+        self.finish_failing_timer = (
+            f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p},"
+            f" attempts = {p}, last_error = {p}, next_attempt_at = {p} WHERE id = {p}"
+        )
         self.insert_timer = (
             "INSERT INTO timers (case_id, name, kind, action, fire_at, armed_seq, status)"
             f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"

@@ -76,6 +76,15 @@ class TimerRow(SQLModel, table=True):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_timers_case", "case_id", "status"),
+        # The few timers whose firing failed (retrying or given up): what the health check
+        # counts, without reading the rest.
+        Index(
+            "ix_timers_failing",
+            "status",
+            "case_id",
+            sqlite_where=text("attempts > 0"),
+            postgresql_where=text("attempts > 0"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -89,6 +98,10 @@ class TimerRow(SQLModel, table=True):
     fired_at: datetime | None = _dt(nullable=True)
     lateness_s: float | None = None
     note: str | None = None
+    # Failed firings: how many, the last error, when the next attempt is due (engine.sweep).
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    last_error: str | None = None
+    next_attempt_at: datetime | None = _dt(nullable=True)
 
 
 class NotificationRow(SQLModel, table=True):

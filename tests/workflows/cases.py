@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from engine.model import Actor, Case
 from engine.service import WorkflowService
+from engine.store.repository import SqlStore
 
 MEDIATOR = Actor("li.mediator", "mediator")
 GRID = Actor("zhao.grid", "grid_member")
@@ -83,3 +86,31 @@ def grid_reported(svc: WorkflowService, severity: str = "yellow") -> Case:
 def grid_in_handling(svc: WorkflowService, severity: str = "red") -> Case:
     case = grid_reported(svc, severity)
     return svc.fire(case.id, "sign_for", HANDLER, {"handling_unit": "cm-1"}).case
+
+
+# A 4,300-digit count: Python reads and writes it, but one more (the effect's `+ 1`) is past
+# its limit for integer text, so the case the effect computes cannot be stored.
+
+
+def poison(store: SqlStore, case_id: int) -> None:
+    """Make the database refuse to store the case once its tier changes (a trigger): the way
+    a row the store cannot write (a value it cannot hold, a constraint) makes an escalation
+    fail at write time, after the engine accepted it. Other changes to the case still work."""
+    if store.sqlite:
+        statements = [
+            f"CREATE TRIGGER fq_poison_{case_id} BEFORE UPDATE ON cases"
+            f" WHEN NEW.id = {case_id}"
+            " AND json_extract(NEW.data, '$.tier') IS NOT json_extract(OLD.data, '$.tier')"
+            " BEGIN SELECT RAISE(ABORT, 'this row cannot be stored'); END"
+        ]
+    else:
+        statements = [
+            "CREATE OR REPLACE FUNCTION fq_poison() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'this row cannot be stored'; END $$",
+            f"CREATE TRIGGER fq_poison_{case_id} BEFORE UPDATE ON cases FOR EACH ROW"
+            f" WHEN (NEW.id = {case_id} AND NEW.data->'tier' IS DISTINCT FROM OLD.data->'tier')"
+            " EXECUTE FUNCTION fq_poison()",
+        ]
+    with store.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
