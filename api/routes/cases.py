@@ -46,6 +46,7 @@ IdemKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
+        min_length=1,
         max_length=MAX_KEY_LENGTH,
         description="A retry with the same key is applied once and answers the first result",
     ),
@@ -144,7 +145,7 @@ FIRE_PARAMS = ParamSet(
     Param(
         "Idempotency-Key",
         "header",
-        Annotated[str, Field(max_length=MAX_KEY_LENGTH)],
+        Annotated[str, Field(min_length=1, max_length=MAX_KEY_LENGTH)],
         "A retry with the same key is applied once and answers the first result",
         required=False,
     ),

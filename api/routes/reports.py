@@ -31,7 +31,12 @@ def grid_report(
     response: Response,
     key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", max_length=100, description="Retry-safe submission"),
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=100,
+            description="Retry-safe submission",
+        ),
     ] = None,
 ) -> FireOut:
     """Open a grid case in your grid unit and call the community (or close it at once when
