@@ -16,8 +16,8 @@ from typing import Any
 from engine.definition import Definition, FieldDef, TimerDef, TransitionDef
 from engine.expressions import Expression
 from engine.machine import machine_for
-from engine.version_cache import PerVersion
 from engine.validation import DataCheck
+from engine.version_cache import PerVersion
 
 _IMMUTABLE = (str, int, float, bool, type(None))
 

@@ -1,15 +1,24 @@
-"""Shared fixtures: real SQLite files and PostgreSQL, a manual clock, the shipped workflows."""
+"""Shared fixtures: real SQLite files and PostgreSQL, a manual clock, the shipped workflows.
+
+Migrating a database takes Alembic a few hundred milliseconds, creating an empty PostgreSQL
+database about as long again. So each engine gets one database migrated once per session, a
+template, and every test gets its own copy of it: a file copy on SQLite, ``CREATE DATABASE …
+TEMPLATE`` on PostgreSQL. A test that needs a database without tables (the migrations' own
+test) asks for it with ``@pytest.mark.empty_database``.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from engine.clock import ManualClock
 from engine.definition import Definition
@@ -23,9 +32,12 @@ from engine.workcalendar import WorkCalendar
 ROOT = Path(__file__).resolve().parent.parent
 DEFINITIONS = ROOT / "definitions"
 PG_URL = os.environ.get("FENGQIAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+EMPTY = "empty_database"  # the marker of tests that want a database without tables
 
 
+@functools.cache
 def _pg_available() -> bool:
+    """Asked once per session: every PostgreSQL test would otherwise open a connection."""
     try:
         eng = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"))
         with eng.connect():
@@ -34,6 +46,90 @@ def _pg_available() -> bool:
     except Exception:
         return False
     return True
+
+
+def require_pg() -> None:
+    """Skip (fail on CI) when the PostgreSQL at FENGQIAO_TEST_PG cannot be reached."""
+    if not _pg_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}")
+        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
+
+
+def pg_url_of(name: str) -> str:
+    return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def database_of(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def _admin() -> Engine:
+    return create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def drop_pg_database(name: str) -> None:
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def fresh_pg_database(template: str | None = None) -> Generator[str, None, None]:
+    """A new PostgreSQL database, dropped afterwards: empty, or a copy of `template` (a
+    database nobody is connected to: PostgreSQL refuses to copy one in use)."""
+    require_pg()
+    name = f"fq_test_{uuid.uuid4().hex[:10]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin = _admin()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    finally:
+        admin.dispose()
+    try:
+        yield pg_url_of(name)
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """The name of a PostgreSQL database migrated once for the session; dropped at its end."""
+    databases = fresh_pg_database()
+    url = next(databases)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()  # no connection may stay open to a template
+        yield database_of(url)
+    finally:
+        databases.close()  # drops it
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once for the session; tests get copies of it."""
+    path = tmp_path_factory.mktemp("template") / "fq.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+def _wants_empty(request: pytest.FixtureRequest) -> bool:
+    return request.node.get_closest_marker(EMPTY) is not None
+
+
+def _pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    if _wants_empty(request):
+        yield from fresh_pg_database()
+    else:
+        yield from fresh_pg_database(request.getfixturevalue("pg_template"))
 
 
 @pytest.fixture(scope="session")
@@ -47,46 +143,29 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
 
 
-def fresh_pg_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database; dropped afterwards."""
-    if not _pg_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}")
-        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}")
-    name = f"fq_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(
-        PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base = PG_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    yield from fresh_pg_database()
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL database of this test's own, migrated (unless marked empty_database)."""
+    yield from _pg_database(request)
 
 
 @pytest.fixture(
     params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres")]
 )
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own on each engine, migrated (unless marked empty_database)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fq.db'}"
+        path = tmp_path / "fq.db"
+        if not _wants_empty(request):
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
     else:
-        yield from fresh_pg_database()
+        yield from _pg_database(request)
 
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[SqlStore]:
-    engine = make_engine(db_url)
-    upgrade(engine)
+    engine = make_engine(db_url)  # migrated already: a copy of the session's template
     yield SqlStore(engine)
     engine.dispose()
 

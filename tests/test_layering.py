@@ -64,6 +64,7 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
     assert imported_packages(sample) >= {"os", "sqlalchemy", "importlib", "prefect"}
 
 
+@pytest.mark.slow  # a fresh interpreter, as a process
 def test_importing_the_core_loads_nothing_forbidden() -> None:
     modules = [module_name(p) for p in CORE_FILES]
     code = (

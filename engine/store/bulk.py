@@ -12,8 +12,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from engine.model import Case
-from engine.store.statements import CASE_COLUMNS
 from engine.store.repository import SqlStore
+from engine.store.statements import CASE_COLUMNS
 
 CHUNK = 10_000
 
