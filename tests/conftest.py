@@ -3,8 +3,8 @@
 Migrating a database takes Alembic a few hundred milliseconds, creating an empty PostgreSQL
 database about as long again. So each engine gets one database migrated once per session, a
 template, and every test gets its own copy of it: a file copy on SQLite, ``CREATE DATABASE …
-TEMPLATE`` on PostgreSQL. A test that needs a database without tables (the migrations' own
-test) asks for it with ``@pytest.mark.empty_database``.
+TEMPLATE`` on PostgreSQL (made ahead of the test, see `PgCopies`). A test that needs a
+database without tables (the migrations' own test) asks with ``@pytest.mark.empty_database``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import functools
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -70,31 +72,72 @@ def _admin() -> Engine:
     )
 
 
-def drop_pg_database(name: str) -> None:
+def _execute(statement: str) -> None:
     admin = _admin()
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def create_pg_database(template: str | None = None) -> str:
+    """A new PostgreSQL database's name: empty, or a copy of `template` (a database nobody
+    is connected to: PostgreSQL refuses to copy one in use)."""
+    name = f"fq_test_{uuid.uuid4().hex[:10]}"
+    _execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    _execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def fresh_pg_database(template: str | None = None) -> Generator[str, None, None]:
-    """A new PostgreSQL database, dropped afterwards: empty, or a copy of `template` (a
-    database nobody is connected to: PostgreSQL refuses to copy one in use)."""
+    """A new PostgreSQL database's URL, dropped afterwards: empty, or a copy of `template`."""
     require_pg()
-    name = f"fq_test_{uuid.uuid4().hex[:10]}"
-    copy = f' TEMPLATE "{template}"' if template else ""
-    admin = _admin()
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
-    finally:
-        admin.dispose()
+    name = create_pg_database(template)
     try:
         yield pg_url_of(name)
     finally:
         drop_pg_database(name)
+
+
+class PgCopies:
+    """Copies of one template database, made before the tests that take them.
+
+    PostgreSQL takes a few hundred milliseconds to create a database (it writes the copy
+    to its log and syncs it) and some more to drop one. Two threads of their own do both
+    while the tests run, so that a test seldom waits for its database."""
+
+    def __init__(self, template: str, ahead: int = 2) -> None:
+        self.template = template
+        self.ahead = ahead
+        self._makers = ThreadPoolExecutor(1, thread_name_prefix="pg-copy")
+        self._droppers = ThreadPoolExecutor(1, thread_name_prefix="pg-drop")
+        self._ready: deque[Future[str]] = deque()
+        self._dropped: list[Future[None]] = []
+
+    def copy(self) -> Generator[str, None, None]:
+        """A copy's URL for one test; dropped after it."""
+        while len(self._ready) <= self.ahead:
+            self._ready.append(self._makers.submit(create_pg_database, self.template))
+        name = self._ready.popleft().result()
+        try:
+            yield pg_url_of(name)
+        finally:
+            self._dropped.append(self._droppers.submit(drop_pg_database, name))
+
+    def close(self) -> None:
+        """Drop the copies nobody took, and wait until every copy is dropped."""
+        try:
+            for made in self._ready:
+                self._dropped.append(self._droppers.submit(drop_pg_database, made.result()))
+        finally:
+            self._makers.shutdown()
+            self._droppers.shutdown()
+        for dropped in self._dropped:
+            dropped.result()  # raises what went wrong, if anything did
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +152,13 @@ def pg_template() -> Iterator[str]:
         yield database_of(url)
     finally:
         databases.close()  # drops it
+
+
+@pytest.fixture(scope="session")
+def pg_copies(pg_template: str) -> Iterator[PgCopies]:
+    copies = PgCopies(pg_template)
+    yield copies
+    copies.close()
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +179,8 @@ def _pg_database(request: pytest.FixtureRequest) -> Iterator[str]:
     if _wants_empty(request):
         yield from fresh_pg_database()
     else:
-        yield from fresh_pg_database(request.getfixturevalue("pg_template"))
+        copies: PgCopies = request.getfixturevalue("pg_copies")
+        yield from copies.copy()
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ from engine.workcalendar import WorkCalendar
 from fengqiao.context import Context, build, sealer_of
 from fengqiao.demo import USERS, seed_units
 from fengqiao.settings import Settings
-from tests.conftest import database_of, fresh_pg_database
+from tests.conftest import PgCopies, database_of, fresh_pg_database
 
 PASSWORD = "correct horse battery staple"
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -161,6 +161,13 @@ def pg_world(pg_template: str, password_hash: str) -> Iterator[WorldTemplate]:
         databases.close()  # drops it
 
 
+@pytest.fixture(scope="session")
+def pg_world_copies(pg_world: WorldTemplate) -> Iterator[PgCopies]:
+    copies = PgCopies(pg_world.database)
+    yield copies
+    copies.close()
+
+
 def open_world(url: str, template: WorldTemplate) -> tuple[World, Context]:
     """A world on `url`, a copy of `template`: wired as ``fengqiao.context.build`` does,
     without migrating, publishing or parsing the YAML again."""
@@ -196,7 +203,8 @@ def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
         urls: Iterator[str] = iter([f"sqlite:///{path}"])
     else:
         template = request.getfixturevalue("pg_world")
-        urls = fresh_pg_database(template.database)
+        copies: PgCopies = request.getfixturevalue("pg_world_copies")
+        urls = copies.copy()
     url = next(urls)
     w, ctx = open_world(url, template)
     try:
@@ -204,7 +212,7 @@ def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
             yield w
     finally:
         ctx.close()
-        for _ in urls:  # drop the PostgreSQL database
+        for _ in urls:  # the PostgreSQL database is dropped
             pass
 
 

@@ -18,6 +18,8 @@ from schemathesis.core.result import Ok
 
 from tests.api.conftest import MEDIATION_INTAKE, World, make_world
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests
+
 EXAMPLES = 15
 CHECKS = [
     checks.not_a_server_error,
