@@ -62,10 +62,6 @@ def pg_url_of(name: str) -> str:
     return f"{PG_URL.rsplit('/', 1)[0]}/{name}"
 
 
-def database_of(url: str) -> str:
-    return url.rsplit("/", 1)[1]
-
-
 def _admin() -> Engine:
     return create_engine(
         PG_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
@@ -103,20 +99,39 @@ def fresh_pg_database(template: str | None = None) -> Generator[str, None, None]
         drop_pg_database(name)
 
 
+class PgDrops:
+    """Drops PostgreSQL databases on threads of their own, several at once.
+
+    PostgreSQL takes up to a second to drop a database (it waits for a checkpoint), and
+    drops waiting together share one checkpoint; tests need not wait for any of it."""
+
+    def __init__(self) -> None:
+        self._threads = ThreadPoolExecutor(8, thread_name_prefix="pg-drop")
+        self._dropped: list[Future[None]] = []
+
+    def drop(self, name: str) -> None:
+        self._dropped.append(self._threads.submit(drop_pg_database, name))
+
+    def close(self) -> None:
+        """Wait until every database is dropped."""
+        self._threads.shutdown()
+        for dropped in self._dropped:
+            dropped.result()  # raises what went wrong, if anything did
+
+
 class PgCopies:
     """Copies of one template database, made before the tests that take them.
 
     PostgreSQL takes a few hundred milliseconds to create a database (it writes the copy
-    to its log and syncs it) and some more to drop one. Two threads of their own do both
-    while the tests run, so that a test seldom waits for its database."""
+    to its log and syncs it): threads of their own make the next few while tests run, so
+    that a test seldom waits for its database."""
 
-    def __init__(self, template: str, ahead: int = 2) -> None:
+    def __init__(self, template: str, drops: PgDrops, ahead: int = 4) -> None:
         self.template = template
+        self.drops = drops
         self.ahead = ahead
-        self._makers = ThreadPoolExecutor(1, thread_name_prefix="pg-copy")
-        self._droppers = ThreadPoolExecutor(1, thread_name_prefix="pg-drop")
+        self._makers = ThreadPoolExecutor(ahead, thread_name_prefix="pg-copy")
         self._ready: deque[Future[str]] = deque()
-        self._dropped: list[Future[None]] = []
 
     def copy(self) -> Generator[str, None, None]:
         """A copy's URL for one test; dropped after it."""
@@ -126,37 +141,42 @@ class PgCopies:
         try:
             yield pg_url_of(name)
         finally:
-            self._dropped.append(self._droppers.submit(drop_pg_database, name))
+            self.drops.drop(name)
 
     def close(self) -> None:
-        """Drop the copies nobody took, and wait until every copy is dropped."""
+        """Drop the copies nobody took; none is being made after this."""
         try:
             for made in self._ready:
-                self._dropped.append(self._droppers.submit(drop_pg_database, made.result()))
+                self.drops.drop(made.result())
         finally:
             self._makers.shutdown()
-            self._droppers.shutdown()
-        for dropped in self._dropped:
-            dropped.result()  # raises what went wrong, if anything did
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
+def pg_drops() -> Iterator[PgDrops]:
+    """The session's dropping of PostgreSQL databases; waited for at the session's end."""
+    require_pg()
+    drops = PgDrops()
+    yield drops
+    drops.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_drops: PgDrops) -> Iterator[str]:
     """The name of a PostgreSQL database migrated once for the session; dropped at its end."""
-    databases = fresh_pg_database()
-    url = next(databases)
+    name = create_pg_database()
     try:
-        engine = make_engine(url)
+        engine = make_engine(pg_url_of(name))
         upgrade(engine)
         engine.dispose()  # no connection may stay open to a template
-        yield database_of(url)
+        yield name
     finally:
-        databases.close()  # drops it
+        pg_drops.drop(name)
 
 
 @pytest.fixture(scope="session")
-def pg_copies(pg_template: str) -> Iterator[PgCopies]:
-    copies = PgCopies(pg_template)
+def pg_copies(pg_template: str, pg_drops: PgDrops) -> Iterator[PgCopies]:
+    copies = PgCopies(pg_template, pg_drops)
     yield copies
     copies.close()
 

@@ -30,7 +30,7 @@ from engine.workcalendar import WorkCalendar
 from fengqiao.context import Context, build, sealer_of
 from fengqiao.demo import USERS, seed_units
 from fengqiao.settings import Settings
-from tests.conftest import PgCopies, database_of, fresh_pg_database
+from tests.conftest import PgCopies, PgDrops, create_pg_database, pg_url_of
 
 PASSWORD = "correct horse battery staple"
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -152,18 +152,17 @@ def sqlite_world(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -
 
 
 @pytest.fixture(scope="session")
-def pg_world(pg_template: str, password_hash: str) -> Iterator[WorldTemplate]:
-    databases = fresh_pg_database(pg_template)
-    url = next(databases)
+def pg_world(pg_template: str, pg_drops: PgDrops, password_hash: str) -> Iterator[WorldTemplate]:
+    name = create_pg_database(pg_template)
     try:
-        yield WorldTemplate(database_of(url), *_template_of(url, password_hash))
+        yield WorldTemplate(name, *_template_of(pg_url_of(name), password_hash))
     finally:
-        databases.close()  # drops it
+        pg_drops.drop(name)
 
 
 @pytest.fixture(scope="session")
-def pg_world_copies(pg_world: WorldTemplate) -> Iterator[PgCopies]:
-    copies = PgCopies(pg_world.database)
+def pg_world_copies(pg_world: WorldTemplate, pg_drops: PgDrops) -> Iterator[PgCopies]:
+    copies = PgCopies(pg_world.database, pg_drops)
     yield copies
     copies.close()
 
