@@ -144,12 +144,11 @@ class PgCopies:
             self.drops.drop(name)
 
     def close(self) -> None:
-        """Drop the copies nobody took; none is being made after this."""
-        try:
-            for made in self._ready:
+        """Drop the copies nobody took, once the ones under way are made."""
+        self._makers.shutdown()
+        for made in self._ready:
+            if made.exception() is None:
                 self.drops.drop(made.result())
-        finally:
-            self._makers.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +178,15 @@ def pg_copies(pg_template: str, pg_drops: PgDrops) -> Iterator[PgCopies]:
     copies = PgCopies(pg_template, pg_drops)
     yield copies
     copies.close()
+
+
+def copy_sqlite(template: Path, target: Path) -> None:
+    """Copy a SQLite file nobody has open: its last connection, closing, moved the WAL into
+    the file and removed it (a WAL left beside it would hold writes the copy lacks)."""
+    wal = template.with_name(template.name + "-wal")
+    if wal.exists():
+        raise RuntimeError(f"{template} is still open: {wal} exists")
+    shutil.copyfile(template, target)
 
 
 @pytest.fixture(scope="session")
@@ -228,7 +236,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path / "fq.db"
         if not _wants_empty(request):
-            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+            copy_sqlite(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
         yield from _pg_database(request)

@@ -4,7 +4,6 @@ The world's database is made once per session on each engine and copied for each
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -30,7 +29,7 @@ from engine.workcalendar import WorkCalendar
 from fengqiao.context import Context, build, sealer_of
 from fengqiao.demo import USERS, seed_units
 from fengqiao.settings import Settings
-from tests.conftest import PgCopies, PgDrops, create_pg_database, pg_url_of
+from tests.conftest import PgCopies, PgDrops, copy_sqlite, create_pg_database, pg_url_of
 
 PASSWORD = "correct horse battery staple"
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -183,7 +182,7 @@ def open_world(url: str, template: WorldTemplate) -> tuple[World, Context]:
 @pytest.fixture
 def world(tmp_path: Path, sqlite_world: WorldTemplate) -> Iterator[World]:
     path = tmp_path / "api.db"
-    shutil.copyfile(sqlite_world.database, path)
+    copy_sqlite(Path(sqlite_world.database), path)
     w, ctx = open_world(f"sqlite:///{path}", sqlite_world)
     with w.client:
         yield w
@@ -198,7 +197,7 @@ def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]
     if request.param == "sqlite":
         template: WorldTemplate = request.getfixturevalue("sqlite_world")
         path = tmp_path / "api.db"
-        shutil.copyfile(template.database, path)
+        copy_sqlite(Path(template.database), path)
         urls: Iterator[str] = iter([f"sqlite:///{path}"])
     else:
         template = request.getfixturevalue("pg_world")
@@ -221,7 +220,7 @@ def shared_world(
 ) -> Iterator[World]:
     """One world for a whole module (tests in it must not depend on each other's writes)."""
     path = tmp_path_factory.mktemp("api") / "api.db"
-    shutil.copyfile(sqlite_world.database, path)
+    copy_sqlite(Path(sqlite_world.database), path)
     w, ctx = open_world(f"sqlite:///{path}", sqlite_world)
     with w.client:
         yield w

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +23,7 @@ from engine.workcalendar import WorkCalendar
 from fengqiao.context import Context, build, sealer_of
 from fengqiao.demo import USERS, seed
 from fengqiao.settings import Settings
-from tests.conftest import DEFINITIONS
+from tests.conftest import DEFINITIONS, copy_sqlite
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # the `clock` fixture's start: Monday 09:00
 PASSWORDS = {u.username: u.password for u in USERS}
@@ -57,7 +56,7 @@ def ctx(
     """A Context on this test's own copy of the demo database (migrated and published
     already: wired as ``fengqiao.context.build`` does, without parsing the YAML again)."""
     target = tmp_path / "fq.db"
-    shutil.copyfile(seeded[0], target)
+    copy_sqlite(seeded[0], target)
     settings = Settings(database_url=f"sqlite:///{target}", definitions_dir=DEFINITIONS)
     engine = make_engine(settings.database_url)
     store = SqlStore(engine)
