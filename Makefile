@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Everything else is set-up they do.
+# The commands of the README: `make run`, `make check` (the fast tier, under a minute) and
+# `make test` (everything, the slow process-level tests too). The rest is set-up they do.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_HOME := $(CURDIR)/var/prefect
 
-.PHONY: run test lint bench clean
+.PHONY: run check test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +20,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/fengqiao serve --demo
+
+# Lint, types and every test not marked slow (no processes, servers, Prefect or browser).
+check: lint
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/pytest -m "not slow"
 
 test: $(STAMP)
 	mkdir -p $(PREFECT_HOME)

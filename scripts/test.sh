@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lint, type-check and test against SQLite and a real PostgreSQL.
+# Lint, type-check and run every test, the slow ones too (`make check` leaves those out),
+# against SQLite and a real PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin

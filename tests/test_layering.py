@@ -220,12 +220,14 @@ def _loaded_by(modules: list[str]) -> set[str]:
     return set(json.loads(result.stdout))
 
 
+@pytest.mark.slow  # a fresh interpreter, as a process
 def test_importing_the_core_loads_nothing_forbidden() -> None:
     loaded = _loaded_by([module_name(p) for p in CORE_FILES])
     assert "engine" in loaded
     assert loaded & (WEB | SCHEDULER | DATABASE | ADAPTERS) == set()
 
 
+@pytest.mark.slow  # a fresh interpreter, as a process
 def test_importing_the_use_cases_loads_no_web_or_scheduler_framework() -> None:
     loaded = _loaded_by([module_name(p) for p in CASEWORK_FILES])
     assert "sqlalchemy" in loaded  # through engine.store

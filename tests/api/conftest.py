@@ -1,4 +1,7 @@
-"""API fixtures: a Context on a fresh database, the demo areas and users, bearer tokens."""
+"""API fixtures: the use cases (a Casework) on a fresh database, the demo areas and users,
+bearer tokens.
+
+The world's database is made once per session on each engine and copied for each test."""
 
 from __future__ import annotations
 
@@ -16,14 +19,21 @@ from api.app import create_app
 from api.auth import hash_password, issue_token
 from engine.casework.context import Casework
 from engine.clock import ManualClock
+from engine.definition import Definition
 from engine.model import Actor, Case
+from engine.registry import Registry
+from engine.service import WorkflowService
+from engine.store import definitions as stored_definitions
+from engine.store.db import make_engine
+from engine.store.repository import SqlStore
 from engine.store.units import save_units
 from engine.store.users import UserRecord, get_user, save_user
 from engine.units import UnitRecord
-from fengqiao.context import Context, build
+from engine.workcalendar import WorkCalendar
+from fengqiao.context import Context, build, sealer_of
 from fengqiao.demo import USERS, seed_units
 from fengqiao.settings import Settings
-from tests.conftest import fresh_pg_database
+from tests.conftest import PgCopies, PgDrops, copy_sqlite, create_pg_database, pg_url_of
 
 PASSWORD = "correct horse battery staple"
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -130,9 +140,74 @@ def make_world(url: str, password_hash: str) -> tuple[World, Context]:
     return world, ctx
 
 
+@dataclass(frozen=True)
+class WorldTemplate:
+    """A world's database made once per session (migrated, workflows published, units and
+    users saved, a bearer token each): each test opens a copy of it."""
+
+    database: str  # a SQLite file's path, or a PostgreSQL database's name
+    tokens: dict[str, str]
+    definitions: list[Definition]  # as `build` reads them back from the database
+
+
+def _template_of(url: str, password_hash: str) -> tuple[dict[str, str], list[Definition]]:
+    w, ctx = make_world(url, password_hash)
+    with ctx.cw.store.transaction(write=False) as tx:
+        definitions = stored_definitions.published(tx)
+    ctx.close()  # no connection may stay open to a PostgreSQL template
+    return dict(w.tokens), definitions
+
+
+@pytest.fixture(scope="session")
+def sqlite_world(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> WorldTemplate:
+    path = tmp_path_factory.mktemp("world") / "api.db"
+    return WorldTemplate(str(path), *_template_of(f"sqlite:///{path}", password_hash))
+
+
+@pytest.fixture(scope="session")
+def pg_world(pg_template: str, pg_drops: PgDrops, password_hash: str) -> Iterator[WorldTemplate]:
+    name = create_pg_database(pg_template)
+    try:
+        yield WorldTemplate(name, *_template_of(pg_url_of(name), password_hash))
+    finally:
+        pg_drops.drop(name)
+
+
+@pytest.fixture(scope="session")
+def pg_world_copies(pg_world: WorldTemplate, pg_drops: PgDrops) -> Iterator[PgCopies]:
+    copies = PgCopies(pg_world.database, pg_drops)
+    yield copies
+    copies.close()
+
+
+def open_world(url: str, template: WorldTemplate) -> tuple[World, Context]:
+    """A world on `url`, a copy of `template`: wired as ``fengqiao.context.build`` does,
+    without migrating, publishing or parsing the YAML again."""
+    clock = ManualClock(START)
+    settings = Settings(database_url=url)
+    store = SqlStore(make_engine(url))
+    source = stored_definitions.StoredDefinitions(store)
+    registry = Registry(template.definitions, source=source)
+    service = WorkflowService(store, registry, clock, WorkCalendar(tz=settings.timezone))
+    cw = Casework(
+        store,
+        registry,
+        service,
+        clock,
+        sealer_of(settings),
+        settings.timezone,
+        settings.sweep_interval_s,
+    )
+    app = create_app(cw, uploads_dir=settings.uploads_dir)
+    world = World(cw, clock, TestClient(app), settings, dict(template.tokens))
+    return world, Context(settings, cw)
+
+
 @pytest.fixture
-def world(tmp_path: Path, password_hash: str) -> Iterator[World]:
-    w, ctx = make_world(f"sqlite:///{tmp_path / 'api.db'}", password_hash)
+def world(tmp_path: Path, sqlite_world: WorldTemplate) -> Iterator[World]:
+    path = tmp_path / "api.db"
+    copy_sqlite(Path(sqlite_world.database), path)
+    w, ctx = open_world(f"sqlite:///{path}", sqlite_world)
     with w.client:
         yield w
     ctx.close()
@@ -141,29 +216,36 @@ def world(tmp_path: Path, password_hash: str) -> Iterator[World]:
 @pytest.fixture(
     params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres")]
 )
-def any_world(
-    request: pytest.FixtureRequest, tmp_path: Path, password_hash: str
-) -> Iterator[World]:
+def any_world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     """The same world on SQLite and on PostgreSQL, for the core paths."""
     if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'api.db'}"])
+        template: WorldTemplate = request.getfixturevalue("sqlite_world")
+        path = tmp_path / "api.db"
+        copy_sqlite(Path(template.database), path)
+        urls: Iterator[str] = iter([f"sqlite:///{path}"])
     else:
-        urls = fresh_pg_database()
+        template = request.getfixturevalue("pg_world")
+        copies: PgCopies = request.getfixturevalue("pg_world_copies")
+        urls = copies.copy()
     url = next(urls)
-    w, ctx = make_world(url, password_hash)
+    w, ctx = open_world(url, template)
     try:
         with w.client:
             yield w
     finally:
         ctx.close()
-        for _ in urls:  # drop the PostgreSQL database
+        for _ in urls:  # the PostgreSQL database is dropped
             pass
 
 
 @pytest.fixture(scope="module")
-def shared_world(tmp_path_factory: pytest.TempPathFactory, password_hash: str) -> Iterator[World]:
+def shared_world(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_world: WorldTemplate
+) -> Iterator[World]:
     """One world for a whole module (tests in it must not depend on each other's writes)."""
-    w, ctx = make_world(f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}", password_hash)
+    path = tmp_path_factory.mktemp("api") / "api.db"
+    copy_sqlite(Path(sqlite_world.database), path)
+    w, ctx = open_world(f"sqlite:///{path}", sqlite_world)
     with w.client:
         yield w
     ctx.close()

@@ -19,6 +19,8 @@ from schemathesis.core.result import Ok
 
 from tests.api.conftest import MEDIATION_INTAKE, World, make_world
 
+pytestmark = pytest.mark.slow  # hundreds of generated requests
+
 EXAMPLES = 15
 checks.load_all_checks()
 # Every check Schemathesis has (``--checks all``): conformance, negative data rejected,

@@ -50,6 +50,7 @@ def test_broken_file_prints_located_problems(
     assert lines[1].startswith(f"{broken}:36:9: transitions[0] (close).to: unknown state 'closd'")
 
 
+@pytest.mark.slow  # the console script, as a process
 def test_console_script_exit_codes(broken: Path) -> None:
     ok = subprocess.run(
         [str(FENGQIAO), "validate", *map(str, SHIPPED)],

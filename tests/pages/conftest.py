@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from engine.workcalendar import WorkCalendar
 from fengqiao.context import build, sealer_of
 from fengqiao.demo import USERS, seed
 from fengqiao.settings import Settings
-from tests.conftest import DEFINITIONS
+from tests.conftest import DEFINITIONS, copy_sqlite
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # the `clock` fixture's start: Monday 09:00
 PASSWORDS = {u.username: u.password for u in USERS}
@@ -60,7 +59,7 @@ def ctx(
     published already: wired as ``fengqiao.context.open_casework`` does, without parsing the
     YAML again)."""
     target = tmp_path / "fq.db"
-    shutil.copyfile(seeded[0], target)
+    copy_sqlite(seeded[0], target)
     settings = Settings(database_url=f"sqlite:///{target}", definitions_dir=DEFINITIONS)
     store = SqlStore(make_engine(settings.database_url))
     registry = Registry(shipped, source=StoredDefinitions(store))

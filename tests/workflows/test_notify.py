@@ -106,6 +106,7 @@ def due_notifications_count() -> int:
     return 0
 
 
+@pytest.mark.slow  # the Prefect test harness
 def test_messages_say_which_case_and_where_nothing_more(
     prefect_harness: None,
     service: WorkflowService,
@@ -134,6 +135,7 @@ def test_messages_say_which_case_and_where_nothing_more(
     assert f"case #{case_id} needs attention /cases/{case_id}" in caplog.text
 
 
+@pytest.mark.slow  # the Prefect test harness
 def test_a_failing_gateway_is_retried_by_the_task(
     prefect_harness: None,
     service: WorkflowService,
@@ -149,6 +151,7 @@ def test_a_failing_gateway_is_retried_by_the_task(
     assert counts(store) == {"sent": 3}
 
 
+@pytest.mark.slow  # the Prefect test harness
 def test_a_gateway_down_for_good_fails_after_the_last_attempt(
     prefect_harness: None,
     service: WorkflowService,

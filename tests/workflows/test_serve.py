@@ -13,11 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from engine.store import outbox
 from fengqiao.context import build
 from fengqiao.settings import Settings
 from workflows.demo import open_overdue_cases
+
+pytestmark = pytest.mark.slow  # a server, a worker and a Prefect server, as processes
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT_S = 150  # the whole run, start to stop; the process is killed past it

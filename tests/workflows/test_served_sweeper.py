@@ -17,6 +17,8 @@ from fengqiao.settings import Settings
 from tests.workflows.cases import grid_reported, mediation_in_follow_up
 from workflows.worker import serve_sweeper
 
+pytestmark = pytest.mark.slow  # the Prefect test harness, a flow run in a process
+
 
 def test_the_served_sweeper_fires_a_due_visit_and_escalates_a_missed_grid_deadline(
     prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from engine.clock import ManualClock
@@ -21,6 +22,8 @@ from engine.store.repository import SqlStore, timers
 from engine.workcalendar import WorkCalendar
 from tests.workflows.cases import grid_reported
 from workflows.sweeping import drain
+
+pytestmark = pytest.mark.slow  # sweeper processes
 
 ROOT = Path(__file__).resolve().parents[2]
 # Three hours after the `clock` fixture's Monday morning: every sign-for deadline (30 min)

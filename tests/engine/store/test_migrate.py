@@ -3,6 +3,7 @@ no-op, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -13,6 +14,7 @@ from engine.store.migrate import upgrade
 EXPECTED = {"cases", "events", "timers", "definitions", "users", "parties", "audit_log"}
 
 
+@pytest.mark.empty_database
 def test_upgrade_creates_every_table_and_is_idempotent(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
