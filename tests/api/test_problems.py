@@ -410,7 +410,7 @@ def test_database_errors_are_told_apart_by_their_code() -> None:
 
 
 @pytest.fixture
-def pg_outage_world(password_hash: str) -> Iterator[tuple[World, str]]:
+def pg_outage(password_hash: str) -> Iterator[tuple[World, str]]:
     urls = fresh_pg_database()
     url = next(urls)
     w, ctx = make_world(url, password_hash)
@@ -432,9 +432,9 @@ def admin_sql(sql: str) -> None:
     admin.dispose()
 
 
-def test_a_read_only_postgresql_is_503_and_recovers(pg_outage_world: tuple[World, str]) -> None:
+def test_a_read_only_postgresql_is_503_and_recovers(pg_outage: tuple[World, str]) -> None:
     """A standby or `default_transaction_read_only` refuses writes with SQLSTATE 25006."""
-    world, name = pg_outage_world
+    world, name = pg_outage
     with TestClient(
         create_app(world.ctx, uploads_dir=world.settings.uploads_dir), raise_server_exceptions=False
     ) as client:
@@ -446,8 +446,8 @@ def test_a_read_only_postgresql_is_503_and_recovers(pg_outage_world: tuple[World
         assert open_case(client, world).status_code == 201
 
 
-def test_cut_postgresql_connections_are_503_then_recover(pg_outage_world: tuple[World, str]) -> None:
-    world, name = pg_outage_world
+def test_cut_postgresql_connections_are_503_then_recover(pg_outage: tuple[World, str]) -> None:
+    world, name = pg_outage
     with TestClient(
         create_app(world.ctx, uploads_dir=world.settings.uploads_dir), raise_server_exceptions=False
     ) as client:
