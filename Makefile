@@ -1,4 +1,4 @@
-# The commands of the README: `make run`, `make check` (the fast tier, under a minute) and
+# The commands of the README: `make run`, `make check` (the fast tier, about a minute) and
 # `make test` (everything, the slow process-level tests too). The rest is set-up they do.
 PY ?= python3
 VENV := .venv
