@@ -33,6 +33,8 @@ import httpx
 
 from bench.engine import database
 
+# Where `python -m bench.http_load` runs its server and client processes from.
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password"
 OPEN_DATA = {"category": "family", "source": "walk_in", "description": "d", "notice_given": True}
 TO_MEDIATION: list[tuple[str, dict[str, Any]]] = [
@@ -122,7 +124,8 @@ def start_server(db: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen(
         [
             sys.executable,
-            __file__,
+            "-m",
+            "bench.http_load",
             "--serve",
             "--db",
             db,
@@ -132,6 +135,7 @@ def start_server(db: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
             str(workers),
         ],
         env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"},
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -363,7 +367,8 @@ def throughput_in_processes(base: str, procs: int, clients: int, seconds: float)
         subprocess.Popen(
             [
                 sys.executable,
-                __file__,
+                "-m",
+                "bench.http_load",
                 "--client-worker",
                 "--base",
                 base,
@@ -375,6 +380,7 @@ def throughput_in_processes(base: str, procs: int, clients: int, seconds: float)
                 str(start_at),
             ],
             stdout=subprocess.PIPE,
+            cwd=ROOT,
         )
         for _ in range(procs)
     ]
