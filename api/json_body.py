@@ -19,74 +19,43 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 MAX_KEYS = 256  # per JSON object: more than any workflow has fields
-MAX_INT_DIGITS = 19  # a signed 64-bit integer has at most 19 digits
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-class _Refused(ValueError):
-    """Raised inside the parser's hooks; turned into a JSONDecodeError with the body."""
-
-
-class _Bad:
-    """A value out of bounds, carried up from where the parser met it to the object that
-    holds it, so the refusal can name the field (``#/data/claim_amount``)."""
-
-    __slots__ = ("path", "reason")
-
-    def __init__(self, reason: str, path: tuple[str, ...] = ()) -> None:
-        self.reason = reason
-        self.path = path
-
-    def under(self, key: str) -> _Bad:
-        return _Bad(self.reason, (key, *self.path))
-
-
-def _bad_in(value: Any) -> _Bad | None:
-    """The first out-of-bounds value in a parsed value (lists are searched; objects were
-    searched by their own hook)."""
-    if isinstance(value, _Bad):
-        return value
-    if isinstance(value, list):
-        for i, item in enumerate(value):
-            found = _bad_in(item)
+def _refusal(value: Any, path: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """Where in a parsed body a value is out of bounds, and why; None when all are within.
+    A walk after C's parser costs a microsecond or two on a firing's body, much less than
+    parsing through Python hooks."""
+    if isinstance(value, dict):
+        if len(value) > MAX_KEYS:
+            return path, f"an object has {len(value)} keys; at most {MAX_KEYS} are accepted"
+        for key, item in value.items():
+            if item is None or isinstance(item, str | bool):
+                continue
+            found = _refusal(item, (*path, key))
             if found is not None:
-                return found.under(str(i))
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if item is None or isinstance(item, str | bool):
+                continue
+            found = _refusal(item, (*path, str(i)))
+            if found is not None:
+                return found
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            name = "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+            return path, f"{name} is not a number JSON allows: send a finite number"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return _int_refusal(value, path)
     return None
 
 
-def _object(pairs: list[tuple[str, Any]]) -> Any:
-    if len(pairs) > MAX_KEYS:
-        return _Bad(f"an object has {len(pairs)} keys; at most {MAX_KEYS} are accepted")
-    for key, value in pairs:
-        found = _bad_in(value)
-        if found is not None:
-            return found.under(key)
-    return dict(pairs)
-
-
-def _constant(name: str) -> Any:
-    return _Bad(f"{name} is not a number JSON allows: send a finite number")
-
-
-def _float(text: str) -> Any:
-    value = float(text)
-    if not math.isfinite(value):
-        return _Bad(f"{text[:20]} is too large for a number: send a finite number")
-    return value
-
-
-def _int(text: str) -> Any:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        return _Bad(f"an integer of {len(text.lstrip('-'))} digits is out of range (64 bits)")
-    value = int(text)
-    if not INT64_MIN <= value <= INT64_MAX:
-        return _Bad(f"{text} is out of range (64-bit integers)")
-    return value
-
-
-_decoder = json.JSONDecoder(
-    object_pairs_hook=_object, parse_constant=_constant, parse_float=_float, parse_int=_int
-)
+def _int_refusal(value: int, path: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    if INT64_MIN <= value <= INT64_MAX:
+        return None
+    digits = len(str(abs(value)))
+    return path, f"an integer of {digits} digits is out of range (64 bits)"
 
 
 def pointer(path: tuple[str, ...]) -> str:
@@ -97,16 +66,22 @@ def pointer(path: tuple[str, ...]) -> str:
 def loads(body: bytes | str) -> Any:
     """`json.loads` within the bounds above; JSONDecodeError otherwise, whose message starts
     with the pointer to the value refused (``#/data/x: …``)."""
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
     try:
-        value = _decoder.decode(text)
-    except RecursionError:
-        raise json.JSONDecodeError("the body is nested too deeply", text, 0) from None
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError as exc:
         raise json.JSONDecodeError(f"the body is not UTF-8: {exc.reason}", "", 0) from None
-    found = _bad_in(value)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise json.JSONDecodeError("the body is nested too deeply", text, 0) from None
+    except ValueError:  # an integer of more digits than Python reads from text (4,300)
+        raise json.JSONDecodeError("an integer is out of range (64 bits)", text, 0) from None
+    found = _refusal(value, ())
     if found is not None:
-        raise json.JSONDecodeError(f"{pointer(found.path)}: {found.reason}", text, 0)
+        where, why = found
+        raise json.JSONDecodeError(f"{pointer(where)}: {why}", text, 0)
     return value
 
 
