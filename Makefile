@@ -24,7 +24,7 @@ run: $(STAMP)
 # Lint, types and every test not marked slow (no processes, servers, Prefect or browser).
 check: lint
 	mkdir -p $(PREFECT_HOME)
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow" --numprocesses=auto --maxprocesses=4
 
 test: $(STAMP)
 	mkdir -p $(PREFECT_HOME)

@@ -29,4 +29,6 @@ fi
 $BIN/ruff check .
 $BIN/ruff format --check .
 $BIN/mypy
-$BIN/pytest "$@"
+# On every CPU (up to four workers): each worker copies its own databases from its own
+# templates, and every test picks free ports, so the workers never meet.
+$BIN/pytest --numprocesses=auto --maxprocesses=4 "$@"
