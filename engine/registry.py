@@ -103,7 +103,11 @@ class Registry:
         )
 
     def all_latest(self) -> list[Definition]:
-        return [self.latest(n) for n in self.names()]
+        """Every workflow at its latest version: the source asked once for what it has
+        beyond what is known here, not once per workflow."""
+        self.refresh()
+        found = (self._known_latest(n) for n in self.names())
+        return [d for d in found if d is not None]
 
     def __contains__(self, key: tuple[str, int]) -> bool:
         return key in self._by_key

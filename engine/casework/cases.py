@@ -49,7 +49,9 @@ def open_case(
 ) -> FireResult:
     """Open a case owned by the user's unit (or a unit within their scope), with its parties:
     one transaction, the opening in the case's history and each party in the audit log."""
-    cw.registry.get(workflow, version)  # UnknownWorkflowError first
+    # UnknownWorkflowError first; the version found is the one the case opens on (the
+    # latest is asked of the database once, not again by the service).
+    version = cw.registry.get(workflow, version).version
     org_unit, grid_unit = owner_units(user, org_unit, grid_unit)
     key = scoped_key(user, idempotency_key)
     try:

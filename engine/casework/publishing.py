@@ -46,7 +46,6 @@ def check_draft(user: User, source: str) -> Validation:
 
 def latest_definitions(cw: Casework) -> list[Definition]:
     """Every workflow at its latest version, those other processes published included."""
-    cw.registry.refresh()
     return cw.registry.all_latest()
 
 
