@@ -136,6 +136,7 @@ class DefinitionRow(SQLModel, table=True):
     source: str
     published_at: datetime = _dt()
     published_by: str = Field(default="", max_length=64)
+    reason: str = Field(default="", max_length=500, sa_column_kwargs={"server_default": ""})
 
 
 class UnitRow(SQLModel, table=True):
