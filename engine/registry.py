@@ -9,7 +9,8 @@ from typing import Protocol
 
 from engine.definition import Definition
 from engine.errors import DefinitionError, UnknownWorkflowError
-from engine.loader import did_you_mean, load_definition
+from engine.loader import did_you_mean
+from engine.shipped import read_shipped
 
 
 class DefinitionSource(Protocol):
@@ -114,14 +115,9 @@ class Registry:
 
 
 def load_directory(path: str | Path) -> list[Definition]:
-    """Load every *.yaml in a folder; every problem of every file is reported together."""
-    definitions = []
-    problems = []
-    for p in sorted(Path(path).glob("*.yaml")):
-        try:
-            definitions.append(load_definition(p))
-        except DefinitionError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise DefinitionError(problems)
-    return definitions
+    """Load every *.yaml in a folder, or raise DefinitionError with every problem of every
+    file (engine.shipped.read_shipped leaves the bad files out instead)."""
+    found = read_shipped(path)
+    if found.problems:
+        raise DefinitionError(found.problems)
+    return found.definitions

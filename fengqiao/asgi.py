@@ -1,5 +1,6 @@
 """The ASGI app from FENGQIAO_* settings: ``uvicorn --factory fengqiao.asgi:from_env`` (several
-worker processes need an import string). Each process prepares the database once at start."""
+worker processes need an import string). Each process prepares the database once at start;
+the shipped files it left out are logged then, and kept for the health check and the pages."""
 
 from __future__ import annotations
 
@@ -12,5 +13,5 @@ from fengqiao.settings import Settings
 
 def from_env() -> FastAPI:
     settings = Settings()
-    prepare(settings)
-    return create_app(open_casework(settings), uploads_dir=settings.uploads_dir)
+    problems = prepare(settings)
+    return create_app(open_casework(settings, None, problems), uploads_dir=settings.uploads_dir)

@@ -17,8 +17,9 @@ from engine.diagram import mermaid
 from engine.errors import DefinitionError, FengqiaoError
 from engine.loader import load_definition
 from engine.model import Actor
+from engine.store.definitions import check_shipped
 from engine.store.sealing import SealError
-from fengqiao.context import Context, build, prepare
+from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.settings import ROOT, Settings
 from workflows.environment import prefect_defaults
 
@@ -51,7 +52,10 @@ def _case_view(ctx: Context, case_id: int) -> dict[str, Any]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Each file alone; then, when the configured database exists, each file that loaded
+    against its published versions (what a start would say), without changing the database."""
     failed = 0
+    loaded = []
     for path in args.paths:
         try:
             d = load_definition(path)
@@ -60,10 +64,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for p in exc.problems:
                 print(str(p), file=sys.stderr)
         else:
+            loaded.append(d)
             print(
                 f"{path}: ok ({d.name} v{d.version}, {len(d.states)} states, "
                 f"{len(d.transitions)} transitions)"
             )
+    store = existing_store(_settings(args))
+    if store is not None:
+        try:
+            with store.transaction(write=False) as tx:
+                clashes = check_shipped(tx, loaded)
+            url = store.engine.url.render_as_string(hide_password=True)
+        finally:
+            store.engine.dispose()
+        print(f"compared with the versions published in {url}")
+        for p in clashes:
+            print(str(p), file=sys.stderr)
+        failed += len(clashes)
     return 1 if failed else 0
 
 
@@ -224,7 +241,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="database URL (default: FENGQIAO_DATABASE_URL or SQLite)")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check workflow YAML files; errors as file:line:col")
+    v = sub.add_parser(
+        "validate",
+        help="check workflow YAML files, and against the database's published versions when"
+        " it exists; errors as file:line:col",
+    )
     v.add_argument("paths", nargs="+")
     v.set_defaults(func=cmd_validate)
 

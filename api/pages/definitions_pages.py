@@ -11,6 +11,7 @@ from starlette.responses import Response
 from api.pages.errors import PageRoute
 from api.pages.page import Page, PageDep
 from engine.casework.permissions import Permission
+from engine.casework.shipped import definition_problems
 from engine.definition import Definition
 from engine.diagram import mermaid
 
@@ -146,7 +147,11 @@ def definitions_list(page: PageDep) -> Response:
     ]
     return page.render(
         "supervisor/definitions.html",
-        {"definitions": rows, "may_edit": page.may(Permission.PUBLISH_DEFINITION)},
+        {
+            "definitions": rows,
+            "may_edit": page.may(Permission.PUBLISH_DEFINITION),
+            "problems": definition_problems(page.ctx),
+        },
         active_nav="/supervisor/definitions",
     )
 

@@ -180,6 +180,16 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "defs.guard": ("前置条件", "Guard"),
     "defs.after": ("时长", "After"),
     "defs.then": ("到期操作", "Then"),
+    "defs.problems": (
+        "本次启动有 {n} 个流程定义文件的问题，相关文件未被采用：",
+        "{n} problem(s) in the shipped definition files; those files were left out at start:",
+    ),
+    "defs.problems_help": (
+        "其他流程和所有已发布版本照常运行，进行中的案件仍按原版本办理。请按提示修改文件，"
+        "用 fengqiao validate 检查后重新启动。",
+        "Every other workflow and every published version keep running; cases stay on their"
+        " version. Fix the files as told, check them with fengqiao validate, then start again.",
+    ),
     "editor.title": ("编辑流程：{name}", "Edit workflow: {name}"),
     "editor.label": ("YAML 源文件", "YAML source"),
     "editor.help": (

@@ -1,5 +1,9 @@
 """The health check: is every deadline firing? For load balancers and monitoring, no login.
 
+It also lists the shipped definition files this process left out when it started (a file
+that does not load, or clashes with a published version): status "warning", still 200, since
+every other workflow and every published version is served.
+
 Answers 503 (a problem document) while a timer's firing is failing (retrying, or given up on
 a case still waiting in its state) or when the oldest due timer is later than a few sweeps
 (the sweeper is not running, or cannot keep up). The first failure of a timer turns it, in
@@ -16,6 +20,7 @@ from api.deps import ContextDep
 from api.json_body import BoundedJsonRoute
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem
 from engine.casework.health import timers_health
+from engine.casework.shipped import definition_problems
 
 router = APIRouter(tags=["health"], route_class=BoundedJsonRoute)
 
@@ -31,9 +36,24 @@ class TimersHealthOut(BaseModel):
     late_after_s: float = Field(description="How late the oldest may be before this fails.")
 
 
+class DefinitionProblemOut(BaseModel):
+    file: str = Field(description="The shipped definition file left out.")
+    line: int = Field(description="Line of the problem (the `version:` line for a version).")
+    col: int
+    key: str = Field(description="The definition's key the problem is about, if any.")
+    message: str = Field(description="What is wrong.")
+    hint: str = Field(description='What to do, e.g. "raise `version` to 3".')
+
+
 class HealthOut(BaseModel):
-    status: str = Field(description='"ok"')
+    status: str = Field(
+        description='"ok"; "warning" when shipped definition files were left out at start'
+    )
     timers: TimersHealthOut
+    definitions: list[DefinitionProblemOut] = Field(
+        description="Problems of the shipped definition files left out when this process"
+        " started; empty when every file was used."
+    )
 
 
 @router.get(
@@ -55,6 +75,12 @@ def health(ctx: ContextDep) -> HealthOut | JSONResponse:
         oldest_due_s=found.oldest_due_s,
         late_after_s=found.late_after_s,
     )
+    definitions = [
+        DefinitionProblemOut(
+            file=p.file, line=p.line, col=p.col, key=p.key, message=p.message, hint=p.hint
+        )
+        for p in definition_problems(ctx)
+    ]
     if found.troubles:
         return problem(
             503,
@@ -62,5 +88,8 @@ def health(ctx: ContextDep) -> HealthOut | JSONResponse:
             "Deadlines are not firing",
             "; ".join(found.troubles),
             timers=timers.model_dump(),
+            definitions=[d.model_dump() for d in definitions],
         )
-    return HealthOut(status="ok", timers=timers)
+    return HealthOut(
+        status="warning" if definitions else "ok", timers=timers, definitions=definitions
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.clock import Clock
+from engine.errors import Problem
 from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store.repository import SqlStore
@@ -22,6 +23,9 @@ class Casework:
     sealer: Sealer
     timezone: str = "Asia/Shanghai"
     sweep_interval_s: float = 15.0  # how often the worker sweeps (the health check's yardstick)
+    # The shipped definition files left out when this process started (fengqiao.context
+    # prepare): shown by the health check and the definitions page, never read again.
+    definition_problems: tuple[Problem, ...] = ()
 
     def close(self) -> None:
         """Close the database connections."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from engine.definition import Definition
-from engine.errors import DefinitionError, Problem
+from engine.errors import Problem
 from engine.loader import parse_definition
 from engine.ports import DuplicateVersionError
+from engine.shipped import SHIPPED_BY, PublishedVersion, clash, compare
 from engine.store.errors import is_unique_violation
 from engine.store.repository import SqlStore, SqlTransaction
 from engine.store.tables import DefinitionRow
@@ -64,41 +65,51 @@ def save(tx: SqlTransaction, definition: Definition, by: str, at: datetime) -> N
         raise
 
 
-def sync_shipped(tx: SqlTransaction, shipped: list[Definition], at: datetime) -> None:
-    """Record shipped definitions the database does not know yet. A shipped file whose
-    content changed but kept its version is refused: running cases depend on that version."""
-    known = _hashes(tx)
-    problems = []
-    for d in shipped:
-        stored = known.get(d.key)
-        if stored is None:
-            try:
-                save(tx, d, "shipped", at)
-                continue
-            except DuplicateVersionError:
-                # Another process starting on the same database published it first.
-                stored = _hashes(tx).get(d.key)
-        if stored is not None and stored != d.content_hash:
-            problems.append(
-                Problem(
-                    d.path,
-                    1,
-                    1,
-                    "version",
-                    f"{d.name} v{d.version} changed since it was published;"
-                    " give the changed workflow a new version",
-                )
-            )
-    if problems:
-        raise DefinitionError(problems)
+def sync_shipped(tx: SqlTransaction, shipped: list[Definition], at: datetime) -> list[Problem]:
+    """Record the shipped definitions the database does not know yet; answer the problems of
+    those left out (engine.shipped.compare): a file changed under a published version, or
+    colliding with a version published through the API. Running cases depend on the
+    published version, so it is never replaced; every other file is recorded all the same."""
+    found = compare(shipped, published_versions(tx))
+    problems = list(found.problems)
+    for d in found.to_publish:
+        try:
+            save(tx, d, SHIPPED_BY, at)
+        except DuplicateVersionError:
+            # Another process starting on the same database published it first: the same
+            # file (nothing to do), or other content (a problem, as if it had been there).
+            again = published_versions(tx)
+            latest = max(v for n, v in again if n == d.name)
+            problem = clash(d, again.get(d.key), latest)
+            if problem is not None:
+                problems.append(problem)
+    return problems
 
 
-def _hashes(tx: SqlTransaction) -> dict[tuple[str, int], str]:
-    return {
-        (r.name, r.version): r.content_hash
-        for r in tx.conn.execute(
-            select(definitions.c.name, definitions.c.version, definitions.c.content_hash)
+def check_shipped(tx: SqlTransaction, shipped: list[Definition]) -> list[Problem]:
+    """The problems `sync_shipped` would answer, writing nothing (`fengqiao validate`)."""
+    return compare(shipped, published_versions(tx)).problems
+
+
+def has_definitions(conn: Connection) -> bool:
+    """Whether the database has the table of published versions (it was migrated once)."""
+    return inspect(conn).has_table(definitions.name)
+
+
+def published_versions(tx: SqlTransaction) -> dict[tuple[str, int], PublishedVersion]:
+    """Every published version's content hash, publisher and date, without its source."""
+    rows = tx.conn.execute(
+        select(
+            definitions.c.name,
+            definitions.c.version,
+            definitions.c.content_hash,
+            definitions.c.published_by,
+            definitions.c.published_at,
         )
+    )
+    return {
+        (r.name, r.version): PublishedVersion(r.content_hash, r.published_by, r.published_at)
+        for r in rows
     }
 
 

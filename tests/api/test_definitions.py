@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from engine.casework.publishing import with_version
 from tests.api.conftest import MEDIATION_INTAKE, World
 
 
@@ -9,11 +10,15 @@ def source(w: World, name: str = "mediation") -> str:
     return w.ctx.registry.latest(name).source
 
 
+def latest(w: World, name: str = "mediation") -> int:
+    return w.ctx.registry.latest(name).version
+
+
 def test_list_and_get(world: World) -> None:
     listed = world.client.get("/api/definitions", headers=world.h("mediator")).json()
     assert [d["name"] for d in listed] == ["grid_escalation", "labor_dispute", "mediation"]
     d = world.client.get("/api/definitions/mediation", headers=world.h("mediator")).json()
-    assert d["version"] == 1
+    assert d["version"] == latest(world)
     assert d["initial"] == "intake"
     assert d["title"] == {"zh": "人民调解", "en": "People's mediation"}
     states = {s["name"]: s for s in d["states"]}
@@ -53,57 +58,60 @@ def test_validate_reports_line_and_column(world: World) -> None:
     ok = world.client.post(
         "/api/definitions/validate", json={"source": source(world)}, headers=world.h("supervisor")
     ).json()
-    assert ok == {"ok": True, "name": "mediation", "version": 1, "problems": []}
+    assert ok == {"ok": True, "name": "mediation", "version": latest(world), "problems": []}
 
 
 def test_publish_a_changed_definition_makes_a_new_version(world: World) -> None:
+    was = latest(world)
     old_case = world.open("mediation", MEDIATION_INTAKE, org_unit="union")
     changed = source(world).replace("after: 1 month", "after: 20 days", 1)
     r = world.client.post(
         "/api/definitions", json={"source": changed}, headers=world.h("supervisor")
     )
     assert r.status_code == 201, r.text
-    assert r.json()["version"] == 2
+    assert r.json()["version"] == was + 1
     assert r.json()["created"] is True
-    assert world.ctx.registry.latest("mediation").version == 2
-    assert "version: 2" in world.ctx.registry.latest("mediation").source
+    assert latest(world) == was + 1
+    assert f"version: {was + 1}" in world.ctx.registry.latest("mediation").source
     again = world.client.post(
         "/api/definitions", json={"source": changed}, headers=world.h("supervisor")
     )
     assert again.status_code == 200
-    assert again.json()["version"] == 2
+    assert again.json()["version"] == was + 1
     assert again.json()["created"] is False
     new = world.client.post(
         "/api/cases", json={"workflow": "mediation", "data": {}}, headers=world.h("mediator")
     ).json()["case"]
-    assert new["workflow_version"] == 2
+    assert new["workflow_version"] == was + 1
     running = world.client.get(f"/api/cases/{old_case.id}", headers=world.h("mediator")).json()
-    assert running["case"]["workflow_version"] == 1  # stays on its version
+    assert running["case"]["workflow_version"] == was  # stays on its version
     listed = world.client.get("/api/definitions", headers=world.h("mediator")).json()
-    assert next(d for d in listed if d["name"] == "mediation")["versions"] == [1, 2]
+    assert next(d for d in listed if d["name"] == "mediation")["versions"] == [was, was + 1]
 
 
 def test_publish_survives_a_restart(world: World) -> None:
     from fengqiao.context import build
 
+    was = latest(world)
     changed = source(world).replace("after: 1 month", "after: 20 days", 1)
     world.client.post("/api/definitions", json={"source": changed}, headers=world.h("admin"))
     again = build(world.settings, world.clock)
     try:
-        assert again.cw.registry.latest("mediation").version == 2
+        assert again.cw.registry.latest("mediation").version == was + 1
     finally:
         again.close()
 
 
 def test_publish_a_new_workflow_starts_at_version_1(world: World) -> None:
     text = source(world, "labor_dispute").replace("name: labor_dispute", "name: labour_pilot", 1)
-    text = text.replace("version: 1", "version: 7", 1)
+    text = with_version(text, 7)
     r = world.client.post("/api/definitions", json={"source": text}, headers=world.h("supervisor"))
     assert r.status_code == 201
     assert (r.json()["name"], r.json()["version"]) == ("labour_pilot", 1)
 
 
 def test_publish_an_invalid_draft_is_422_with_lines(world: World) -> None:
+    was = latest(world)
     broken = source(world).replace("initial: intake", "initial: intak", 1)
     r = world.client.post(
         "/api/definitions", json={"source": broken}, headers=world.h("supervisor")
@@ -112,4 +120,4 @@ def test_publish_an_invalid_draft_is_422_with_lines(world: World) -> None:
     body = r.json()
     assert body["type"] == "/problems/invalid-definition"
     assert body["problems"][0]["line"] >= 1
-    assert world.ctx.registry.latest("mediation").version == 1
+    assert latest(world) == was

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from engine.casework.publishing import with_version
 from engine.clock import ManualClock
 from engine.definition import Definition
 from engine.errors import (
@@ -243,14 +244,13 @@ def test_two_writers_on_one_case_on_postgresql(
 def test_a_running_case_stays_on_its_version_until_migrated(
     store: SqlStore, shipped: list[Definition], clock: ManualClock
 ) -> None:
-    v1 = next(d for d in shipped if d.name == "labor_dispute")
-    v2 = parse_definition(
-        v1.source.replace("version: 1", "version: 2", 1).replace(
-            "after: 15 days", "after: 20 days"
-        ),
-        file="labor_dispute@v2",
+    old_def = next(d for d in shipped if d.name == "labor_dispute")
+    was, now = old_def.version, old_def.version + 1
+    new_def = parse_definition(
+        with_version(old_def.source, now).replace("after: 15 days", "after: 20 days"),
+        file=f"labor_dispute@v{now}",
     )
-    service = WorkflowService(store, Registry([*shipped, v2]), clock, WorkCalendar())
+    service = WorkflowService(store, Registry([*shipped, new_def]), clock, WorkCalendar())
     intake = {
         "dispute_type": "wages",
         "applicant_side": "worker",
@@ -259,16 +259,16 @@ def test_a_running_case_stays_on_its_version_until_migrated(
         "mediation_org": "union_workroom",
         "mediator": "zhou",
     }
-    old = service.open_case("labor_dispute", MEDIATOR, intake, version=1).case
+    old = service.open_case("labor_dispute", MEDIATOR, intake, version=was).case
     new = service.open_case("labor_dispute", MEDIATOR, intake).case
-    assert (old.workflow_version, new.workflow_version) == (1, 2)
+    assert (old.workflow_version, new.workflow_version) == (was, now)
     service.fire(old.id, "accept", MEDIATOR)
-    due_v1 = next(t for t in service.pending_timers(old.id) if t.kind == "deadline").fire_at
-    moved = service.migrate_case(old.id, 2, Actor("root", "admin"), expected_version=2).case
-    assert moved.workflow_version == 2 and moved.state == "mediation"
-    assert service.get_case(old.id).workflow_version == 2
+    due_before = next(t for t in service.pending_timers(old.id) if t.kind == "deadline").fire_at
+    moved = service.migrate_case(old.id, now, Actor("root", "admin"), expected_version=2).case
+    assert moved.workflow_version == now and moved.state == "mediation"
+    assert service.get_case(old.id).workflow_version == now
     deadline = next(t for t in service.pending_timers(old.id) if t.kind == "deadline")
-    assert deadline.fire_at - due_v1 == timedelta(days=5)
+    assert deadline.fire_at - due_before == timedelta(days=5)
     assert service.history(old.id)[-1].action == "migrate"
 
 

@@ -17,7 +17,14 @@ def test_definitions_list(login_as: LoginAs) -> None:
     assert names == ["grid_escalation", "labor_dispute", "mediation"]
     assert page["may_edit"]
     mediation = page["definitions"][2]
-    assert (mediation.title, mediation.version, mediation.versions) == ("人民调解", 1, [1])
+    latest = mediation.versions[-1]
+    assert (mediation.title, mediation.version, mediation.versions) == (
+        "人民调解",
+        latest,
+        [latest],
+    )
+    assert page["problems"] == []
+    assert "definition-problems" not in response.text
 
 
 def test_definition_page_draws_the_diagram_locally(login_as: LoginAs) -> None:

@@ -90,30 +90,33 @@ def test_dry_run_plays_the_draft_in_memory_only(login_as: LoginAs, ctx: Casework
 
 def test_publishing_a_changed_draft_makes_a_new_version(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
+    was = ctx.registry.latest("grid_escalation").version
     page = _editor(client)
     changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
     response = _submit(client, page, "publish", source=changed)
     assert response.status_code == 303
     assert response.headers["location"] == (
-        "/supervisor/definitions/grid_escalation?version=2&published=1"
+        f"/supervisor/definitions/grid_escalation?version={was + 1}&published=1"
     )
-    assert ctx.registry.latest("grid_escalation").version == 2
+    assert ctx.registry.latest("grid_escalation").version == was + 1
     shown = context_of(client.get(response.headers["location"]))
-    assert shown["flash"] == "已发布 grid_escalation 第 2 版。"
-    assert shown["versions"] == [1, 2]
+    assert shown["flash"] == f"已发布 grid_escalation 第 {was + 1} 版。"
+    assert shown["versions"] == [was, was + 1]
 
 
 def test_publishing_unchanged_content_keeps_the_version(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
+    was = ctx.registry.latest("mediation").version
     page = _editor(client, "mediation")
     response = _submit(client, page, "publish")
-    assert response.headers["location"].endswith("version=1&unchanged=1")
-    assert ctx.registry.latest("mediation").version == 1
+    assert response.headers["location"].endswith(f"version={was}&unchanged=1")
+    assert ctx.registry.latest("mediation").version == was
 
 
 def test_a_draft_with_errors_is_never_published(login_as: LoginAs, ctx: Casework) -> None:
     client = login_as("supervisor")
+    was = ctx.registry.latest("grid_escalation").version
     page = _editor(client)
     response = _submit(client, page, "publish", source="name: grid_escalation\n")
     assert response.status_code == 422
-    assert ctx.registry.latest("grid_escalation").version == 1
+    assert ctx.registry.latest("grid_escalation").version == was
