@@ -1,11 +1,13 @@
 """GET /api/health: 200 while every deadline fires, 503 from the sweep that first fails one
-until the case no longer waits on it, and when due timers are left lying; no login needed."""
+until the case no longer waits on it, and when due timers are left lying; no login needed.
+The shipped definition files left out at start are listed (200, status "warning")."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from engine.errors import Problem
 from engine.sweep import BACKOFF
 from tests.api.conftest import World
 from tests.workflows.cases import HANDLER, grid_reported, poison
@@ -25,6 +27,7 @@ def test_a_failing_deadline_fails_the_health_check_until_the_case_moves_on(
         {
             "status": "ok",
             "timers": {"retrying": 0, "failed": 0, "oldest_due_s": 0.0, "late_after_s": 60.0},
+            "definitions": [],
         },
     )
     bad = grid_reported(w.ctx.service)
@@ -63,3 +66,33 @@ def test_due_timers_no_sweep_fires_fail_the_health_check(any_world: World) -> No
     assert "61 s" in body["detail"]
     w.ctx.service.fire_due_timers()
     assert health(w)[0] == 200
+
+
+LEFT_OUT = Problem(
+    "definitions/mediation.yaml",
+    18,
+    10,
+    "version",
+    "mediation v2 was published from this file on 2026-11-23 with other content",
+    "raise `version` to 3",
+)
+
+
+def test_the_shipped_files_left_out_are_listed(world: World) -> None:
+    world.ctx.definition_problems = (LEFT_OUT,)
+    status, body = health(world)
+    assert status == 200 and body["status"] == "warning"
+    assert body["definitions"] == [
+        {
+            "file": "definitions/mediation.yaml",
+            "line": 18,
+            "col": 10,
+            "key": "version",
+            "message": LEFT_OUT.message,
+            "hint": "raise `version` to 3",
+        }
+    ]
+    grid_reported(world.ctx.service)
+    world.clock.advance(timedelta(minutes=30))  # timers left lying as well: 503, both listed
+    status, body = health(world)
+    assert status == 503 and body["definitions"][0]["hint"] == "raise `version` to 3"

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from engine.casework.context import Casework
+from engine.errors import Problem
 from tests.pages.conftest import LoginAs, context_of, template_of
 
 
@@ -25,6 +27,37 @@ def test_definitions_list(login_as: LoginAs) -> None:
     )
     assert page["problems"] == []
     assert "definition-problems" not in response.text
+
+
+def test_the_shipped_files_left_out_are_shown_above_the_list(
+    login_as: LoginAs, ctx: Casework
+) -> None:
+    ctx.definition_problems = (
+        Problem(
+            "definitions/mediation.yaml",
+            18,
+            10,
+            "version",
+            "mediation v2 was published from this file on 2026-11-23 with other content",
+            "raise `version` to 3",
+        ),
+    )
+    client = login_as("supervisor")
+    zh = client.get("/supervisor/definitions").text
+    assert '<div class="error-summary" role="alert" id="definition-problems">' in zh
+    assert "本次启动有 1 个流程定义文件的问题" in zh
+    assert "<code>definitions/mediation.yaml:18:10</code> <code>version</code>:" in zh
+    assert "mediation v2 was published from this file on 2026-11-23 with other content" in zh
+    assert "<strong>raise `version` to 3</strong>" in zh
+    en = client.get("/supervisor/definitions?lang=en").text
+    assert "1 problem(s) in the shipped definition files" in en
+    assert "Every other workflow and every published version keep running" in en
+    page: dict[str, Any] = context_of(client.get("/supervisor/definitions"))
+    assert [d.name for d in page["definitions"]] == [
+        "grid_escalation",
+        "labor_dispute",
+        "mediation",
+    ]
 
 
 def test_definition_page_draws_the_diagram_locally(login_as: LoginAs) -> None:

@@ -1,5 +1,6 @@
-"""Published definitions: shipped files recorded once, a changed file under an old version
-refused, and two processes starting together on a fresh database both succeed."""
+"""Published definitions: shipped files recorded once, a changed file under a published
+version (or one colliding with a version published through the API) left out while the
+others are recorded, and two processes starting together on a fresh database both succeed."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-import pytest
-
+from engine.casework.publishing import with_version
 from engine.clock import ManualClock
 from engine.definition import Definition
-from engine.errors import DefinitionError
+from engine.loader import parse_definition
 from engine.store.db import make_engine
-from engine.store.definitions import published, sync_shipped
+from engine.store.definitions import check_shipped, published, save, sync_shipped
 from engine.store.migrate import upgrade
 from engine.store.repository import SqlStore
 
@@ -31,16 +31,51 @@ def test_shipped_definitions_are_recorded_once(
     assert all(by_key[d.key].content_hash == d.content_hash for d in shipped)
 
 
-def test_a_changed_file_under_a_published_version_is_refused(
+def test_a_changed_file_under_a_published_version_is_left_out_and_the_others_recorded(
+    store: SqlStore, shipped: list[Definition], clock: ManualClock
+) -> None:
+    first, *others = shipped
+    with store.transaction() as tx:
+        assert sync_shipped(tx, [first], clock.now()) == []
+    changed = replace(first, content_hash="0" * 64)
+    with store.transaction() as tx:
+        problems = sync_shipped(tx, [changed, *others], clock.now())
+    assert [(p.file, p.key, p.hint) for p in problems] == [
+        (first.path, "version", f"raise `version` to {first.version + 1}")
+    ]
+    assert f"{first.name} v{first.version} was published from this file" in problems[0].message
+    with store.transaction(write=False) as tx:
+        stored = {d.key: d.content_hash for d in published(tx)}
+        assert check_shipped(tx, [changed, *others]) == problems  # the same, read-only
+    assert stored == {d.key: d.content_hash for d in shipped}  # the published one kept
+
+
+def test_a_file_colliding_with_a_version_published_through_the_api_is_left_out(
     store: SqlStore, shipped: list[Definition], clock: ManualClock
 ) -> None:
     with store.transaction() as tx:
         sync_shipped(tx, shipped, clock.now())
-    changed = replace(shipped[0], content_hash="0" * 64)
-    with pytest.raises(DefinitionError) as err, store.transaction() as tx:
-        sync_shipped(tx, [changed], clock.now())
-    assert "changed since it was published" in str(err.value)
-    assert f"{changed.name} v{changed.version}" in str(err.value)
+    mine = next(d for d in shipped if d.name == "mediation")
+    up = mine.version + 1
+    theirs = parse_definition(
+        with_version(mine.source, up).replace("mediation}", "mediation (trial)}", 1)
+    )
+    edited = parse_definition(
+        with_version(mine.source, up).replace("mediation}", "mediation (pilot)}", 1),
+        file=mine.path,
+    )
+    with store.transaction() as tx:
+        save(tx, theirs, "wang", clock.now())
+        problems = sync_shipped(tx, [*shipped, edited], clock.now())
+    assert len(problems) == 1
+    assert problems[0].message.startswith(
+        f"mediation v{up} was published by wang on 2026-11-23 (API or editor) with other"
+        " content than this file"
+    )
+    assert problems[0].hint == f"raise `version` to {up + 1}"
+    with store.transaction(write=False) as tx:
+        kept = next(d for d in published(tx) if d.key == ("mediation", up))
+    assert kept.content_hash == theirs.content_hash
 
 
 def test_processes_starting_together_both_publish_without_error(
@@ -57,7 +92,7 @@ def test_processes_starting_together_both_publish_without_error(
         barrier.wait()
         try:
             with store.transaction() as tx:
-                sync_shipped(tx, shipped, at)
+                assert sync_shipped(tx, shipped, at) == []
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
