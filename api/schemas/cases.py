@@ -13,7 +13,7 @@ from api.schemas.text import StorableText
 CASE_EXAMPLE: dict[str, Any] = {
     "id": 17,
     "workflow": "mediation",
-    "workflow_version": 1,
+    "workflow_version": 2,
     "state": "assessment",
     "state_label": {"zh": "专业评估", "en": "Assessment"},
     "final": False,
