@@ -33,7 +33,7 @@ from engine.expression_types import (
     union,
     unquoted_hint,
 )
-from engine.expression_values import IMPLEMENTATIONS, ExpressionError, arith
+from engine.expression_values import IMPLEMENTATIONS, ExpressionError, arith, truthy
 from engine.expressions import Expression, SourcePositions
 
 __all__ = ["TypeChecker", "TypeProblem"]
@@ -112,9 +112,17 @@ class _Walk:
         if tree is None:
             tree = ast.parse(expression.source.lstrip(), mode="eval")
         self.root: ast.expr = tree.body
-        self.positions = SourcePositions(expression.source)
+        self.source = expression.source
+        self._positions: SourcePositions | None = None
         self.types: dict[int, Type] = {}
         self.problems: list[TypeProblem] = []
+
+    @property
+    def positions(self) -> SourcePositions:
+        """Offsets in the source (worked out only when something is reported)."""
+        if self._positions is None:
+            self._positions = SourcePositions(self.source)
+        return self._positions
 
     def report(self, offset: int, message: str, hint: str = "") -> Type:
         self.problems.append(TypeProblem(offset, message, hint))
@@ -180,19 +188,20 @@ class _Walk:
         assert isinstance(node, ast.BinOp)
         left, right = self.type_of(node.left), self.type_of(node.right)
         symbol = _SYMBOLS[type(node.op)]
-        at = self.operator_at(node.left, symbol)
         result = arith_type(symbol, left, right)
+        message = ""
         if result is None:
-            return self.report(
-                at, f"cannot apply '{symbol}' to {describe(left)} and {describe(right)}"
-            )
-        if symbol in ("/", "//", "%") and right.known and right.value == 0:
-            return self.report(at, f"division by zero in '{symbol}'")
-        if left.known and right.known:
+            message = f"cannot apply '{symbol}' to {describe(left)} and {describe(right)}"
+        elif symbol in ("/", "//", "%") and right.known and right.value == 0:
+            message = f"division by zero in '{symbol}'"
+        elif left.known and right.known:
             try:
                 return constant_type(arith(symbol, left.value, right.value))
             except (ExpressionError, TypeError, ValueError, ArithmeticError) as exc:
-                return self.report(at, str(exc))
+                message = str(exc)
+        if message:
+            return self.report(self.operator_at(node.left, symbol), message)
+        assert result is not None
         return result
 
     def comparison(self, node: ast.expr) -> Type:
@@ -295,6 +304,9 @@ class _Walk:
                     return self.report(
                         self.at(anode), f"{name}() needs {sig.needs[j]}, not {describe(a)}"
                     )
+        if len(args) == 1 and _fails_on_every_string(name, args[0]):
+            message = f"{name}() fails on every value of {describe(args[0])}"
+            return self.report(self.at(node), message)
         if all(a.known for a in args):
             try:
                 return constant_type(IMPLEMENTATIONS[name][0](*(a.value for a in args)))
@@ -326,17 +338,40 @@ class _Walk:
     def fit(self, node: ast.expr, target: FieldDef) -> None:
         """Report each value `node` can give that `target` never takes."""
         if isinstance(node, ast.IfExp):
-            self.fit(node.body, target)
-            self.fit(node.orelse, target)
+            test = self.types[id(node.test)]
+            for branch, taken in ((node.body, True), (node.orelse, False)):
+                if not test.known or truthy(test.value) is taken:
+                    self.fit(branch, target)
+        elif isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # `a or b` gives a when a is true (a false constant never), else b
+            *first, last = node.values
+            for value in first:
+                t = self.types[id(value)]
+                if not t.known or truthy(t.value):
+                    self.fit(value, target)
+            self.fit(last, target)
         elif isinstance(node, ast.BoolOp):
-            # `a or b` gives a or b; `a and b` gives b, or a when a is false (a false value of
-            # a's own type, which may well fit: not reported)
-            for value in node.values if isinstance(node.op, ast.Or) else node.values[-1:]:
-                self.fit(value, target)
+            # `a and b` gives b, or a when a is false: a false value of a's own type, which
+            # may well fit (not reported)
+            self.fit(node.values[-1], target)
         else:
             message, hint = fit_problem(self.types[id(node)], target)
             if message:
                 self.report(self.at(node), message, hint)
+
+
+def _fails_on_every_string(name: str, arg: Type) -> bool:
+    """Whether function `name` fails on each string `arg` can be (int() of an enum field
+    none of whose values is a number)."""
+    if arg.kinds != {"str"} or not arg.strings or arg.known:
+        return False
+    for s in arg.strings:
+        try:
+            IMPLEMENTATIONS[name][0](s)
+        except (ExpressionError, TypeError, ValueError, ArithmeticError):
+            continue
+        return False
+    return True
 
 
 _METHODS: Final[Mapping[type[ast.AST], Callable[[_Walk, ast.expr], Type]]] = {

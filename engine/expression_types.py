@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from engine.definition import FieldDef
 from engine.expression_values import FUNCTIONS
@@ -54,11 +54,10 @@ _WHOLE: Final = re.compile(r"-?[0-9]+")
 _NUMBER: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Type:
+class Type(NamedTuple):
     """What an expression can compute: the kinds of its non-null values, whether it can be
     null, the strings it can be (when known: an enum's values, literals), how messages name it,
-    and, for a constant, its value."""
+    and, for a constant, its value. (A tuple: built for every node of every expression.)"""
 
     kinds: frozenset[str]
     nullable: bool = True
