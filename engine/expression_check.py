@@ -36,7 +36,7 @@ from engine.expression_types import (
 from engine.expression_values import IMPLEMENTATIONS, ExpressionError, arith, truthy
 from engine.expressions import Expression, SourcePositions
 
-__all__ = ["TypeChecker", "TypeProblem"]
+__all__ = ["MAX_PROBLEMS", "TypeChecker", "TypeProblem"]
 
 _ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
 _SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
@@ -55,6 +55,9 @@ _SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
+#: Problems reported of one expression at most (a list of 300 misspelt values is not worth
+#: 300 "did you mean"s).
+MAX_PROBLEMS: Final = 10
 _ALWAYS: Final[Mapping[str, str]] = {
     "==": "'==' is always false",
     "!=": "'!=' is always true",
@@ -125,8 +128,13 @@ class _Walk:
         return self._positions
 
     def report(self, offset: int, message: str, hint: str = "") -> Type:
-        self.problems.append(TypeProblem(offset, message, hint))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(TypeProblem(offset, message, hint))
         return ANY
+
+    @property
+    def full(self) -> bool:
+        return len(self.problems) >= MAX_PROBLEMS
 
     def at(self, node: ast.AST) -> int:
         return self.positions.start(node)
@@ -229,7 +237,7 @@ class _Walk:
 
     def equality(self, symbol: str, a: Type, b: Type, anode: ast.AST, bnode: ast.AST) -> None:
         """`a == b` (or an item of `a in [...]`), reported at the literal, else at `b`."""
-        if not never_equal(a, b):
+        if self.full or not never_equal(a, b):
             return
         at, hint = bnode, ""
         for lit, lnode, other in ((b, bnode, a), (a, anode, b)):
@@ -325,12 +333,14 @@ class _Walk:
             if isinstance(nodes[0], ast.List | ast.Tuple):
                 return self.extreme(name, [self.types[id(e)] for e in nodes[0].elts], nodes[0].elts)
             return True
-        for j in range(1, len(args)):
-            for i in range(j):
-                if not orderable(args[i], args[j]):
-                    message = f"{name}() cannot compare {describe(args[i])} and {describe(args[j])}"
-                    self.report(self.at(nodes[j]), message)
-                    return False
+        seen: dict[frozenset[str], Type] = {}  # one argument of each set of kinds so far
+        for a, anode in zip(args, nodes, strict=True):
+            other = next((t for t in seen.values() if not orderable(t, a)), None)
+            if other is not None:
+                message = f"{name}() cannot compare {describe(other)} and {describe(a)}"
+                self.report(self.at(anode), message)
+                return False
+            seen.setdefault(a.kinds, a)
         return True
 
     # -- set: targets

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import pytest
 
 from engine.definition import FieldDef, Label
-from engine.expression_check import TypeChecker, TypeProblem
+from engine.expression_check import MAX_PROBLEMS, TypeChecker, TypeProblem
 from engine.expression_types import (
     ANY,
     RESULTS,
@@ -805,3 +805,14 @@ def test_position_counts_characters_not_bytes() -> None:
     source = "'调解' == description and performance == '已履行'"
     (problem,) = guard_problems(source)
     assert problem.offset == source.index("'已履行'")
+
+
+def test_one_expression_reports_at_most_max_problems() -> None:
+    source = "performance in [" + ", ".join(["'x'"] * 50) + "]"
+    problems = guard_problems(source)
+    assert len(problems) == MAX_PROBLEMS
+    assert problems[0] == TypeProblem(
+        source.index("'x'"),
+        "'x' is not a value of enum field 'performance'",
+        "one of: performed, partly, not_performed",
+    )
