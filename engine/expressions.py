@@ -29,6 +29,7 @@ __all__ = [
     "FUNCTIONS",
     "Expression",
     "ExpressionError",
+    "SourcePositions",
     "compile_expression",
     "truthy",
 ]
@@ -43,14 +44,23 @@ _INT64: Final = 2**63
 
 
 class Expression:
-    """A compiled expression; immutable and safe to share between threads."""
+    """A compiled expression; immutable and safe to share between threads. `tree` is the
+    parsed source (of the text without its leading blanks: see SourcePositions), kept for
+    the static checks of engine.expression_types."""
 
-    __slots__ = ("_fn", "names", "source")
+    __slots__ = ("_fn", "names", "source", "tree")
 
-    def __init__(self, source: str, names: frozenset[str], fn: Evaluator) -> None:
+    def __init__(
+        self,
+        source: str,
+        names: frozenset[str],
+        fn: Evaluator,
+        tree: ast.Expression | None = None,
+    ) -> None:
         self.source = source
         self.names = names
         self._fn = fn
+        self.tree = tree
 
     def evaluate(self, data: Mapping[str, object]) -> object:
         """Evaluate against case data; a missing name is None."""
@@ -95,9 +105,43 @@ def compile_expression(source: str) -> Expression:
         raise ExpressionError(f"syntax error: {exc}", shift) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("expression is too deeply nested", shift) from None
-    compiler = _Compiler(stripped, shift)
+    compiler = _Compiler(source)
     fn = compiler.compile(tree.body, 0)
-    return Expression(source, frozenset(compiler.names), fn)
+    return Expression(source, frozenset(compiler.names), fn, tree)
+
+
+class SourcePositions:
+    """Where the nodes parsed from an expression lie in its source, as character offsets
+    (ast reports UTF-8 byte columns of the text without its leading blanks)."""
+
+    __slots__ = ("_line_starts", "_lines", "shift", "text")
+
+    def __init__(self, source: str) -> None:
+        self.text = source.lstrip()
+        self.shift = len(source) - len(self.text)
+        self._lines = self.text.split("\n")
+        self._line_starts = [0]
+        for line in self._lines[:-1]:
+            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
+
+    def start(self, node: ast.AST) -> int:
+        """Character offset of the first character of `node` in the source."""
+        return self._offset(getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
+
+    def end(self, node: ast.AST) -> int:
+        """Character offset just after `node` in the source."""
+        end_line: int | None = getattr(node, "end_lineno", None)
+        end_col: int | None = getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None:
+            return self.start(node)
+        return self._offset(end_line, end_col)
+
+    def _offset(self, lineno: int, byte_col: int) -> int:
+        if not 1 <= lineno <= len(self._lines):
+            return self.shift
+        line = self._lines[lineno - 1]
+        chars = len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+        return self.shift + self._line_starts[lineno - 1] + chars
 
 
 # --------------------------------------------------------------------------- errors / helpers
@@ -170,26 +214,15 @@ _REJECTED: Final[Mapping[type[ast.AST], str]] = {
 
 
 class _Compiler:
-    def __init__(self, text: str, shift: int) -> None:
-        self.text = text
-        self.shift = shift
+    def __init__(self, source: str) -> None:
+        self.positions = SourcePositions(source)
         self.names: set[str] = set()
         # The evaluators of constant sub-expressions, with their values (worked out once).
         self.constants: dict[Evaluator, object] = {}
-        self._line_starts = [0]
-        for line in text.split("\n")[:-1]:
-            self._line_starts.append(self._line_starts[-1] + len(line) + 1)
-        self._lines = text.split("\n")
 
     def col(self, node: ast.AST) -> int:
-        """Character offset of ``node`` in the original source (ast reports UTF-8 bytes)."""
-        lineno: int = getattr(node, "lineno", 1)
-        byte_col: int = getattr(node, "col_offset", 0)
-        if not 1 <= lineno <= len(self._lines):
-            return self.shift
-        line = self._lines[lineno - 1]
-        chars = len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
-        return self.shift + self._line_starts[lineno - 1] + chars
+        """Character offset of ``node`` in the original source."""
+        return self.positions.start(node)
 
     def fail(self, node: ast.AST, message: str) -> ExpressionError:
         return ExpressionError(message, self.col(node))

@@ -20,6 +20,7 @@ from engine.definition import (
     KNOWN_ROLES,
     SYSTEM_ROLE,
     Definition,
+    FieldDef,
     StateDef,
     TimerAfter,
     TimerDef,
@@ -27,6 +28,7 @@ from engine.definition import (
 )
 from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check_value
 from engine.errors import DefinitionError, Problem
+from engine.expression_check import TypeChecker
 from engine.expressions import Expression
 from engine.reserved import ENGINE_OWNED
 from engine.yaml_reader import (
@@ -129,6 +131,7 @@ class _Loader(DefinitionReader):
         self.graph_complete = True  # False once an edge could not be read: skip graph checks
         self.states_known = True  # False when `states` could not be read
         self.unread_actions: set[str] = set()  # actions of transitions with unknown states
+        self.types = TypeChecker({})  # built once the fields and states are read
 
     # -- the document ----------------------------------------------------------------------
     def load(self) -> Definition:
@@ -421,6 +424,8 @@ class _Loader(DefinitionReader):
         return out
 
     def build_transitions(self, raw: list[_RawTransition]) -> list[TransitionDef]:
+        states = tuple(self.state_roles) if self.states_known else None
+        self.types = TypeChecker(self.fields, states, self.field_names)
         seen: dict[tuple[str, str], int] = {}
         out: list[TransitionDef] = []
         for t in raw:
@@ -447,7 +452,7 @@ class _Loader(DefinitionReader):
                     self.problem(rnode, f"{key}.requires", f"requires undeclared field {r!r}", hint)
                 requires.append(r)
             accepts = self.accepted(m["accepts"][1], f"{key}.accepts") if "accepts" in m else ()
-            guard = self.expression(m["guard"][1], f"{key}.guard") if "guard" in m else None
+            guard = self.typed(m["guard"][1], f"{key}.guard") if "guard" in m else None
             gm = m.get("guard_message")
             guard_message = self.label(gm[1], f"{key}.guard_message") if gm else None
             sets = self.effects(m["set"][1], f"{key}.set") if "set" in m else ()
@@ -485,9 +490,18 @@ class _Loader(DefinitionReader):
             if fname not in self.field_names:
                 hint = did_you_mean(fname, sorted(self.field_names))
                 self.problem(fk, f"{key}.{fname}", f"set names undeclared field {fname!r}", hint)
-            if (e := self.expression(fv, f"{key}.{fname}")) is not None:
+            if (e := self.typed(fv, f"{key}.{fname}", self.fields.get(fname))) is not None:
                 out.append((fname, e))
         return tuple(out)
+
+    def typed(self, node: Node, key: str, target: FieldDef | None = None) -> Expression | None:
+        """A guard (or, with its `target` field, a `set:` value), its types checked."""
+        expr = self.expression(node, key)
+        if expr is not None:
+            found = self.types.guard(expr) if target is None else self.types.effect(expr, target)
+            for p in found:
+                self.problem_at(self.position_in(node, p.offset), key, p.message, p.hint)
+        return expr
 
     def check_graph(
         self,

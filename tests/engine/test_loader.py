@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import DefinitionError, Problem
+from engine.expression_check import TypeChecker
 from engine.loader import check_value, load_definition, parse_definition
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,6 +85,12 @@ RULES: dict[str, tuple[str, ...]] = {
         "effect_always_overflows",
     ),
     "bounded work": ("yaml_anchor", "yaml_too_deep", "expression_too_long"),
+    "typing rules of guards and set values": (
+        "guard_enum_not_a_value",
+        "guard_compared_across_types",
+        "set_value_does_not_fit",
+        "arithmetic_on_non_numbers",
+    ),
 }
 
 SAMPLE = """\
@@ -189,6 +196,18 @@ def test_shipped_definition_loads(path: Path) -> None:
     for t in d.transitions:
         assert set(t.sources) <= set(d.states) and t.dest in d.states
         assert t.roles
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem) for p in SHIPPED])
+def test_shipped_definition_is_well_typed(path: Path) -> None:
+    d = load_definition(path)
+    states = list(d.states)
+    checker = TypeChecker(d.fields, states)
+    guards = [t.guard for t in d.transitions if t.guard is not None]
+    effects = [(d.fields[f], e) for t in d.transitions for f, e in t.sets]
+    assert guards and effects
+    assert [p for g in guards for p in checker.guard(g)] == []
+    assert [p for f, e in effects for p in checker.effect(e, f)] == []
 
 
 def test_shipped_definitions_exist() -> None:
@@ -405,6 +424,15 @@ def test_check_value(ftype: str, value: object, ok: bool) -> None:
             id="timer-action-target",
         ),
         pytest.param("type: string", "type: strng", "unknown type 'strng'", id="field-used-later"),
+        pytest.param(
+            "type: enum", "type: enm", "unknown type 'enm'", id="field-of-unknown-type-in-a-guard"
+        ),
+        pytest.param(
+            "      note: \"'expired'\"\n",
+            '      note: "severity + notes"\n',
+            "expression names undeclared field 'notes'",
+            id="undeclared-name-holds-any-value",
+        ),
         pytest.param("[mediator]", "[mediater]", "unknown role 'mediater'", id="default-roles"),
         pytest.param(
             "to: closed", "to: closd", "unknown state 'closd' in 'to'", id="no-unreachable-state"
