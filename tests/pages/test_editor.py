@@ -24,6 +24,8 @@ def _submit(client: TestClient, page: dict[str, Any], button: str, **extra: str)
         "steps": page["steps"],
         "opening": page["opening"],
         "button": button,
+        "based_on": str(page["based_on"]),
+        "reason": "试行新时限",
         **extra,
     }
     return client.post(
