@@ -359,7 +359,8 @@ def _transition_values(t: TransitionDef) -> dict[str, object]:
         "label": t.label,
         "roles": t.roles,
         "requires": t.requires,
-        "accepts": t.accepts,
+        # Declared beyond `requires` (the action's input takes both).
+        "accepts": tuple(a for a in t.accepts if a not in t.requires),
         "guard": t.guard.source if t.guard is not None else None,
         "guard_message": t.guard_message,
         "sets": tuple(f"{k} = {e.source}" for k, e in t.sets),
