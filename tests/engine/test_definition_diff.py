@@ -383,3 +383,22 @@ def test_durations_in_words(text: str, zh: str, en: str) -> None:
     d = parse_duration(text)
     assert duration_text(d, "zh") == zh
     assert duration_text(d, "en") == en
+
+
+def test_a_fields_help_and_value_labels() -> None:
+    d = diff(
+        base(),
+        changed(
+            (
+                "label: {zh: 紧急程度, en: Severity}",
+                "label: {zh: 紧急程度, en: Severity}\n"
+                "    value_labels:\n      red: {zh: 红色, en: Red}\n"
+                "    help: {zh: 按现场, en: On site}",
+            ),
+        ),
+    )
+    assert [c.en for c in d.changes] == [
+        'field severity: help none → "On site"',
+        "field severity: value labels none → red=Red",
+    ]
+    assert d.changes[1].zh == "字段 severity 的取值名称从 无改为 red=红色"
