@@ -17,9 +17,9 @@ from api.pages.formatting import Due, due
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.views import action_label, state_label
-from api.problems import ProblemError
+from engine.casework.errors import InvalidReasonError, PublishConflictError, StaleDraftError
 from engine.casework.permissions import Permission
-from engine.casework.publishing import Validation, publish, validate
+from engine.casework.publishing import MAX_REASON, Validation, publish, validate
 from engine.definition import Definition
 from engine.errors import Problem
 
@@ -133,11 +133,16 @@ def render_editor(
     dry: DryRun | None = None,
     error: str = "",
     status_code: int = 200,
+    based_on: int = 0,
+    reason: str = "",
 ) -> Response:
     example = EXAMPLES.get(name, ("", ""))
     context: dict[str, Any] = {
         "name": name,
         "source": source,
+        "based_on": based_on,
+        "reason": reason,
+        "max_reason": MAX_REASON,
         "checked": checked is not None,
         "ok": checked is not None and checked.definition is not None,
         "summary": summary(page, checked) if checked is not None else "",
@@ -163,7 +168,8 @@ def edit(page: PageDep, name: str, version: int | None = None) -> Response:
     page.require(Permission.PUBLISH_DEFINITION)
     refresh(page)
     definition = page.ctx.registry.get(name, version)
-    return render_editor(page, name, definition.source)
+    based_on = page.ctx.registry.latest(name).version
+    return render_editor(page, name, definition.source, based_on=based_on)
 
 
 @router.post("/supervisor/definitions/{name}/edit")
@@ -177,35 +183,44 @@ def _edit_submit(page: Page, name: str, form: FormData) -> Response:
     steps = str(form.get("steps", ""))
     opening = str(form.get("opening", ""))
     button = str(form.get("button", "validate"))
+    reason = str(form.get("reason", ""))[: MAX_REASON * 2]
+    based_on = _int(str(form.get("based_on", "")))
     checked = validate(source)
-    if checked.definition is None or button not in BUTTONS or button == "validate":
-        status = 200 if checked.definition is not None else 422
-        return render_editor(
-            page, name, source, checked=checked, status_code=status, steps=steps, opening=opening
-        )
-    if button == "dry_run":
-        dry = play(checked.definition, steps, opening, page.now(), page.ctx.service.calendar)
-        return render_editor(
-            page, name, source, checked=checked, dry=dry, steps=steps, opening=opening
-        )
-    try:
-        published = publish(page.ctx, page.user, source)
-    except ProblemError as exc:
+
+    def again(**extra: Any) -> Response:
         return render_editor(
             page,
             name,
             source,
             checked=checked,
-            error=exc.detail,
-            status_code=409,
             steps=steps,
             opening=opening,
+            based_on=based_on,
+            reason=reason,
+            **extra,
         )
+
+    if checked.definition is None or button not in BUTTONS or button == "validate":
+        return again(status_code=200 if checked.definition is not None else 422)
+    if button == "dry_run":
+        return again(
+            dry=play(checked.definition, steps, opening, page.now(), page.ctx.service.calendar)
+        )
+    try:
+        published = publish(page.ctx, page.user, source, reason=reason, based_on=based_on)
+    except (StaleDraftError, PublishConflictError, InvalidReasonError) as exc:
+        status = 422 if isinstance(exc, InvalidReasonError) else 409
+        return again(error=str(exc), status_code=status)
     d = published.definition
     flag = "published" if published.created else "unchanged"
     return RedirectResponse(
         f"/supervisor/definitions/{d.name}?version={d.version}&{flag}=1", status_code=303
     )
+
+
+def _int(text: str) -> int:
+    """A whole number sent by a form; -1 (never a version) when it is not one."""
+    return int(text) if text.isdigit() and len(text) <= 9 else -1
 
 
 @router.post("/supervisor/definitions/validate", name="validate_draft")

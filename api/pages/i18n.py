@@ -212,6 +212,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Nothing changed: {name} stays at v{version}.",
     ),
     "editor.publish_failed": ("发布失败：", "Publishing failed: "),
+    "editor.reason": ("发布原因（发布时必填）", "Reason for publishing (required to publish)"),
     "dry.title": ("试运行", "Dry run"),
     "dry.help": (
         "在内存中用草稿运行一个虚拟案件，不影响任何真实案件。"

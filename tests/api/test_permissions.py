@@ -191,6 +191,38 @@ GLOBAL: list[tuple[str, str, str, dict[str, Any] | None, int, dict[str, int]]] =
         {"supervisor": 200, "admin": 200},
     ),
     (
+        "review",
+        "POST",
+        "/api/definitions/review",
+        {"source": "name: x\n"},
+        403,
+        {"supervisor": 200, "admin": 200},
+    ),
+    (
+        "timer-draft",
+        "POST",
+        "/api/definitions/mediation/timers/mediation/mediation_period/draft",
+        {"remind_at": 0.8},
+        403,
+        {"supervisor": 200, "admin": 200},
+    ),
+    (
+        "history",
+        "GET",
+        "/api/definitions/mediation/history",
+        None,
+        403,
+        {"org_admin": 200, "supervisor": 200, "admin": 200},
+    ),
+    (
+        "diff",
+        "GET",
+        "/api/definitions/mediation/diff?from=1&to=1",
+        None,
+        403,
+        {"org_admin": 200, "supervisor": 200, "admin": 200},
+    ),
+    (
         "rates",
         "GET",
         "/api/rates?group_by=organisation",
@@ -232,7 +264,9 @@ def test_global_endpoints(
 def test_publish_needs_supervisor_or_admin(shared_world: World, role: str) -> None:
     source = shared_world.ctx.registry.latest("mediation").source
     r = shared_world.client.post(
-        "/api/definitions", json={"source": source}, headers=shared_world.h(WHO[role].user)
+        "/api/definitions",
+        json={"source": source, "reason": "原样发布", "based_on": 1},
+        headers=shared_world.h(WHO[role].user),
     )
     # Unchanged content answers 200 with the latest version: nothing is published.
     assert r.status_code == (200 if role in ("supervisor", "admin") else 403), r.text

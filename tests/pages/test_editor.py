@@ -24,6 +24,8 @@ def _submit(client: TestClient, page: dict[str, Any], button: str, **extra: str)
         "steps": page["steps"],
         "opening": page["opening"],
         "button": button,
+        "based_on": str(page["based_on"]),
+        "reason": "试行新时限",
         **extra,
     }
     return client.post(
@@ -120,3 +122,30 @@ def test_a_draft_with_errors_is_never_published(login_as: LoginAs, ctx: Casework
     response = _submit(client, page, "publish", source="name: grid_escalation\n")
     assert response.status_code == 422
     assert ctx.registry.latest("grid_escalation").version == was
+
+
+def test_publishing_needs_a_reason(login_as: LoginAs, ctx: Casework) -> None:
+    client = login_as("supervisor")
+    page = _editor(client)
+    changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
+    response = _submit(client, page, "publish", source=changed, reason=" ")
+    assert response.status_code == 422
+    result: dict[str, Any] = context_of(response)
+    assert result["error"] and result["source"] == changed  # nothing typed is lost
+    assert ctx.registry.latest("grid_escalation").version == 2
+
+
+def test_a_draft_opened_before_another_publication_is_refused(
+    login_as: LoginAs, ctx: Casework
+) -> None:
+    client = login_as("supervisor")
+    page = _editor(client)
+    assert page["based_on"] == 2
+    other = _editor(client)
+    first = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
+    assert _submit(client, other, "publish", source=first).status_code == 303
+    mine = page["source"].replace("red: 10 minutes", "red: 20 minutes", 1)
+    response = _submit(client, page, "publish", source=mine)
+    assert response.status_code == 409
+    assert "v3" in context_of(response)["error"]
+    assert "red: 15 minutes" in ctx.registry.latest("grid_escalation").source
