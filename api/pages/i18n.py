@@ -112,6 +112,11 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "case.event.late": ("迟到 {span}", "{span} late"),
     "case.event.system": ("系统自动", "automatic"),
     "case.done": ("已办理：{label}", "Done: {label}"),
+    "case.workflow_version": ("流程版本", "Workflow version"),
+    "case.newer_version": (
+        "已有新版本 v{version}（本案仍按原版本办理）",
+        "v{version} is newer (this case stays on its version)",
+    ),
     # form
     "form.required": ("必填", "required"),
     "form.optional": ("选填", "optional"),
