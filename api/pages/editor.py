@@ -1,4 +1,5 @@
-"""The definition editor: check a draft as you type (or on submit), dry-run it, publish it."""
+"""The definition editor: check a draft as you type (or on submit), dry-run it, review it
+(api.pages.review shows the change and publishes it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from starlette.datastructures import FormData
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from api.pages.definitions_pages import refresh
 from api.pages.dryrun import DryRun, play
@@ -16,17 +17,16 @@ from api.pages.errors import PageRoute
 from api.pages.formatting import Due, due
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
+from api.pages.review import posted_source, render_review, valid_review
 from api.pages.views import action_label, state_label
-from api.problems import ProblemError
 from engine.casework.permissions import Permission
-from engine.casework.publishing import Validation, publish, validate
+from engine.casework.publishing import Validation, validate
 from engine.definition import Definition
 from engine.errors import Problem
 
 router = APIRouter(route_class=PageRoute)
 
-MAX_SOURCE = 512 * 1024
-BUTTONS: tuple[str, ...] = ("validate", "dry_run", "publish")
+BUTTONS: tuple[str, ...] = ("validate", "dry_run", "review")
 
 # A script to start from, per shipped workflow: what a supervisor would try first.
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -131,7 +131,6 @@ def render_editor(
     steps: str | None = None,
     opening: str | None = None,
     dry: DryRun | None = None,
-    error: str = "",
     status_code: int = 200,
 ) -> Response:
     example = EXAMPLES.get(name, ("", ""))
@@ -146,7 +145,6 @@ def render_editor(
         "opening": example[0] if opening is None else opening,
         "dry": dry,
         "draft": checked.definition if checked is not None else None,
-        "error": error,
     }
     if dry is not None and checked is not None and checked.definition is not None:
         context.update(dry_context(page, checked.definition, dry))
@@ -173,7 +171,7 @@ async def edit_submit(page: PageDep, name: str) -> Response:
 
 
 def _edit_submit(page: Page, name: str, form: FormData) -> Response:
-    source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
+    source = posted_source(form)
     steps = str(form.get("steps", ""))
     opening = str(form.get("opening", ""))
     button = str(form.get("button", "validate"))
@@ -188,24 +186,7 @@ def _edit_submit(page: Page, name: str, form: FormData) -> Response:
         return render_editor(
             page, name, source, checked=checked, dry=dry, steps=steps, opening=opening
         )
-    try:
-        published = publish(page.ctx, page.user, source)
-    except ProblemError as exc:
-        return render_editor(
-            page,
-            name,
-            source,
-            checked=checked,
-            error=exc.detail,
-            status_code=409,
-            steps=steps,
-            opening=opening,
-        )
-    d = published.definition
-    flag = "published" if published.created else "unchanged"
-    return RedirectResponse(
-        f"/supervisor/definitions/{d.name}?version={d.version}&{flag}=1", status_code=303
-    )
+    return render_review(page, name, valid_review(page, source))
 
 
 @router.post("/supervisor/definitions/validate", name="validate_draft")
@@ -213,7 +194,7 @@ async def validate_draft(page: PageDep) -> Response:
     """For the editor's script: the problems of a draft, as JSON (changes nothing)."""
     page.require(Permission.PUBLISH_DEFINITION)
     form = await page.form()
-    source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
+    source = posted_source(form)
     checked = await off_loop(validate, source)
     return JSONResponse(
         {
