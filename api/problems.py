@@ -36,11 +36,13 @@ from api.security_headers import headers_for
 from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
     InvalidKeyError,
+    InvalidReasonError,
     LoginThrottledError,
     NotPermittedError,
     OutOfScopeError,
     OwnerMissingError,
     PublishConflictError,
+    StaleDraftError,
     UnknownUnitError,
 )
 from engine.errors import (
@@ -56,6 +58,7 @@ from engine.errors import (
     MissingFieldsError,
     RoleNotAllowedError,
     UnknownActionError,
+    UnknownTimerError,
     UnknownWorkflowError,
 )
 
@@ -352,6 +355,28 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     ),
     PublishConflictError: Rule(
         409, "conflict", "Someone published this workflow at the same moment"
+    ),
+    StaleDraftError: Rule(
+        409,
+        "conflict",
+        "Another version was published since the draft was reviewed",
+        lambda e, a: replace(
+            a, extra=dict(workflow=e.name, based_on=e.based_on, current_version=e.latest)
+        ),
+    ),
+    InvalidReasonError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(
+            a, extra=dict(errors=field_errors([("#/reason", f"1 to {e.max_length} characters")]))
+        ),
+    ),
+    UnknownTimerError: Rule(
+        404,
+        "not-found",
+        "Not found",
+        lambda e, a: replace(a, extra=dict(state=e.state, timer=e.timer)),
     ),
     LoginThrottledError: Rule(
         429,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from engine.definition import Definition
+from collections.abc import Mapping
+
+from engine.definition import Definition, TimerDef
+from engine.definition_diff import Marks
 
 # Characters Mermaid reads as syntax, as a directive (`%%{init: …}%%`) or as HTML (`<img>`),
 # written as its entity codes (`#60;` for `<`), which it draws as the characters themselves:
@@ -11,32 +14,74 @@ from engine.definition import Definition
 ESCAPED = '#%&<>"`:;{}[]|\\'
 MERMAID_TEXT = str.maketrans({c: f"#{ord(c)};" for c in ESCAPED})
 
+#: The marker an arrow's or a note's label starts with, per change (engine.definition_diff).
+MARKERS = {"added": "＋", "changed": "✎", "removed": "－"}
+#: The Mermaid classes of marked states: added and changed states, removed ones as ghosts.
+CLASS_DEFS = (
+    "    classDef added fill:#e6ffed,stroke:#1a7f37,stroke-width:2px",
+    "    classDef changed fill:#fff8c5,stroke:#9a6700,stroke-width:2px",
+    "    classDef removed fill:#f6f8fa,stroke:#cf222e,stroke-dasharray:5 5,color:#57606a",
+)
+GHOST_SUFFIX = {"zh": "（已删除）", "en": " (removed)"}
 
-def mermaid(definition: Definition, lang: str = "zh") -> str:
+
+def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None) -> str:
     """Mermaid `stateDiagram-v2` text: states with their labels, actions on the arrows,
-    timers as notes."""
+    timers as notes. With `marks` (engine.definition_diff), added and changed states carry
+    a class, arrows and timer notes start with a marker (＋ added, ✎ changed), and removed
+    states and arrows are drawn as dashed ghosts (－)."""
     lines = ["stateDiagram-v2", f"    [*] --> {definition.initial}"]
     for name, st in definition.states.items():
         lines.append(f'    state "{label_text(st.label.get(lang))}" as {name}')
+    ghosts = dict(marks.removed_states) if marks else {}
+    for name, was in ghosts.items():
+        lines.append(f'    state "{label_text(was.get(lang) + GHOST_SUFFIX[lang])}" as {name}')
     for t in definition.transitions:
         label = label_text(t.label.get(lang))
         for source in t.sources:
-            lines.append(f"    {source} --> {t.dest}: {label}")
+            op = marks.transitions.get((t.action, source)) if marks else None
+            lines.append(f"    {source} --> {t.dest}: {_marked(label, op)}")
+    drawn = set(definition.states) | set(ghosts)
+    for r in marks.removed_transitions if marks else ():
+        if r.source in drawn and r.dest in drawn:
+            label = label_text(r.label.get(lang))
+            lines.append(f"    {r.source} --> {r.dest}: {_marked(label, 'removed')}")
     for name, st in definition.states.items():
         if st.final:
             lines.append(f"    {name} --> [*]")
         for timer in st.timers:
-            after = timer.after
-            if after.duration is not None:
-                when = str(after.duration)
-            elif after.by:
-                when = f"by {after.by}"
-            else:
-                when = f"at {timer.at_field}"
-            then = timer.action or ("notify " + ", ".join(timer.notify))
-            note = label_text(f"⏱ {timer.name} {when} → {then}")
+            op = marks.timers.get(timer.name) if marks else None
+            note = label_text(_marked(_timer_note(timer), op))
             lines.append(f"    note right of {name}: {note}")
+    if marks is not None:
+        lines.extend(_classes(marks, set(definition.states), ghosts))
     return "\n".join(lines) + "\n"
+
+
+def _timer_note(timer: TimerDef) -> str:
+    after = timer.after
+    if after.duration is not None:
+        when = str(after.duration)
+    elif after.by:
+        when = f"by {after.by}"
+    else:
+        when = f"at {timer.at_field}"
+    then = timer.action or ("notify " + ", ".join(timer.notify))
+    return f"⏱ {timer.name} {when} → {then}"
+
+
+def _marked(label: str, op: str | None) -> str:
+    return f"{MARKERS[op]} {label}" if op in MARKERS else label
+
+
+def _classes(marks: Marks, states: set[str], ghosts: Mapping[str, object]) -> list[str]:
+    by_op: dict[str, list[str]] = {"added": [], "changed": [], "removed": list(ghosts)}
+    for name, op in marks.states.items():
+        if name in states and op in ("added", "changed"):
+            by_op[op].append(name)
+    lines = list(CLASS_DEFS)
+    lines.extend(f"    class {','.join(names)} {op}" for op, names in by_op.items() if names)
+    return lines
 
 
 def label_text(text: str) -> str:

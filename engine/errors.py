@@ -44,6 +44,15 @@ class UnknownWorkflowError(FengqiaoError):
         super().__init__(f"unknown workflow {what}" + (f" ({hint})" if hint else ""))
 
 
+class UnknownTimerError(FengqiaoError):
+    """Raised when a workflow has no timer of that name in that state."""
+
+    def __init__(self, state: str, timer: str) -> None:
+        self.state = state
+        self.timer = timer
+        super().__init__(f"state {state!r} has no timer {timer!r}")
+
+
 class CaseNotFoundError(FengqiaoError):
     """Raised when a case id does not exist."""
 

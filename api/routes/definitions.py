@@ -1,4 +1,6 @@
-"""Workflow definitions: list, read, validate a draft, publish a version, diagram."""
+"""Workflow definitions: list, read, validate and review a draft, publish a version with a
+reason, the versions' history and differences, diagrams (marked with what changed), timer
+changes without YAML."""
 
 from __future__ import annotations
 
@@ -12,27 +14,36 @@ from api.json_body import BoundedJsonRoute
 from api.presenters import field_out, label
 from api.problems import problem_responses
 from api.schemas.definitions import (
+    ChangeOut,
     DefinitionOut,
     DefinitionSummary,
     DiagramOut,
+    DiffOut,
     ProblemLine,
+    PublishIn,
     PublishOut,
+    ReviewOut,
     SourceIn,
     StateOut,
     TierOut,
+    TimerDraftIn,
     TimerOut,
     TransitionOut,
     ValidationOut,
+    VersionOut,
 )
 from engine.casework import publishing
 from engine.casework.context import Casework
 from engine.definition import Definition, TimerDef
+from engine.definition_diff import Change, DefinitionDiff
 from engine.diagram import mermaid
+from engine.errors import Problem
 
 router = APIRouter(tags=["definitions"], route_class=BoundedJsonRoute)
 
 Name = Annotated[str, Path(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 Version = Annotated[int | None, Query(ge=1, le=1_000_000, description="Default: latest")]
+Lang = Annotated[Literal["zh", "en"], Query()]
 ERRORS = problem_responses(401, 403, 404, 422)
 
 
@@ -120,11 +131,124 @@ def diagram(
     user: CurrentUser,
     ctx: ContextDep,
     version: Version = None,
-    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+    lang: Lang = "zh",
+    compare_to: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=1_000_000,
+            description="Mark what changed since this version: added (＋, green) and changed"
+            " (✎, yellow) states, arrows and timers; removed states and arrows as dashed ghosts"
+            " (－)",
+        ),
+    ] = None,
 ) -> DiagramOut:
-    """The workflow as a Mermaid state diagram."""
+    """The workflow as a Mermaid state diagram, marked with the changes since `compare_to`."""
     d = ctx.registry.get(name, version)
-    return DiagramOut(name=d.name, version=d.version, lang=lang, mermaid=mermaid(d, lang))
+    marks = None
+    if compare_to is not None:
+        marks = publishing.compare(ctx, user, name, compare_to, d.version).marks
+    return DiagramOut(
+        name=d.name,
+        version=d.version,
+        lang=lang,
+        compare_to=compare_to,
+        mermaid=mermaid(d, lang, marks),
+    )
+
+
+@router.get("/definitions/{name}/history", responses=ERRORS)
+def history(name: Name, user: CurrentUser, ctx: ContextDep) -> list[VersionOut]:
+    """Every published version, newest first: who published it, when, why, and what changed
+    from the version before."""
+    return [
+        VersionOut(
+            version=r.version,
+            published_at=r.published_at,
+            published_by=r.published_by,
+            reason=r.reason,
+            changes=_changes(r.diff.changes),
+        )
+        for r in publishing.history(ctx, user, name)
+    ]
+
+
+@router.get("/definitions/{name}/diff", responses=ERRORS)
+def version_diff(
+    name: Name,
+    user: CurrentUser,
+    ctx: ContextDep,
+    from_: Annotated[int, Query(alias="from", ge=1, le=1_000_000, description="Old version")],
+    to: Annotated[int, Query(ge=1, le=1_000_000, description="New version")],
+) -> DiffOut:
+    """What changed from version `from` to version `to`, worded in Chinese and English."""
+    return _diff_out(publishing.compare(ctx, user, name, from_, to))
+
+
+@router.post("/definitions/review", responses=ERRORS)
+def review(body: SourceIn, user: CurrentUser, ctx: ContextDep) -> ReviewOut:
+    """Review a draft before publishing it (nothing is stored): its problems, or the latest
+    version it is based on, what changes, the version it would become and the open cases per
+    version of the workflow."""
+    return _review_out(publishing.review(ctx, user, body.source))
+
+
+@router.post("/definitions/{name}/timers/{state}/{timer}/draft", responses=ERRORS)
+def draft_timer_change(
+    name: Name, state: Name, timer: Name, body: TimerDraftIn, user: CurrentUser, ctx: ContextDep
+) -> ReviewOut:
+    """A draft of the latest version with one timer's period, reminder or notified roles
+    changed (the rest of the YAML byte for byte as it was), reviewed; publish its `source`
+    with `based_on` to apply it. Nothing is stored."""
+    result = publishing.draft_timer_change(
+        ctx,
+        user,
+        name,
+        state,
+        timer,
+        after=body.after,
+        remind_at=body.remind_at,
+        notify=tuple(body.notify) if body.notify is not None else None,
+    )
+    return _review_out(result)
+
+
+def _changes(changes: tuple[Change, ...]) -> list[ChangeOut]:
+    return [
+        ChangeOut(kind=c.kind, op=c.op, name=c.name, state=c.state, zh=c.zh, en=c.en)
+        for c in changes
+    ]
+
+
+def _diff_out(d: DefinitionDiff) -> DiffOut:
+    return DiffOut(
+        name=d.name,
+        from_version=d.old_version,
+        to_version=d.new_version,
+        changes=_changes(d.changes),
+    )
+
+
+def _problems(problems: list[Problem]) -> list[ProblemLine]:
+    return [
+        ProblemLine(line=p.line, col=p.col, key=p.key, message=p.message, hint=p.hint)
+        for p in problems
+    ]
+
+
+def _review_out(r: publishing.Review) -> ReviewOut:
+    return ReviewOut(
+        ok=r.definition is not None,
+        name=r.definition.name if r.definition is not None else None,
+        base_version=r.base.version if r.base is not None else None,
+        based_on=r.based_on,
+        next_version=r.next_version,
+        unchanged=r.unchanged,
+        changes=_changes(r.diff.changes) if r.diff is not None else [],
+        open_cases={str(v): n for v, n in r.open_cases.items()},
+        problems=_problems(r.problems),
+        source=r.source,
+    )
 
 
 @router.post("/definitions/validate", responses=ERRORS)
@@ -136,10 +260,7 @@ def validate(body: SourceIn, user: CurrentUser) -> ValidationOut:
         ok=d is not None,
         name=d.name if d else None,
         version=d.version if d else None,
-        problems=[
-            ProblemLine(line=p.line, col=p.col, key=p.key, message=p.message, hint=p.hint)
-            for p in result.problems
-        ],
+        problems=_problems(result.problems),
     )
 
 
@@ -151,10 +272,13 @@ def validate(body: SourceIn, user: CurrentUser) -> ValidationOut:
         **problem_responses(401, 403, 404, 409, 422),
     },
 )
-def publish(body: SourceIn, user: CurrentUser, ctx: ContextDep, response: Response) -> PublishOut:
-    """Publish a draft as a new version (latest + 1); unchanged content answers 200 with the
-    latest version. Errors answer 422 with line and column."""
-    result = publishing.publish(ctx, user, body.source)
+def publish(body: PublishIn, user: CurrentUser, ctx: ContextDep, response: Response) -> PublishOut:
+    """Publish a reviewed draft as a new version (latest + 1) with the reason, kept with the
+    version and in the audit log. `based_on` is the latest version the draft was reviewed
+    against (`POST /api/definitions/review`); if another version was published since, 409
+    and nothing is published. Unchanged content answers 200 with the latest version. Errors
+    in the draft answer 422 with line and column."""
+    result = publishing.publish(ctx, user, body.source, reason=body.reason, based_on=body.based_on)
     d = result.definition
     if not result.created:
         response.status_code = status.HTTP_200_OK

@@ -65,3 +65,25 @@ class LoginThrottledError(FengqiaoError):
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
         super().__init__(f"try again in {seconds} seconds")
+
+
+class StaleDraftError(FengqiaoError):
+    """Raised when a draft reviewed against one version is published after another version
+    of the same workflow was published (someone published in between)."""
+
+    def __init__(self, name: str, based_on: int, latest: int) -> None:
+        self.name = name
+        self.based_on = based_on
+        self.latest = latest
+        super().__init__(
+            f"{name} is at v{latest} now, not v{based_on} as reviewed;"
+            " review the draft against the latest version and publish again"
+        )
+
+
+class InvalidReasonError(FengqiaoError):
+    """Raised when a reason is missing or longer than allowed."""
+
+    def __init__(self, max_length: int) -> None:
+        self.max_length = max_length
+        super().__init__(f"give a reason of 1 to {max_length} characters")

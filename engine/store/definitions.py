@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select
@@ -16,6 +17,16 @@ from engine.store.repository import SqlStore, SqlTransaction
 from engine.store.tables import DefinitionRow
 
 definitions = DefinitionRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A published version with who published it, when and why."""
+
+    definition: Definition
+    published_at: datetime
+    published_by: str
+    reason: str
 
 
 def published(tx: SqlTransaction) -> list[Definition]:
@@ -42,9 +53,27 @@ def latest_version(tx: SqlTransaction, name: str) -> int:
     return int(found or 0)
 
 
-def save(tx: SqlTransaction, definition: Definition, by: str, at: datetime) -> None:
-    """Store a published version; DuplicateVersionError if that version exists already (the
-    transaction stays usable)."""
+def versions(tx: SqlTransaction, name: str) -> list[StoredVersion]:
+    """Every stored version of workflow `name` with its publication, newest first."""
+    rows = tx.conn.execute(
+        select(definitions).where(definitions.c.name == name).order_by(definitions.c.version.desc())
+    )
+    return [
+        StoredVersion(
+            parse_definition(r.source, file=f"{r.name}@v{r.version}"),
+            r.published_at,
+            r.published_by,
+            r.reason,
+        )
+        for r in rows
+    ]
+
+
+def save(
+    tx: SqlTransaction, definition: Definition, by: str, at: datetime, reason: str = ""
+) -> None:
+    """Store a published version with why it was published; DuplicateVersionError if that
+    version exists already (the transaction stays usable)."""
     try:
         with tx.savepoint():
             tx.conn.execute(
@@ -56,6 +85,7 @@ def save(tx: SqlTransaction, definition: Definition, by: str, at: datetime) -> N
                     "source": definition.source,
                     "published_at": at,
                     "published_by": by,
+                    "reason": reason,
                 },
             )
     except DBAPIError as exc:

@@ -259,3 +259,15 @@ def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: date
         {"case_id": case_id, "unit": unit, "granted_at": at, "reason": reason},
     )
     return True
+
+
+def open_cases_by_version(tx: SqlTransaction, workflow: str) -> dict[int, int]:
+    """How many cases of `workflow` are open (not closed: not in a final state) on each of
+    its versions; versions without an open case are left out. One GROUP BY."""
+    rows = tx.conn.execute(
+        select(cases.c.workflow_version, func.count())
+        .where(cases.c.workflow == workflow, cases.c.closed_at.is_(None))
+        .group_by(cases.c.workflow_version)
+        .order_by(cases.c.workflow_version)
+    )
+    return {int(version): int(count) for version, count in rows}

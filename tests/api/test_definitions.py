@@ -60,7 +60,9 @@ def test_publish_a_changed_definition_makes_a_new_version(world: World) -> None:
     old_case = world.open("mediation", MEDIATION_INTAKE, org_unit="union")
     changed = source(world).replace("after: 1 month", "after: 20 days", 1)
     r = world.client.post(
-        "/api/definitions", json={"source": changed}, headers=world.h("supervisor")
+        "/api/definitions",
+        json={"source": changed, "reason": "调解期限改为 20 天", "based_on": 1},
+        headers=world.h("supervisor"),
     )
     assert r.status_code == 201, r.text
     assert r.json()["version"] == 2
@@ -68,7 +70,9 @@ def test_publish_a_changed_definition_makes_a_new_version(world: World) -> None:
     assert world.ctx.registry.latest("mediation").version == 2
     assert "version: 2" in world.ctx.registry.latest("mediation").source
     again = world.client.post(
-        "/api/definitions", json={"source": changed}, headers=world.h("supervisor")
+        "/api/definitions",
+        json={"source": changed, "reason": "调解期限改为 20 天", "based_on": 2},
+        headers=world.h("supervisor"),
     )
     assert again.status_code == 200
     assert again.json()["version"] == 2
@@ -87,7 +91,11 @@ def test_publish_survives_a_restart(world: World) -> None:
     from fengqiao.context import build
 
     changed = source(world).replace("after: 1 month", "after: 20 days", 1)
-    world.client.post("/api/definitions", json={"source": changed}, headers=world.h("admin"))
+    world.client.post(
+        "/api/definitions",
+        json={"source": changed, "reason": "调解期限改为 20 天", "based_on": 1},
+        headers=world.h("admin"),
+    )
     again = build(world.settings, world.clock)
     try:
         assert again.cw.registry.latest("mediation").version == 2
@@ -98,7 +106,11 @@ def test_publish_survives_a_restart(world: World) -> None:
 def test_publish_a_new_workflow_starts_at_version_1(world: World) -> None:
     text = source(world, "labor_dispute").replace("name: labor_dispute", "name: labour_pilot", 1)
     text = text.replace("version: 1", "version: 7", 1)
-    r = world.client.post("/api/definitions", json={"source": text}, headers=world.h("supervisor"))
+    r = world.client.post(
+        "/api/definitions",
+        json={"source": text, "reason": "劳动争议试点", "based_on": 0},
+        headers=world.h("supervisor"),
+    )
     assert r.status_code == 201
     assert (r.json()["name"], r.json()["version"]) == ("labour_pilot", 1)
 
@@ -106,7 +118,9 @@ def test_publish_a_new_workflow_starts_at_version_1(world: World) -> None:
 def test_publish_an_invalid_draft_is_422_with_lines(world: World) -> None:
     broken = source(world).replace("initial: intake", "initial: intak", 1)
     r = world.client.post(
-        "/api/definitions", json={"source": broken}, headers=world.h("supervisor")
+        "/api/definitions",
+        json={"source": broken, "reason": "改初始状态", "based_on": 1},
+        headers=world.h("supervisor"),
     )
     assert r.status_code == 422
     body = r.json()

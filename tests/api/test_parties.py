@@ -65,7 +65,11 @@ def test_personal_workflow_fields_are_masked(world: World) -> None:
         "  mediator:\n    type: string\n    personal: true\n",
         1,
     )
-    r = world.client.post("/api/definitions", json={"source": text}, headers=world.h("admin"))
+    r = world.client.post(
+        "/api/definitions",
+        json={"source": text, "reason": "调解员姓名属个人信息", "based_on": 1},
+        headers=world.h("admin"),
+    )
     assert r.status_code == 201, r.text
     case = world.open("labor_dispute", {"mediator": "李明"}, org_unit="union")
     shown = world.client.get(f"/api/cases/{case.id}", headers=world.h("mediator")).json()

@@ -232,7 +232,9 @@ def test_global_endpoints(
 def test_publish_needs_supervisor_or_admin(shared_world: World, role: str) -> None:
     source = shared_world.ctx.registry.latest("mediation").source
     r = shared_world.client.post(
-        "/api/definitions", json={"source": source}, headers=shared_world.h(WHO[role].user)
+        "/api/definitions",
+        json={"source": source, "reason": "原样发布", "based_on": 1},
+        headers=shared_world.h(WHO[role].user),
     )
     # Unchanged content answers 200 with the latest version: nothing is published.
     assert r.status_code == (200 if role in ("supervisor", "admin") else 403), r.text

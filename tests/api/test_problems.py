@@ -200,7 +200,9 @@ def test_an_effect_that_computes_a_huge_number_is_refused_with_a_problem(
 ) -> None:
     """Squaring 10⁹ nine times gives 4,608 digits and more: too many to store as text."""
     published = lenient.post(
-        "/api/definitions", json={"source": SQUARES}, headers=world.h("supervisor")
+        "/api/definitions",
+        json={"source": SQUARES, "reason": "平方测试", "based_on": 0},
+        headers=world.h("supervisor"),
     )
     assert published.status_code == 201, published.text
     opened = lenient.post("/api/cases", json={"workflow": "squares"}, headers=world.h("mediator"))

@@ -291,6 +291,7 @@ def test_supervisor_edits_checks_dry_runs_and_publishes(
     assert page.locator("#source").input_value() == edited  # nothing typed is lost
     s.shot("definition-dry-run")
 
+    page.fill("#reason", "红色签收时限改为 15 分钟")
     with page.expect_navigation():
         page.click("button[value=publish]")
     assert "version=2" in page.url
@@ -311,7 +312,7 @@ def test_a_hostile_label_is_drawn_as_text(browser: Any, live: LiveServer, ctx: C
     source = (ROOT / "definitions" / "grid_escalation.yaml").read_text(encoding="utf-8")
     labelled = re.sub(r"(\n  closed:\n    label: ){[^}]*}", r"\1{zh: 'LABEL', en: 'LABEL'}", source)
     assert labelled != source
-    publish(ctx, SUPERVISOR, labelled.replace("LABEL", HOSTILE_LABEL))
+    publish(ctx, SUPERVISOR, labelled.replace("LABEL", HOSTILE_LABEL), reason="标签", based_on=1)
     s = Session(browser, live, "supervisor", DESK)
     fetched: list[str] = []
     s.page.on("request", lambda r: fetched.append(r.url) if "probe" in r.url else None)

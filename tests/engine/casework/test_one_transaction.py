@@ -165,5 +165,5 @@ def test_a_publication_whose_audit_fails_is_not_published(cw: Casework, audit_do
     changed = source.replace("en: People's mediation}", "en: People's mediation (trial)}", 1)
     assert publishing.content_key(changed) != publishing.content_key(source)
     with pytest.raises(AuditDown):
-        publishing.publish(cw, person("supervisor"), changed)
+        publishing.publish(cw, person("supervisor"), changed, reason="英文名试行", based_on=1)
     assert [d.version for d in cw.registry.versions("mediation")] == [1]
