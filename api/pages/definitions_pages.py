@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -175,7 +174,9 @@ def definition_page(
             f"/supervisor/migrations/new?workflow={definition.name}"
             f"&from={from_version}&to={definition.version}"
         )
-    return render_definition(page, definition, flash=flash, migrate=migrate, from_version=from_version)
+    return render_definition(
+        page, definition, flash=flash, migrate=migrate, from_version=from_version
+    )
 
 
 def render_definition(

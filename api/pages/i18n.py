@@ -275,7 +275,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "review.publish": ("发布第 {next} 版", "Publish v{next}"),
     "review.back": ("返回编辑", "Back to the editor"),
     "review.need_reason": ("请填写发布理由。", "Give a reason for publishing."),
-    "review.long_reason": ("发布理由不能超过 {n} 个字。", "The reason may be {n} characters at most."),
+    "review.long_reason": (
+        "发布理由不能超过 {n} 个字。",
+        "The reason may be {n} characters at most.",
+    ),
     "review.need_confirm": (
         "请勾选确认已核对变更。",
         "Tick the box to confirm you checked the changes.",

@@ -132,9 +132,7 @@ async def change_timer(page: PageDep, name: str, state: str, timer: str) -> Resp
 def _change_timer(page: Page, name: str, state: str, timer: str, form: FormData) -> Response:
     refresh(page)
     latest = page.ctx.registry.latest(name)
-    found = next(
-        (t for t in latest.all_timers() if t.state == state and t.name == timer), None
-    )
+    found = next((t for t in latest.all_timers() if t.state == state and t.name == timer), None)
     if found is None:
         raise PageError(404, "error.not_found")
     change, errors = read_timer_form(found, form, page.lang)
@@ -151,17 +149,13 @@ def _change_timer(page: Page, name: str, state: str, timer: str, form: FormData)
                 notify=change.notify,
             )
         except DefinitionError as exc:
-            errors = {
-                _input_of(p.key): page.t("timer.failed") + p.message for p in exc.problems
-            }
+            errors = {_input_of(p.key): page.t("timer.failed") + p.message for p in exc.problems}
         else:
             if rv.definition is None:
                 raise DefinitionError(rv.problems)
             return render_review(page, name, rv)
     typed = timer_form(found, page.lang, form, errors)
-    return render_definition(
-        page, latest, timer_forms={(state, timer): typed}, status_code=422
-    )
+    return render_definition(page, latest, timer_forms={(state, timer): typed}, status_code=422)
 
 
 def _input_of(key: str) -> str:

@@ -117,9 +117,14 @@ def _after(timer: TimerDef, form: FormData, lang: str, errors: dict[str, str]) -
         return None
     after = f"{int(text)} {unit.replace('_', ' ')}"
     current = timer.after.duration
-    if timer.after.by is None and current is not None and (current.amount, current.unit) == (
-        int(text),
-        unit,
+    if (
+        timer.after.by is None
+        and current is not None
+        and (current.amount, current.unit)
+        == (
+            int(text),
+            unit,
+        )
     ):
         return None
     return after

@@ -279,7 +279,13 @@ def test_a_running_case_shows_its_workflow_version_and_a_newer_one(
 ) -> None:
     case_id = demo_cases["mediation:mediation"]
     source = ctx.registry.latest("mediation").source
-    publish(ctx, SUPERVISOR, source.replace("after: 7 days", "after: 10 days", 1), reason="回访期限延长", based_on=1)
+    publish(
+        ctx,
+        SUPERVISOR,
+        source.replace("after: 7 days", "after: 10 days", 1),
+        reason="回访期限延长",
+        based_on=1,
+    )
     response = login_as("org_admin").get(f"/cases/{case_id}")
     version = page_of(response)["workflow_version"]
     assert (version.version, version.newer) == (1, 2)

@@ -22,7 +22,10 @@ CASES = CaseRow.__table__  # type: ignore[attr-defined]
 
 # One change of each kind the review lists, made to the shipped grid_escalation.
 EDITS = (
-    ("title: {zh: 网格事件分级响应, en: Grid escalation}", "title: {zh: 网格事件处置, en: Grid issues}"),
+    (
+        "title: {zh: 网格事件分级响应, en: Grid escalation}",
+        "title: {zh: 网格事件处置, en: Grid issues}",
+    ),
     ("label: {zh: 挂账, en: Parked}", "label: {zh: 挂账暂缓, en: Parked for now}"),
     (
         "label: {zh: 核查通过并评价, en: Verified — rate and close}",
@@ -219,9 +222,10 @@ def test_the_history_lists_every_version_with_who_when_why_and_its_changes(
     client = login_as("supervisor")
     page = review_page(to_review(client, edited(ctx)))
     post_publish(client, page, reason="依据区网格办通知调整", confirm="1")
-    assert 'href="/supervisor/definitions/grid_escalation/history"' in client.get(
-        "/supervisor/definitions"
-    ).text
+    assert (
+        'href="/supervisor/definitions/grid_escalation/history"'
+        in client.get("/supervisor/definitions").text
+    )
     assert 'id="history-link"' in client.get("/supervisor/definitions/grid_escalation").text
     response = client.get("/supervisor/definitions/grid_escalation/history")
     assert template_of(response) == "supervisor/history.html"
@@ -232,7 +236,7 @@ def test_the_history_lists_every_version_with_who_when_why_and_its_changes(
     assert newest.at == "2026-11-23 09:00"
     assert newest.change_count == len(EDITS) and first.previous == 0
     assert first.by == "shipped"
-    assert "<details class=\"diff\">" in response.text
+    assert '<details class="diff">' in response.text
     assert "与第 1 版相比的变更（5 项）" in response.text
     assert 'href="/supervisor/definitions/grid_escalation?version=2"' in response.text
 
@@ -359,9 +363,12 @@ def test_an_unknown_timer_is_not_found(login_as: LoginAs) -> None:
 def test_old_versions_and_readers_get_no_timer_forms(login_as: LoginAs, ctx: Casework) -> None:
     publish(ctx, SUPERVISOR, edited(ctx), reason="调整", based_on=1)
     supervisor = login_as("supervisor")
-    assert context_of(supervisor.get("/supervisor/definitions/grid_escalation?version=1"))[
-        "timer_forms"
-    ] == {}
+    assert (
+        context_of(supervisor.get("/supervisor/definitions/grid_escalation?version=1"))[
+            "timer_forms"
+        ]
+        == {}
+    )
     assert context_of(supervisor.get("/supervisor/definitions/grid_escalation"))["timer_forms"]
     reader = login_as("org_admin").get("/supervisor/definitions/grid_escalation")
     assert context_of(reader)["timer_forms"] == {} and "timer.change" not in reader.text
@@ -373,7 +380,9 @@ def test_old_versions_and_readers_get_no_timer_forms(login_as: LoginAs, ctx: Cas
         pytest.param("get", "/supervisor/definitions/mediation/history", id="history"),
         pytest.param("post", "/supervisor/definitions/mediation/publish", id="publish"),
         pytest.param(
-            "post", "/supervisor/definitions/mediation/timers/mediation/mediation_period", id="timer"
+            "post",
+            "/supervisor/definitions/mediation/timers/mediation/mediation_period",
+            id="timer",
         ),
     ],
 )
