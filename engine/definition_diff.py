@@ -187,6 +187,11 @@ def _as_duration(value: object, lang: str) -> str:
     return duration_text(value, lang)
 
 
+def _as_value_labels(value: object, lang: str) -> str:
+    assert isinstance(value, tuple)
+    return _names((f"{k}={label.get(lang)}" for k, label in value), lang)
+
+
 class _Builder:
     def __init__(self) -> None:
         self.changes: list[Change] = []
@@ -359,7 +364,8 @@ def _transition_values(t: TransitionDef) -> dict[str, object]:
         "label": t.label,
         "roles": t.roles,
         "requires": t.requires,
-        "accepts": t.accepts,
+        # Declared beyond `requires` (the action's input takes both).
+        "accepts": tuple(a for a in t.accepts if a not in t.requires),
         "guard": t.guard.source if t.guard is not None else None,
         "guard_message": t.guard_message,
         "sets": tuple(f"{k} = {e.source}" for k, e in t.sets),
@@ -426,6 +432,8 @@ _FIELD_ATTRS = {
     "max": _attr("上限", "maximum"),
     "default": _attr("默认值", "default"),
     "personal": _attr("是否个人信息", "personal data"),
+    "help": _attr("填写说明", "help", _as_label),
+    "value_labels": _attr("取值名称", "value labels", _as_value_labels),
 }
 
 
@@ -437,6 +445,8 @@ def _field_values(f: FieldDef) -> dict[str, object]:
         "max": f.max,
         "default": f.default,
         "personal": f.personal,
+        "help": f.help,
+        "value_labels": tuple(sorted(f.value_labels.items())),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from engine.definition import Definition, TimerDef
 from engine.definition_diff import Marks
@@ -54,7 +54,7 @@ def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None
             note = label_text(_marked(_timer_note(timer), op))
             lines.append(f"    note right of {name}: {note}")
     if marks is not None:
-        lines.extend(_classes(marks, set(definition.states), ghosts))
+        lines.extend(_classes(marks, definition.states, ghosts))
     return "\n".join(lines) + "\n"
 
 
@@ -74,10 +74,12 @@ def _marked(label: str, op: str | None) -> str:
     return f"{MARKERS[op]} {label}" if op in MARKERS else label
 
 
-def _classes(marks: Marks, states: set[str], ghosts: Mapping[str, object]) -> list[str]:
+def _classes(marks: Marks, states: Iterable[str], ghosts: Mapping[str, object]) -> list[str]:
+    """The class statements, states in the definition's order."""
     by_op: dict[str, list[str]] = {"added": [], "changed": [], "removed": list(ghosts)}
-    for name, op in marks.states.items():
-        if name in states and op in ("added", "changed"):
+    for name in states:
+        op = marks.states.get(name)
+        if op in ("added", "changed"):
             by_op[op].append(name)
     lines = list(CLASS_DEFS)
     lines.extend(f"    class {','.join(names)} {op}" for op, names in by_op.items() if names)

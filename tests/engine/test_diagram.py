@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from engine.definition import Definition
-from engine.diagram import label_text, mermaid
+from engine.definition_diff import diff
+from engine.diagram import CLASS_DEFS, label_text, mermaid
 from engine.loader import load_definition, parse_definition
 from tests.engine.test_loader import SAMPLE
 
@@ -89,3 +90,72 @@ def test_escaped_text_reads_back_as_the_label() -> None:
     """Mermaid's entity codes (#NNN;) turned back into characters give the label."""
     decoded = re.sub(r"#(\d+);", lambda m: chr(int(m[1])), label_text(HOSTILE))
     assert decoded == HOSTILE
+
+
+# -- marked with the changes since another version ---------------------------------------------
+
+MARKED_BASE = SAMPLE.replace(
+    "  closed:\n", "  waiting:\n    label: {zh: 等待, en: Waiting}\n    final: true\n  closed:\n"
+).replace(
+    "transitions:\n",
+    "transitions:\n  - action: wait\n    label: {zh: 等待, en: Wait}\n    from: open\n"
+    "    to: waiting\n",
+)
+
+
+def test_without_changes_nothing_is_marked() -> None:
+    d = parse_definition(SAMPLE)
+    assert mermaid(d, "en", diff(d, d).marks) == mermaid(d, "en") + "\n".join(CLASS_DEFS) + "\n"
+
+
+def test_added_changed_and_removed_states_and_arrows_are_marked() -> None:
+    old = parse_definition(MARKED_BASE)
+    new = parse_definition(
+        SAMPLE.replace("version: 1", "version: 2")
+        .replace(
+            "  closed:\n",
+            "  review:\n    label: {zh: 复核, en: Review}\n    final: true\n  closed:\n",
+        )
+        .replace("{zh: 已结案, en: Closed}", '{zh: 已办结, en: "Done: all"}')
+        .replace(
+            "transitions:\n",
+            "transitions:\n  - action: check\n    label: {zh: 复核, en: Check}\n    from: open\n"
+            "    to: review\n",
+        )
+        .replace("requires: [note]", "requires: [note, severity]")
+        .replace("remind_at: 80%", "remind_at: 50%")
+    )
+    lines = mermaid(new, "en", diff(old, new).marks).splitlines()
+    assert '    state "Waiting (removed)" as waiting' in lines
+    assert "    open --> review: ＋ Check" in lines
+    assert "    open --> closed: ✎ Close" in lines
+    assert "    open --> waiting: － Wait" in lines
+    assert "    open --> open: Expire" in lines  # unchanged
+    assert "    note right of open: ✎ ⏱ deadline by severity → expire" in lines
+    assert "    note right of open: ⏱ visit at visit_date → notify org_admin" in lines
+    assert '    state "Done#58; all" as closed' in lines  # escaping kept
+    assert "    class review added" in lines
+    assert "    class open,closed changed" in lines
+    assert "    class waiting removed" in lines
+    assert any(line.startswith("    classDef removed") and "dasharray" in line for line in lines)
+    zh = mermaid(new, "zh", diff(old, new).marks).splitlines()
+    assert '    state "等待（已删除）" as waiting' in zh
+    assert "    open --> review: ＋ 复核" in zh
+
+
+def test_a_ghosts_label_is_escaped() -> None:
+    old = parse_definition(MARKED_BASE.replace("en: Waiting}", 'en: "<b>%%{x}%%"}'))
+    new = parse_definition(SAMPLE)
+    lines = mermaid(new, "en", diff(old, new).marks).splitlines()
+    assert '    state "#60;b#62;#37;#37;#123;x#125;#37;#37; (removed)" as waiting' in lines
+
+
+def test_a_new_workflow_is_all_added() -> None:
+    d = parse_definition(SAMPLE)
+    lines = mermaid(d, "en", diff(None, d).marks).splitlines()
+    assert "    class open,closed added" in lines
+    assert all(
+        line.split(": ", 1)[1].startswith("＋")
+        for line in lines
+        if " --> " in line and "[*]" not in line
+    )
