@@ -131,29 +131,3 @@ def test_a_draft_with_errors_is_never_reviewed(login_as: LoginAs, ctx: Casework)
     assert template_of(response) == "supervisor/editor.html"
     assert ctx.registry.latest("grid_escalation").version == 1
 
-
-def test_publishing_needs_a_reason(login_as: LoginAs, ctx: Casework) -> None:
-    client = login_as("supervisor")
-    page = _editor(client)
-    changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
-    response = _submit(client, page, "publish", source=changed, reason=" ")
-    assert response.status_code == 422
-    result: dict[str, Any] = context_of(response)
-    assert result["error"] and result["source"] == changed  # nothing typed is lost
-    assert ctx.registry.latest("grid_escalation").version == 1
-
-
-def test_a_draft_opened_before_another_publication_is_refused(
-    login_as: LoginAs, ctx: Casework
-) -> None:
-    client = login_as("supervisor")
-    page = _editor(client)
-    assert page["based_on"] == 1
-    other = _editor(client)
-    first = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
-    assert _submit(client, other, "publish", source=first).status_code == 303
-    mine = page["source"].replace("red: 10 minutes", "red: 20 minutes", 1)
-    response = _submit(client, page, "publish", source=mine)
-    assert response.status_code == 409
-    assert "v2" in context_of(response)["error"]
-    assert "red: 15 minutes" in ctx.registry.latest("grid_escalation").source

@@ -115,7 +115,7 @@ def test_the_diagram_marks_what_changed(login_as: LoginAs, ctx: Casework) -> Non
     diagram: str = review_page(response)["diagram"]
     assert diagram.startswith("stateDiagram-v2")
     # The renamed state and the state whose timer changed are drawn as changed.
-    assert "    class parked,community_call changed" in diagram.splitlines()
+    assert "    class community_call,parked changed" in diagram.splitlines()
     assert "classDef changed" in diagram
     assert "verification --> closed: ✎ 核查通过" in diagram
     # The note of the changed timer stays, marked; the unchanged timers' notes are left out.
