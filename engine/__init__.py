@@ -14,6 +14,7 @@ Layers, top to bottom (docs/ARCHITECTURE.md; tests/test_layering.py enforces the
   no web, database or scheduler framework. Adapters may also use its plain data types and
   read-only helpers: ``engine.definition`` (the loaded workflow), ``engine.model`` (cases,
   events, timers), ``engine.loader`` (validating YAML), ``engine.diagram``,
+  ``engine.definition_diff`` (the changes between two versions), ``engine.timer_edit``,
   ``engine.reserved``, ``engine.units``, ``engine.visibility``, ``engine.clock``.
 - ``engine.store``: persistence only. One transaction object (``store.transaction()``) for
   driver statements and SQLAlchemy Core alike; every query function takes the open
