@@ -130,4 +130,3 @@ def test_a_draft_with_errors_is_never_reviewed(login_as: LoginAs, ctx: Casework)
     assert response.status_code == 422
     assert template_of(response) == "supervisor/editor.html"
     assert ctx.registry.latest("grid_escalation").version == 1
-
