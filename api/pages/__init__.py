@@ -17,8 +17,10 @@ from api.pages import (
     editor,
     exclusions,
     grid,
+    history,
     intake,
     parties,
+    review,
     workroom,
 )
 from api.pages.templating import STATIC_DIR
@@ -33,6 +35,8 @@ for _module in (
     grid,
     definitions_pages,
     editor,
+    review,
+    history,
     board,
     exclusions,
 ):

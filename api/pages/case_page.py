@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
@@ -104,10 +105,31 @@ def render_case(
             else [v for k, v in (errors or {}).items() if k[:1] == "_"],
             "flash": flash,
             "mobile": page.user.role == "grid_member",
+            "workflow_version": workflow_version(page, case),
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowVersion:
+    """The version of its workflow a case runs on, and the newest one if that is later."""
+
+    name: str
+    version: int
+    newer: int | None
+    link: str
+
+
+def workflow_version(page: Page, case: Case) -> WorkflowVersion:
+    """Linked to the version's definition page for those who may read definitions."""
+    latest = page.ctx.registry.latest(case.workflow).version
+    link = ""
+    if page.may(Permission.READ_DEFINITIONS):
+        link = f"/supervisor/definitions/{case.workflow}?version={case.workflow_version}"
+    newer = latest if latest > case.workflow_version else None
+    return WorkflowVersion(case.workflow, case.workflow_version, newer, link)
 
 
 def photo_names(case: Case) -> list[str]:

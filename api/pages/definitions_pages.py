@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.pages.errors import PageRoute
 from api.pages.page import Page, PageDep
+from api.pages.timer_form import TimerForm, timer_form
 from engine.casework.permissions import Permission
 from engine.casework.shipped import definition_problems
 from engine.definition import Definition
@@ -69,6 +71,7 @@ class ActionRow:
 class TimerLine:
     state: str
     name: str
+    state_name: str
     after: str
     then: str
     reason: str
@@ -112,6 +115,7 @@ def describe(definition: Definition, lang: str) -> dict[str, object]:
             TimerLine(
                 st[t.state].label.get(lang),
                 t.name,
+                t.state,
                 _after(definition, t.state, t.name),
                 t.action or ("notify " + ", ".join(t.notify)),
                 t.reason.get(lang) if t.reason else "",
@@ -158,12 +162,47 @@ def definitions_list(page: PageDep) -> Response:
 
 @router.get("/supervisor/definitions/{name}", name="definition")
 def definition_page(
-    page: PageDep, name: str, version: int | None = None, published: int = 0, unchanged: int = 0
+    page: PageDep,
+    name: str,
+    version: int | None = None,
+    published: int = 0,
+    unchanged: int = 0,
+    from_version: Annotated[int, Query(alias="from")] = 0,
 ) -> Response:
     page.require(Permission.READ_DEFINITIONS)
     refresh(page)
     definition = page.ctx.registry.get(name, version)
+    flash = _flash(page, definition, published, unchanged)
+    migrate = ""
+    if published and 0 < from_version < definition.version:
+        migrate = (
+            f"/supervisor/migrations/new?workflow={definition.name}"
+            f"&from={from_version}&to={definition.version}"
+        )
+    return render_definition(
+        page, definition, flash=flash, migrate=migrate, from_version=from_version
+    )
+
+
+def render_definition(
+    page: Page,
+    definition: Definition,
+    *,
+    flash: str = "",
+    migrate: str = "",
+    from_version: int = 0,
+    timer_forms: dict[tuple[str, str], TimerForm] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A definition's page; the latest version offers a form under each timer to those who
+    may publish (`timer_forms` keeps what was typed in one of them)."""
+    name = definition.name
     versions = [v.version for v in page.ctx.registry.versions(name)]
+    may_edit = page.may(Permission.PUBLISH_DEFINITION)
+    forms: dict[tuple[str, str], TimerForm] = {}
+    if may_edit and definition.version == max(versions):
+        forms = {(t.state, t.name): timer_form(t, page.lang) for t in definition.all_timers()}
+        forms.update(timer_forms or {})
     return page.render(
         "supervisor/definition.html",
         {
@@ -172,10 +211,14 @@ def definition_page(
             "description": definition.description.get(page.lang) if definition.description else "",
             "versions": versions,
             "diagram": diagram_text(definition, page.lang),
-            "may_edit": page.may(Permission.PUBLISH_DEFINITION),
-            "flash": _flash(page, definition, published, unchanged),
+            "may_edit": may_edit,
+            "flash": flash,
+            "migrate": migrate,
+            "from_version": from_version,
+            "timer_forms": forms,
             **describe(definition, page.lang),
         },
+        status_code=status_code,
         active_nav="/supervisor/definitions",
     )
 

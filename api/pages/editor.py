@@ -1,4 +1,5 @@
-"""The definition editor: check a draft as you type (or on submit), dry-run it, publish it."""
+"""The definition editor: check a draft as you type (or on submit), dry-run it, review it
+(api.pages.review shows the change and publishes it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from starlette.datastructures import FormData
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from api.pages.definitions_pages import refresh
 from api.pages.dryrun import DryRun, play
@@ -16,17 +17,16 @@ from api.pages.errors import PageRoute
 from api.pages.formatting import Due, due
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
+from api.pages.review import posted_source, render_review, valid_review
 from api.pages.views import action_label, state_label
-from engine.casework.errors import InvalidReasonError, PublishConflictError, StaleDraftError
 from engine.casework.permissions import Permission
-from engine.casework.publishing import MAX_REASON, Validation, publish, validate
+from engine.casework.publishing import Validation, validate
 from engine.definition import Definition
 from engine.errors import Problem
 
 router = APIRouter(route_class=PageRoute)
 
-MAX_SOURCE = 512 * 1024
-BUTTONS: tuple[str, ...] = ("validate", "dry_run", "publish")
+BUTTONS: tuple[str, ...] = ("validate", "dry_run", "review")
 
 # A script to start from, per shipped workflow: what a supervisor would try first.
 EXAMPLES: dict[str, tuple[str, str]] = {
@@ -131,18 +131,12 @@ def render_editor(
     steps: str | None = None,
     opening: str | None = None,
     dry: DryRun | None = None,
-    error: str = "",
     status_code: int = 200,
-    based_on: int = 0,
-    reason: str = "",
 ) -> Response:
     example = EXAMPLES.get(name, ("", ""))
     context: dict[str, Any] = {
         "name": name,
         "source": source,
-        "based_on": based_on,
-        "reason": reason,
-        "max_reason": MAX_REASON,
         "checked": checked is not None,
         "ok": checked is not None and checked.definition is not None,
         "summary": summary(page, checked) if checked is not None else "",
@@ -151,7 +145,6 @@ def render_editor(
         "opening": example[0] if opening is None else opening,
         "dry": dry,
         "draft": checked.definition if checked is not None else None,
-        "error": error,
     }
     if dry is not None and checked is not None and checked.definition is not None:
         context.update(dry_context(page, checked.definition, dry))
@@ -168,8 +161,7 @@ def edit(page: PageDep, name: str, version: int | None = None) -> Response:
     page.require(Permission.PUBLISH_DEFINITION)
     refresh(page)
     definition = page.ctx.registry.get(name, version)
-    based_on = page.ctx.registry.latest(name).version
-    return render_editor(page, name, definition.source, based_on=based_on)
+    return render_editor(page, name, definition.source)
 
 
 @router.post("/supervisor/definitions/{name}/edit")
@@ -179,48 +171,22 @@ async def edit_submit(page: PageDep, name: str) -> Response:
 
 
 def _edit_submit(page: Page, name: str, form: FormData) -> Response:
-    source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
+    source = posted_source(form)
     steps = str(form.get("steps", ""))
     opening = str(form.get("opening", ""))
     button = str(form.get("button", "validate"))
-    reason = str(form.get("reason", ""))[: MAX_REASON * 2]
-    based_on = _int(str(form.get("based_on", "")))
     checked = validate(source)
-
-    def again(**extra: Any) -> Response:
-        return render_editor(
-            page,
-            name,
-            source,
-            checked=checked,
-            steps=steps,
-            opening=opening,
-            based_on=based_on,
-            reason=reason,
-            **extra,
-        )
-
     if checked.definition is None or button not in BUTTONS or button == "validate":
-        return again(status_code=200 if checked.definition is not None else 422)
-    if button == "dry_run":
-        return again(
-            dry=play(checked.definition, steps, opening, page.now(), page.ctx.service.calendar)
+        status = 200 if checked.definition is not None else 422
+        return render_editor(
+            page, name, source, checked=checked, status_code=status, steps=steps, opening=opening
         )
-    try:
-        published = publish(page.ctx, page.user, source, reason=reason, based_on=based_on)
-    except (StaleDraftError, PublishConflictError, InvalidReasonError) as exc:
-        status = 422 if isinstance(exc, InvalidReasonError) else 409
-        return again(error=str(exc), status_code=status)
-    d = published.definition
-    flag = "published" if published.created else "unchanged"
-    return RedirectResponse(
-        f"/supervisor/definitions/{d.name}?version={d.version}&{flag}=1", status_code=303
-    )
-
-
-def _int(text: str) -> int:
-    """A whole number sent by a form; -1 (never a version) when it is not one."""
-    return int(text) if text.isdigit() and len(text) <= 9 else -1
+    if button == "dry_run":
+        dry = play(checked.definition, steps, opening, page.now(), page.ctx.service.calendar)
+        return render_editor(
+            page, name, source, checked=checked, dry=dry, steps=steps, opening=opening
+        )
+    return render_review(page, name, valid_review(page, source))
 
 
 @router.post("/supervisor/definitions/validate", name="validate_draft")
@@ -228,7 +194,7 @@ async def validate_draft(page: PageDep) -> Response:
     """For the editor's script: the problems of a draft, as JSON (changes nothing)."""
     page.require(Permission.PUBLISH_DEFINITION)
     form = await page.form()
-    source = str(form.get("source", ""))[:MAX_SOURCE].replace("\r\n", "\n")
+    source = posted_source(form)
     checked = await off_loop(validate, source)
     return JSONResponse(
         {

@@ -6,11 +6,15 @@ from typing import Any
 
 from api.pages.forms import action_fields
 from engine.casework.context import Casework
+from engine.casework.identity import User
+from engine.casework.publishing import publish
 from engine.model import Actor
 from engine.store import audit
+from engine.visibility import Visibility
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 
 MEDIATOR = Actor("mediator", "mediator")
+SUPERVISOR = User(0, "supervisor", "supervisor", "supervisor", None, [], scope=Visibility(True))
 
 
 def page_of(response: Any, template: str = "workroom/case.html") -> dict[str, Any]:
@@ -268,3 +272,26 @@ def test_a_malformed_case_number_is_a_not_found_page(login_as: LoginAs) -> None:
     response = login_as("mediator").get("/cases/abc")
     assert response.status_code == 404
     assert template_of(response) == "errors/error.html"
+
+
+def test_a_running_case_shows_its_workflow_version_and_a_newer_one(
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int]
+) -> None:
+    case_id = demo_cases["mediation:mediation"]
+    source = ctx.registry.latest("mediation").source
+    publish(
+        ctx,
+        SUPERVISOR,
+        source.replace("after: 7 days", "after: 10 days", 1),
+        reason="回访期限延长",
+        based_on=2,
+    )
+    response = login_as("org_admin").get(f"/cases/{case_id}")
+    version = page_of(response)["workflow_version"]
+    assert (version.version, version.newer) == (2, 3)
+    assert '<a href="/supervisor/definitions/mediation?version=2">v2</a>' in response.text
+    assert "已有新版本 v3" in response.text
+    # A mediator may not read definitions: the version is shown, not linked.
+    shown = login_as("mediator").get(f"/cases/{case_id}")
+    assert page_of(shown)["workflow_version"].link == ""
+    assert "/supervisor/definitions/" not in shown.text and "v2" in shown.text

@@ -1,4 +1,4 @@
-"""The definition editor: validate (as you type and on submit), dry run, publish."""
+"""The definition editor: validate (as you type and on submit), dry run, review."""
 
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ def _submit(client: TestClient, page: dict[str, Any], button: str, **extra: str)
         "steps": page["steps"],
         "opening": page["opening"],
         "button": button,
-        "based_on": str(page["based_on"]),
-        "reason": "试行新时限",
         **extra,
     }
     return client.post(
@@ -90,62 +88,45 @@ def test_dry_run_plays_the_draft_in_memory_only(login_as: LoginAs, ctx: Casework
     assert ctx.store.engine.url == before and ctx.service.get_case(1).version == cases_before
 
 
-def test_publishing_a_changed_draft_makes_a_new_version(login_as: LoginAs, ctx: Casework) -> None:
-    client = login_as("supervisor")
-    was = ctx.registry.latest("grid_escalation").version
-    page = _editor(client)
-    changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
-    response = _submit(client, page, "publish", source=changed)
-    assert response.status_code == 303
-    assert response.headers["location"] == (
-        f"/supervisor/definitions/grid_escalation?version={was + 1}&published=1"
-    )
-    assert ctx.registry.latest("grid_escalation").version == was + 1
-    shown = context_of(client.get(response.headers["location"]))
-    assert shown["flash"] == f"已发布 grid_escalation 第 {was + 1} 版。"
-    assert shown["versions"] == [was, was + 1]
-
-
-def test_publishing_unchanged_content_keeps_the_version(login_as: LoginAs, ctx: Casework) -> None:
-    client = login_as("supervisor")
-    was = ctx.registry.latest("mediation").version
-    page = _editor(client, "mediation")
-    response = _submit(client, page, "publish")
-    assert response.headers["location"].endswith(f"version={was}&unchanged=1")
-    assert ctx.registry.latest("mediation").version == was
-
-
-def test_a_draft_with_errors_is_never_published(login_as: LoginAs, ctx: Casework) -> None:
-    client = login_as("supervisor")
-    was = ctx.registry.latest("grid_escalation").version
-    page = _editor(client)
-    response = _submit(client, page, "publish", source="name: grid_escalation\n")
-    assert response.status_code == 422
-    assert ctx.registry.latest("grid_escalation").version == was
-
-
-def test_publishing_needs_a_reason(login_as: LoginAs, ctx: Casework) -> None:
-    client = login_as("supervisor")
-    page = _editor(client)
-    changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
-    response = _submit(client, page, "publish", source=changed, reason=" ")
-    assert response.status_code == 422
-    result: dict[str, Any] = context_of(response)
-    assert result["error"] and result["source"] == changed  # nothing typed is lost
-    assert ctx.registry.latest("grid_escalation").version == 2
-
-
-def test_a_draft_opened_before_another_publication_is_refused(
+def test_a_changed_draft_is_reviewed_before_it_is_published(
     login_as: LoginAs, ctx: Casework
 ) -> None:
     client = login_as("supervisor")
     page = _editor(client)
-    assert page["based_on"] == 2
-    other = _editor(client)
-    first = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
-    assert _submit(client, other, "publish", source=first).status_code == 303
-    mine = page["source"].replace("red: 10 minutes", "red: 20 minutes", 1)
-    response = _submit(client, page, "publish", source=mine)
-    assert response.status_code == 409
-    assert "v3" in context_of(response)["error"]
-    assert "red: 15 minutes" in ctx.registry.latest("grid_escalation").source
+    changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
+    response = _submit(client, page, "review", source=changed)
+    assert response.status_code == 200
+    assert template_of(response) == "supervisor/review.html"
+    review: dict[str, Any] = context_of(response)
+    assert (review["base_version"], review["next_version"]) == (2, 3)
+    assert review["source"] == changed
+    assert ctx.registry.latest("grid_escalation").version == 2  # nothing published yet
+
+
+def test_the_editor_publishes_nothing_itself(login_as: LoginAs, ctx: Casework) -> None:
+    """Publishing goes through the review page: the editor has no publish button, and an
+    old form's `publish` is only a check."""
+    client = login_as("supervisor")
+    page = _editor(client)
+    assert 'value="publish"' not in client.get("/supervisor/definitions/mediation/edit").text
+    changed = page["source"].replace("red: 10 minutes", "red: 15 minutes", 1)
+    response = _submit(client, page, "publish", source=changed)
+    assert response.status_code == 200 and template_of(response) == "supervisor/editor.html"
+    assert ctx.registry.latest("grid_escalation").version == 2
+
+
+def test_reviewing_unchanged_content_says_so(login_as: LoginAs, ctx: Casework) -> None:
+    client = login_as("supervisor")
+    page = _editor(client, "mediation")
+    review: dict[str, Any] = context_of(_submit(client, page, "review"))
+    assert review["unchanged"] and review["base_version"] == 2
+    assert ctx.registry.latest("mediation").version == 2
+
+
+def test_a_draft_with_errors_is_never_reviewed(login_as: LoginAs, ctx: Casework) -> None:
+    client = login_as("supervisor")
+    page = _editor(client)
+    response = _submit(client, page, "review", source="name: grid_escalation\n")
+    assert response.status_code == 422
+    assert template_of(response) == "supervisor/editor.html"
+    assert ctx.registry.latest("grid_escalation").version == 2
