@@ -15,7 +15,10 @@ from engine.casework.context import Casework
 from engine.definition import Definition
 from engine.loader import parse_definition
 
-POLICE_STATE = "  police_reported:\n    label: {zh: 已报警, en: Reported to police}\n    roles: [mediator, org_admin]\n\n"
+POLICE_STATE = (
+    "  police_reported:\n    label: {zh: 已报警, en: Reported to police}\n"
+    "    roles: [mediator, org_admin]\n\n"
+)
 
 
 def _drop_transition(source: str, action: str) -> str:
@@ -39,7 +42,8 @@ def breaking_source(v1: str, version: int = 2) -> str:
     s = s.replace(
         "  mediator:\n    type: string\n    label: {zh: 调解员, en: Mediator}\n",
         "  mediator:\n    type: string\n    label: {zh: 调解员, en: Mediator}\n"
-        "  consent_form:\n    type: string\n    label: {zh: 调解同意书编号, en: Consent form number}\n",
+        "  consent_form:\n    type: string\n"
+        "    label: {zh: 调解同意书编号, en: Consent form number}\n",
         1,
     )
     s = s.replace(

@@ -22,10 +22,10 @@ from engine.errors import CaseNotFoundError, FengqiaoError
 from engine.loader import parse_definition
 from engine.model import Event
 from engine.store import audit
-from tests.engine.casework.migration_cases import MEDIATOR, mixed_cases
-from tests.migration_versions import breaking_v2
 from tests.engine.casework.conftest import person
+from tests.engine.casework.migration_cases import MEDIATOR, mixed_cases
 from tests.engine.casework.test_one_transaction import INTAKE
+from tests.migration_versions import breaking_v2
 
 
 def _publish_v2(cw: Casework) -> None:
