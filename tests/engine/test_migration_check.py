@@ -88,7 +88,7 @@ def test_data_that_does_not_fit_the_new_fields_is_refused(check: MigrationCheck)
 def test_a_field_the_new_version_requires_to_be_in_the_state_is_missing(
     check: MigrationCheck,
 ) -> None:
-    mediating = {
+    mediating: dict[str, Any] = {
         "risk_level": "low",
         "in_scope": True,
         "organisation": "union",
@@ -100,7 +100,12 @@ def test_a_field_the_new_version_requires_to_be_in_the_state_is_missing(
     assert codes(v) == ["missing_field"]
     assert "consent_form" in v.refusals[0].en
     # Entered by reopening, which v2 does not make require the consent form: it moves.
-    reopened = {**mediating, "satisfaction": 1, "mediation_fault": True, "reopen_reason": "r"}
+    reopened: dict[str, Any] = {
+        **mediating,
+        "satisfaction": 1,
+        "mediation_fault": True,
+        "reopen_reason": "r",
+    }
     assert check.verdict(case("mediation", **reopened), "reopen", [], NOW).movable
 
 
