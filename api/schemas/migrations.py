@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -50,7 +50,9 @@ class PlanIn(StorableText):
 class ApplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    confirm: bool = Field(description="Must be true: moving cases is not undone by itself")
+    confirm: Literal[True] = Field(
+        description="Must be true: the cases move for good (moving back is another run)"
+    )
 
 
 class RunOut(BaseModel):
