@@ -61,14 +61,12 @@ def _run_line(r: MigrationRun) -> str:
     )
 
 
-def _state_map(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs:
-        old, sep, new = pair.partition("=")
-        if not sep or not old or not new:
-            raise SystemExit(f"error: --map {pair!r}: write it as old_state=new_state")
-        out[old] = new
-    return out
+def _pair(text: str) -> tuple[str, str]:
+    """``old=new`` of --map."""
+    old, sep, new = text.partition("=")
+    if not sep or not old or not new:
+        raise argparse.ArgumentTypeError(f"{text!r}: write it as old_state=new_state")
+    return old, new
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -81,7 +79,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             from_version=args.from_version,
             to_version=args.to_version,
             reason=args.reason,
-            state_map=_state_map(args.map),
+            state_map=dict(args.map),
             states=tuple(args.state),
             case_ids=tuple(args.case),
         ),
@@ -188,7 +186,12 @@ def add_migrate_commands(sub: Any) -> None:
     p.add_argument("--from", dest="from_version", type=int, required=True)
     p.add_argument("--to", dest="to_version", type=int, required=True)
     p.add_argument(
-        "--map", action="append", default=[], metavar="OLD=NEW", help="state renamed or removed"
+        "--map",
+        action="append",
+        default=[],
+        type=_pair,
+        metavar="OLD=NEW",
+        help="a state the target version renamed or removed, and where its cases go",
     )
     p.add_argument("--state", action="append", default=[], help="only open cases in this state")
     p.add_argument("--case", action="append", type=int, default=[], help="only this case")
