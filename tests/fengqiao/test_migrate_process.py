@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -104,7 +105,10 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
         assert second.returncode == 0, err
         assert '"status": "applied"' in out
         with db.connect() as conn:
-            q = lambda sql: conn.execute(text(sql)).all()  # noqa: E731
+
+            def q(sql: str) -> list[tuple[Any, ...]]:
+                return [tuple(row) for row in conn.execute(text(sql))]
+
             assert q("SELECT status, moved, refused, failed FROM migration_runs WHERE id = 1") == [
                 ("applied", movable, run.refused, 0)
             ]
