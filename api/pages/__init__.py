@@ -18,6 +18,7 @@ from api.pages import (
     exclusions,
     grid,
     intake,
+    migrations,
     parties,
     workroom,
 )
@@ -35,6 +36,7 @@ for _module in (
     editor,
     board,
     exclusions,
+    migrations,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

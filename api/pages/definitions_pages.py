@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -11,6 +12,7 @@ from starlette.responses import Response
 from api.pages.errors import PageRoute
 from api.pages.page import Page, PageDep
 from engine.casework.permissions import Permission
+from engine.casework.versions_in_use import open_cases_by_version
 from engine.definition import Definition
 from engine.diagram import mermaid
 
@@ -169,10 +171,32 @@ def definition_page(
             "diagram": diagram_text(definition, page.lang),
             "may_edit": page.may(Permission.PUBLISH_DEFINITION),
             "flash": _flash(page, definition, published, unchanged),
+            "migrate": migrate_link(page, name, versions),
             **describe(definition, page.lang),
         },
         active_nav="/supervisor/definitions",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateLink:
+    href: str
+    from_version: int
+    open_cases: int
+
+
+def migrate_link(page: Page, name: str, versions: list[int]) -> MigrateLink | None:
+    """To the plan form for this workflow, from the oldest version that still runs open
+    cases to the latest; none when no older version does or the user may not migrate."""
+    if not page.may(Permission.MIGRATE_CASE) or len(versions) < 2:
+        return None
+    latest = versions[-1]
+    running = open_cases_by_version(page.ctx, page.user, name)
+    older = sorted(v for v, n in running.items() if v < latest and n > 0)
+    if not older:
+        return None
+    query = urlencode({"workflow": name, "from": older[0], "to": latest})
+    return MigrateLink(f"/supervisor/migrations/new?{query}", older[0], running[older[0]])
 
 
 def _flash(page: Page, definition: Definition, published: int, unchanged: int) -> str:
