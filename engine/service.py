@@ -253,65 +253,104 @@ class WorkflowService:
         to_version: int,
         actor: Actor,
         *,
+        to_state: str | None = None,
         expected_version: int | None = None,
         idempotency_key: str | None = None,
+        note: str | None = None,
     ) -> FireResult:
-        """Move a running case onto another version of its workflow, explicitly (who may is
-        asked by the use case, engine.casework.migration).
-
-        The case keeps its state and data; the new version must have that state, and the
-        data must fit its fields. The timers of the state are re-armed by the new version's
-        rules and the move is recorded in the history (action ``migrate``).
-        """
+        """Move a running case onto another version of its workflow, explicitly, in a
+        transaction of its own (see `migrate_in`; who may is asked by the use case,
+        engine.casework.migration)."""
         with self.store.transaction() as tx:
-            if idempotency_key is not None:
-                replayed = replay(tx, idempotency_key, case_id, MIGRATE_ACTION)
-                if replayed is not None:
-                    return replayed
-            case = tx.get_case(case_id)
-            if case is None:
-                raise CaseNotFoundError(case_id)
-            if expected_version is not None and case.version != expected_version:
-                raise ConflictError(case_id, expected_version, case.version)
-            target = self.registry.get(case.workflow, to_version)
-            if case.state not in target.states:
-                raise UnknownActionError(
-                    MIGRATE_ACTION,
-                    case.state,
-                    [],
-                    f"{case.workflow} v{to_version} has no state {case.state!r}",
-                )
-            plans = plan_for(target)
-            plans.check_fields(case.data)
-            now = self.clock.now()
-            previous = case.version
-            case.workflow_version = to_version
-            case.version += 1
-            case.last_seq += 1
-            case.entered_seq = case.last_seq
-            case.updated_at = now
-            if not tx.update_workflow_version(case, previous):
-                current = tx.get_case(case_id)
-                raise ConflictError(case_id, previous, current.version if current else -1)
-            event = Event(
-                case_id=case.id,
-                seq=case.last_seq,
-                at=now,
-                actor=actor.name,
-                role=actor.role,
-                action=MIGRATE_ACTION,
-                from_state=case.state,
-                to_state=case.state,
-                changes={"workflow_version": to_version},
-                case_version=case.version,
-                idem_key=idempotency_key,
-                note=f"migrated to {case.workflow} v{to_version}",
+            return self.migrate_in(
+                tx,
+                case_id,
+                to_version,
+                actor,
+                to_state=to_state,
+                expected_version=expected_version,
+                idempotency_key=idempotency_key,
+                note=note,
             )
-            tx.append_event(event)
-            tx.cancel_timers(case.id, now)
-            # Deadlines keep counting from when the case entered its state, by the new rules.
-            arm(tx, plans.entry_timers(case.state), case, case.state_entered_at, now, self.calendar)
-            return FireResult(case, event)
+
+    def migrate_in(
+        self,
+        tx: Transaction,
+        case_id: int,
+        to_version: int,
+        actor: Actor,
+        *,
+        to_state: str | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+        note: str | None = None,
+        entered_by: str | None = None,
+    ) -> FireResult:
+        """Move a case onto `to_version` of its workflow inside the caller's transaction.
+
+        The case keeps its data and its state, or moves to `to_state` (a state renamed or
+        removed by the new version); the new version must have that state, and the data must
+        fit its fields. The timers of the state are re-armed by the new version's rules,
+        counting from when the case entered its state, and the move is recorded in the
+        history (action ``migrate``, `note`; its changes keep `entered_by`, the action that
+        entered the state, for a later migration's checks). A retried key answers the first
+        result.
+        """
+        if idempotency_key is not None:
+            replayed = replay(tx, idempotency_key, case_id, MIGRATE_ACTION)
+            if replayed is not None:
+                return replayed
+        case = tx.get_case(case_id)
+        if case is None:
+            raise CaseNotFoundError(case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise ConflictError(case_id, expected_version, case.version)
+        target = self.registry.get(case.workflow, to_version)
+        dest = to_state or case.state
+        if dest not in target.states:
+            raise UnknownActionError(
+                MIGRATE_ACTION,
+                case.state,
+                [],
+                f"{case.workflow} v{to_version} has no state {dest!r}",
+            )
+        plans = plan_for(target)
+        plans.check_fields(case.data)
+        now = self.clock.now()
+        previous = case.version
+        from_version = case.workflow_version
+        from_state = case.state
+        case.workflow_version = to_version
+        case.state = dest
+        case.version += 1
+        case.last_seq += 1
+        case.entered_seq = case.last_seq
+        case.updated_at = now
+        if not tx.update_workflow_version(case, previous):
+            current = tx.get_case(case_id)
+            raise ConflictError(case_id, previous, current.version if current else -1)
+        changes: dict[str, Any] = {"workflow_version": to_version}
+        if entered_by is not None:
+            changes["entered_by"] = entered_by
+        event = Event(
+            case_id=case.id,
+            seq=case.last_seq,
+            at=now,
+            actor=actor.name,
+            role=actor.role,
+            action=MIGRATE_ACTION,
+            from_state=from_state,
+            to_state=dest,
+            changes=changes,
+            case_version=case.version,
+            idem_key=idempotency_key,
+            note=note or f"migrated from {case.workflow} v{from_version} to v{to_version}",
+        )
+        tx.append_event(event)
+        tx.cancel_timers(case.id, now)
+        # Deadlines keep counting from when the case entered its state, by the new rules.
+        arm(tx, plans.entry_timers(dest), case, case.state_entered_at, now, self.calendar)
+        return FireResult(case, event)
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> SweepReport:
         """Fire up to `limit` timers due by `now` (default: the clock); see engine.sweep.

@@ -65,3 +65,28 @@ class LoginThrottledError(FengqiaoError):
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
         super().__init__(f"try again in {seconds} seconds")
+
+
+class MigrationPlanError(FengqiaoError):
+    """Raised when a migration cannot be planned, previewed or applied as asked; lists every
+    problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class UnknownMigrationError(FengqiaoError):
+    """Raised when a migration run does not exist."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        super().__init__(f"no migration run {run_id}")
+
+
+class ConfirmationRequiredError(FengqiaoError):
+    """Raised when an irreversible step is asked for without its confirmation."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(f"{what} needs an explicit confirmation")

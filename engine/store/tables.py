@@ -245,3 +245,57 @@ class RateExclusionRow(SQLModel, table=True):
     reason: str
     reviewer: str = Field(max_length=64)
     at: datetime = _dt()
+
+
+class MigrationRunRow(SQLModel, table=True):
+    """A plan to move running cases from one version of a workflow to another, with its
+    preview's and its application's counts (engine.casework.migration)."""
+
+    __tablename__ = "migration_runs"
+    __table_args__ = (Index("ix_migration_runs_workflow", "workflow", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow: str = Field(max_length=64)
+    from_version: int
+    to_version: int
+    reason: str = Field(max_length=500)
+    # old state -> new state, for the states the target version renamed or removed
+    state_map: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False)
+    )
+    states: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    case_ids: list[int] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    created_by: str = Field(max_length=64)
+    created_at: datetime = _dt()
+    status: str = Field(default="planned", max_length=16)  # planned|previewed|applying|applied
+    total: int = 0
+    movable: int = 0
+    refused: int = 0
+    moved: int = 0
+    failed: int = 0
+    previewed_at: datetime | None = _dt(nullable=True)
+    applied_at: datetime | None = _dt(nullable=True)
+
+
+class MigrationCaseRow(SQLModel, table=True):
+    """The preview of one case of a migration run, then what applying it did. Refusals and
+    deadlines are JSON text (written and read in bulk on the driver cursor)."""
+
+    __tablename__ = "migration_cases"
+    __table_args__ = (
+        Index("ix_migration_cases_state", "run_id", "state", "case_id"),
+        Index("ix_migration_cases_status", "run_id", "status", "case_id"),
+    )
+
+    run_id: int = Field(foreign_key="migration_runs.id", primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    state: str = Field(max_length=64)
+    to_state: str | None = Field(default=None, max_length=64)
+    movable: bool
+    status: str = Field(max_length=16)  # previewed | moved | refused | failed
+    case_version: int  # the case's version the preview saw: a case changed since is refused
+    entered_by: str | None = Field(default=None, max_length=64)
+    refusals: str = Field(default="[]", sa_type=Text)
+    before: str = Field(default="[]", sa_type=Text)
+    after: str = Field(default="[]", sa_type=Text)
+    moved_at: datetime | None = _dt(nullable=True)
