@@ -10,32 +10,22 @@ those in the states ticked, or a list of case numbers. The reason is required.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+
+from starlette.datastructures import FormData
 
 from api.pages.forms import Option
 from api.pages.i18n import translate
-from engine.casework.migration import PlanRequest
+from engine.casework.migration import MAX_CASE_IDS, REASON_MAX, PlanRequest
 from engine.definition import Definition
 from engine.errors import UnknownWorkflowError
 from engine.registry import Registry
 
 LEAVE = "-"
 SCOPES: tuple[str, ...] = ("all", "states", "ids")
-REASON_MAX = 500
 MAP_PREFIX = "map_"
-MAX_IDS = 10_000
 _CASE_ID_MAX = 2**63 - 1
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
-
-
-class FormValues(Protocol):
-    """A query string or a posted form: one value per name, or all of them."""
-
-    def get(self, key: str, default: str | None = None) -> object: ...
-
-    def getlist(self, key: str) -> list[object]: ...
 
 
 @dataclass(slots=True)
@@ -52,13 +42,13 @@ class PlanForm:
     reason: str = ""
 
     @classmethod
-    def read(cls, values: FormValues) -> PlanForm:
+    def read(cls, values: FormData) -> PlanForm:
         def text(name: str) -> str:
             value = values.get(name)
             return value.strip() if isinstance(value, str) else ""
 
         mapping = {}
-        for key in _keys(values):
+        for key in values:
             if key.startswith(MAP_PREFIX):
                 mapping[key[len(MAP_PREFIX) :]] = text(key)
         return cls(
@@ -71,11 +61,6 @@ class PlanForm:
             ids_text=text("case_ids"),
             reason=text("reason"),
         )
-
-
-def _keys(values: FormValues) -> list[str]:
-    keys = getattr(values, "keys", None)
-    return [k for k in keys() if isinstance(k, str)] if callable(keys) else []
 
 
 @dataclass(slots=True)
@@ -209,8 +194,8 @@ def check(registry: Registry, form: PlanForm, lang: str) -> Checked:
             errors["case_ids"] = translate(lang, "mig.err.ids", bad="、".join(bad[:5]))
         elif not found:
             errors["case_ids"] = translate(lang, "mig.err.ids_empty")
-        elif len(found) > MAX_IDS:
-            errors["case_ids"] = translate(lang, "form.max", n=MAX_IDS)
+        elif len(found) > MAX_CASE_IDS:
+            errors["case_ids"] = translate(lang, "form.max", n=MAX_CASE_IDS)
         ids = tuple(found)
     if not form.reason:
         errors["reason"] = translate(lang, "mig.err.reason")
@@ -244,8 +229,3 @@ def defaults(registry: Registry, form: PlanForm) -> PlanForm:
         if not form.from_text and versions:
             form.from_text = str(versions[-2] if len(versions) > 1 else versions[0])
     return form
-
-
-def as_values(form: PlanForm) -> Mapping[str, str]:
-    """The form's single values, to carry into links."""
-    return {"workflow": form.workflow, "from": form.from_text, "to": form.to_text}

@@ -69,7 +69,9 @@ class MapLine:
     to_state: str
 
 
-def map_lines(source: Definition, target: Definition, run: MigrationRun, lang: str) -> list[MapLine]:
+def map_lines(
+    source: Definition, target: Definition, run: MigrationRun, lang: str
+) -> list[MapLine]:
     return [
         MapLine(state_label(source, old, lang), state_label(target, new, lang))
         for old, new in run.state_map.items()

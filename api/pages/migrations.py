@@ -11,11 +11,10 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.definitions_pages import refresh
-from api.pages.errors import PageRoute
+from api.pages.errors import PageError, PageRoute
 from api.pages.forms import Option
 from api.pages.migration_form import (
     LEAVE,
-    REASON_MAX,
     Checked,
     PlanForm,
     check,
@@ -28,8 +27,13 @@ from api.pages.migration_views import Report, map_lines, preview_rows, run_line
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.routes.cases import MAX_CASE_ID
-from engine.casework.errors import ConfirmationRequiredError, MigrationPlanError
+from engine.casework.errors import (
+    ConfirmationRequiredError,
+    MigrationPlanError,
+    UnknownMigrationError,
+)
 from engine.casework.migration import (
+    REASON_MAX,
     MigrationRun,
     apply,
     plan,
@@ -172,7 +176,15 @@ def run_page(
     report = None
     if moved is not None and already is not None and refused is not None and failed is not None:
         report = Report(moved, already, refused, failed, f"{seconds or 0.0:.1f}")
-    return render_run(page, run(page.ctx, page.user, run_id), state, movable, after, report)
+    return render_run(page, _run(page, run_id), state, movable, after, report)
+
+
+def _run(page: Page, run_id: int) -> MigrationRun:
+    """The run, or the pages' "not found"."""
+    try:
+        return run(page.ctx, page.user, run_id)
+    except UnknownMigrationError as exc:
+        raise PageError(404, "error.not_found") from exc
 
 
 def render_run(
@@ -239,7 +251,12 @@ def render_run(
 async def preview_submit(page: PageDep, run_id: RunIdPath) -> Response:
     page.require(Permission.MIGRATE_CASE)
     await page.form()
-    await off_loop(preview, page.ctx, page.user, run_id)
+    return await off_loop(_preview, page, run_id)
+
+
+def _preview(page: Page, run_id: int) -> Response:
+    _run(page, run_id)
+    preview(page.ctx, page.user, run_id)
     return RedirectResponse(f"{PATH}/{run_id}", status_code=303)
 
 
@@ -251,10 +268,11 @@ async def apply_submit(page: PageDep, run_id: RunIdPath) -> Response:
 
 
 def _apply(page: Page, run_id: int, confirmed: bool) -> Response:
+    _run(page, run_id)
     try:
         done = apply(page.ctx, page.user, run_id, confirm=confirmed)
     except ConfirmationRequiredError:
-        current = run(page.ctx, page.user, run_id)
+        current = _run(page, run_id)
         error = page.t("mig.apply.need_confirm")
         return render_run(page, current, confirm_error=error, status_code=422)
     query = urlencode(
