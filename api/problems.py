@@ -35,12 +35,15 @@ from api.schemas.problem import (
 from api.security_headers import headers_for
 from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
+    ConfirmationRequiredError,
     InvalidKeyError,
     LoginThrottledError,
+    MigrationPlanError,
     NotPermittedError,
     OutOfScopeError,
     OwnerMissingError,
     PublishConflictError,
+    UnknownMigrationError,
     UnknownUnitError,
 )
 from engine.errors import (
@@ -360,6 +363,21 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(
             a, headers={"Retry-After": str(e.seconds)}, extra=dict(retry_after=e.seconds)
         ),
+    ),
+    MigrationPlanError: Rule(
+        422,
+        "migration-refused",
+        "The migration cannot be done as asked",
+        lambda e, a: replace(a, extra=dict(problems=e.problems)),
+    ),
+    UnknownMigrationError: Rule(
+        404, "not-found", "Not found", lambda e, a: replace(a, detail="no such migration run")
+    ),
+    ConfirmationRequiredError: Rule(
+        422,
+        "confirmation-required",
+        "This needs an explicit confirmation",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([("#/confirm", "must be true")]))),
     ),
     FengqiaoError: Rule(400, "bad-request", "The request was refused"),
     # The database, through SQLAlchemy or its driver directly: unavailable for a while

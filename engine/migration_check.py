@@ -165,21 +165,8 @@ class MigrationCheck:
         self.state_map = dict(state_map)
         self.calendar = calendar
         self._check_fields = plan_for(target).check_fields
-        self._into: dict[str, dict[str, tuple[str, ...]]] = {}
-        self._common: dict[str, tuple[str, ...]] = {}
-        for name in target.states:
-            by_action: dict[str, tuple[str, ...]] = {}
-            common: set[str] | None = None
-            order: list[str] = []
-            for t in target.transitions:
-                if t.dest != name or t.internal:
-                    continue
-                by_action[t.action] = t.requires
-                if any(s != name for s in t.sources):
-                    common = set(t.requires) if common is None else common & set(t.requires)
-                    order += [f for f in t.requires if f not in order]
-            self._into[name] = by_action
-            self._common[name] = tuple(f for f in order if common and f in common)
+        self._into = _requirements(target)
+        self._before = _requirements(source)
 
     def target_state(self, state: str) -> str | None:
         """The state of the target version a case in `state` moves to, if any."""
@@ -188,15 +175,24 @@ class MigrationCheck:
             return mapped
         return state if state in self.target.states else None
 
-    def required_in(self, state: str, entered_by: str | None) -> tuple[str, ...]:
-        """The fields a case must hold to be in `state` of the target, having entered its
-        state by the action `entered_by`."""
-        by_action = self._into.get(state, {})
-        if entered_by is not None and entered_by in by_action:
-            return by_action[entered_by]
-        if entered_by == OPEN_ACTION and state == self.target.initial:
+    def required_in(self, state: str, entered_by: str | None, from_state: str) -> tuple[str, ...]:
+        """The fields a case must hold to be in `state` of the target, having entered
+        `from_state` of the source by the action `entered_by`: what the target's transition
+        of that action into `state` requires (or, without one, what every transition into
+        it requires), less what the source's transition required already (checked when the
+        case entered, and cleared since only by the workflow's own effects)."""
+        into = self._into.get(state)
+        if into is None:
             return ()
-        return self._common.get(state, ())
+        if entered_by is not None and entered_by in into.by_action:
+            needed = into.by_action[entered_by]
+        elif entered_by == OPEN_ACTION and state == self.target.initial:
+            return ()
+        else:
+            needed = into.common
+        before = self._before.get(from_state)
+        had = before.by_action.get(entered_by, ()) if before and entered_by else ()
+        return tuple(f for f in needed if f not in had)
 
     def verdict(
         self,
@@ -228,7 +224,7 @@ class MigrationCheck:
             refusals.append(bad_data(exc.errors))
         if to_state is None:
             return Verdict(case.id, case.state, None, False, tuple(refusals), before, ())
-        lacking = missing(self.required_in(to_state, entered_by), case.data)
+        lacking = missing(self.required_in(to_state, entered_by, case.state), case.data)
         if lacking:
             refusals.append(missing_field(lacking, to_state))
         after = self.deadlines_after(case, to_state, now) if not refusals else ()
@@ -246,6 +242,34 @@ class MigrationCheck:
     def _final(self, case: Case) -> bool:
         st = self.source.states.get(case.state)
         return st is not None and st.final
+
+
+@dataclass(frozen=True, slots=True)
+class _Into:
+    """What the transitions leading into a state require (less what they set themselves):
+    by action, and what every one of them from another state requires."""
+
+    by_action: Mapping[str, tuple[str, ...]]
+    common: tuple[str, ...]
+
+
+def _requirements(definition: Definition) -> dict[str, _Into]:
+    out = {}
+    for name in definition.states:
+        by_action: dict[str, tuple[str, ...]] = {}
+        common: set[str] | None = None
+        order: list[str] = []
+        for t in definition.transitions:
+            if t.dest != name or t.internal:
+                continue
+            sets = {field for field, _ in t.sets}
+            needed = tuple(f for f in t.requires if f not in sets)
+            by_action[t.action] = needed
+            if any(s != name for s in t.sources):
+                common = set(needed) if common is None else common & set(needed)
+                order += [f for f in needed if f not in order]
+        out[name] = _Into(by_action, tuple(f for f in order if common and f in common))
+    return out
 
 
 def entered_by(action: str | None, changes: Mapping[str, Any] | None) -> str | None:

@@ -19,6 +19,7 @@ from engine.loader import load_definition
 from engine.model import Actor
 from engine.store.sealing import SealError
 from fengqiao.context import Context, build, prepare
+from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
 from workflows.environment import prefect_defaults
 
@@ -300,6 +301,7 @@ def parser() -> argparse.ArgumentParser:
     rk.set_defaults(func=cmd_db_rotate_party_key)
     k = sub.add_parser("keygen", help="print a new key for FENGQIAO_PARTY_KEY")
     k.set_defaults(func=cmd_keygen)
+    add_migrate_commands(sub)
     return p
 
 

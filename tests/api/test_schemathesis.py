@@ -28,9 +28,9 @@ checks.load_all_checks()
 CHECKS = list(checks.CHECKS.get_all())
 # Schema-valid data this API rightly refuses (422) on content the schema cannot express: which
 # workflows, actions and units exist (data published at run time), whether a YAML draft is a
-# valid definition, whether a step's values fit its workflow, and values no store can keep (a
-# 30-digit integer, a NUL or an unpaired surrogate in text). `positive_data_acceptance` runs on
-# every response but those.
+# valid definition, whether a step's values fit its workflow, whether a migration's versions
+# and states exist, and values no store can keep (a 30-digit integer, a NUL or an unpaired
+# surrogate in text). `positive_data_acceptance` runs on every response but those.
 CONTENT_REFUSALS = {
     "/problems/unknown-workflow",
     "/problems/action-not-possible",
@@ -39,6 +39,7 @@ CONTENT_REFUSALS = {
     "/problems/invalid-data",
     "/problems/missing-fields",
     "/problems/guard-failed",
+    "/problems/migration-refused",
 }
 UNSTORABLE = ("out of range (64", "NUL or unpaired surrogate", "keys; at most", "finite number")
 OTHER_CHECKS = [c for c in CHECKS if c is not checks.positive_data_acceptance]
