@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.definitions_pages import refresh
-from api.pages.errors import PageError, PageRoute
+from api.pages.errors import PageRoute
 from api.pages.forms import Option
 from api.pages.migration_form import (
     LEAVE,
@@ -27,11 +27,7 @@ from api.pages.migration_views import Report, map_lines, preview_rows, run_line
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.routes.cases import MAX_CASE_ID
-from engine.casework.errors import (
-    ConfirmationRequiredError,
-    MigrationPlanError,
-    UnknownMigrationError,
-)
+from engine.casework.errors import ConfirmationRequiredError, MigrationPlanError
 from engine.casework.migration import (
     REASON_MAX,
     MigrationRun,
@@ -176,15 +172,7 @@ def run_page(
     report = None
     if moved is not None and already is not None and refused is not None and failed is not None:
         report = Report(moved, already, refused, failed, f"{seconds or 0.0:.1f}")
-    return render_run(page, _run(page, run_id), state, movable, after, report)
-
-
-def _run(page: Page, run_id: int) -> MigrationRun:
-    """The run, or the pages' "not found"."""
-    try:
-        return run(page.ctx, page.user, run_id)
-    except UnknownMigrationError as exc:
-        raise PageError(404, "error.not_found") from exc
+    return render_run(page, run(page.ctx, page.user, run_id), state, movable, after, report)
 
 
 def render_run(
@@ -255,7 +243,6 @@ async def preview_submit(page: PageDep, run_id: RunIdPath) -> Response:
 
 
 def _preview(page: Page, run_id: int) -> Response:
-    _run(page, run_id)
     preview(page.ctx, page.user, run_id)
     return RedirectResponse(f"{PATH}/{run_id}", status_code=303)
 
@@ -268,11 +255,10 @@ async def apply_submit(page: PageDep, run_id: RunIdPath) -> Response:
 
 
 def _apply(page: Page, run_id: int, confirmed: bool) -> Response:
-    _run(page, run_id)
     try:
         done = apply(page.ctx, page.user, run_id, confirm=confirmed)
     except ConfirmationRequiredError:
-        current = _run(page, run_id)
+        current = run(page.ctx, page.user, run_id)
         error = page.t("mig.apply.need_confirm")
         return render_run(page, current, confirm_error=error, status_code=422)
     query = urlencode(

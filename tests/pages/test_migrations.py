@@ -18,45 +18,20 @@ from engine.casework.publishing import publish
 from engine.clock import ManualClock
 from engine.store import audit
 from engine.visibility import Visibility
-from tests.conftest import ROOT
+from tests.migration_versions import breaking_source
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 from tests.pages.live import LiveServer
 from tests.pages.test_browser import AXE, AXE_RUN, DESK, Session, browser, live  # noqa: F401
 
 PATH = "/supervisor/migrations"
 SUPERVISOR = User(0, "supervisor", "supervisor", "supervisor", None, [], scope=Visibility(True))
-REASON = "第 2 版将“跟踪回访”更名为“回访落实”，调解期限缩短为 10 个工作日"
-
-
-def breaking_source() -> str:
-    """Mediation with the state `follow_up` renamed (cases in it cannot stay as they are), a
-    shorter mediation period (the deadlines after the move differ) and a witness an agreement
-    now requires (the case that reached one without it cannot move)."""
-    source = (ROOT / "definitions" / "mediation.yaml").read_text(encoding="utf-8")
-    edits = [
-        ("{zh: 跟踪回访, en: Follow-up}", "{zh: 回访落实, en: Return visit}"),
-        ("after: 1 month", "after: 10 days"),
-        ("调解期限（一个月）届满", "调解期限（10 个工作日）届满"),
-        (
-            "requires: [agreement_form, agreement_terms, performance_deadline]",
-            "requires: [agreement_form, agreement_terms, performance_deadline, witness]",
-        ),
-        (
-            "  performance_deadline:\n",
-            "  witness:\n    type: string\n    label: {zh: 见证人, en: Witness}\n"
-            "  performance_deadline:\n",
-        ),
-    ]
-    edited = re.sub(r"\bfollow_up\b", "return_visit", source)
-    for old, new in edits:
-        assert old in edited, old
-        edited = edited.replace(old, new, 1)
-    return edited
+REASON = "第 2 版将“受理登记”更名为“接待登记”，取消“已报警”环节，司法确认申请期缩短为 15 日"
 
 
 @pytest.fixture
 def v2(ctx: Casework) -> int:
-    published = publish(ctx, SUPERVISOR, breaking_source())
+    v1 = ctx.registry.get("mediation", 1)
+    published = publish(ctx, SUPERVISOR, breaking_source(v1.source))
     assert published.created
     return published.definition.version
 
@@ -67,7 +42,8 @@ def plan_data(token: str, **fields: Any) -> dict[str, Any]:
         "workflow": "mediation",
         "from": "1",
         "to": "2",
-        "map_follow_up": "return_visit",
+        "map_intake": "reception",
+        "map_police_reported": "-",
         "scope": "all",
         "case_ids": "",
         "reason": REASON,
@@ -102,11 +78,12 @@ def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
     form = client.get(PATH + "/new?workflow=mediation&from=1&to=2")
     assert template_of(form) == "supervisor/migration_new.html"
     page: dict[str, Any] = context_of(form)
-    assert [(r.state, r.value, r.error) for r in page["rows"]] == [("follow_up", "", "")]
+    rows = [(r.state, r.value, r.error) for r in page["rows"]]
+    assert rows == [("intake", "", ""), ("police_reported", "", "")]
     targets = [o.value for o in page["targets"]]
-    assert "return_visit" in targets and "closed" not in targets  # no final state offered
+    assert "reception" in targets and "closed" not in targets  # no final state offered
     assert [o.value for o in page["versions"]] == ["1", "2"]
-    assert 'name="map_follow_up"' in form.text and "不迁移" in form.text
+    assert 'name="map_police_reported"' in form.text and "不迁移" in form.text
 
     run_id = planned(client)
     shown = client.get(f"{PATH}/{run_id}?planned=1")
@@ -121,8 +98,8 @@ def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
     assert run.reason == REASON and run.created_by == "supervisor"
     assert "迁移计划已保存" in shown.text and 'action="/supervisor/migrations/' in shown.text
     assert [(m.state, m.to_state) for m in context_of(shown)["state_map"]] == [
-        ("跟踪回访", "回访落实")
-    ]
+        ("受理登记", "接待登记")
+    ]  # cases in police_reported are left where they are
     with ctx.store.transaction(write=False) as tx:
         entries = audit.entries(tx, limit=20)
     assert any(e.username == "supervisor" and REASON in (e.reason or "") for e in entries)
@@ -133,10 +110,8 @@ def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
     [
         pytest.param({"from": "99"}, "from", "请选择已发布的版本", id="unpublished-version"),
         pytest.param({"to": "1"}, "to", "目标版本须与原版本不同", id="same-version"),
-        pytest.param({"map_follow_up": ""}, "map_follow_up", "请为该环节选择新环节", id="unmapped"),
-        pytest.param(
-            {"map_follow_up": "closed"}, "map_follow_up", "未终结的环节", id="mapped-to-final"
-        ),
+        pytest.param({"map_intake": ""}, "map_intake", "请为该环节选择新环节", id="unmapped"),
+        pytest.param({"map_intake": "closed"}, "map_intake", "未终结的环节", id="mapped-to-final"),
         pytest.param({"reason": "   "}, "reason", "请写明迁移理由", id="empty-reason"),
         pytest.param({"scope": "states"}, "states", "请至少勾选", id="no-state-ticked"),
         pytest.param(
@@ -190,7 +165,7 @@ def test_the_preview_is_filtered_and_paged_and_links_each_case(
     v2: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock.advance(timedelta(days=20))  # past the new 10-working-day mediation period
+    clock.advance(timedelta(days=20))  # past the new 15-day judicial-confirmation window
     client = login_as("supervisor")
     run_id = planned(client)
     before = client.get(f"{PATH}/{run_id}")
@@ -199,31 +174,39 @@ def test_the_preview_is_filtered_and_paged_and_links_each_case(
 
     page = context_of(client.get(f"{PATH}/{run_id}"))
     run = page["run"]
-    assert (run.status, run.total, run.movable, run.refused) == ("previewed", 8, 7, 1)
+    assert (run.status, run.total, run.movable, run.refused) == ("previewed", 8, 6, 2)
     rows = page["rows"]
     ids = [r.case_id for r in rows]
     assert ids == sorted(ids)
-    follow_up = next(r for r in rows if r.case_id == demo_cases["mediation:follow_up"])
-    assert (follow_up.state_label, follow_up.to_state_label) == ("跟踪回访", "回访落实")
-    assert follow_up.movable
-    mediating = next(r for r in rows if r.case_id == demo_cases["mediation:mediation"])
-    assert mediating.before and mediating.after
-    assert mediating.after[0].overdue and mediating.after[0].due.status == "overdue"
+    intake = next(r for r in rows if r.case_id == demo_cases["mediation:intake"])
+    assert (intake.state_label, intake.to_state_label, intake.movable) == (
+        "受理登记",
+        "接待登记",
+        True,
+    )
+    agreement = next(r for r in rows if r.case_id == demo_cases["mediation:agreement"])
+    assert [d.due.at_text for d in agreement.before] == ["2026-12-23 09:00"]  # 30 days
+    assert [d.due.at_text for d in agreement.after] == ["2026-12-08 09:00"]  # 15 days
+    assert agreement.after[0].overdue and agreement.after[0].due.status == "overdue"
+    assert not agreement.before[0].overdue
 
     shown = client.get(f"{PATH}/{run_id}")
-    case_id = demo_cases["mediation:follow_up"]
+    case_id = demo_cases["mediation:intake"]
     assert f'<a href="/cases/{case_id}">#{case_id}</a>' in shown.text
-    assert "迁移后即逾期" in shown.text
+    assert shown.text.count("迁移后即逾期") == 1
     assert client.get(f"/cases/{case_id}").status_code == 200
 
-    only = context_of(client.get(f"{PATH}/{run_id}?state=follow_up"))["rows"]
+    only = context_of(client.get(f"{PATH}/{run_id}?state=intake"))["rows"]
     assert [r.case_id for r in only] == [case_id]
     refused = context_of(client.get(f"{PATH}/{run_id}?movable=no"))["rows"]
-    assert [r.case_id for r in refused] == [demo_cases["mediation:agreement"]]
-    assert refused[0].to_state_label == "达成协议" and not refused[0].movable
-    assert len(refused[0].reasons) == 1 and "witness" in refused[0].reasons[0]
+    mediating, reported = demo_cases["mediation:mediation"], demo_cases["mediation:police_reported"]
+    assert [(r.case_id, r.movable) for r in refused] == [(mediating, False), (reported, False)]
+    assert "consent_form" in refused[0].reasons[0] and refused[0].to_state_label == "调解协商"
+    assert "police_reported" in refused[1].reasons[0] and refused[1].to_state_label == ""
     english = context_of(client.get(f"{PATH}/{run_id}?movable=no&lang=en"))["rows"]
-    assert english[0].reasons[0].startswith("the new version requires")
+    assert english[1].reasons[0].startswith("mediation v2 has no state 'police_reported'")
+    both = context_of(client.get(f"{PATH}/{run_id}?movable=no&state=police_reported"))["rows"]
+    assert [r.case_id for r in both] == [reported]
     movable = context_of(client.get(f"{PATH}/{run_id}?movable=yes"))["rows"]
     assert len(movable) == run.movable and all(r.movable for r in movable)
 
@@ -256,7 +239,7 @@ def test_applying_needs_the_confirmation_then_reports(
     assert unconfirmed.status_code == 422
     assert context_of(unconfirmed)["confirm_error"] == "请先勾选确认"
     assert 'id="confirm-error"' in unconfirmed.text
-    case_id = demo_cases["mediation:follow_up"]
+    case_id = demo_cases["mediation:intake"]
     assert ctx.service.get_case(case_id).workflow_version == 1
 
     sent = client.post(
@@ -268,12 +251,14 @@ def test_applying_needs_the_confirmation_then_reports(
     report_page = client.get(sent.headers["location"])
     report = context_of(report_page)["report"]
     run = context_of(report_page)["run"]
-    assert (report.moved, report.already_moved, report.failed) == (movable, 0, 0)
-    assert report.refused == run.refused
+    assert (report.moved, report.already_moved, report.refused, report.failed) == (6, 0, 2, 0)
+    assert movable == 6 and run.refused == 2
     assert run.status == "applied" and run.moved == movable
     assert "迁移结果" in report_page.text and 'id="apply-form"' not in report_page.text
     case = ctx.service.get_case(case_id)
-    assert (case.workflow_version, case.state) == (v2, "return_visit")
+    assert (case.workflow_version, case.state) == (v2, "reception")
+    reported = ctx.service.get_case(demo_cases["mediation:police_reported"])
+    assert (reported.workflow_version, reported.state) == (1, "police_reported")
 
     listed = context_of(client.get(PATH))["runs"]
     assert [(r.id, r.status, r.moved) for r in listed] == [(run_id, "applied", movable)]
@@ -344,16 +329,18 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
     demo_cases: dict[str, int],
     v2: int,
 ) -> None:
-    clock.advance(timedelta(days=20))  # past the new mediation period, not the others
+    clock.advance(timedelta(days=20))  # past the new 15-day window, not the old 30-day one
     s = Session(browser, live, "supervisor", DESK)
     page = s.page
-    # The diagram's script is large: under load, waiting for it is waiting for nothing here.
-    page.goto(live.url + "/supervisor/definitions/mediation", wait_until="domcontentloaded")
+    # The diagram's script is large (and deferred): under load, waiting for it to run is
+    # waiting for nothing this test looks at. The link is clicked as soon as it is there.
+    page.goto(live.url + "/supervisor/definitions/mediation", wait_until="commit")
     with page.expect_navigation():
         page.click("#migrate-link")
     assert page.locator("#f-from").input_value() == "1"
     assert page.locator("#f-to").input_value() == str(v2)
-    page.select_option("#f-map_follow_up", "return_visit")
+    page.select_option("#f-map_intake", "reception")
+    page.select_option("#f-map_police_reported", "-")
     page.fill("#f-reason", REASON)
     with page.expect_navigation():
         page.click("button[value=plan]")
@@ -362,13 +349,13 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
     with page.expect_navigation():
         page.click("#preview-form button[type=submit]")
     table = page.locator("#preview-table")
-    case_id = demo_cases["mediation:follow_up"]
+    case_id = demo_cases["mediation:intake"]
     row = table.locator(f"tr[data-case='{case_id}']")
-    assert "回访落实" in row.inner_text() and row.get_attribute("data-movable") == "yes"
-    late = table.locator(f"tr[data-case='{demo_cases['mediation:mediation']}'] .overdue-after")
+    assert "接待登记" in row.inner_text() and row.get_attribute("data-movable") == "yes"
+    late = table.locator(f"tr[data-case='{demo_cases['mediation:agreement']}'] .overdue-after")
     assert late.inner_text() == "迁移后即逾期"
-    refused = table.locator(f"tr[data-case='{demo_cases['mediation:agreement']}']")
-    assert refused.get_attribute("data-movable") == "no" and "witness" in refused.inner_text()
+    refused = table.locator(f"tr[data-case='{demo_cases['mediation:mediation']}']")
+    assert refused.get_attribute("data-movable") == "no" and "consent_form" in refused.inner_text()
     s.shot("migration-preview")
 
     # Without the confirmation the browser itself refuses to send the form.
@@ -380,11 +367,11 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
         page.click("#apply-form button[type=submit]")
     assert page.locator("#run-status").get_attribute("data-status") == "applied"
     report = [page.locator(f"#report-{n}").inner_text() for n in ("moved", "refused", "failed")]
-    assert report == ["7", "1", "0"]
+    assert report == ["6", "2", "0"]
     s.shot("migration-report")
 
     s.goto(f"/cases/{case_id}")
-    assert s.state() == "return_visit"
+    assert s.state() == "reception"
     assert f"迁移至第 {v2} 版" in page.locator("ol.timeline").inner_text()
     s.close()
 
