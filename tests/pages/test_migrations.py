@@ -342,6 +342,7 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
     page.select_option("#f-map_intake", "reception")
     page.select_option("#f-map_police_reported", "-")
     page.fill("#f-reason", REASON)
+    s.shot("migration-plan")
     with page.expect_navigation():
         page.click("button[value=plan]")
     assert page.locator("#run-status").get_attribute("data-status") == "planned"
