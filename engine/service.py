@@ -314,22 +314,49 @@ class WorkflowService:
                 [],
                 f"{case.workflow} v{to_version} has no state {dest!r}",
             )
+        plan_for(target).check_fields(case.data)
+        return self.move_in(
+            tx,
+            case,
+            target,
+            dest,
+            actor,
+            idempotency_key=idempotency_key,
+            note=note,
+            entered_by=entered_by,
+        )
+
+    def move_in(
+        self,
+        tx: Transaction,
+        case: Case,
+        target: Definition,
+        to_state: str,
+        actor: Actor,
+        *,
+        idempotency_key: str | None = None,
+        note: str | None = None,
+        entered_by: str | None = None,
+    ) -> FireResult:
+        """The move itself, for a caller that read `case` in `tx` and checked it against
+        `target` (`to_state` is a state of it, the data fits its fields): update the case
+        (optimistically: ConflictError if it changed), record the event, re-arm the timers
+        from when the case entered its state."""
         plans = plan_for(target)
-        plans.check_fields(case.data)
         now = self.clock.now()
         previous = case.version
         from_version = case.workflow_version
         from_state = case.state
-        case.workflow_version = to_version
-        case.state = dest
+        case.workflow_version = target.version
+        case.state = to_state
         case.version += 1
         case.last_seq += 1
         case.entered_seq = case.last_seq
         case.updated_at = now
         if not tx.update_workflow_version(case, previous):
-            current = tx.get_case(case_id)
-            raise ConflictError(case_id, previous, current.version if current else -1)
-        changes: dict[str, Any] = {"workflow_version": to_version}
+            current = tx.get_case(case.id)
+            raise ConflictError(case.id, previous, current.version if current else -1)
+        changes: dict[str, Any] = {"workflow_version": target.version}
         if entered_by is not None:
             changes["entered_by"] = entered_by
         event = Event(
@@ -340,16 +367,16 @@ class WorkflowService:
             role=actor.role,
             action=MIGRATE_ACTION,
             from_state=from_state,
-            to_state=dest,
+            to_state=to_state,
             changes=changes,
             case_version=case.version,
             idem_key=idempotency_key,
-            note=note or f"migrated from {case.workflow} v{from_version} to v{to_version}",
+            note=note or f"migrated from {case.workflow} v{from_version} to v{target.version}",
         )
         tx.append_event(event)
         tx.cancel_timers(case.id, now)
         # Deadlines keep counting from when the case entered its state, by the new rules.
-        arm(tx, plans.entry_timers(dest), case, case.state_entered_at, now, self.calendar)
+        arm(tx, plans.entry_timers(to_state), case, case.state_entered_at, now, self.calendar)
         return FireResult(case, event)
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> SweepReport:

@@ -72,7 +72,7 @@ APPLIED = "migration_applied"
 CASE_MIGRATED = "case_migrated"
 REASON_MAX = 500
 MAX_CASE_IDS = 100_000
-PAGE = 500  # cases read, checked and written per preview transaction
+PAGE = 2000  # cases read, checked and written per preview transaction
 BATCH = 200  # cases moved per apply transaction (a savepoint each)
 PREVIEW_LIMIT = 1000  # cases per page of `preview_cases`
 
@@ -374,20 +374,17 @@ def _apply_one(
     """Move one case inside the batch's transaction, under a savepoint of its own; what to
     record of it: (case id, status, refusals JSON, moved at)."""
     key = move_key(r.id, item.case_id)
-    done = tx.event_by_key(key)
-    if done is not None:
-        tally.already += 1
-        return (item.case_id, "moved", "[]", done.at)
     case = tx.get_case(item.case_id)
+    if case is not None and case.version != item.case_version:
+        done = tx.event_by_key(key)
+        if done is not None:  # moved by an apply of this run that committed meanwhile
+            tally.already += 1
+            return (item.case_id, "moved", "[]", done.at)
     if case is None or case.version != item.case_version:
         tally.refused += 1
         actual = case.version if case is not None else -1
-        return (
-            item.case_id,
-            "refused",
-            stored.refusals_out([changed(item.case_version, actual)]),
-            None,
-        )
+        refusal = stored.refusals_out([changed(item.case_version, actual)])
+        return (item.case_id, "refused", refusal, None)
     verdict = check.verdict(case, item.entered_by, (), now)
     if not verdict.movable or verdict.to_state is None:
         tally.refused += 1
@@ -398,18 +395,17 @@ def _apply_one(
     )
     try:
         with _savepoint(tx):
-            cw.service.migrate_in(
+            cw.service.move_in(
                 tx,
-                case.id,
-                r.to_version,
+                case,
+                check.target,
+                verdict.to_state,
                 user.actor,
-                to_state=verdict.to_state,
-                expected_version=item.case_version,
                 idempotency_key=key,
                 note=note,
                 entered_by=item.entered_by,
             )
-            audit.record(
+            audit.record_on_cursor(
                 tx,
                 at=now,
                 username=user.username,
@@ -418,7 +414,6 @@ def _apply_one(
                 reason=f"{note}: {r.reason}",
             )
     except DuplicateKeyError:
-        # Moved by another apply of the same run that committed meanwhile.
         tally.already += 1
         return (item.case_id, "moved", "[]", now)
     except FengqiaoError as exc:

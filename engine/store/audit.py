@@ -49,6 +49,25 @@ def record(
     )
 
 
+def record_on_cursor(
+    tx: SqlTransaction,
+    *,
+    at: datetime,
+    username: str,
+    action: str,
+    reason: str = "",
+    case_id: int | None = None,
+) -> None:
+    """`record` on the driver cursor: for use cases that write an entry per case of many
+    (SQLAlchemy Core costs ~60 µs a statement more)."""
+    p = "?" if tx.sqlite else "%s"
+    tx.cursor.execute(
+        "INSERT INTO audit_log (at, username, action, reason, case_id, party_id)"
+        f" VALUES ({p}, {p}, {p}, {p}, {p}, NULL)",
+        (tx.hot.dt_out(at), username[:64], action, reason, case_id),
+    )
+
+
 def count_since(tx: SqlTransaction, *, username: str, action: str, since: datetime) -> int:
     query = select(func.count()).where(
         and_(

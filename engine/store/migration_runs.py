@@ -20,7 +20,6 @@ from sqlalchemy import func, insert, select, update
 from engine.migration_check import CasePreview, Deadline, MigrationRun, Refusal, Verdict
 from engine.model import Case, Timer
 from engine.store.repository import SqlTransaction
-from engine.store.statements import CASE_COLUMNS
 from engine.store.tables import CaseRow, MigrationCaseRow, MigrationRunRow
 
 runs_table = MigrationRunRow.__table__  # type: ignore[attr-defined]
@@ -29,7 +28,11 @@ case_rows = CaseRow.__table__  # type: ignore[attr-defined]
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _decode = json.JSONDecoder().decode
-_CASE_COLUMNS = ", ".join("c." + c.strip() for c in CASE_COLUMNS.split(","))
+# What a preview reads of a case: no more (each column costs its conversion).
+_CASE_COLUMNS = (
+    "c.id, c.workflow, c.workflow_version, c.state, c.data, c.version, c.state_entered_at,"
+    " c.last_seq, c.entered_seq, c.closed_at"
+)
 _PREVIEW_COLUMNS = (
     "run_id, case_id, state, to_state, movable, status, case_version, entered_by,"
     " refusals, before, after, moved_at"
@@ -49,7 +52,8 @@ class Selection:
 
 @dataclass(frozen=True, slots=True)
 class Selected:
-    """A selected case with what its preview needs: the entry event's action and changes."""
+    """A selected case with what its preview needs (its opening and last change are not
+    read: they hold when it entered its state), its entry event's action and changes."""
 
     case: Case
     entry_action: str | None
@@ -236,11 +240,27 @@ def selected_page(tx: SqlTransaction, sel: Selection, after: int, limit: int) ->
     cur = tx.cursor
     cur.execute(sql, tuple(params))
     hot = tx.hot
+    dt, js = hot.dt_in, hot.json_in
     out = []
     for row in cur.fetchall():
-        action = row[16]
-        changes = hot.json_in(row[17]) if action == "migrate" and row[17] is not None else None
-        out.append(Selected(hot.case_from(row[:16]), action, changes))
+        entered = dt(row[6])
+        case = Case(
+            id=row[0],
+            workflow=row[1],
+            workflow_version=row[2],
+            state=row[3],
+            data=js(row[4]),
+            version=row[5],
+            opened_at=entered,  # type: ignore[arg-type]
+            updated_at=entered,  # type: ignore[arg-type]
+            state_entered_at=entered,  # type: ignore[arg-type]
+            last_seq=row[7],
+            entered_seq=row[8],
+            closed_at=dt(row[9]) if row[9] is not None else None,
+        )
+        action = row[10]
+        changes = js(row[11]) if action == "migrate" and row[11] is not None else None
+        out.append(Selected(case, action, changes))
     return out
 
 

@@ -244,7 +244,7 @@ def test_each_move_and_its_audit_entry_are_one_transaction(
     mixed = mixed_cases(cw, clock)
     breaking_v2(cw)
     r = migration.preview(cw, SUP, _plan(cw).id)
-    record = audit.record
+    record = audit.record_on_cursor
     second = sorted(mixed.movable)[1]
 
     def refuse_second(tx: Any, **kw: Any) -> None:
@@ -252,7 +252,7 @@ def test_each_move_and_its_audit_entry_are_one_transaction(
             raise AuditRefused("audit log refused the entry")
         record(tx, **kw)
 
-    monkeypatch.setattr(audit, "record", refuse_second)
+    monkeypatch.setattr(audit, "record_on_cursor", refuse_second)
     report = migration.apply(cw, SUP, r.id, confirm=True)
     assert (report.moved, report.failed) == (2, 1)
     assert cw.service.get_case(second).workflow_version == 1
@@ -273,7 +273,7 @@ def test_an_interrupted_apply_resumes_without_moving_a_case_twice(
     mixed = mixed_cases(cw, clock)
     breaking_v2(cw)
     r = migration.preview(cw, SUP, _plan(cw).id)
-    record = audit.record
+    record = audit.record_on_cursor
     second = sorted(mixed.movable)[1]
 
     def crash(tx: Any, **kw: Any) -> None:
@@ -281,13 +281,13 @@ def test_an_interrupted_apply_resumes_without_moving_a_case_twice(
             raise KeyboardInterrupt  # what a signal looks like inside the process
         record(tx, **kw)
 
-    monkeypatch.setattr(audit, "record", crash)
+    monkeypatch.setattr(audit, "record_on_cursor", crash)
     with pytest.raises(KeyboardInterrupt):
         migration.apply(cw, SUP, r.id, confirm=True, batch=1)
     interrupted = migration.run(cw, SUP, r.id)
     assert (interrupted.status, interrupted.moved) == ("applying", 1)
     assert cw.service.get_case(second).workflow_version == 1
-    monkeypatch.setattr(audit, "record", record)
+    monkeypatch.setattr(audit, "record_on_cursor", record)
     report = migration.apply(cw, SUP, r.id, confirm=True, batch=1)
     assert (report.moved, report.already_moved) == (2, 1)
     assert report.run.status == "applied" and report.run.moved == 3
