@@ -8,7 +8,9 @@ be in that state. A field is *required to be in a state* when the transition of 
 version by which the case entered the state requires it (the action of the case's entry
 event, looked up in the target and leading into the target state); when the target has no
 such transition (the case was opened in that state, or the action was renamed), the fields
-that every transition of the target leading into the state from another state requires.
+that every transition of the target leading into the state from another state requires;
+less what the source's transition required already (checked when the case entered, and
+cleared since only by the workflow's own effects) and what the transition sets itself.
 
 Its deadlines before are its pending deadlines; after, the target state's timers recomputed
 by the target version on the working-day calendar from when the case entered its state

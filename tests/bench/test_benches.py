@@ -52,3 +52,12 @@ def test_http_bench_fires_over_loopback_without_errors() -> None:
     assert result["transitions_per_s"] > 0
     assert result["throughput_errors"] == 0
     assert result["fixed_rate_errors"] == 0 and result["fixed_rate_unfinished"] == 0
+
+
+def test_migrate_bench_previews_and_moves_every_case() -> None:
+    result = run("migrate.py", "--quick", "--cases", "800", "--pg", "")
+    assert result["bench"] == "migrate" and result["postgresql"] is None
+    for size, cases in (("small", 200), ("large", 800)):
+        figures = result["sqlite"][size]
+        assert (figures["cases"], figures["movable"], figures["moved"]) == (cases, cases, cases)
+        assert figures["failed"] == 0 and figures["preview_per_s"] > 0
