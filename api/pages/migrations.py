@@ -49,7 +49,7 @@ Count = Annotated[int | None, Query(ge=0, le=MAX_CASE_ID)]
 
 
 @router.get(PATH, name="migrations")
-def migrations_list(page: PageDep, workflow: str = "") -> Response:
+def migrations_list(page: PageDep, workflow: Annotated[str, Query(max_length=64)] = "") -> Response:
     page.require(Permission.MIGRATE_CASE)
     registry = page.ctx.registry
     lines = [
