@@ -19,6 +19,7 @@ from api.pages import (
     grid,
     history,
     intake,
+    migrations,
     parties,
     review,
     workroom,
@@ -39,6 +40,7 @@ for _module in (
     history,
     board,
     exclusions,
+    migrations,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

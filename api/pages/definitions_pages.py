@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query
 from starlette.responses import Response
@@ -14,6 +15,7 @@ from api.pages.page import Page, PageDep
 from api.pages.timer_form import TimerForm, timer_form
 from engine.casework.permissions import Permission
 from engine.casework.shipped import definition_problems
+from engine.casework.versions_in_use import open_cases_by_version
 from engine.definition import Definition
 from engine.diagram import mermaid
 
@@ -216,11 +218,33 @@ def render_definition(
             "migrate": migrate,
             "from_version": from_version,
             "timer_forms": forms,
+            "running": migrate_link(page, name, versions),
             **describe(definition, page.lang),
         },
         status_code=status_code,
         active_nav="/supervisor/definitions",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateLink:
+    href: str
+    from_version: int
+    open_cases: int
+
+
+def migrate_link(page: Page, name: str, versions: list[int]) -> MigrateLink | None:
+    """To the plan form for this workflow, from the oldest version that still runs open
+    cases to the latest; none when no older version does or the user may not migrate."""
+    if not page.may(Permission.MIGRATE_CASE) or len(versions) < 2:
+        return None
+    latest = versions[-1]
+    running = open_cases_by_version(page.ctx, page.user, name)
+    older = sorted(v for v, n in running.items() if v < latest and n > 0)
+    if not older:
+        return None
+    query = urlencode({"workflow": name, "from": older[0], "to": latest})
+    return MigrateLink(f"/supervisor/migrations/new?{query}", older[0], running[older[0]])
 
 
 def _flash(page: Page, definition: Definition, published: int, unchanged: int) -> str:

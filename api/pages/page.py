@@ -31,6 +31,7 @@ _SUPERVISION = [
     ("/supervisor/definitions", "nav.definitions"),
     ("/supervisor/overdue", "nav.overdue"),
     ("/supervisor/rates", "nav.rates"),
+    ("/supervisor/migrations", "nav.migrations"),
 ]
 NAV: Mapping[str, list[tuple[str, str]]] = {
     "grid_member": _GRID,

@@ -12,7 +12,7 @@ from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
 from engine.definition import Definition
 from engine.model import Case, Event, Timer
-from engine.service import ActionOption
+from engine.service import MIGRATE_ACTION, ActionOption
 from engine.units import UnitTree
 
 # The field that says what a case is about, per workflow (the first one a workflow has).
@@ -185,7 +185,7 @@ def timeline(
                 at=local(e.at, tz),
                 actor=e.actor,
                 role=translate(lang, f"role.{e.role}"),
-                action=action_label(definition, e.action, lang),
+                action=event_label(definition, e, lang),
                 from_state=state_label(definition, e.from_state, lang),
                 to_state=state_label(definition, e.to_state, lang),
                 system=e.role == "system",
@@ -195,6 +195,15 @@ def timeline(
             )
         )
     return out
+
+
+def event_label(definition: Definition, event: Event, lang: str) -> str:
+    """What an event of the history did: its action's label; for a move onto another
+    version of the workflow, the version it moved to."""
+    version = event.changes.get("workflow_version")
+    if event.action == MIGRATE_ACTION and isinstance(version, int):
+        return translate(lang, "case.event.migrated", version=version)
+    return action_label(definition, event.action, lang)
 
 
 def span_text(seconds: float, lang: str) -> str:
