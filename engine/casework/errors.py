@@ -87,6 +87,8 @@ class InvalidReasonError(FengqiaoError):
     def __init__(self, max_length: int) -> None:
         self.max_length = max_length
         super().__init__(f"give a reason of 1 to {max_length} characters")
+
+
 class MigrationPlanError(FengqiaoError):
     """Raised when a migration cannot be planned, previewed or applied as asked; lists every
     problem found."""
