@@ -41,7 +41,7 @@ def _publish_next(cw: Casework) -> int:
 def test_a_supervisor_moves_a_case_onto_the_new_version(cw: Casework) -> None:
     current = cw.registry.latest("mediation").version
     case = cases.open_case(cw, person("mediator"), "mediation", INTAKE, version=current).case
-    _publish_next(cw)
+    new = _publish_next(cw)
     moved = migrate_case(cw, person("supervisor"), case.id, new, idempotency_key="m1")
     assert moved.case.workflow_version == new and moved.case.state == case.state
     again = migrate_case(cw, person("supervisor"), case.id, new, idempotency_key="m1")
@@ -53,10 +53,10 @@ def test_a_supervisor_moves_a_case_onto_the_new_version(cw: Casework) -> None:
 @pytest.mark.parametrize("who", ["mediator", "org_admin", "handler", "grid_member"])
 def test_other_roles_may_not_move_a_case(cw: Casework, who: str) -> None:
     case = cases.open_case(cw, person("mediator"), "mediation", INTAKE).case
-    _publish_next(cw)
+    new = _publish_next(cw)
     with pytest.raises((NotPermittedError, CaseNotFoundError)):
-        migrate_case(cw, person(who), case.id, 2)
-    assert cases.case_view(cw, person("mediator"), case.id).case.workflow_version == 1
+        migrate_case(cw, person(who), case.id, new)
+    assert cases.case_view(cw, person("mediator"), case.id).case.workflow_version == new - 1
 
 
 # -- migration runs: plan, preview, apply ----------------------------------------------------
