@@ -10,6 +10,7 @@ the caller's transaction, so all or nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from engine.clock import Clock
@@ -44,8 +45,12 @@ def fire_in(
     calendar: WorkCalendar,
     lateness: float | None = None,
     note: str | None = None,
+    armed_from: datetime | None = None,
 ) -> FireResult:
-    """Take `action` on `case` (as read in `tx`) and write the outcome through `tx`."""
+    """Take `action` on `case` (as read in `tx`) and write the outcome through `tx`.
+
+    `armed_from`: when the state it enters counts from, if not now (a deadline that fired
+    late: the moment it fell due)."""
     source = case.state
     plan = plans.plan(source, action)
     if plan is None:
@@ -98,7 +103,7 @@ def fire_in(
         version=previous_version + 1,
         opened_at=case.opened_at,
         updated_at=now,
-        state_entered_at=now if reenter else case.state_entered_at,
+        state_entered_at=(armed_from or now) if reenter else case.state_entered_at,
         last_seq=seq,
         entered_seq=seq if reenter else case.entered_seq,
         org_unit=case.org_unit,
@@ -131,7 +136,7 @@ def fire_in(
         if plan.leaves_timers:
             tx.cancel_timers(case.id, now)
         if plan.arms:
-            arm(tx, plan.arms, updated, now, now, calendar)
+            arm(tx, plan.arms, updated, armed_from or now, now, calendar)
     if t.notify:
         tx.add_notifications(
             [

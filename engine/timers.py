@@ -39,6 +39,7 @@ class FireFn(Protocol):
         idempotency_key: str | None,
         lateness: float | None = None,
         note: str | None = None,
+        armed_from: datetime | None = None,
     ) -> FireResult: ...
 
 
@@ -153,7 +154,20 @@ def fire_timer(
         note += f"; fired {human(lateness)} late"
     try:
         with tx.savepoint():
-            fire(tx, case, timer.action, SYSTEM_ACTOR, {}, timer_key(timer), lateness, note)
+            # A deadline missed while nothing ran counts from its own due time: the state
+            # it re-enters (one tier up) arms its next deadline from then, so a case two
+            # deadlines late climbs two tiers, each firing with its own lateness.
+            fire(
+                tx,
+                case,
+                timer.action,
+                SYSTEM_ACTOR,
+                {},
+                timer_key(timer),
+                lateness,
+                note,
+                armed_from=min(timer.fire_at, now),
+            )
     except (UnknownActionError, GuardFailedError, MissingFieldsError, EffectError) as exc:
         timer.status = "skipped"
         timer.note = str(exc)

@@ -1,0 +1,91 @@
+"""Deadlines that mean what the law and practice mean: a missed deadline stays overdue, a
+late sweep counts every deadline from its own due time, extensions follow the rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from engine.casework import cases
+from engine.casework.context import Casework
+from engine.clock import ManualClock
+from engine.model import Actor, Case
+from engine.store.queries import CaseFilter
+from tests.engine.casework.conftest import person
+
+GRID = Actor("grid_member", "grid_member")
+HANDLER = Actor("handler", "handler")
+REPORT: dict[str, Any] = {
+    "grid_unit": "g1",
+    "location": "幸福里 3 号楼",
+    "category": "sanitation",
+    "severity": "red",
+    "description": "垃圾堆积",
+}
+
+
+def _grid_report(cw: Casework) -> Case:
+    case = cw.service.open_case("grid_escalation", GRID, {}, grid_unit="g1").case
+    return cw.service.fire(case.id, "report", GRID, REPORT).case
+
+
+def _drain(cw: Casework) -> None:
+    while cw.service.fire_due_timers().claimed:
+        pass
+
+
+def _overdue_ids(cw: Casework) -> set[int]:
+    page = cases.list_cases(cw, person("supervisor"), CaseFilter(overdue=True))
+    return {item.case.id for item in page.items}
+
+
+def test_a_case_unsigned_at_the_top_tier_stays_overdue(cw: Casework, clock: ManualClock) -> None:
+    case = _grid_report(cw)
+    for _ in range(3):  # community → street → district → city, 10 minutes each (red)
+        clock.advance(timedelta(minutes=11))
+        _drain(cw)
+    case = cw.service.get_case(case.id)
+    assert case.data["tier"] == 4 and case.state == "community_call"
+    clock.advance(timedelta(minutes=11))  # the city does not sign for it either
+    _drain(cw)
+    view = cases.case_view(cw, person("supervisor"), case.id)
+    assert view.overdue
+    assert case.id in _overdue_ids(cw)
+    page = cases.list_cases(cw, person("supervisor"), CaseFilter(overdue=True))
+    item = next(i for i in page.items if i.case.id == case.id)
+    assert item.overdue and item.next_deadline is not None
+    assert item.next_deadline < clock.now()  # the deadline it missed, to count the lateness
+    # Signing for it at last ends the overdue: the missed deadline belonged to that stay.
+    cw.service.fire(case.id, "sign_for", HANDLER, {"handling_unit": "cm1"})
+    assert case.id not in _overdue_ids(cw)
+
+
+def test_a_deadline_given_up_after_failing_stays_overdue(
+    cw: Casework, clock: ManualClock
+) -> None:
+    case = _grid_report(cw)
+    with cw.store.transaction() as tx:
+        (deadline,) = [t for t in tx.timers(case.id) if t.kind == "deadline"]
+        deadline.status = "failed"
+        deadline.attempts = 5
+        deadline.last_error = "RuntimeError: poisoned"
+        tx.finish_timer(deadline)
+    clock.advance(timedelta(minutes=11))
+    assert case.id in _overdue_ids(cw)
+    assert cases.case_view(cw, person("supervisor"), case.id).overdue
+
+
+def test_after_an_outage_each_missed_deadline_counts_from_its_own_due_time(
+    cw: Casework, clock: ManualClock
+) -> None:
+    case = _grid_report(cw)
+    reported = clock.now()
+    clock.advance(timedelta(minutes=25))  # nothing ran: two 10-minute deadlines passed
+    _drain(cw)
+    case = cw.service.get_case(case.id)
+    assert case.data["tier"] == 3 and case.data["escalation_count"] == 2
+    missed = [e for e in cw.service.history(case.id) if e.action == "sign_deadline_missed"]
+    assert [round(e.lateness_s or 0) for e in missed] == [15 * 60, 5 * 60]
+    assert [e.note and e.note.endswith(f"fired {m} min late") for e, m in zip(missed, (15, 5), strict=True)] == [True, True]
+    (pending,) = [t for t in cw.service.pending_timers(case.id) if t.kind == "deadline"]
+    assert pending.fire_at == reported + timedelta(minutes=30)
