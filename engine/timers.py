@@ -43,6 +43,10 @@ class FireFn(Protocol):
     ) -> FireResult: ...
 
 
+#: What a bare date in a field means as a moment: the end of that day.
+END_OF_DAY = time(23, 59, 59)
+
+
 # -- arming ---------------------------------------------------------------------------------
 def arm(
     tx: Transaction,
@@ -62,10 +66,34 @@ def arm(
             Timer(case.id, tdef.name, "deadline", due, case.entered_seq, action=tdef.action)
         )
         if tdef.remind_at is not None and tdef.notify and due > now:
-            remind = max(now, start + (due - start) * tdef.remind_at)
+            remind = max(now, remind_at(tdef, tdef.remind_at, case.data, start, due, calendar))
             armed.append(Timer(case.id, tdef.name, "reminder", remind, case.entered_seq))
     if armed:
         tx.arm_timers(armed)
+
+
+WORKING_UNITS = ("working_days", "working_hours")
+
+
+def remind_at(
+    tdef: TimerDef,
+    share: float,
+    data: Mapping[str, Any],
+    start: datetime,
+    due: datetime,
+    calendar: WorkCalendar,
+) -> datetime:
+    """The moment `share` of the period from `start` to `due` has passed. A period counted
+    in working time (its duration is in working days or hours, and no field named its end)
+    is shared out in working time, so the reminder falls inside working hours on a working
+    day; any other period in elapsed time."""
+    duration = tdef.after.pick(data)
+    named = tdef.at_field is not None and as_moment(data.get(tdef.at_field), calendar.tz)
+    if duration is not None and duration.unit in WORKING_UNITS and not named:
+        working = calendar.working_seconds_between(start, due)
+        if working > 0:
+            return calendar.add_working_seconds(start, working * share)
+    return start + (due - start) * share
 
 
 def due_at(
@@ -86,7 +114,8 @@ def due_at(
 
 
 def as_moment(value: object, tz: str) -> datetime | None:
-    """A date or datetime (or its ISO text) as an aware moment; a bare date means 09:00."""
+    """A date or datetime (or its ISO text) as an aware moment. A bare date means the end of
+    that day (23:59:59 local time): a visit planned for a day is in time all that day."""
     if isinstance(value, str):
         try:
             parse = date.fromisoformat if len(value) == 10 else datetime.fromisoformat
@@ -96,7 +125,7 @@ def as_moment(value: object, tz: str) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
     if isinstance(value, date):
-        return datetime.combine(value, time(9, 0), tzinfo=ZoneInfo(tz))
+        return datetime.combine(value, END_OF_DAY, tzinfo=ZoneInfo(tz))
     return None
 
 
