@@ -47,7 +47,8 @@ def test_a_planned_visit_date_replaces_the_default(
     case = mediation_in_follow_up(service)
     service.fire(case.id, "schedule_visit", MEDIATOR, {"visit_date": "2026-12-10"})
     [deadline] = [t for t in service.pending_timers(case.id) if t.kind == "deadline"]
-    assert deadline.fire_at == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    # The end of the planned day, 23:59:59 in Beijing: a visit any time that day is in time.
+    assert deadline.fire_at == datetime(2026, 12, 10, 15, 59, 59, tzinfo=UTC)
 
 
 def test_after_downtime_overdue_timers_fire_on_catch_up_with_their_lateness(
