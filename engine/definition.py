@@ -89,6 +89,9 @@ class TimerDef:
     notify: tuple[str, ...] = ()
     reason: Label | None = None
     working_days_only: bool = False
+    # The period counts from the moment this date or datetime field names (from the case's
+    # opening while it is empty), not from entering the state: engine.timers.period_start.
+    from_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ from engine.errors import (
 )
 from engine.expressions import ExpressionError, truthy
 from engine.loader import did_you_mean
-from engine.model import Actor, Case, Event, FireResult, Notification
+from engine.model import Actor, Case, Event, FireResult
+from engine.notices import notices
 from engine.plans import DefinitionPlan
 from engine.ports import Transaction
 from engine.timers import arm
@@ -138,10 +139,5 @@ def fire_in(
         if plan.arms:
             arm(tx, plan.arms, updated, armed_from or now, now, calendar)
     if t.notify:
-        tx.add_notifications(
-            [
-                Notification(case.id, r, "transition", now, action, updated.org_unit)
-                for r in t.notify
-            ]
-        )
+        tx.add_notifications(notices(tx, updated, t.notify, "transition", now, action))
     return FireResult(updated, event)

@@ -67,6 +67,7 @@ TIMER_KEYS = (
     "notify",
     "reason",
     "working_days_only",
+    "from_field",
 )
 TRANSITION_KEYS = (
     "action",
@@ -326,6 +327,7 @@ class _Loader(DefinitionReader):
                 msg = f"at_field {f.name!r} is a {f.type} field, not a date or datetime"
                 self.problem(m["at_field"][1], f"{key}.at_field", msg)
             at_field = f.name if f is not None else None
+        from_field = self.moment_field(m, "from_field", key)
         action = (
             self.timer_action(m["action"][1], f"{key}.action", state, raw)
             if "action" in m
@@ -341,8 +343,27 @@ class _Loader(DefinitionReader):
         if name is None:
             return None
         return TimerDef(
-            name, state, after, action, at_field, remind_at, notify, reason, working_days_only
+            name,
+            state,
+            after,
+            action,
+            at_field,
+            remind_at,
+            notify,
+            reason,
+            working_days_only,
+            from_field=from_field,
         )
+
+    def moment_field(self, m: dict[str, tuple[Node, Node]], name: str, key: str) -> str | None:
+        """A timer key naming a declared date or datetime field (`from_field`)."""
+        if name not in m:
+            return None
+        node = m[name][1]
+        f = self.declared_field(node, f"{key}.{name}", name)
+        if f is not None and f.type not in ("date", "datetime"):
+            self.problem(node, f"{key}.{name}", f"{name} {f.name!r} is a {f.type} field, not a date or datetime")
+        return f.name if f is not None else None
 
     def timer_action(
         self, node: Node, key: str, state: str, raw: list[_RawTransition]

@@ -21,7 +21,8 @@ from engine.errors import (
     MissingFieldsError,
     UnknownActionError,
 )
-from engine.model import SYSTEM_ACTOR, Actor, Case, FireResult, Notification, SweepReport, Timer
+from engine.model import SYSTEM_ACTOR, Actor, Case, FireResult, SweepReport, Timer
+from engine.notices import notices
 from engine.ports import DuplicateKeyError, Transaction
 from engine.workcalendar import WorkCalendar
 
@@ -56,20 +57,44 @@ def arm(
     now: datetime,
     calendar: WorkCalendar,
 ) -> None:
-    """Arm the state's `timers` for `case`, counting from `start` (when it entered the state)."""
+    """Arm the state's `timers` for `case`, counting from `start` (when it entered the state)
+    or, for a timer with `from_field`, from the moment that field names."""
     armed = []
     for tdef in timers:
-        due = due_at(tdef, case.data, start, calendar)
+        begin = period_start(tdef, case, start, calendar)
+        due = due_at(tdef, case.data, begin, calendar)
         if due is None:
             continue
         armed.append(
             Timer(case.id, tdef.name, "deadline", due, case.entered_seq, action=tdef.action)
         )
         if tdef.remind_at is not None and tdef.notify and due > now:
-            remind = max(now, remind_at(tdef, tdef.remind_at, case.data, start, due, calendar))
+            remind = max(now, remind_at(tdef, tdef.remind_at, case.data, begin, due, calendar))
             armed.append(Timer(case.id, tdef.name, "reminder", remind, case.entered_seq))
     if armed:
         tx.arm_timers(armed)
+
+
+#: Duration units counted in whole days: a period of them that starts on a day does not
+#: count that day and ends at the end of its last day (民法典 art. 201, 203).
+DAY_UNITS = ("days", "weeks", "months")
+
+
+def period_start(tdef: TimerDef, case: Case, entered: datetime, calendar: WorkCalendar) -> datetime:
+    """When a timer's period begins: when the case entered the state, or, for a timer with
+    `from_field`, the moment that field names (the case's opening while it is empty). A
+    period of days counted from a day (a date field, or the opening) begins at the end of
+    that day: the day itself is not counted (民法典 art. 201), so 15 days from an application
+    received on 20 November end with 5 December (LDMAL art. 14)."""
+    if tdef.from_field is None:
+        return entered
+    value = case.data.get(tdef.from_field)
+    begin = as_moment(value, calendar.tz) or case.opened_at
+    duration = tdef.after.pick(case.data)
+    if duration is not None and duration.unit in DAY_UNITS:
+        day = calendar.local(begin).date()
+        begin = datetime.combine(day, END_OF_DAY, tzinfo=calendar.zone)
+    return begin
 
 
 WORKING_UNITS = ("working_days", "working_hours")
@@ -164,18 +189,15 @@ def fire_timer(
     definition = definition_of(case)
     tdef = timer_def(definition, case.state, timer.name)
     notify = tdef.notify if tdef else ()
+    # The unit holding the deadline, resolved now: the case may climb a tier below.
     if timer.kind == "reminder" or timer.action is None:
         kind = "reminder" if timer.kind == "reminder" else "deadline"
-        tx.add_notifications(
-            [
-                Notification(case.id, r, kind, now, f"{kind}:{timer.name}", case.org_unit)
-                for r in notify
-            ]
-        )
+        tx.add_notifications(notices(tx, case, notify, kind, now, f"{kind}:{timer.name}"))
         timer.status = "fired"
         report.reminded += 1
         tx.finish_timer(timer)
         return
+    held_by = notices(tx, case, notify, "deadline", now, f"deadline:{timer.name}")
     note = f"deadline missed: {timer.name}"
     if tdef and tdef.reason:
         note += f" ({tdef.reason.zh} / {tdef.reason.en})"
@@ -197,22 +219,17 @@ def fire_timer(
                 note,
                 armed_from=min(timer.fire_at, now),
             )
+            if case.grid_unit is not None:
+                # A grid deadline also tells the unit that missed it (the escalation's own
+                # notices go to the unit it climbs to).
+                tx.add_notifications(held_by)
     except (UnknownActionError, GuardFailedError, MissingFieldsError, EffectError) as exc:
         timer.status = "skipped"
         timer.note = str(exc)
         report.skipped += 1
         report.errors.append(f"timer {timer.id}: {exc}")
         tx.add_notifications(
-            [
-                Notification(
-                    case.id,
-                    "supervisor",
-                    "deadline",
-                    now,
-                    f"deadline:{timer.name}",
-                    case.org_unit,
-                )
-            ]
+            [*held_by, *notices(tx, case, ["supervisor"], "deadline", now, f"deadline:{timer.name}")]
         )
     except DuplicateKeyError:
         # Fired before (its event is in the history) but not marked: mark it now.

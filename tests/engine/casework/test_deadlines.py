@@ -3,11 +3,13 @@ late sweep counts every deadline from its own due time, extensions follow the ru
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from engine.casework import cases
 from engine.casework.context import Casework
+from engine.casework.notifications import claim_deliveries
 from engine.clock import ManualClock
 from engine.model import Actor, Case
 from engine.store.queries import CaseFilter
@@ -89,3 +91,63 @@ def test_after_an_outage_each_missed_deadline_counts_from_its_own_due_time(
     assert [e.note and e.note.endswith(f"fired {m} min late") for e, m in zip(missed, (15, 5), strict=True)] == [True, True]
     (pending,) = [t for t in cw.service.pending_timers(case.id) if t.kind == "deadline"]
     assert pending.fire_at == reported + timedelta(minutes=30)
+
+
+def test_grid_notices_go_to_the_unit_that_held_the_deadline(
+    cw: Casework, clock: ManualClock
+) -> None:
+    case = _grid_report(cw)  # tier 1: community cm1 must sign for it within 10 minutes
+    claim_deliveries(cw, clock.now(), 100)  # the call itself
+    clock.advance(timedelta(minutes=11))  # the reminder and the deadline fall due together
+    _drain(cw)
+    assert cw.service.get_case(case.id).data["tier"] == 2  # now the street s1's
+    sent = {(n.kind, n.subject, n.role, n.unit) for n in claim_deliveries(cw, clock.now(), 100)}
+    assert ("reminder", "reminder:sign_for_deadline", "handler", "cm1") in sent
+    assert ("deadline", "deadline:sign_for_deadline", "handler", "cm1") in sent
+    assert ("transition", "sign_deadline_missed", "handler", "s1") in sent
+
+
+LABOUR = {
+    "dispute_type": "wages",
+    "applicant_side": "worker",
+    "application_form": "written",
+    "description": "拖欠三个月工资",
+    "mediation_org": "union_workroom",
+    "mediator": "mediator",
+}
+MEDIATOR = Actor("mediator", "mediator")
+
+
+def _mediation_period(cw: Casework, case_id: int) -> datetime:
+    (deadline,) = [
+        t
+        for t in cw.service.pending_timers(case_id)
+        if t.kind == "deadline" and t.name == "mediation_period"
+    ]
+    return deadline.fire_at
+
+
+def test_labour_mediation_runs_fifteen_days_from_receipt_not_from_acceptance(
+    cw: Casework, clock: ManualClock
+) -> None:
+    """LDMAL art. 14: 自劳动争议调解组织收到调解申请之日起十五日内未达成调解协议的 … The
+    application is received on the day the case is opened (Monday 23 November 2026); the
+    day of receipt is not counted (民法典 art. 201) and accepting it three days later does
+    not move the end of the period: the end of 8 December."""
+    case = cw.service.open_case("labor_dispute", MEDIATOR, LABOUR, org_unit="union").case
+    clock.advance(timedelta(days=3))
+    cw.service.fire(case.id, "accept", MEDIATOR)
+    end = datetime(2026, 12, 8, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert _mediation_period(cw, case.id) == end
+
+
+def test_labour_period_counts_from_the_recorded_day_of_receipt(
+    cw: Casework, clock: ManualClock
+) -> None:
+    """An application received by post on Friday 20 November 2026 and registered on Monday:
+    the day of receipt is not counted (民法典 art. 201), the period ends with 5 December."""
+    data = {**LABOUR, "received_on": "2026-11-20"}
+    case = cw.service.open_case("labor_dispute", MEDIATOR, data, org_unit="union").case
+    cw.service.fire(case.id, "accept", MEDIATOR)
+    end = datetime(2026, 12, 5, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert _mediation_period(cw, case.id) == end
