@@ -92,6 +92,8 @@ class TimerDef:
     # The period counts from the moment this date or datetime field names (from the case's
     # opening while it is empty), not from entering the state: engine.timers.period_start.
     from_field: str | None = None
+    # States the case may wait in while this deadline keeps running (engine.keeping).
+    keep_through: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

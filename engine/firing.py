@@ -24,6 +24,7 @@ from engine.errors import (
     UnknownActionError,
 )
 from engine.expressions import ExpressionError, truthy
+from engine.keeping import kept_through
 from engine.loader import did_you_mean
 from engine.model import Actor, Case, Event, FireResult
 from engine.notices import notices
@@ -92,6 +93,9 @@ def fire_in(
             changes[fname] = value
     dest = plan.dest
     now = clock.now()
+    kept = kept_through(
+        tx, plans.definition, case, dest, action, {**payload, **changes}, now, calendar.tz
+    )
     previous_version = case.version
     reenter = plan.reenter
     seq = case.last_seq + 1
@@ -136,8 +140,13 @@ def fire_in(
     if reenter:
         if plan.leaves_timers:
             tx.cancel_timers(case.id, now)
-        if plan.arms:
-            arm(tx, plan.arms, updated, armed_from or now, now, calendar)
+        arms = plan.arms
+        if kept.replaces:
+            arms = tuple(t for t in arms if t.name not in kept.replaces)
+        if arms:
+            arm(tx, arms, updated, armed_from or now, now, calendar)
+        if kept.timers:
+            tx.arm_timers(kept.armed(seq))
     if t.notify:
         tx.add_notifications(notices(tx, updated, t.notify, "transition", now, action))
     return FireResult(updated, event)

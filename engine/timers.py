@@ -161,10 +161,22 @@ def timer_key(timer: Timer) -> str:
 
 
 def timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
+    """The timer `name` of `state`, or the one of another state kept running through it."""
     st = definition.states.get(state)
     if st is None:
         return None
-    return next((t for t in st.timers if t.name == name), None)
+    own = next((t for t in st.timers if t.name == name), None)
+    if own is not None:
+        return own
+    return next(
+        (
+            t
+            for other in definition.states.values()
+            for t in other.timers
+            if t.name == name and state in t.keep_through
+        ),
+        None,
+    )
 
 
 def fire_timer(

@@ -7,10 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from engine.casework import cases
 from engine.casework.context import Casework
 from engine.casework.notifications import claim_deliveries
 from engine.clock import ManualClock
+from engine.errors import DeadlineError
 from engine.model import Actor, Case
 from engine.store.queries import CaseFilter
 from tests.engine.casework.conftest import person
@@ -151,3 +154,69 @@ def test_labour_period_counts_from_the_recorded_day_of_receipt(
     cw.service.fire(case.id, "accept", MEDIATOR)
     end = datetime(2026, 12, 5, 23, 59, 59, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert _mediation_period(cw, case.id) == end
+
+
+ORG_ADMIN = Actor("org_admin", "org_admin")
+
+
+def _handling(cw: Casework) -> tuple[Case, datetime]:
+    """A red grid case signed for: 2 hours to handle it. Returns it and its deadline."""
+    case = _grid_report(cw)
+    case = cw.service.fire(case.id, "sign_for", HANDLER, {"handling_unit": "cm1"}).case
+    return case, _deadline(cw, case.id, "handling_deadline")
+
+
+def _deadline(cw: Casework, case_id: int, name: str) -> datetime:
+    (deadline,) = [
+        t for t in cw.service.pending_timers(case_id) if t.kind == "deadline" and t.name == name
+    ]
+    return deadline.fire_at
+
+
+def test_an_extension_is_requested_before_the_deadline(cw: Casework, clock: ManualClock) -> None:
+    case, due = _handling(cw)
+    clock.advance(timedelta(hours=2, minutes=1))  # past due, before the sweeper ran
+    with pytest.raises(DeadlineError, match="before the deadline"):
+        cw.service.fire(case.id, "request_extension", HANDLER, {"extension_reason": "雨天"})
+    assert cw.service.get_case(case.id).state == "handling"
+
+
+def test_the_handling_clock_keeps_running_while_an_extension_is_pending(
+    cw: Casework, clock: ManualClock
+) -> None:
+    case, due = _handling(cw)
+    clock.advance(timedelta(hours=1))
+    cw.service.fire(case.id, "request_extension", HANDLER, {"extension_reason": "需协调物业"})
+    assert _deadline(cw, case.id, "handling_deadline") == due
+    clock.advance(timedelta(hours=1, minutes=1))  # nobody decided: the deadline passes
+    assert case.id in _overdue_ids(cw)
+    _drain(cw)
+    case = cw.service.get_case(case.id)
+    assert (case.state, case.data["tier"], case.data["escalation_count"]) == ("handling", 2, 1)
+
+
+def test_a_denied_extension_does_not_restart_the_period(cw: Casework, clock: ManualClock) -> None:
+    case, due = _handling(cw)
+    clock.advance(timedelta(hours=1))
+    cw.service.fire(case.id, "request_extension", HANDLER, {"extension_reason": "需协调物业"})
+    clock.advance(timedelta(minutes=30))
+    cw.service.fire(case.id, "deny_extension", ORG_ADMIN, {"deny_reason": "可当日处置"})
+    assert cw.service.get_case(case.id).state == "handling"
+    assert _deadline(cw, case.id, "handling_deadline") == due
+
+
+def test_an_approved_extension_lies_in_the_future_and_beyond_the_deadline(
+    cw: Casework, clock: ManualClock
+) -> None:
+    case, due = _handling(cw)
+    clock.advance(timedelta(hours=1))
+    cw.service.fire(case.id, "request_extension", HANDLER, {"extension_reason": "需协调物业"})
+    for until in (clock.now() - timedelta(minutes=5), due - timedelta(minutes=5), due):
+        with pytest.raises(DeadlineError):
+            cw.service.fire(
+                case.id, "approve_extension", ORG_ADMIN, {"extension_until": until.isoformat()}
+            )
+    assert cw.service.get_case(case.id).state == "extension_requested"
+    later = due + timedelta(days=1)
+    cw.service.fire(case.id, "approve_extension", ORG_ADMIN, {"extension_until": later.isoformat()})
+    assert _deadline(cw, case.id, "handling_deadline") == later
