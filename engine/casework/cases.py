@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
+from engine.casework.errors import UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
 from engine.errors import CaseNotFoundError
@@ -16,7 +17,7 @@ from engine.idempotency import replay_after_race
 from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
 from engine.service import OPEN_ACTION, ActionOption
-from engine.store import queries
+from engine.store import queries, units
 from engine.store.parties import PartyRecord, parties_of
 from engine.store.queries import CaseFilter, CaseListItem, CasePage
 from engine.visibility import sees
@@ -111,6 +112,18 @@ def fire(
     return fire_once(None)
 
 
+def require_units(cw: Casework, **named: str | None) -> None:
+    """Refuse a unit that does not exist (UnknownUnitError, naming its argument), before a
+    case is opened for it by a caller who is not a signed-in user (the command line)."""
+    wanted = {arg: code for arg, code in named.items() if code is not None}
+    if not wanted:
+        return
+    with cw.store.transaction(write=False) as tx:
+        for arg, code in wanted.items():
+            if not units.unit_exists(tx, code):
+                raise UnknownUnitError(code, arg)
+
+
 def case_view(cw: Casework, user: User, case_id: int) -> CaseView:
     """The case with what the user may do now, in one read transaction."""
     now = cw.clock.now()
@@ -136,6 +149,7 @@ __all__ = [
     "fire",
     "list_cases",
     "open_case",
+    "require_units",
     "visible_case",
 ]
 
