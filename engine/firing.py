@@ -56,7 +56,10 @@ def fire_in(
     source = case.state
     plan = plans.plan(source, action)
     if plan is None:
-        possible = [x.action for x in plans.definition.actions_from(source)]
+        # Only what this actor may take: a refusal never lists another role's actions.
+        possible = [
+            x.action for x in plans.definition.actions_from(source) if actor.role in x.roles
+        ]
         raise UnknownActionError(action, source, possible, did_you_mean(action, possible))
     t = plan.transition
     if actor.role not in t.roles:
