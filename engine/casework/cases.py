@@ -9,10 +9,11 @@ from typing import Any
 
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
+from engine.casework.disclosures import disclosed, record_refused_disclosure
 from engine.casework.errors import UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
-from engine.errors import CaseNotFoundError
+from engine.errors import ActionError, CaseNotFoundError
 from engine.idempotency import replay_after_race
 from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
@@ -106,10 +107,17 @@ def fire(
         )
 
     try:
-        return fire_once(partial(sees, user.scope))
-    except CaseNotFoundError:
-        visible_case(cw, user, case_id)  # 404 unless it was handed to one of the user's units
-    return fire_once(None)
+        try:
+            return fire_once(partial(sees, user.scope))
+        except CaseNotFoundError:
+            visible_case(cw, user, case_id)  # 404 unless it was handed to one of the user's units
+        return fire_once(None)
+    except ActionError as exc:
+        # The case is one the user sees (else: not found). A refused step that disclosed
+        # domestic violence or a risk of crime keeps the disclosure on record.
+        if facts := disclosed(data):
+            record_refused_disclosure(cw, user, case_id, action, facts, str(exc))
+        raise
 
 
 def require_units(cw: Casework, **named: str | None) -> None:
