@@ -75,7 +75,9 @@ def kept_through(
     for tdef in into:
         mine = [t for t in stay if t.name == tdef.name]
         missed = [t for t in mine if t.kind == "deadline" and t.status in MISSED]
-        late = [t for t in mine if t.kind == "deadline" and t.status == "pending" and t.fire_at <= now]
+        late = [
+            t for t in mine if t.kind == "deadline" and t.status == "pending" and t.fire_at <= now
+        ]
         if missed or late:
             when = (missed or late)[0].fire_at.isoformat()
             raise DeadlineError(
@@ -90,7 +92,9 @@ def kept_through(
         new = as_moment(written.get(tdef.at_field), tz) if tdef.at_field else None
         if new is not None:
             if new <= now:
-                raise DeadlineError(action, tdef.name, f"the new deadline {new.isoformat()} is past")
+                raise DeadlineError(
+                    action, tdef.name, f"the new deadline {new.isoformat()} is past"
+                )
             if new <= deadline.fire_at:
                 raise DeadlineError(
                     action,

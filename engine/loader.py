@@ -358,18 +358,23 @@ class _Loader(DefinitionReader):
             keep_through=keep_through,
         )
 
-    def kept_through(self, m: dict[str, tuple[Node, Node]], key: str, state: str) -> tuple[str, ...]:
+    def kept_through(
+        self, m: dict[str, tuple[Node, Node]], key: str, state: str
+    ) -> tuple[str, ...]:
         """`keep_through`: the other states a deadline keeps running in."""
         if "keep_through" not in m:
             return ()
         out: list[str] = []
-        for sname, snode in self.string_list(m["keep_through"][1], f"{key}.keep_through", "a state name"):
+        for sname, snode in self.string_list(
+            m["keep_through"][1], f"{key}.keep_through", "a state name"
+        ):
             if sname not in self.state_roles or sname == state:
                 known = sorted(n for n in self.state_roles if n != state)
+                which = "its own" if sname == state else "unknown"
                 self.problem(
                     snode,
                     f"{key}.keep_through",
-                    f"keep_through names {'its own' if sname == state else 'unknown'} state {sname!r}",
+                    f"keep_through names {which} state {sname!r}",
                     did_you_mean(sname, known),
                 )
             else:
@@ -383,7 +388,11 @@ class _Loader(DefinitionReader):
         node = m[name][1]
         f = self.declared_field(node, f"{key}.{name}", name)
         if f is not None and f.type not in ("date", "datetime"):
-            self.problem(node, f"{key}.{name}", f"{name} {f.name!r} is a {f.type} field, not a date or datetime")
+            self.problem(
+                node,
+                f"{key}.{name}",
+                f"{name} {f.name!r} is a {f.type} field, not a date or datetime",
+            )
         return f.name if f is not None else None
 
     def timer_action(

@@ -241,7 +241,10 @@ def fire_timer(
         report.skipped += 1
         report.errors.append(f"timer {timer.id}: {exc}")
         tx.add_notifications(
-            [*held_by, *notices(tx, case, ["supervisor"], "deadline", now, f"deadline:{timer.name}")]
+            [
+                *held_by,
+                *notices(tx, case, ["supervisor"], "deadline", now, f"deadline:{timer.name}"),
+            ]
         )
     except DuplicateKeyError:
         # Fired before (its event is in the history) but not marked: mark it now.

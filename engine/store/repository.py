@@ -249,9 +249,7 @@ class SqlTransaction:
         unit = grid_unit
         for _ in range(tier):
             if unit not in self._parents:
-                row = self.conn.execute(
-                    select(units.c.parent).where(units.c.code == unit)
-                ).first()
+                row = self.conn.execute(select(units.c.parent).where(units.c.code == unit)).first()
                 self._parents[unit] = row.parent if row is not None else None
             parent = self._parents[unit]
             if parent is None:

@@ -350,7 +350,12 @@ def test_a_refusal_lists_only_the_actions_the_asking_user_may_take(
     with pytest.raises(UnknownActionError) as handler_err:
         service.fire(case.id, "sign", Actor("chen", "handler"), {})
     # The handler's own actions; never the system's (sign_deadline_missed) nor the admins'.
-    assert set(handler_err.value.allowed) == {"sign_for", "escalate", "refer_district", "return_case"}
+    assert set(handler_err.value.allowed) == {
+        "sign_for",
+        "escalate",
+        "refer_district",
+        "return_case",
+    }
     assert "did you mean 'sign_for'" in str(handler_err.value)
     with pytest.raises(UnknownActionError) as grid_err:
         service.fire(case.id, "sign", grid, {})

@@ -136,7 +136,12 @@ def test_errors_are_one_line_and_exit_1(
 
 def test_cases_open_and_fire_take_now_like_timers_run_due(cli: Any) -> None:
     opened = cli(
-        "cases", "open", "grid_escalation", "--role", "grid_member", "--now",
+        "cases",
+        "open",
+        "grid_escalation",
+        "--role",
+        "grid_member",
+        "--now",
         "2026-12-01T09:00:00+08:00",
     )
     assert opened["case"]["opened_at"] == "2026-12-01 01:00:00+00:00"
@@ -148,8 +153,16 @@ def test_cases_open_and_fire_take_now_like_timers_run_due(cli: Any) -> None:
         "description": "井盖缺失",
     }
     view = cli(
-        "cases", "fire", str(opened["case"]["id"]), "report", "--role", "grid_member",
-        "--data", json.dumps(report), "--now", "2026-12-01T09:05:00+08:00",
+        "cases",
+        "fire",
+        str(opened["case"]["id"]),
+        "report",
+        "--role",
+        "grid_member",
+        "--data",
+        json.dumps(report),
+        "--now",
+        "2026-12-01T09:05:00+08:00",
     )
     deadlines = [t["fire_at"] for t in view["pending_timers"] if t["kind"] == "deadline"]
     assert deadlines == ["2026-12-01 01:15:00+00:00"]  # 10 minutes after the report

@@ -65,9 +65,7 @@ def test_a_case_unsigned_at_the_top_tier_stays_overdue(cw: Casework, clock: Manu
     assert case.id not in _overdue_ids(cw)
 
 
-def test_a_deadline_given_up_after_failing_stays_overdue(
-    cw: Casework, clock: ManualClock
-) -> None:
+def test_a_deadline_given_up_after_failing_stays_overdue(cw: Casework, clock: ManualClock) -> None:
     case = _grid_report(cw)
     with cw.store.transaction() as tx:
         (deadline,) = [t for t in tx.timers(case.id) if t.kind == "deadline"]
@@ -91,7 +89,10 @@ def test_after_an_outage_each_missed_deadline_counts_from_its_own_due_time(
     assert case.data["tier"] == 3 and case.data["escalation_count"] == 2
     missed = [e for e in cw.service.history(case.id) if e.action == "sign_deadline_missed"]
     assert [round(e.lateness_s or 0) for e in missed] == [15 * 60, 5 * 60]
-    assert [e.note and e.note.endswith(f"fired {m} min late") for e, m in zip(missed, (15, 5), strict=True)] == [True, True]
+    assert [
+        e.note and e.note.endswith(f"fired {m} min late")
+        for e, m in zip(missed, (15, 5), strict=True)
+    ] == [True, True]
     (pending,) = [t for t in cw.service.pending_timers(case.id) if t.kind == "deadline"]
     assert pending.fire_at == reported + timedelta(minutes=30)
 
@@ -174,7 +175,7 @@ def _deadline(cw: Casework, case_id: int, name: str) -> datetime:
 
 
 def test_an_extension_is_requested_before_the_deadline(cw: Casework, clock: ManualClock) -> None:
-    case, due = _handling(cw)
+    case, _ = _handling(cw)
     clock.advance(timedelta(hours=2, minutes=1))  # past due, before the sweeper ran
     with pytest.raises(DeadlineError, match="before the deadline"):
         cw.service.fire(case.id, "request_extension", HANDLER, {"extension_reason": "雨天"})

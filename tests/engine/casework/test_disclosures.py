@@ -10,7 +10,12 @@ from engine.errors import GuardFailedError, MissingFieldsError
 from engine.store import outbox
 from tests.engine.casework.conftest import person
 
-INTAKE = {"category": "family", "source": "walk_in", "description": "婆媳纠纷", "notice_given": True}
+INTAKE = {
+    "category": "family",
+    "source": "walk_in",
+    "description": "婆媳纠纷",
+    "notice_given": True,
+}
 ASSESS = {
     "risk_level": "high",
     "in_scope": True,
@@ -33,7 +38,9 @@ def test_a_refused_step_that_disclosed_domestic_violence_keeps_it_on_record(
 ) -> None:
     case_id = _registered(cw)
     with pytest.raises(GuardFailedError):  # violence is reported, never "mediated first"
-        cases.fire(cw, person("mediator"), case_id, "start_mediation", ASSESS, expected_version=None)
+        cases.fire(
+            cw, person("mediator"), case_id, "start_mediation", ASSESS, expected_version=None
+        )
     case = cw.service.get_case(case_id)
     assert case.state == "assessment"  # the step itself is refused
     entries = audit_log.case_audit(cw, person("org_admin"), case_id)
