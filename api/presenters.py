@@ -151,10 +151,24 @@ def party_out(p: PartyRecord, masked: bool) -> PartyOut:
             anonymous=p.anonymous,
             masked=False,
         )
+    if p.anonymous:
+        # A reporter anonymous to the unit complained about: nothing that could trace them,
+        # not even a phone's last four digits, an ID number's region or an address's district.
+        return PartyOut(
+            id=p.id,
+            party_role=p.party_role,
+            name=ANONYMOUS,
+            phone=None,
+            id_number=None,
+            address=None,
+            sensitive=p.sensitive,
+            anonymous=True,
+            masked=True,
+        )
     return PartyOut(
         id=p.id,
         party_role=p.party_role,
-        name=ANONYMOUS if p.anonymous else mask_name(p.name),
+        name=mask_name(p.name),
         phone=mask_phone(p.phone),
         id_number=mask_id_number(p.id_number),
         address=mask_address(p.address),

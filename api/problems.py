@@ -52,6 +52,7 @@ from engine.errors import (
     ActionError,
     CaseNotFoundError,
     ConflictError,
+    DeadlineError,
     DefinitionError,
     EffectError,
     FengqiaoError,
@@ -322,6 +323,14 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(a, extra=dict(action=e.action, state=e.state, possible=e.allowed)),
     ),
     EffectError: Rule(422, "effect-failed", "The action's effect cannot be applied"),
+    DeadlineError: Rule(
+        422,
+        "deadline-rule",
+        "The action does not fit the running deadline",
+        lambda e, a: replace(
+            a, detail=e.message, extra={"action": e.action, "deadline": e.deadline}
+        ),
+    ),
     ActionError: Rule(422, "action-refused", "The action was refused"),
     IdempotencyKeyReusedError: Rule(
         422, "idempotency-key-reused", "This Idempotency-Key was used for another request"

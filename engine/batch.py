@@ -69,6 +69,9 @@ class SweepBatch:
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         return self.tx.claim_due_timers(now, limit)
 
+    def unit_at_tier(self, grid_unit: str, tier: int) -> str:
+        return self.tx.unit_at_tier(grid_unit, tier)
+
     # -- writes, recorded ------------------------------------------------------------------
     def insert_case(self, case: Case) -> int:
         return self.tx.insert_case(case)

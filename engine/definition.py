@@ -89,6 +89,11 @@ class TimerDef:
     notify: tuple[str, ...] = ()
     reason: Label | None = None
     working_days_only: bool = False
+    # The period counts from the moment this date or datetime field names (from the case's
+    # opening while it is empty), not from entering the state: engine.timers.period_start.
+    from_field: str | None = None
+    # States the case may wait in while this deadline keeps running (engine.keeping).
+    keep_through: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

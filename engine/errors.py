@@ -117,6 +117,17 @@ class GuardFailedError(ActionError):
         super().__init__(text + (f" ({message})" if message else ""))
 
 
+class DeadlineError(ActionError):
+    """Raised when an action would bend a running deadline: asking to extend it after it
+    passed, or extending it to a moment that is past or not beyond it (engine.keeping)."""
+
+    def __init__(self, action: str, deadline: str, message: str) -> None:
+        self.action = action
+        self.deadline = deadline
+        self.message = message
+        super().__init__(f"action {action!r} refused: {message}")
+
+
 class EffectError(ActionError):
     """Raised when a `set:` expression cannot be evaluated on the case's data."""
 

@@ -10,6 +10,7 @@ the caller's transaction, so all or nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from engine.clock import Clock
@@ -23,8 +24,10 @@ from engine.errors import (
     UnknownActionError,
 )
 from engine.expressions import ExpressionError, truthy
+from engine.keeping import kept_through
 from engine.loader import did_you_mean
-from engine.model import Actor, Case, Event, FireResult, Notification
+from engine.model import Actor, Case, Event, FireResult
+from engine.notices import notices
 from engine.plans import DefinitionPlan
 from engine.ports import Transaction
 from engine.timers import arm
@@ -44,12 +47,19 @@ def fire_in(
     calendar: WorkCalendar,
     lateness: float | None = None,
     note: str | None = None,
+    armed_from: datetime | None = None,
 ) -> FireResult:
-    """Take `action` on `case` (as read in `tx`) and write the outcome through `tx`."""
+    """Take `action` on `case` (as read in `tx`) and write the outcome through `tx`.
+
+    `armed_from`: when the state it enters counts from, if not now (a deadline that fired
+    late: the moment it fell due)."""
     source = case.state
     plan = plans.plan(source, action)
     if plan is None:
-        possible = [x.action for x in plans.definition.actions_from(source)]
+        # Only what this actor may take: a refusal never lists another role's actions.
+        possible = [
+            x.action for x in plans.definition.actions_from(source) if actor.role in x.roles
+        ]
         raise UnknownActionError(action, source, possible, did_you_mean(action, possible))
     t = plan.transition
     if actor.role not in t.roles:
@@ -86,6 +96,9 @@ def fire_in(
             changes[fname] = value
     dest = plan.dest
     now = clock.now()
+    kept = kept_through(
+        tx, plans.definition, case, dest, action, {**payload, **changes}, now, calendar.tz
+    )
     previous_version = case.version
     reenter = plan.reenter
     seq = case.last_seq + 1
@@ -98,7 +111,7 @@ def fire_in(
         version=previous_version + 1,
         opened_at=case.opened_at,
         updated_at=now,
-        state_entered_at=now if reenter else case.state_entered_at,
+        state_entered_at=(armed_from or now) if reenter else case.state_entered_at,
         last_seq=seq,
         entered_seq=seq if reenter else case.entered_seq,
         org_unit=case.org_unit,
@@ -130,13 +143,13 @@ def fire_in(
     if reenter:
         if plan.leaves_timers:
             tx.cancel_timers(case.id, now)
-        if plan.arms:
-            arm(tx, plan.arms, updated, now, now, calendar)
+        arms = plan.arms
+        if kept.replaces:
+            arms = tuple(t for t in arms if t.name not in kept.replaces)
+        if arms:
+            arm(tx, arms, updated, armed_from or now, now, calendar)
+        if kept.timers:
+            tx.arm_timers(kept.armed(seq))
     if t.notify:
-        tx.add_notifications(
-            [
-                Notification(case.id, r, "transition", now, action, updated.org_unit)
-                for r in t.notify
-            ]
-        )
+        tx.add_notifications(notices(tx, updated, t.notify, "transition", now, action))
     return FireResult(updated, event)

@@ -69,6 +69,8 @@ TIMER_KEYS = (
     "notify",
     "reason",
     "working_days_only",
+    "from_field",
+    "keep_through",
 )
 TRANSITION_KEYS = (
     "action",
@@ -329,6 +331,8 @@ class _Loader(DefinitionReader):
                 msg = f"at_field {f.name!r} is a {f.type} field, not a date or datetime"
                 self.problem(m["at_field"][1], f"{key}.at_field", msg)
             at_field = f.name if f is not None else None
+        from_field = self.moment_field(m, "from_field", key)
+        keep_through = self.kept_through(m, key, state)
         action = (
             self.timer_action(m["action"][1], f"{key}.action", state, raw)
             if "action" in m
@@ -344,8 +348,55 @@ class _Loader(DefinitionReader):
         if name is None:
             return None
         return TimerDef(
-            name, state, after, action, at_field, remind_at, notify, reason, working_days_only
+            name,
+            state,
+            after,
+            action,
+            at_field,
+            remind_at,
+            notify,
+            reason,
+            working_days_only,
+            from_field=from_field,
+            keep_through=keep_through,
         )
+
+    def kept_through(
+        self, m: dict[str, tuple[Node, Node]], key: str, state: str
+    ) -> tuple[str, ...]:
+        """`keep_through`: the other states a deadline keeps running in."""
+        if "keep_through" not in m:
+            return ()
+        out: list[str] = []
+        for sname, snode in self.string_list(
+            m["keep_through"][1], f"{key}.keep_through", "a state name"
+        ):
+            if sname not in self.state_roles or sname == state:
+                known = sorted(n for n in self.state_roles if n != state)
+                which = "its own" if sname == state else "unknown"
+                self.problem(
+                    snode,
+                    f"{key}.keep_through",
+                    f"keep_through names {which} state {sname!r}",
+                    did_you_mean(sname, known),
+                )
+            else:
+                out.append(sname)
+        return tuple(out)
+
+    def moment_field(self, m: dict[str, tuple[Node, Node]], name: str, key: str) -> str | None:
+        """A timer key naming a declared date or datetime field (`from_field`)."""
+        if name not in m:
+            return None
+        node = m[name][1]
+        f = self.declared_field(node, f"{key}.{name}", name)
+        if f is not None and f.type not in ("date", "datetime"):
+            self.problem(
+                node,
+                f"{key}.{name}",
+                f"{name} {f.name!r} is a {f.type} field, not a date or datetime",
+            )
+        return f.name if f is not None else None
 
     def timer_action(
         self, node: Node, key: str, state: str, raw: list[_RawTransition]

@@ -58,6 +58,8 @@ class DefinitionPlan:
         machine = machine_for(definition)
         states = definition.states
         plans: dict[tuple[str, str], ActionPlan] = {}
+        # States some deadline keeps running in: leaving one cancels what it carries.
+        keeps = {s for st in states.values() for tm in st.timers for s in tm.keep_through}
         for t in definition.transitions:
             accepted = check.only(t.accepts, f"action {t.action!r}")
             for source in t.sources:
@@ -68,7 +70,7 @@ class DefinitionPlan:
                     source=source,
                     dest=dest,
                     reenter=reenter,
-                    leaves_timers=reenter and bool(states[source].timers),
+                    leaves_timers=reenter and (bool(states[source].timers) or source in keeps),
                     arms=states[dest].timers if reenter else (),
                     final=states[dest].final,
                     effects=tuple((name, expr, check.checks.get(name)) for name, expr in t.sets),

@@ -68,6 +68,11 @@ class Transaction(Protocol):
 
     def timers(self, case_id: int, pending_only: bool = True) -> list[Timer]: ...
 
+    def unit_at_tier(self, grid_unit: str, tier: int) -> str:
+        """The unit holding a grid case at `tier`: the grid's ancestor that many steps up
+        (the highest one there is, when the tree is shallower)."""
+        ...
+
 
 class BulkTransaction(Transaction, Protocol):
     """A transaction that also reads and writes many rows per statement: what a sweep of due

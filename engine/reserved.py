@@ -38,6 +38,8 @@ DESCRIPTION = "description"
 LOCATION = "location"
 MERGED_INTO = "merged_into"
 ESCALATION_COUNT = "escalation_count"
+DOMESTIC_VIOLENCE = "domestic_violence"
+CRIME_RISK = "crime_risk"
 
 # Units named here hold the case besides its owner (they see it, and its notifications go to
 # them): a single unit code each ...
@@ -52,6 +54,9 @@ TEXT_FIELDS: tuple[str, ...] = (DESCRIPTION, LOCATION)
 CATEGORY_FIELDS: tuple[str, ...] = (CATEGORY, DISPUTE_TYPE)
 # The requester's rating, the first one present (1–5).
 RATING_FIELDS: tuple[str, ...] = (SATISFACTION, RATING)
+# A safety disclosure: once someone says so, it stays on record even when the step that
+# carried it is refused (engine.casework.disclosures).
+DISCLOSURE_FIELDS: tuple[str, ...] = (DOMESTIC_VIOLENCE, CRIME_RISK)
 # Written by the engine's own rules, never taken from a person's input unless an action
 # `requires` it (handing a case to a unit is an action of its own): the tier and its
 # escalation counter, and the units that see the case. The loader refuses an `accepts`
@@ -78,6 +83,8 @@ RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
             ReservedField(LOCATION, ("text", "string"), "searched by the text filter"),
             ReservedField(MERGED_INTO, ("string", "int"), "the case this one was merged into"),
             ReservedField(ESCALATION_COUNT, ("int",), "how many tiers the case climbed"),
+            ReservedField(DOMESTIC_VIOLENCE, ("bool",), "a disclosure kept even if refused"),
+            ReservedField(CRIME_RISK, ("bool",), "a disclosure kept even if refused"),
         )
     }
 )

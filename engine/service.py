@@ -409,6 +409,7 @@ class WorkflowService:
         idempotency_key: str | None,
         lateness: float | None = None,
         note: str | None = None,
+        armed_from: datetime | None = None,
     ) -> FireResult:
         return fire_in(
             tx,
@@ -422,4 +423,5 @@ class WorkflowService:
             self.calendar,
             lateness,
             note,
+            armed_from,
         )

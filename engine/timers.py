@@ -21,7 +21,8 @@ from engine.errors import (
     MissingFieldsError,
     UnknownActionError,
 )
-from engine.model import SYSTEM_ACTOR, Actor, Case, FireResult, Notification, SweepReport, Timer
+from engine.model import SYSTEM_ACTOR, Actor, Case, FireResult, SweepReport, Timer
+from engine.notices import notices
 from engine.ports import DuplicateKeyError, Transaction
 from engine.workcalendar import WorkCalendar
 
@@ -39,7 +40,12 @@ class FireFn(Protocol):
         idempotency_key: str | None,
         lateness: float | None = None,
         note: str | None = None,
+        armed_from: datetime | None = None,
     ) -> FireResult: ...
+
+
+#: What a bare date in a field means as a moment: the end of that day.
+END_OF_DAY = time(23, 59, 59)
 
 
 # -- arming ---------------------------------------------------------------------------------
@@ -51,20 +57,68 @@ def arm(
     now: datetime,
     calendar: WorkCalendar,
 ) -> None:
-    """Arm the state's `timers` for `case`, counting from `start` (when it entered the state)."""
+    """Arm the state's `timers` for `case`, counting from `start` (when it entered the state)
+    or, for a timer with `from_field`, from the moment that field names."""
     armed = []
     for tdef in timers:
-        due = due_at(tdef, case.data, start, calendar)
+        begin = period_start(tdef, case, start, calendar)
+        due = due_at(tdef, case.data, begin, calendar)
         if due is None:
             continue
         armed.append(
             Timer(case.id, tdef.name, "deadline", due, case.entered_seq, action=tdef.action)
         )
         if tdef.remind_at is not None and tdef.notify and due > now:
-            remind = max(now, start + (due - start) * tdef.remind_at)
+            remind = max(now, remind_at(tdef, tdef.remind_at, case.data, begin, due, calendar))
             armed.append(Timer(case.id, tdef.name, "reminder", remind, case.entered_seq))
     if armed:
         tx.arm_timers(armed)
+
+
+#: Duration units counted in whole days: a period of them that starts on a day does not
+#: count that day and ends at the end of its last day (民法典 art. 201, 203).
+DAY_UNITS = ("days", "weeks", "months")
+
+
+def period_start(tdef: TimerDef, case: Case, entered: datetime, calendar: WorkCalendar) -> datetime:
+    """When a timer's period begins: when the case entered the state, or, for a timer with
+    `from_field`, the moment that field names (the case's opening while it is empty). A
+    period of days counted from a day (a date field, or the opening) begins at the end of
+    that day: the day itself is not counted (民法典 art. 201), so 15 days from an application
+    received on 20 November end with 5 December (LDMAL art. 14)."""
+    if tdef.from_field is None:
+        return entered
+    value = case.data.get(tdef.from_field)
+    begin = as_moment(value, calendar.tz) or case.opened_at
+    duration = tdef.after.pick(case.data)
+    if duration is not None and duration.unit in DAY_UNITS:
+        day = calendar.local(begin).date()
+        begin = datetime.combine(day, END_OF_DAY, tzinfo=calendar.zone)
+    return begin
+
+
+WORKING_UNITS = ("working_days", "working_hours")
+
+
+def remind_at(
+    tdef: TimerDef,
+    share: float,
+    data: Mapping[str, Any],
+    start: datetime,
+    due: datetime,
+    calendar: WorkCalendar,
+) -> datetime:
+    """The moment `share` of the period from `start` to `due` has passed. A period counted
+    in working time (its duration is in working days or hours, and no field named its end)
+    is shared out in working time, so the reminder falls inside working hours on a working
+    day; any other period in elapsed time."""
+    duration = tdef.after.pick(data)
+    named = tdef.at_field is not None and as_moment(data.get(tdef.at_field), calendar.tz)
+    if duration is not None and duration.unit in WORKING_UNITS and not named:
+        working = calendar.working_seconds_between(start, due)
+        if working > 0:
+            return calendar.add_working_seconds(start, working * share)
+    return start + (due - start) * share
 
 
 def due_at(
@@ -85,7 +139,8 @@ def due_at(
 
 
 def as_moment(value: object, tz: str) -> datetime | None:
-    """A date or datetime (or its ISO text) as an aware moment; a bare date means 09:00."""
+    """A date or datetime (or its ISO text) as an aware moment. A bare date means the end of
+    that day (23:59:59 local time): a visit planned for a day is in time all that day."""
     if isinstance(value, str):
         try:
             parse = date.fromisoformat if len(value) == 10 else datetime.fromisoformat
@@ -95,7 +150,7 @@ def as_moment(value: object, tz: str) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
     if isinstance(value, date):
-        return datetime.combine(value, time(9, 0), tzinfo=ZoneInfo(tz))
+        return datetime.combine(value, END_OF_DAY, tzinfo=ZoneInfo(tz))
     return None
 
 
@@ -106,10 +161,22 @@ def timer_key(timer: Timer) -> str:
 
 
 def timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
+    """The timer `name` of `state`, or the one of another state kept running through it."""
     st = definition.states.get(state)
     if st is None:
         return None
-    return next((t for t in st.timers if t.name == name), None)
+    own = next((t for t in st.timers if t.name == name), None)
+    if own is not None:
+        return own
+    return next(
+        (
+            t
+            for other in definition.states.values()
+            for t in other.timers
+            if t.name == name and state in t.keep_through
+        ),
+        None,
+    )
 
 
 def fire_timer(
@@ -134,18 +201,15 @@ def fire_timer(
     definition = definition_of(case)
     tdef = timer_def(definition, case.state, timer.name)
     notify = tdef.notify if tdef else ()
+    # The unit holding the deadline, resolved now: the case may climb a tier below.
     if timer.kind == "reminder" or timer.action is None:
         kind = "reminder" if timer.kind == "reminder" else "deadline"
-        tx.add_notifications(
-            [
-                Notification(case.id, r, kind, now, f"{kind}:{timer.name}", case.org_unit)
-                for r in notify
-            ]
-        )
+        tx.add_notifications(notices(tx, case, notify, kind, now, f"{kind}:{timer.name}"))
         timer.status = "fired"
         report.reminded += 1
         tx.finish_timer(timer)
         return
+    held_by = notices(tx, case, notify, "deadline", now, f"deadline:{timer.name}")
     note = f"deadline missed: {timer.name}"
     if tdef and tdef.reason:
         note += f" ({tdef.reason.zh} / {tdef.reason.en})"
@@ -153,7 +217,24 @@ def fire_timer(
         note += f"; fired {human(lateness)} late"
     try:
         with tx.savepoint():
-            fire(tx, case, timer.action, SYSTEM_ACTOR, {}, timer_key(timer), lateness, note)
+            # A deadline missed while nothing ran counts from its own due time: the state
+            # it re-enters (one tier up) arms its next deadline from then, so a case two
+            # deadlines late climbs two tiers, each firing with its own lateness.
+            fire(
+                tx,
+                case,
+                timer.action,
+                SYSTEM_ACTOR,
+                {},
+                timer_key(timer),
+                lateness,
+                note,
+                armed_from=min(timer.fire_at, now),
+            )
+            if case.grid_unit is not None:
+                # A grid deadline also tells the unit that missed it (the escalation's own
+                # notices go to the unit it climbs to).
+                tx.add_notifications(held_by)
     except (UnknownActionError, GuardFailedError, MissingFieldsError, EffectError) as exc:
         timer.status = "skipped"
         timer.note = str(exc)
@@ -161,14 +242,8 @@ def fire_timer(
         report.errors.append(f"timer {timer.id}: {exc}")
         tx.add_notifications(
             [
-                Notification(
-                    case.id,
-                    "supervisor",
-                    "deadline",
-                    now,
-                    f"deadline:{timer.name}",
-                    case.org_unit,
-                )
+                *held_by,
+                *notices(tx, case, ["supervisor"], "deadline", now, f"deadline:{timer.name}"),
             ]
         )
     except DuplicateKeyError:

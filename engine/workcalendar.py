@@ -154,12 +154,38 @@ class WorkCalendar:
         """The moment when ``n`` hours of working time (inside working periods on working days)
         have passed since ``start``. A period's end counts as inside it: 1 working hour from
         11:00 is 12:00, not 13:30. ``n == 0`` returns ``start``. In UTC."""
-        local = self.local(start)
         if n < 0:
             raise ValueError(f"n must not be negative, got {n}")
-        if n == 0:
+        return self._add_working(start, n * 3600 * _US)
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime:
+        """The moment when ``seconds`` of working time have passed since ``start`` (to the
+        microsecond), as `add_working_hours` counts them. In UTC."""
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, got {seconds}")
+        return self._add_working(start, round(seconds * _US))
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        """How much working time lies between ``start`` and ``end`` (0 if ``end`` is not
+        after ``start``)."""
+        a, b = self.local(start), self.local(end)
+        if b <= a:
+            return 0.0
+        total = 0
+        d = a.date()
+        last = b.date()
+        while d <= last:
+            if self.is_working_day(d):
+                lo = _micros(a.time()) if d == a.date() else 0
+                hi = _micros(b.time()) if d == last else 24 * 3600 * _US
+                total += sum(max(0, min(e, hi) - max(s, lo)) for s, e in self._spans)
+            d += _ONE_DAY
+        return total / _US
+
+    def _add_working(self, start: datetime, remaining: int) -> datetime:
+        local = self.local(start)
+        if remaining == 0:
             return start.astimezone(UTC)
-        remaining = n * 3600 * _US
         d = local.date()
         cursor = _micros(local.time())
         if not self.is_working_day(d):

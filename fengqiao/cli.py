@@ -12,6 +12,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from engine.casework.cases import require_units
 from engine.clock import ManualClock, SystemClock
 from engine.diagram import mermaid
 from engine.errors import DefinitionError, FengqiaoError
@@ -91,8 +92,17 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _now(args: argparse.Namespace) -> datetime | None:
+    """`--now`: the moment the command acts at (a ManualClock), with its time zone."""
+    now = datetime.fromisoformat(args.now) if args.now else None
+    if now is not None and now.tzinfo is None:
+        raise SystemExit("--now needs a time zone, e.g. 2026-12-01T09:00:00+08:00")
+    return now
+
+
 def cmd_cases_open(args: argparse.Namespace) -> int:
-    ctx = _context(args)
+    ctx = _context(args, _now(args))
+    require_units(ctx.cw, organisation=args.org, grid=args.grid)
     result = ctx.cw.service.open_case(
         args.workflow,
         Actor(args.actor, args.role),
@@ -106,7 +116,7 @@ def cmd_cases_open(args: argparse.Namespace) -> int:
 
 
 def cmd_cases_fire(args: argparse.Namespace) -> int:
-    ctx = _context(args)
+    ctx = _context(args, _now(args))
     ctx.cw.service.fire(
         args.id,
         args.action,
@@ -128,10 +138,7 @@ def cmd_cases_show(args: argparse.Namespace) -> int:
 def cmd_timers_run_due(args: argparse.Namespace) -> int:
     from workflows.sweeping import drain  # no Prefect: a sweep in this process
 
-    now = datetime.fromisoformat(args.now) if args.now else None
-    if now is not None and now.tzinfo is None:
-        raise SystemExit("--now needs a time zone, e.g. 2026-12-01T09:00:00+08:00")
-    ctx = _context(args, now)
+    ctx = _context(args, _now(args))
     total = drain(lambda: ctx.cw.service.fire_due_timers(limit=args.batch))
     print(_json(asdict(total)))
     return 0
@@ -265,6 +272,7 @@ def parser() -> argparse.ArgumentParser:
         q.add_argument("--actor", default="cli")
         q.add_argument("--role", default=role)
         q.add_argument("--key", help="idempotency key: a retry with it is applied once")
+        q.add_argument("--now", help="ISO moment with zone to act at (like timers run-due)")
 
     o = cases.add_parser("open", help="open a case")
     o.add_argument("workflow")

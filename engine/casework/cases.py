@@ -9,14 +9,16 @@ from typing import Any
 
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
+from engine.casework.disclosures import disclosed, record_refused_disclosure
+from engine.casework.errors import UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
-from engine.errors import CaseNotFoundError
+from engine.errors import ActionError, CaseNotFoundError
 from engine.idempotency import replay_after_race
 from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
 from engine.service import OPEN_ACTION, ActionOption
-from engine.store import queries
+from engine.store import queries, units
 from engine.store.parties import PartyRecord, parties_of
 from engine.store.queries import CaseFilter, CaseListItem, CasePage
 from engine.visibility import sees
@@ -105,10 +107,29 @@ def fire(
         )
 
     try:
-        return fire_once(partial(sees, user.scope))
-    except CaseNotFoundError:
-        visible_case(cw, user, case_id)  # 404 unless it was handed to one of the user's units
-    return fire_once(None)
+        try:
+            return fire_once(partial(sees, user.scope))
+        except CaseNotFoundError:
+            visible_case(cw, user, case_id)  # 404 unless it was handed to one of the user's units
+        return fire_once(None)
+    except ActionError as exc:
+        # The case is one the user sees (else: not found). A refused step that disclosed
+        # domestic violence or a risk of crime keeps the disclosure on record.
+        if facts := disclosed(data):
+            record_refused_disclosure(cw, user, case_id, action, facts, str(exc))
+        raise
+
+
+def require_units(cw: Casework, **named: str | None) -> None:
+    """Refuse a unit that does not exist (UnknownUnitError, naming its argument), before a
+    case is opened for it by a caller who is not a signed-in user (the command line)."""
+    wanted = {arg: code for arg, code in named.items() if code is not None}
+    if not wanted:
+        return
+    with cw.store.transaction(write=False) as tx:
+        for arg, code in wanted.items():
+            if not units.unit_exists(tx, code):
+                raise UnknownUnitError(code, arg)
 
 
 def case_view(cw: Casework, user: User, case_id: int) -> CaseView:
@@ -136,6 +157,7 @@ __all__ = [
     "fire",
     "list_cases",
     "open_case",
+    "require_units",
     "visible_case",
 ]
 

@@ -122,30 +122,37 @@ def visible_clause(vis: Visibility, sqlite: bool) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-def _next_deadline(now: datetime) -> Any:
-    return (
-        select(func.min(timers.c.fire_at))
-        .where(
+# A deadline that fell due in the case's current stay and was not met: its action could not
+# fire (a grid case at the top tier has no tier left to climb: `skipped`) or its firing was
+# given up after failing (`failed`). Leaving the state ends it, as it cancels a pending one.
+MISSED_STATUSES: tuple[str, ...] = ("skipped", "failed")
+
+
+def _live_deadline() -> ColumnElement[bool]:
+    """A deadline of the case that still counts: pending, or missed in the current stay."""
+    return and_(
+        timers.c.case_id == cases.c.id,
+        timers.c.kind == "deadline",
+        or_(
+            timers.c.status == "pending",
             and_(
-                timers.c.case_id == cases.c.id,
-                timers.c.status == "pending",
-                timers.c.kind == "deadline",
-            )
-        )
-        .scalar_subquery()
+                timers.c.status.in_(MISSED_STATUSES),
+                timers.c.armed_seq == cases.c.entered_seq,
+            ),
+        ),
     )
+
+
+def _next_deadline(now: datetime) -> Any:
+    """The earliest deadline that still counts: the next one, or the one missed and unmet."""
+    return select(func.min(timers.c.fire_at)).where(_live_deadline()).scalar_subquery()
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Open, and a deadline is past due, or one fired while the case stayed in its state."""
-    past_due = exists().where(
-        and_(
-            timers.c.case_id == cases.c.id,
-            timers.c.status == "pending",
-            timers.c.kind == "deadline",
-            timers.c.fire_at <= now,
-        )
-    )
+    """Open, and a deadline is past due (pending, or missed and unmet in this stay: skipped
+    at the top tier, given up after failing), or one fired while the case stayed in its
+    state."""
+    past_due = exists().where(and_(_live_deadline(), timers.c.fire_at <= now))
     missed_here = exists().where(
         and_(
             events.c.case_id == cases.c.id,

@@ -17,7 +17,7 @@ from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.statements import Statements
-from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow
+from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow, UnitRow
 
 _T = TypeVar("_T")
 
@@ -25,6 +25,7 @@ cases = CaseRow.__table__  # type: ignore[attr-defined]
 events = EventRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 notifications = NotificationRow.__table__  # type: ignore[attr-defined]
+units = UnitRow.__table__  # type: ignore[attr-defined]
 
 IDEM_KEY_CONSTRAINT = "events_idem_key_key"  # PostgreSQL's name for UNIQUE (idem_key)
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
@@ -63,6 +64,7 @@ class SqlTransaction:
         self.sqlite = sqlite
         self.hot = hot
         self.cursor = cursor
+        self._parents: dict[str, str | None] = {}  # units' parents read so far
 
     def get_case(self, case_id: int) -> Case | None:
         self.cursor.execute(self.hot.get_case, (case_id,))
@@ -242,6 +244,18 @@ class SqlTransaction:
         if pending_only:
             query = query.where(timers.c.status == "pending")
         return [_timer_from(r) for r in self.conn.execute(query.order_by(timers.c.fire_at))]
+
+    def unit_at_tier(self, grid_unit: str, tier: int) -> str:
+        unit = grid_unit
+        for _ in range(tier):
+            if unit not in self._parents:
+                row = self.conn.execute(select(units.c.parent).where(units.c.code == unit)).first()
+                self._parents[unit] = row.parent if row is not None else None
+            parent = self._parents[unit]
+            if parent is None:
+                break
+            unit = parent
+        return unit
 
 
 class _Link:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import MEDIATION_INTAKE, World
+from tests.api.conftest import GRID_REPORT, MEDIATION_INTAKE, World
 
 ASSESS: dict[str, Any] = {
     "risk_level": "low",
@@ -338,3 +338,27 @@ def test_transfer_field_hands_the_case_to_the_named_organisation(world: World) -
         steps=[("register", "mediator", {}), ("transfer", "mediator", {"organisation": "women"})],
     )
     assert world.client.get(f"/api/cases/{case.id}", headers=world.h("mediator_women")).is_success
+
+
+def test_a_grid_case_unsigned_at_the_top_tier_stays_in_the_overdue_list(world: World) -> None:
+    case = world.open(
+        "grid_escalation",
+        by="grid_member",
+        grid_unit="g-hp-1-1",
+        steps=[("report", "grid_member", {**GRID_REPORT, "severity": "red"})],
+    )
+    for _ in range(4):  # community → street → district → city; then the city misses it too
+        world.advance(timedelta(minutes=11))
+        while world.ctx.service.fire_due_timers().claimed:
+            pass
+    assert world.ctx.service.get_case(case.id).data["tier"] == 4
+
+    def overdue(query: str) -> list[int]:
+        r = world.client.get(f"/api/cases?{query}", headers=world.h("supervisor"))
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert case.id in overdue("overdue=true")
+    assert case.id not in overdue("overdue=false")
+    shown = world.client.get(f"/api/cases/{case.id}", headers=world.h("supervisor")).json()
+    assert shown["overdue"] is True

@@ -40,6 +40,7 @@ CONTENT_REFUSALS = {
     "/problems/missing-fields",
     "/problems/guard-failed",
     "/problems/migration-refused",
+    "/problems/deadline-rule",
 }
 UNSTORABLE = ("out of range (64", "NUL or unpaired surrogate", "keys; at most", "finite number")
 OTHER_CHECKS = [c for c in CHECKS if c is not checks.positive_data_acceptance]

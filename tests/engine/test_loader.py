@@ -449,3 +449,24 @@ def test_unreadable_states_are_not_reported_at_each_use() -> None:
     end = SAMPLE.index("transitions:\n")
     (problem,) = problems_of(SAMPLE[:start] + "states: [open, closed]\n" + SAMPLE[end:])
     assert problem.key == "states" and problem.message == "expected a mapping, got a list"
+
+
+def test_from_field_and_keep_through_are_read_and_checked() -> None:
+    text = replaced(
+        "        action: expire\n        remind_at: 80%\n",
+        "        action: expire\n        remind_at: 80%\n"
+        "        from_field: visit_date\n        keep_through: [closed]\n",
+    )
+    [deadline, _] = parse_definition(text).states["open"].timers
+    assert (deadline.from_field, deadline.keep_through) == ("visit_date", ("closed",))
+    problems = [
+        str(p)
+        for p in problems_of(
+            text.replace("from_field: visit_date", "from_field: note").replace(
+                "keep_through: [closed]", "keep_through: [clsed, open]"
+            )
+        )
+    ]
+    assert any("from_field 'note' is a string field" in p for p in problems), problems
+    assert any("unknown state 'clsed'" in p and "did you mean 'closed'" in p for p in problems)
+    assert any("its own state 'open'" in p for p in problems), problems

@@ -332,3 +332,32 @@ def test_a_refused_firing_leaves_the_connection_usable(
             service.fire(case.id, "register", MEDIATOR, {"description": ""})
     assert service.fire(case.id, "register", MEDIATOR, expected_version=1).case.version == 2
     assert [e.action for e in service.history(case.id)] == ["open", "register"]
+
+
+def test_a_refusal_lists_only_the_actions_the_asking_user_may_take(
+    service: WorkflowService,
+) -> None:
+    grid = Actor("zhao", "grid_member")
+    case = service.open_case("grid_escalation", grid, {}).case
+    report = {
+        "grid_unit": "g1",
+        "location": "东门",
+        "category": "road_facility",
+        "severity": "red",
+        "description": "井盖缺失",
+    }
+    service.fire(case.id, "report", grid, report)
+    with pytest.raises(UnknownActionError) as handler_err:
+        service.fire(case.id, "sign", Actor("chen", "handler"), {})
+    # The handler's own actions; never the system's (sign_deadline_missed) nor the admins'.
+    assert set(handler_err.value.allowed) == {
+        "sign_for",
+        "escalate",
+        "refer_district",
+        "return_case",
+    }
+    assert "did you mean 'sign_for'" in str(handler_err.value)
+    with pytest.raises(UnknownActionError) as grid_err:
+        service.fire(case.id, "sign", grid, {})
+    assert grid_err.value.allowed == []
+    assert "did you mean" not in str(grid_err.value)

@@ -56,7 +56,7 @@ def test_a_field_can_name_the_moment_and_a_missing_duration_arms_nothing() -> No
     cal = WorkCalendar()
     tdef = TimerDef("visit", "s", TimerAfter(parse_duration("7 days")), at_field="visit_date")
     planned = due_at(tdef, {"visit_date": "2026-12-01"}, START, cal)
-    assert planned == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    assert planned == datetime(2026, 12, 1, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Beijing
     assert due_at(tdef, {}, START, cal) == START + timedelta(days=7)
     by_field = TimerDef("t", "s", TimerAfter(by="severity", table={}))
     tx = Armed()
@@ -67,8 +67,8 @@ def test_a_field_can_name_the_moment_and_a_missing_duration_arms_nothing() -> No
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("2026-12-01", datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
-        (date(2026, 12, 1), datetime(2026, 12, 1, 1, 0, tzinfo=UTC)),
+        ("2026-12-01", datetime(2026, 12, 1, 15, 59, 59, tzinfo=UTC)),
+        (date(2026, 12, 1), datetime(2026, 12, 1, 15, 59, 59, tzinfo=UTC)),
         ("2026-12-01T10:00:00+00:00", datetime(2026, 12, 1, 10, 0, tzinfo=UTC)),
         ("not a date", None),
         (None, None),
@@ -89,3 +89,34 @@ def test_lateness_in_words(seconds: float, text: str) -> None:
 
 def test_a_timer_fires_under_its_own_key() -> None:
     assert timer_key(Timer(1, "t", "deadline", START, 1, id=42)) == "timer:42"
+
+
+def test_the_reminder_of_a_working_time_timer_falls_at_80_percent_of_the_working_time() -> None:
+    """1 working day from Wednesday 30 September 2026 16:00 is Thursday 8 October 16:00 (the
+    National Day holiday between): 7 working hours. The reminder falls after 5.6 of them, at
+    14:36 on 8 October, not at 80 % of the elapsed week (01:36 on 7 October, a holiday)."""
+    cal = WorkCalendar()
+    start = datetime(2026, 9, 30, 8, 0, tzinfo=UTC)  # 16:00 in Beijing
+    tdef = TimerDef(
+        "accept",
+        "s",
+        TimerAfter(parse_duration("1 working day")),
+        action="overdue",
+        remind_at=0.8,
+        notify=("mediator",),
+    )
+    tx = Armed()
+    arm(tx, [tdef], _case({}), start, start, cal)  # type: ignore[arg-type]
+    deadline, reminder = tx.timers
+    assert deadline.fire_at == datetime(2026, 10, 8, 8, 0, tzinfo=UTC)
+    assert reminder.fire_at == datetime(2026, 10, 8, 6, 36, tzinfo=UTC)  # 14:36 in Beijing
+    assert cal.is_working_day(reminder.fire_at)
+
+
+def test_a_planned_date_means_the_end_of_that_day() -> None:
+    cal = WorkCalendar()
+    tdef = TimerDef("visit", "s", TimerAfter(parse_duration("7 days")), at_field="visit_date")
+    end_of_day = datetime(2026, 12, 1, 15, 59, 59, tzinfo=UTC)  # 23:59:59 in Beijing
+    assert due_at(tdef, {"visit_date": "2026-12-01"}, START, cal) == end_of_day
+    # A visit made at 17:00 on the planned day is in time.
+    assert datetime(2026, 12, 1, 9, 0, tzinfo=UTC) < end_of_day

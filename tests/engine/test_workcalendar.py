@@ -216,3 +216,29 @@ def test_holiday_tables_are_cached_per_year() -> None:
     cal.is_working_day(date(2026, 6, 1))
     cal.is_working_day(date(2027, 1, 1))
     assert sorted(cal._years) == [2026, 2027]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours"),
+    [
+        pytest.param("2026-09-30 16:00", "2026-10-08 16:00", 7.0, id="across-national-day"),
+        pytest.param("2026-09-29 08:00", "2026-09-29 20:00", 7.0, id="one-whole-day"),
+        pytest.param("2026-09-29 11:00", "2026-09-29 14:00", 1.5, id="over-lunch"),
+        pytest.param("2026-10-03 10:00", "2026-10-04 10:00", 0.0, id="holiday-only"),
+        pytest.param("2026-09-29 15:00", "2026-09-29 10:00", 0.0, id="end-before-start"),
+    ],
+)
+def test_working_seconds_between(start: str, end: str, hours: float) -> None:
+    assert CAL.working_seconds_between(sh(start), sh(end)) == hours * 3600
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "expected"),
+    [
+        pytest.param("2026-09-30 16:00", 5.6, "2026-10-08 14:36", id="after-national-day"),
+        pytest.param("2026-09-29 11:00", 1.0, "2026-09-29 12:00", id="a-period-end-is-inside"),
+        pytest.param("2026-10-03 10:00", 0.5, "2026-10-08 09:30", id="from-a-holiday"),
+    ],
+)
+def test_add_working_seconds(start: str, hours: float, expected: str) -> None:
+    assert CAL.add_working_seconds(sh(start), hours * 3600) == sh(expected)

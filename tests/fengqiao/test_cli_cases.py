@@ -132,3 +132,49 @@ def test_errors_are_one_line_and_exit_1(
     assert main(["cases", "open", "mediaton"]) == 1
     assert "did you mean 'mediation'" in capsys.readouterr().err
     assert main(["cases", "open", "mediation", "--data", "{bad"]) == 2
+
+
+def test_cases_open_and_fire_take_now_like_timers_run_due(cli: Any) -> None:
+    opened = cli(
+        "cases",
+        "open",
+        "grid_escalation",
+        "--role",
+        "grid_member",
+        "--now",
+        "2026-12-01T09:00:00+08:00",
+    )
+    assert opened["case"]["opened_at"] == "2026-12-01 01:00:00+00:00"
+    report = {
+        "grid_unit": "g-7",
+        "location": "东门",
+        "category": "road_facility",
+        "severity": "red",
+        "description": "井盖缺失",
+    }
+    view = cli(
+        "cases",
+        "fire",
+        str(opened["case"]["id"]),
+        "report",
+        "--role",
+        "grid_member",
+        "--data",
+        json.dumps(report),
+        "--now",
+        "2026-12-01T09:05:00+08:00",
+    )
+    deadlines = [t["fire_at"] for t in view["pending_timers"] if t["kind"] == "deadline"]
+    assert deadlines == ["2026-12-01 01:15:00+00:00"]  # 10 minutes after the report
+
+
+def test_the_cli_refuses_an_organisation_unit_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FENGQIAO_DATABASE_URL", f"sqlite:///{tmp_path / 'u.db'}")
+    assert main(["cases", "open", "mediation", "--org", "no-such-unit"]) == 1
+    assert "unit 'no-such-unit' does not exist" in capsys.readouterr().err
+    assert main(["cases", "open", "grid_escalation", "--role", "grid_member", "--grid", "g-x"]) == 1
+    assert "unit 'g-x' does not exist" in capsys.readouterr().err
+    assert main(["cases", "show", "1"]) == 1  # nothing was opened
+    assert "case 1 not found" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import pytest
 
 from engine.casework.context import Casework
 from engine.clock import ManualClock
+from engine.model import Actor
 from tests.pages.conftest import LoginAs, context_of, template_of
 
 
@@ -57,3 +58,25 @@ def test_rates_labels_and_values(login_as: LoginAs) -> None:
     assert union.values["success"] is not None and 0 <= union.values["success"] <= 1
     assert union.shown("success").endswith("%")
     assert "响应率（按组织）" in str(page["charts"][0])
+
+
+def test_a_grid_case_missed_at_the_top_tier_stays_on_the_board(
+    login_as: LoginAs, ctx: Casework, clock: ManualClock
+) -> None:
+    grid = Actor("grid_member", "grid_member")
+    case = ctx.service.open_case("grid_escalation", grid, {}, grid_unit="g-hp-1-1").case
+    report = {
+        "grid_unit": "g-hp-1-1",
+        "location": "和平里七区3号楼北侧",
+        "category": "public_safety",
+        "severity": "red",
+        "description": "井盖缺失",
+    }
+    ctx.service.fire(case.id, "report", grid, report)
+    for _ in range(4):  # community → street → district → city, and the city misses it too
+        clock.advance(timedelta(minutes=11))
+        while ctx.service.fire_due_timers().claimed:
+            pass
+    assert ctx.service.get_case(case.id).data["tier"] == 4
+    page: dict[str, Any] = context_of(login_as("supervisor").get("/supervisor/overdue"))
+    assert case.id in {c.id for c in page["cases"]}

@@ -47,7 +47,8 @@ def test_a_planned_visit_date_replaces_the_default(
     case = mediation_in_follow_up(service)
     service.fire(case.id, "schedule_visit", MEDIATOR, {"visit_date": "2026-12-10"})
     [deadline] = [t for t in service.pending_timers(case.id) if t.kind == "deadline"]
-    assert deadline.fire_at == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+    # The end of the planned day, 23:59:59 in Beijing: a visit any time that day is in time.
+    assert deadline.fire_at == datetime(2026, 12, 10, 15, 59, 59, tzinfo=UTC)
 
 
 def test_after_downtime_overdue_timers_fire_on_catch_up_with_their_lateness(
@@ -64,10 +65,20 @@ def test_after_downtime_overdue_timers_fire_on_catch_up_with_their_lateness(
 
 
 @pytest.mark.parametrize(
-    ("start", "period", "expired"),
+    ("start", "lead", "period", "expired"),
     [
-        pytest.param(mediation_in_mediation, timedelta(days=30), "mediation", id="one-month"),
-        pytest.param(labour_in_mediation, timedelta(days=15), "arbitration_advised", id="labour"),
+        pytest.param(
+            mediation_in_mediation, timedelta(0), timedelta(days=30), "mediation", id="one-month"
+        ),
+        # LDMAL art. 14: 15 days from the receipt of the application (the day the case was
+        # opened, Monday 09:00), that day not counted: they begin at its end, 23:59:59.
+        pytest.param(
+            labour_in_mediation,
+            timedelta(hours=14, minutes=59, seconds=59),
+            timedelta(days=15),
+            "arbitration_advised",
+            id="labour",
+        ),
     ],
 )
 def test_the_mediation_period_reminds_then_expires(
@@ -75,12 +86,13 @@ def test_the_mediation_period_reminds_then_expires(
     clock: ManualClock,
     store: SqlStore,
     start: object,
+    lead: timedelta,
     period: timedelta,
     expired: str,
 ) -> None:
     assert callable(start)
     case = start(service)
-    clock.advance(period * 0.8)
+    clock.advance(lead + period * 0.8)
     assert service.fire_due_timers().reminded == 1
     assert ("reminder", "mediator", "reminder:mediation_period") in notices(store, case.id)
     clock.advance(period * 0.2)

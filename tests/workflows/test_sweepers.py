@@ -26,9 +26,9 @@ from workflows.sweeping import drain
 pytestmark = pytest.mark.slow  # sweeper processes
 
 ROOT = Path(__file__).resolve().parents[2]
-# Three hours after the `clock` fixture's Monday morning: every sign-for deadline (30 min)
-# and its reminder are due.
-NOW = "2026-11-23T12:00:00+08:00"
+# The `clock` fixture's Monday morning (09:00) plus 35 minutes: every yellow sign-for
+# deadline (09:30) and its reminder are due, the next tier's (10:00) not yet.
+NOW = "2026-11-23T09:35:00+08:00"
 
 
 def due_cases(service: WorkflowService, store: SqlStore, n: int) -> list[int]:

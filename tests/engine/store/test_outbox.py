@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.casework.context import Casework
-from engine.casework.notifications import claim_deliveries
+from engine.casework.notifications import claim_deliveries, mark_sent
 from engine.clock import ManualClock
 from engine.service import WorkflowService
 from engine.store.repository import SqlStore
@@ -21,9 +21,10 @@ AREA = [
 ]
 
 
-def _units_told(cw: Casework, clock: ManualClock, case_id: int) -> set[str | None]:
+def _units_told(cw: Casework, clock: ManualClock, case_id: int) -> set[tuple[str, str | None]]:
     items = claim_deliveries(cw, clock.now(), limit=100)
-    return {i.unit for i in items if i.case_id == case_id and i.role == "handler"}
+    mark_sent(cw, [i.id for i in items], clock.now())
+    return {(i.kind, i.unit) for i in items if i.case_id == case_id and i.role == "handler"}
 
 
 def test_a_missed_deadline_reaches_the_unit_of_the_next_tier(
@@ -32,16 +33,24 @@ def test_a_missed_deadline_reaches_the_unit_of_the_next_tier(
     with store.transaction() as tx:
         save_units(tx, AREA)
     case = grid_reported(service, severity="red")
-    assert _units_told(casework, clock, case.id) == {"cm-1"}  # the community is called
+    assert _units_told(casework, clock, case.id) == {("transition", "cm-1")}  # the call
 
     clock.advance(timedelta(hours=1))
     service.fire_due_timers(clock.now())
     assert service.get_case(case.id).data["tier"] == 2
-    assert _units_told(casework, clock, case.id) == {"s-1"}  # the street, not every handler
+    # The community that held the deadline is reminded and told it missed it; the street,
+    # not every handler, is called next.
+    assert _units_told(casework, clock, case.id) == {
+        ("reminder", "cm-1"),
+        ("deadline", "cm-1"),
+        ("transition", "s-1"),
+    }
 
     clock.advance(timedelta(hours=1))
     service.fire_due_timers(clock.now())
-    assert _units_told(casework, clock, case.id) == {"d-1"}
+    # The street's deadline counted from the community's (it was armed past due: no
+    # reminder); it missed it, and the district is called.
+    assert _units_told(casework, clock, case.id) == {("deadline", "s-1"), ("transition", "d-1")}
 
 
 def test_an_organisation_case_keeps_its_organisation(
