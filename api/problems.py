@@ -41,6 +41,7 @@ from engine.casework.errors import (
     OutOfScopeError,
     OwnerMissingError,
     PublishConflictError,
+    RateRangeError,
     UnknownUnitError,
 )
 from engine.errors import (
@@ -352,6 +353,17 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     ),
     PublishConflictError: Rule(
         409, "conflict", "Someone published this workflow at the same moment"
+    ),
+    RateRangeError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(
+            a,
+            extra=dict(
+                errors=field_errors([("query:from", f"at most {e.max_buckets} {e.period}s")])
+            ),
+        ),
     ),
     LoginThrottledError: Rule(
         429,

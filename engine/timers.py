@@ -146,7 +146,8 @@ def fire_timer(
         report.reminded += 1
         tx.finish_timer(timer)
         return
-    note = f"deadline missed: {timer.name}"
+    # A deadline someone missed, or a planned step (a parked case resumes, a window closes).
+    note = f"deadline missed: {timer.name}" if tdef is None or tdef.deadline else timer.name
     if tdef and tdef.reason:
         note += f" ({tdef.reason.zh} / {tdef.reason.en})"
     if lateness >= 1:

@@ -65,3 +65,12 @@ class LoginThrottledError(FengqiaoError):
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
         super().__init__(f"try again in {seconds} seconds")
+
+
+class RateRangeError(FengqiaoError):
+    """Raised when a range of dates holds more periods than the rates break down."""
+
+    def __init__(self, max_buckets: int, period: str) -> None:
+        self.max_buckets = max_buckets
+        self.period = period
+        super().__init__(f"the range holds more than {max_buckets} {period} periods; narrow it")
