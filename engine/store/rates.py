@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, false, func, insert, literal, or_, select
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
 
 from engine.definition import SYSTEM_ROLE as SYSTEM
 from engine.reserved import CATEGORY_FIELDS, HANDLING_UNIT, MERGED_INTO, OUTCOME, RATING_FIELDS
@@ -126,49 +139,33 @@ def _missed(rules: RateRules) -> Any:
                 or_(*named) if named else false(),
             )
         )
+        .correlate(cases)
         .scalar_subquery()
     )
 
 
-def _response(rules: RateRules) -> tuple[Any, Any]:
-    """(awaits a response, responded in time) as 0/1 expressions, per the case's workflow."""
-    awaiting: dict[str, Any] = {}
-    in_time: dict[str, Any] = {}
-    for w, (state, timer) in rules.responses.items():
-        first_due = (
-            select(func.min(timers.c.fire_at))
-            .where(
-                and_(
-                    timers.c.case_id == cases.c.id,
-                    timers.c.name == timer,
-                    timers.c.kind == "deadline",
-                )
-            )
-            .scalar_subquery()
-        )
-        awaiting[w] = case((first_due.is_not(None), 1), else_=0)
-        answered = exists().where(
+def _first_person_action(state: str | None) -> Any:
+    """When a person first acted on the case after opening (from `state`, if given)."""
+    where = [events.c.case_id == cases.c.id, events.c.seq > 1, events.c.role != SYSTEM]
+    if state is not None:
+        where.append(events.c.from_state == state)
+    return select(func.min(events.c.at)).where(and_(*where)).correlate(cases).scalar_subquery()
+
+
+def _response_due(timer: str) -> Any:
+    """The first due moment of the case's response deadline (None: it was never called)."""
+    return (
+        select(func.min(timers.c.fire_at))
+        .where(
             and_(
-                events.c.case_id == cases.c.id,
-                events.c.seq > 1,
-                events.c.from_state == state,
-                events.c.role != SYSTEM,
-                events.c.at <= first_due,
+                timers.c.case_id == cases.c.id,
+                timers.c.name == timer,
+                timers.c.kind == "deadline",
             )
         )
-        in_time[w] = case((answered, 1), else_=0)
-    # Without a response deadline: the first action by a person, before any missed deadline.
-    first_person = (
-        select(func.min(events.c.at))
-        .where(and_(events.c.case_id == cases.c.id, events.c.seq > 1, events.c.role != SYSTEM))
+        .correlate(cases)
         .scalar_subquery()
     )
-    missed = _missed(rules)
-    plain = case(
-        (and_(first_person.is_not(None), or_(missed.is_(None), first_person <= missed)), 1),
-        else_=0,
-    )
-    return _by_workflow(awaiting, literal(1)), _by_workflow(in_time, plain)
 
 
 def flag(cond: Any) -> Any:
@@ -182,45 +179,50 @@ def _close_seconds(sqlite: bool) -> Any:
     return func.extract("epoch", cases.c.closed_at - cases.c.opened_at)
 
 
-def rate_counts(
+def _facts(
     tx: SqlTransaction,
     vis: Visibility,
     f: RateFilter,
     rules: RateRules,
-    key: str = "none",
-    bounds: list[datetime] | None = None,
-) -> list[RateCount]:
-    """The rates' counts over the cases `vis` allows that `f` selects, summed per group key
-    and, with `bounds` (ascending moments), per bucket [bounds[i], bounds[i+1]) of opening."""
-    if vis.nothing or (f.area_units is not None and not f.area_units):
-        return []
+    key: str,
+    bounds: list[datetime] | None,
+) -> Any:
+    """One row per case: what the rates need, each correlated lookup made once."""
     outcome = _text(OUTCOME)
     rating = _coalesce_int(RATING_FIELDS)
-    closed = cases.c.closed_at.is_not(None)
-    awaiting, in_time = _response(rules)
-    left_out = or_(
-        _text(MERGED_INTO).is_not(None),
-        exists().where(rate_exclusions.c.case_id == cases.c.id),
-    )
+    responses = sorted(rules.responses.items())
     bucket = (
         case(*((cases.c.opened_at < b, i) for i, b in enumerate(bounds[1:])), else_=None)
         if bounds
         else literal(None)
     )
-    per_case = select(
+    has_timer = cases.c.workflow.in_([w for w, _ in responses]) if responses else false()
+    response_at = _by_workflow(
+        {w: _first_person_action(state) for w, (state, _) in responses},
+        _first_person_action(None),
+    )
+    response_due = _by_workflow({w: _response_due(timer) for w, (_, timer) in responses}, null())
+    query = select(
         _group_key(key).label("key"),
         bucket.label("bucket"),
-        flag(left_out).label("out"),
-        awaiting.label("awaiting"),
-        in_time.label("in_time"),
-        flag(and_(closed, or_(outcome.is_(None), outcome.in_(rules.resolved)))).label("resolved"),
-        flag(rating.is_not(None)).label("rated"),
-        flag(rating >= 4).label("satisfied"),
-        flag(closed).label("closed"),
-        flag(and_(closed, _missed(rules).is_(None))).label("on_time"),
+        flag(
+            or_(
+                _text(MERGED_INTO).is_not(None),
+                exists().where(rate_exclusions.c.case_id == cases.c.id),
+            )
+        ).label("out"),
+        flag(has_timer).label("has_timer"),
+        response_at.label("response_at"),
+        response_due.label("response_due"),
+        _missed(rules).label("missed_at"),
+        flag(cases.c.closed_at.is_not(None)).label("closed"),
+        flag(or_(outcome.is_(None), outcome.in_(rules.resolved))).label("resolved_outcome"),
         flag(outcome.in_(rules.mediated)).label("mediated"),
         flag(outcome == "agreement").label("agreement"),
-        case((closed, _close_seconds(tx.sqlite)), else_=0.0).label("close_s"),
+        rating.label("rating"),
+        case((cases.c.closed_at.is_not(None), _close_seconds(tx.sqlite)), else_=0.0).label(
+            "close_s"
+        ),
     ).where(visible_clause(vis, tx.sqlite))
     conditions = []
     start = bounds[0] if bounds else f.start
@@ -242,28 +244,57 @@ def rate_counts(
     if f.area_units is not None:
         conditions.append(area_unit().in_(sorted(f.area_units)))
     if conditions:
-        per_case = per_case.where(and_(*conditions))
-    p = per_case.subquery("per_case")
+        query = query.where(and_(*conditions))
+    # Materialised: each lookup runs once per case, not once per sum that reads it.
+    return query.cte("facts").prefix_with("MATERIALIZED")
+
+
+def rate_counts(
+    tx: SqlTransaction,
+    vis: Visibility,
+    f: RateFilter,
+    rules: RateRules,
+    key: str = "none",
+    bounds: list[datetime] | None = None,
+) -> list[RateCount]:
+    """The rates' counts over the cases `vis` allows that `f` selects, summed per group key
+    and, with `bounds` (ascending moments), per bucket [bounds[i], bounds[i+1]) of opening."""
+    if vis.nothing or (f.area_units is not None and not f.area_units):
+        return []
+    p = _facts(tx, vis, f, rules, key, bounds)
     counted = p.c.out == 0
+    awaiting = or_(p.c.has_timer == 0, p.c.response_due.is_not(None))
+    in_time = and_(
+        awaiting,
+        p.c.response_at.is_not(None),
+        or_(
+            and_(p.c.has_timer == 1, p.c.response_at <= p.c.response_due),
+            and_(
+                p.c.has_timer == 0,
+                or_(p.c.missed_at.is_(None), p.c.response_at <= p.c.missed_at),
+            ),
+        ),
+    )
 
-    def total(col: Any) -> Any:
-        return func.coalesce(func.sum(case((counted, col), else_=0)), 0)
+    def total(cond: Any, value: Any = 1) -> Any:
+        return func.coalesce(func.sum(case((and_(counted, cond), value), else_=0)), 0)
 
+    closed = p.c.closed == 1
     query = select(
         p.c.key,
         p.c.bucket,
-        func.sum(case((counted, 1), else_=0)).label("cases"),
+        total(true()).label("cases"),
         func.sum(p.c.out).label("excluded"),
-        total(p.c.awaiting).label("awaiting"),
-        total(case((p.c.awaiting == 1, p.c.in_time), else_=0)).label("in_time"),
-        total(p.c.resolved).label("resolved"),
-        total(p.c.rated).label("rated"),
-        total(p.c.satisfied).label("satisfied"),
-        total(p.c.closed).label("closed"),
-        total(p.c.on_time).label("on_time"),
-        total(p.c.mediated).label("mediated"),
-        total(p.c.agreement).label("agreement"),
-        total(p.c.close_s).label("close_s"),
+        total(awaiting).label("awaiting"),
+        total(in_time).label("in_time"),
+        total(and_(closed, p.c.resolved_outcome == 1)).label("resolved"),
+        total(p.c.rating.is_not(None)).label("rated"),
+        total(p.c.rating >= 4).label("satisfied"),
+        total(closed).label("closed"),
+        total(and_(closed, p.c.missed_at.is_(None))).label("on_time"),
+        total(p.c.mediated == 1).label("mediated"),
+        total(p.c.agreement == 1).label("agreement"),
+        total(closed, p.c.close_s).label("close_s"),
     ).group_by(p.c.key, p.c.bucket)
     return [
         RateCount(

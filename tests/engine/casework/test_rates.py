@@ -108,7 +108,7 @@ class Book:
     def open(self, name: str, workflow: str, org: str) -> None:
         self.ids[name] = self.cw.service.open_case(workflow, MEDIATOR, {}, org_unit=org).case.id
 
-    def step(self, name: str, action: str, actor: Actor = MEDIATOR, **data: Any) -> None:
+    def step(self, name: str, action: str, actor: Actor = MEDIATOR, /, **data: Any) -> None:
         self.cw.service.fire(self.ids[name], action, actor, data)
 
     def later(self, delta: timedelta) -> None:
