@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -430,8 +431,8 @@ def measure(engine: Engine, runs: int) -> dict[str, Any]:
         by_org = compute_rates(cw, user, tree, month)
         trend = rate_trend(cw, user, tree, RateQuery(end=END))
         out[name] = {
-            "month_by_organisation": timed(lambda: compute_rates(cw, user, tree, month), runs),
-            "trend_12_months": timed(lambda: rate_trend(cw, user, tree, RateQuery(end=END)), runs),
+            "month_by_organisation": timed(partial(compute_rates, cw, user, tree, month), runs),
+            "trend_12_months": timed(partial(rate_trend, cw, user, tree, RateQuery(end=END)), runs),
             "month_cases": by_org.total.cases + by_org.total.excluded,
             "trend_cases": trend.total.cases + trend.total.excluded,
             "response_rate": by_org.total.rate("response"),

@@ -4,22 +4,28 @@ PostgreSQL.
 
 The cases (t0 = Monday 2026-11-23 09:00 in Beijing; grid sign-for deadline 30 min):
 
-| case | what happens | counts as |
-| --- | --- | --- |
-| G1 g1 | reported; signed for at +5 min; resolved; rated 5 | response in time, resolved, on time |
-| G2 g1 | reported; the sign-for deadline fires at +40 min (escalation); signed for at +45 min; rated 3 | response late, resolved, not on time |
-| G3 g2 | reported; signed for at +5 min; parked until the next day; the sweep resumes it (a planned step); resolved; rated 4 | response in time, resolved, on time |
-| G4 g1 | fixed on the spot by the grid member | no response awaited, resolved, on time |
-| G5 g3 | reported, never signed for (the reporter's own report is no response) | awaiting, no response; open |
-| G6 g2 | reported; merged into G1 | left out (merged) |
-| M1 union | agreement, performed, rated 5, closed | resolved, mediated, success |
-| M2 union | agreement not performed; urged; closed with advice to sue; rated 2 | NOT resolved, mediated, no success |
-| M3 union | written agreement; the 30-day judicial-confirmation window closes (planned step); performed; rated 4; closed at +35 d | resolved, success, on time |
-| M4 union | the one-month mediation period expires (a deadline); terminated; closed at +35 d | failed, not on time |
-| M5 union | registered; excluded by a reviewer | left out (excluded) |
-| M6 women | opened and registered on day 1 | responded; open |
-| L1 union | accepted at once; agreement signed and performed; rated 4 | response in time, resolved, success |
-| L2 union | accepted after its one-working-day acceptance deadline fired; withdrawn | response late, not resolved, not on time |
+- G1 (g1): reported; signed for at +5 min; resolved; rated 5.
+  Response in time, resolved, on time.
+- G2 (g1): reported; the sign-for deadline fires at +40 min (escalation); signed for at
+  +45 min; rated 3. Response late, resolved, not on time.
+- G3 (g2): reported; signed for at +5 min; parked until the next day; the sweep resumes it
+  (a planned step); resolved; rated 4. Response in time, resolved, on time.
+- G4 (g1): fixed on the spot by the grid member. No response awaited; resolved; on time.
+- G5 (g3): reported, never signed for (the reporter's own report is no response). Open.
+- G6 (g2): reported; merged into G1. Left out (merged).
+- M1 (union): agreement, performed, rated 5, closed. Resolved, mediated, success.
+- M2 (union): agreement not performed; urged; closed with advice to sue; rated 2.
+  NOT resolved, mediated, no success.
+- M3 (union): written agreement; the 30-day judicial-confirmation window closes (a planned
+  step); performed; rated 4; closed at +35 d. Resolved, success, on time.
+- M4 (union): the one-month mediation period expires (a deadline); terminated; closed at
+  +35 d. Failed, not on time.
+- M5 (union): registered; excluded by a reviewer. Left out (excluded).
+- M6 (women): opened and registered on day 1. Responded; open.
+- L1 (union): accepted at once; agreement signed and performed; rated 4.
+  Response in time, resolved, success.
+- L2 (union): accepted after its one-working-day acceptance deadline fired; withdrawn.
+  Response late, not resolved, not on time.
 """
 
 from __future__ import annotations
@@ -64,7 +70,12 @@ ASSESS = {
     "domestic_violence": False,
     "crime_risk": False,
 }
-REGISTER = {"category": "family", "source": "walk_in", "description": "家庭纠纷", "notice_given": True}
+REGISTER = {
+    "category": "family",
+    "source": "walk_in",
+    "description": "家庭纠纷",
+    "notice_given": True,
+}
 AGREE = {"agreement_form": "oral", "agreement_terms": "分期", "performance_deadline": "2026-12-20"}
 LABOUR = {
     "dispute_type": "wages",
@@ -278,4 +289,5 @@ def test_a_date_range_and_the_monthly_trend(book: Book, clock: ManualClock) -> N
     assert trend.groups["2026-12"].rate("response") is None
     march = datetime(2027, 3, 1, tzinfo=ZoneInfo(book.cw.timezone))  # local midnight
     ending = rate_trend(book.cw, SUPERVISOR, TREE, RateQuery(end=march))
-    assert list(ending.groups)[0] == "2026-03" and list(ending.groups)[-1] == "2027-02"
+    months = list(ending.groups)
+    assert (months[0], months[-1]) == ("2026-03", "2027-02")
