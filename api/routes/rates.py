@@ -63,11 +63,21 @@ def _group(key: str, label: str, t: Tally, rank: int | None = None) -> RateGroup
     )
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # the periods around a moment stay within datetime's range
+
+
 def _aware(**moments: datetime | None) -> None:
     for name, value in moments.items():
         if value is not None and value.tzinfo is None:
             raise ProblemError(
                 422, "validation", "Invalid request", f"{name} needs a time zone, e.g. +08:00"
+            )
+        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ProblemError(
+                422,
+                "validation",
+                "Invalid request",
+                f"{name} must fall in the years {FIRST_YEAR}–{LAST_YEAR}",
             )
 
 

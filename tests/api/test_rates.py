@@ -118,6 +118,12 @@ def test_period_filter(world: World, cases: dict[str, int]) -> None:
     later = (START + timedelta(days=1)).isoformat()
     r = world.client.get("/api/rates", params={"from": later}, headers=world.h("supervisor"))
     assert r.json()["total"]["cases"] == 0
+    far = world.client.get(
+        "/api/rates/trend",
+        params={"to": "0001-01-01T00:00:00+00:00"},
+        headers=world.h("supervisor"),
+    )
+    assert far.status_code == 422
     naive = world.client.get(
         "/api/rates", params={"from": "2026-11-01T00:00:00"}, headers=world.h("supervisor")
     )
