@@ -3,7 +3,7 @@ ranked; the monthly trend; reviewed exclusions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
@@ -63,22 +63,19 @@ def _group(key: str, label: str, t: Tally, rank: int | None = None) -> RateGroup
     )
 
 
-FIRST_YEAR, LAST_YEAR = 1900, 2999  # the periods around a moment stay within datetime's range
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # the periods around a moment stay within
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # datetime's range: moments are clamped to these
 
 
-def _aware(**moments: datetime | None) -> None:
-    for name, value in moments.items():
-        if value is not None and value.tzinfo is None:
-            raise ProblemError(
-                422, "validation", "Invalid request", f"{name} needs a time zone, e.g. +08:00"
-            )
-        if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-            raise ProblemError(
-                422,
-                "validation",
-                "Invalid request",
-                f"{name} must fall in the years {FIRST_YEAR}–{LAST_YEAR}",
-            )
+def _moment(name: str, value: datetime | None) -> datetime | None:
+    """A moment with a time zone (422 without one), clamped to [EARLIEST, LATEST]."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ProblemError(
+            422, "validation", "Invalid request", f"{name} needs a time zone, e.g. +08:00"
+        )
+    return min(max(value, EARLIEST), LATEST)
 
 
 def _out(
@@ -137,7 +134,7 @@ def rates(
     rate; broken down by organisation, community, street, grid unit, category, workflow or
     period, and ranked. A user of a community sees the community's own figures only.
     The definitions: docs/RATES.md."""
-    _aware(**{"from": start, "to": end})
+    start, end = _moment("from", start), _moment("to", end)
     q = RateQuery(start, end, workflow, org, grid, group_by, period)
     return _out(compute_rates(ctx, user, tree, q), q, tree, user.lang, rank_by)
 
@@ -158,7 +155,7 @@ def trend(
 ) -> RatesOut:
     """The monthly rates of the last `months` months (12 by default) up to the month holding
     `to` (or now), one group per month, months without cases included."""
-    _aware(to=end)
+    end = _moment("to", end)
     q = RateQuery(None, end, workflow, org, grid, "period", "month")
     table = rate_trend(ctx, user, tree, q, months)
     return _out(table, q, tree, user.lang, None)
