@@ -44,6 +44,7 @@ from engine.casework.errors import (
     OutOfScopeError,
     OwnerMissingError,
     PublishConflictError,
+    RateRangeError,
     StaleDraftError,
     UnknownMigrationError,
     UnknownUnitError,
@@ -389,6 +390,17 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         "not-found",
         "Not found",
         lambda e, a: replace(a, extra=dict(state=e.state, timer=e.timer)),
+    ),
+    RateRangeError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(
+            a,
+            extra=dict(
+                errors=field_errors([("query:from", f"at most {e.max_buckets} {e.period}s")])
+            ),
+        ),
     ),
     LoginThrottledError: Rule(
         429,

@@ -94,6 +94,11 @@ class TimerDef:
     from_field: str | None = None
     # States the case may wait in while this deadline keeps running (engine.keeping).
     keep_through: tuple[str, ...] = ()
+    # A deadline someone must meet (missing it counts against the on-time rate), as opposed to
+    # a planned automatic step (resuming a parked case, a window closing); docs/RATES.md.
+    deadline: bool = False
+    # The deadline a response must beat (响应率): the first action by a person in its state.
+    response: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +174,11 @@ class Definition:
 
     def all_timers(self) -> list[TimerDef]:
         return [t for s in self.states.values() for t in s.timers]
+
+    def deadline_timers(self) -> list[str]:
+        """Names of the timers that are deadlines (missing one counts in the on-time rate)."""
+        return [t.name for t in self.all_timers() if t.deadline]
+
+    def response_timer(self) -> TimerDef | None:
+        """The deadline a response must beat (响应率), if the workflow has one."""
+        return next((t for t in self.all_timers() if t.response), None)

@@ -71,6 +71,8 @@ TIMER_KEYS = (
     "working_days_only",
     "from_field",
     "keep_through",
+    "deadline",
+    "response",
 )
 TRANSITION_KEYS = (
     "action",
@@ -130,6 +132,7 @@ class _Loader(DefinitionReader):
         self.expect_name = expect_name
         self.state_roles: dict[str, tuple[str, ...]] = {}  # role names as written
         self.timer_names: dict[str, Node] = {}
+        self.response_timer: Node | None = None  # the one timer marked `response: true`
         self.graph_complete = True  # False once an edge could not be read: skip graph checks
         self.states_known = True  # False when `states` could not be read
         self.unread_actions: set[str] = set()  # actions of transitions with unknown states
@@ -345,6 +348,17 @@ class _Loader(DefinitionReader):
         working_days_only = self.flag(wdo[1], f"{key}.working_days_only") if wdo else False
         if "action" not in m and not notify:
             self.problem(node, key, "a timer needs an 'action' to fire or roles to 'notify'")
+        deadline = self.flag(m["deadline"][1], f"{key}.deadline") if "deadline" in m else False
+        response = self.flag(m["response"][1], f"{key}.response") if "response" in m else False
+        if response and not deadline:
+            msg = "a response timer is a deadline: add 'deadline: true'"
+            self.problem(m["response"][1], f"{key}.response", msg)
+        if response and self.response_timer is not None:
+            first = self.response_timer.start_mark.line + 1
+            msg = f"only one timer may be the response deadline (the first is at line {first})"
+            self.problem(m["response"][1], f"{key}.response", msg)
+        elif response:
+            self.response_timer = m["response"][1]
         if name is None:
             return None
         return TimerDef(
@@ -359,6 +373,8 @@ class _Loader(DefinitionReader):
             working_days_only,
             from_field=from_field,
             keep_through=keep_through,
+            deadline=deadline,
+            response=response,
         )
 
     def kept_through(

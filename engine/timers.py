@@ -210,7 +210,8 @@ def fire_timer(
         tx.finish_timer(timer)
         return
     held_by = notices(tx, case, notify, "deadline", now, f"deadline:{timer.name}")
-    note = f"deadline missed: {timer.name}"
+    # A deadline someone missed, or a planned step (a parked case resumes, a window closes).
+    note = f"deadline missed: {timer.name}" if tdef is None or tdef.deadline else timer.name
     if tdef and tdef.reason:
         note += f" ({tdef.reason.zh} / {tdef.reason.en})"
     if lateness >= 1:

@@ -57,3 +57,63 @@ def bar_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+TREND_WIDTH = 560
+TREND_HEIGHT = 200
+TREND_LEFT = 44
+TREND_TOP = 28
+TREND_BOTTOM = 36
+
+
+def trend_chart(
+    title: str, points: Sequence[tuple[str, float | None]], colour_index: int = 0
+) -> Markup:
+    """A rate in [0, 1] over periods as a line with dots; a period without data breaks the line
+    and shows no dot. Labels under the axis, every other one when there are many."""
+    colour = COLOURS[colour_index % len(COLOURS)]
+    width = TREND_LEFT + TREND_WIDTH + 16
+    height = TREND_TOP + TREND_HEIGHT + TREND_BOTTOM
+    step = TREND_WIDTH / max(1, len(points) - 1) if len(points) > 1 else 0.0
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="0" y="16" font-size="14" font-weight="700" fill="{INK}">{escape(title)}</text>',
+    ]
+    for share in (0.0, 0.5, 1.0):
+        y = round(TREND_TOP + TREND_HEIGHT * (1 - share), 1)
+        parts.append(
+            f'<line x1="{TREND_LEFT}" y1="{y}" x2="{TREND_LEFT + TREND_WIDTH}" y2="{y}" '
+            'stroke="#d0d7de" stroke-width="1"/>'
+        )
+        parts.append(
+            f'<text x="{TREND_LEFT - 6}" y="{y + 4}" font-size="11" text-anchor="end" '
+            f'fill="{INK}">{int(share * 100)}%</text>'
+        )
+    runs: list[list[tuple[float, float]]] = [[]]
+    every = 1 if len(points) <= 12 else 2
+    for i, (label, value) in enumerate(points):
+        x = round(TREND_LEFT + i * step, 1)
+        if i % every == 0:
+            parts.append(
+                f'<text x="{x}" y="{TREND_TOP + TREND_HEIGHT + 16}" font-size="11" '
+                f'text-anchor="middle" fill="{INK}">{escape(label)}</text>'
+            )
+        if value is None:
+            runs.append([])
+            continue
+        y = round(TREND_TOP + TREND_HEIGHT * (1 - max(0.0, min(1.0, value))), 1)
+        runs[-1].append((x, y))
+        parts.append(
+            f'<circle cx="{x}" cy="{y}" r="3.5" fill="{colour}">'
+            f"<title>{escape(label)}: {percent(value)}</title></circle>"
+        )
+    for run in runs:
+        if len(run) > 1:
+            path = " ".join(f"{x},{y}" for x, y in run)
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            )
+    parts.append("</svg>")
+    return Markup("".join(parts))

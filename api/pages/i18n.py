@@ -349,6 +349,22 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "rates.by.grid": ("网格", "Grid unit"),
     "rates.by.period": ("月份", "Month"),
     "rates.by.category": ("类别", "Category"),
+    "rates.by.community": ("社区（承办）", "Community (handling)"),
+    "rates.by.street": ("街道（承办）", "Street (handling)"),
+    "rates.from": ("受理日期自", "Opened from"),
+    "rates.to": ("至", "to"),
+    "rates.rank": ("排名依据", "Rank by"),
+    "rates.rank_col": ("名次", "Rank"),
+    "rates.trend": ("近 12 个月趋势", "Trend over 12 months"),
+    "rates.trend_chart": ("{rate} 月度趋势", "{rate} by month"),
+    "rates.month": ("月份", "Month"),
+    "rates.own_area": ("仅显示本社区的数据：{unit}", "Your community's own figures only: {unit}"),
+    "rates.bad_date": ("日期格式应为 年-月-日。", "Dates are written year-month-day."),
+    "rates.bad_range": ("结束日期须不早于开始日期。", "The end date must not be before the start."),
+    "rates.too_many": (
+        "所选范围的时段过多（至多 {n} 个），请缩小范围。",
+        "The range holds too many periods (at most {n}); narrow it.",
+    ),
     "rates.workflow": ("流程", "Workflow"),
     "rates.cases": ("案件数", "Cases"),
     "rates.response": ("响应率", "Response rate"),
@@ -360,11 +376,16 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "rates.chart": ("{rate}（按{by}）", "{rate} by {by}"),
     "rates.none": ("暂无数据。", "No data yet."),
     "rates.definitions": (
-        "响应率：按时签收或受理；解决率：已办结；满意率：评价 4 分及以上；"
-        "按时办结率：无超时记录的已办结案件；调解成功率：达成协议的调解结果。已审核排除的不合理诉求不计入。",
-        "Response: signed for or registered in time; resolution: closed; satisfaction: rated 4 or "
-        "more; on time: closed without a missed deadline; success: mediations that reached "
-        "agreement. Requests excluded after review are not counted.",
+        "响应率：承办单位在签收（受理）时限内的首次处置，不含网格员本人的上报；"
+        "解决率：办结且达成协议（协议未履行、告知诉讼的不计）；满意率：评价 4 分及以上；"
+        "按时办结率：未错过任何办理时限（挂账恢复、司法确认期届满等计划步骤不算超时）；"
+        "调解成功率：达成协议的调解结果。已审核排除的不合理诉求和已合并的重复事件不计入。",
+        "Response: the responsible unit's first action within its sign-for deadline, never the "
+        "reporter's own report; resolution: closed with an agreement (an agreement not performed "
+        "and closed with advice to sue is not resolved); satisfaction: rated 4 or more; on time: "
+        "closed without a missed deadline (planned steps such as resuming a parked case do not "
+        "count); success: mediations that reached agreement. Requests excluded after review and "
+        "merged duplicates are not counted.",
     ),
     "rates.show": ("查看", "Show"),
     "rates.exclusions": ("已排除的不合理诉求", "Excluded requests"),

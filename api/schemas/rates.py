@@ -10,22 +10,33 @@ from api.schemas.text import StorableText
 
 
 class RateGroup(BaseModel):
-    key: str = Field(description="Organisation, grid unit, category, period or workflow")
+    key: str = Field(
+        description="Organisation, community, street or grid unit code, category, period "
+        "(2026-11, 2026-W48, …) or workflow; `-` when the case has none; `all` for the total"
+    )
     label: str
-    cases: int
-    excluded: int
-    response_rate: float | None = Field(description="响应率")
-    resolution_rate: float | None = Field(description="解决率")
-    satisfaction_rate: float | None = Field(description="满意率")
-    on_time_rate: float | None
-    mediation_success_rate: float | None = Field(description="调解成功率")
-    avg_close_hours: float | None
-    responded_in_time: int
-    resolved: int
+    rank: int | None = Field(
+        default=None, description="Place by `rank_by`, best first; equal rates share a place"
+    )
+    cases: int = Field(description="Cases counted: opened in the range, not excluded or merged")
+    excluded: int = Field(description="Cases left out: excluded by a reviewer or merged")
+    response_rate: float | None = Field(
+        description="响应率: responded_in_time / awaiting_response (docs/RATES.md)"
+    )
+    resolution_rate: float | None = Field(description="解决率: resolved / cases")
+    satisfaction_rate: float | None = Field(description="满意率: satisfied / rated")
+    on_time_rate: float | None = Field(description="On-time rate: closed_on_time / closed")
+    mediation_success_rate: float | None = Field(description="调解成功率: agreements / mediated")
+    avg_close_hours: float | None = Field(description="Mean hours from opening to closing")
+    awaiting_response: int = Field(description="Cases that called for a response")
+    responded_in_time: int = Field(
+        description="First action by the responsible unit before its response deadline"
+    )
+    resolved: int = Field(description="Closed with an agreement, or with no outcome recorded")
     rated: int
-    satisfied: int
+    satisfied: int = Field(description="Rated 4 or 5")
     closed: int
-    closed_on_time: int
+    closed_on_time: int = Field(description="Closed without any deadline missed")
     mediated: int
     agreements: int
 
@@ -35,6 +46,10 @@ class RatesOut(BaseModel):
     period: str
     start: datetime | None
     end: datetime | None
+    rank_by: str | None = None
+    own_area: str | None = Field(
+        default=None, description="The community whose own figures these are (a community user)"
+    )
     groups: list[RateGroup]
     total: RateGroup
 

@@ -112,3 +112,12 @@ class ConfirmationRequiredError(FengqiaoError):
     def __init__(self, what: str) -> None:
         self.what = what
         super().__init__(f"{what} needs an explicit confirmation")
+
+
+class RateRangeError(FengqiaoError):
+    """Raised when a range of dates holds more periods than the rates break down."""
+
+    def __init__(self, max_buckets: int, period: str) -> None:
+        self.max_buckets = max_buckets
+        self.period = period
+        super().__init__(f"the range holds more than {max_buckets} {period} periods; narrow it")

@@ -63,10 +63,3 @@ def exclusions(cw: Casework, user: User) -> list[rate_store.Exclusion]:
     require(user, Permission.READ_RATES)
     with cw.store.transaction(write=False) as tx:
         return rate_store.exclusions(tx, user.scope)
-
-
-def rate_rows(cw: Casework, user: User, f: rate_store.RateFilter) -> list[rate_store.RateRow]:
-    """What the rates are computed from, for the cases the user sees."""
-    require(user, Permission.READ_RATES)
-    with cw.store.transaction(write=False) as tx:
-        return rate_store.rate_rows(tx, user.scope, f)

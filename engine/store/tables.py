@@ -21,6 +21,7 @@ class CaseRow(SQLModel, table=True):
         Index("ix_cases_workflow_state", "workflow", "state"),
         Index("ix_cases_org_unit", "org_unit"),
         Index("ix_cases_grid_unit", "grid_unit"),
+        Index("ix_cases_opened_at", "opened_at"),  # the rates: cases opened in a range
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -118,6 +118,13 @@ def test_period_filter(world: World, cases: dict[str, int]) -> None:
     later = (START + timedelta(days=1)).isoformat()
     r = world.client.get("/api/rates", params={"from": later}, headers=world.h("supervisor"))
     assert r.json()["total"]["cases"] == 0
+    far = world.client.get(
+        "/api/rates/trend",
+        params={"to": "0001-01-01T00:00:00+00:00"},
+        headers=world.h("supervisor"),
+    )
+    assert far.status_code == 200  # clamped to 1900: twelve months about it, no cases
+    assert len(far.json()["groups"]) == 12 and far.json()["total"]["cases"] == 0
     naive = world.client.get(
         "/api/rates", params={"from": "2026-11-01T00:00:00"}, headers=world.h("supervisor")
     )
@@ -149,3 +156,49 @@ def test_period_labels_use_the_local_time_zone() -> None:
     assert period_label(late, "day", tz) == "2026-11-24"
     assert period_label(late, "quarter", tz) == "2026-Q4"
     assert period_label(late, "year", tz) == "2026"
+
+
+def test_groups_ranked_by_a_rate(world: World, cases: dict[str, int]) -> None:
+    body = world.client.get(
+        "/api/rates?group_by=organisation&rank_by=response", headers=world.h("supervisor")
+    ).json()
+    assert body["rank_by"] == "response"
+    # union: 5 of 6 responded (F never acted on); women: H never acted on.
+    assert [(g["rank"], g["key"]) for g in body["groups"]] == [(1, "union"), (2, "women")]
+    assert body["groups"][0]["awaiting_response"] == 6
+
+
+def test_the_monthly_trend_has_twelve_months(world: World, cases: dict[str, int]) -> None:
+    r = world.client.get(
+        "/api/rates/trend",
+        params={"to": "2026-12-01T00:00:00+08:00"},
+        headers=world.h("supervisor"),
+    )
+    assert r.status_code == 200
+    body = r.json()
+    months = {g["key"]: g for g in body["groups"]}
+    assert list(months) == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
+    assert months["2026-11"]["cases"] == 7 and months["2026-10"]["cases"] == 0
+    assert body["total"]["cases"] == 7
+
+
+def test_too_many_periods_is_refused(world: World, cases: dict[str, int]) -> None:
+    r = world.client.get(
+        "/api/rates",
+        params={
+            "group_by": "period",
+            "period": "day",
+            "from": "2020-01-01T00:00:00+08:00",
+            "to": "2026-12-01T00:00:00+08:00",
+        },
+        headers=world.h("supervisor"),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["detail"] == "at most 400 days"
+
+
+def test_the_rates_are_documented_in_openapi(world: World) -> None:
+    schema = world.client.get("/api/openapi.json").json()
+    assert "/api/rates/trend" in schema["paths"]
+    params = {p["name"] for p in schema["paths"]["/api/rates"]["get"]["parameters"]}
+    assert {"from", "to", "group_by", "rank_by", "period"} <= params

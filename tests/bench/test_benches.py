@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,15 @@ def test_migrate_bench_previews_and_moves_every_case() -> None:
         figures = result["sqlite"][size]
         assert (figures["cases"], figures["movable"], figures["moved"]) == (cases, cases, cases)
         assert figures["failed"] == 0 and figures["preview_per_s"] > 0
+
+
+def test_rates_bench_counts_a_seeded_history() -> None:
+    pg = os.environ.get("FENGQIAO_TEST_PG", "")
+    result = run("rates.py", "--closed", "300", "--open", "30", "--runs", "1", "--pg", pg)
+    assert result["bench"] == "rates"
+    for db in ("sqlite", "postgres") if pg else ("sqlite",):
+        figures = result[db]
+        assert figures["cases"] == 330 and figures["events"] > 330
+        for who in ("admin", "supervisor"):
+            assert 300 <= figures[who]["trend_cases"] <= 330  # opened over ~12 months
+            assert figures[who]["month_by_organisation"]["median_ms"] > 0

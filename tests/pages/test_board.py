@@ -80,3 +80,34 @@ def test_a_grid_case_missed_at_the_top_tier_stays_on_the_board(
     assert ctx.service.get_case(case.id).data["tier"] == 4
     page: dict[str, Any] = context_of(login_as("supervisor").get("/supervisor/overdue"))
     assert case.id in {c.id for c in page["cases"]}
+
+
+def test_rates_over_a_range_ranked_with_the_monthly_trend(login_as: LoginAs) -> None:
+    response = login_as("supervisor").get(
+        "/supervisor/rates?by=street&rank=response&from=2026-11-01&to=2026-11-30"
+    )
+    assert response.status_code == 200
+    page: dict[str, Any] = context_of(response)
+    assert (page["by"], page["rank"], page["start"], page["end"]) == (
+        "street",
+        "response",
+        "2026-11-01",
+        "2026-11-30",
+    )
+    ranks = [line.rank for line in page["lines"]]
+    assert ranks and ranks[0] == 1 and ranks == sorted(ranks)
+    assert len(page["trend"]) == 12 and page["trend"][-1].key == "2026-11"
+    assert sum(line.cases for line in page["trend"]) >= page["total"].cases
+    assert len(page["trend_charts"]) == 5
+    assert all(
+        (str(c).startswith("<svg") and "<polyline" in str(c)) or "<circle" in str(c)
+        for c in page["trend_charts"]
+    )
+    assert "响应率 月度趋势" in str(page["trend_charts"][0])
+
+
+def test_rates_with_a_bad_date_say_so(login_as: LoginAs) -> None:
+    response = login_as("supervisor").get("/supervisor/rates?from=2026-13-01")
+    assert response.status_code == 422
+    page: dict[str, Any] = context_of(response)
+    assert page["error"] == "日期格式应为 年-月-日。" and page["start"] == ""
