@@ -124,7 +124,9 @@ def test_validate_says_what_a_start_says_of_a_collision_with_an_api_version(
     cw = context.open_casework(settings, clock)
     try:
         source = cw.registry.latest("mediation").source
-        publishing.publish(cw, SUPERVISOR, source.replace(TITLE, "en: Trial}", 1))
+        publishing.publish(
+            cw, SUPERVISOR, source.replace(TITLE, "en: Trial}", 1), reason="试行", based_on=v
+        )
     finally:
         cw.close()
     edit(settings, "mediation", f"version: {v}", f"version: {v + 1}")

@@ -73,7 +73,10 @@ def test_a_shipped_file_colliding_with_a_version_published_through_the_api(
     try:
         source = cw.registry.latest("mediation").source
         trial = source.replace(TITLE, "en: People's mediation (trial)}", 1)
-        assert publishing.publish(cw, SUPERVISOR, trial).definition.version == v + 1
+        assert (
+            publishing.publish(cw, SUPERVISOR, trial, reason="试行", based_on=v).definition.version
+            == v + 1
+        )
     finally:
         cw.close()
     edit(settings, "mediation", TITLE, "en: People's mediation (pilot)}")
