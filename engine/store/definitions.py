@@ -20,6 +20,11 @@ from engine.store.tables import DefinitionRow
 definitions = DefinitionRow.__table__  # type: ignore[attr-defined]
 
 
+def _published(source: str, name: str, version: int) -> Definition:
+    """A stored version, read as it was published (checks added since judge drafts only)."""
+    return parse_definition(source, file=f"{name}@v{version}", check_types=False)
+
+
 @dataclass(frozen=True)
 class StoredVersion:
     """A published version with who published it, when and why."""
@@ -33,7 +38,7 @@ class StoredVersion:
 def published(tx: SqlTransaction) -> list[Definition]:
     """Every stored version of every workflow, parsed again from its source."""
     rows = tx.conn.execute(select(definitions).order_by(definitions.c.name, definitions.c.version))
-    return [parse_definition(r.source, file=f"{r.name}@v{r.version}") for r in rows]
+    return [_published(r.source, r.name, r.version) for r in rows]
 
 
 def published_after(tx: SqlTransaction, name: str, version: int) -> list[Definition]:
@@ -43,7 +48,7 @@ def published_after(tx: SqlTransaction, name: str, version: int) -> list[Definit
         .where(definitions.c.name == name, definitions.c.version > version)
         .order_by(definitions.c.version)
     )
-    return [parse_definition(r.source, file=f"{r.name}@v{r.version}") for r in rows]
+    return [_published(r.source, r.name, r.version) for r in rows]
 
 
 def latest_version(tx: SqlTransaction, name: str) -> int:
@@ -61,7 +66,7 @@ def versions(tx: SqlTransaction, name: str) -> list[StoredVersion]:
     )
     return [
         StoredVersion(
-            parse_definition(r.source, file=f"{r.name}@v{r.version}"),
+            _published(r.source, r.name, r.version),
             r.published_at,
             r.published_by,
             r.reason,

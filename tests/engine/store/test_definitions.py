@@ -11,6 +11,7 @@ from datetime import datetime
 from engine.casework.publishing import with_version
 from engine.clock import ManualClock
 from engine.definition import Definition
+from engine.errors import DefinitionError
 from engine.loader import parse_definition
 from engine.store.db import make_engine
 from engine.store.definitions import check_shipped, published, save, sync_shipped
@@ -110,3 +111,27 @@ def test_processes_starting_together_both_publish_without_error(
     finally:
         for e in engines:
             e.dispose()
+
+
+def test_a_version_published_before_the_type_check_still_loads(
+    store: SqlStore, shipped: list[Definition], clock: ManualClock
+) -> None:
+    """A published version holding a mistake the type check now catches keeps running the
+    cases opened on it: stored versions are read as they were published, drafts are judged."""
+    [mediation] = [d for d in shipped if d.name == "mediation"]
+    mistaken = with_version(mediation.source, mediation.version + 1).replace(
+        "outcome: \"'agreement'\"", "outcome: \"'agreed'\"", 1
+    )
+    assert mistaken.count("'agreed'") == 1
+    try:
+        parse_definition(mistaken, file="draft")
+    except DefinitionError as exc:
+        assert "'agreed'" in str(exc)
+    else:
+        raise AssertionError("the draft should be refused")
+    older = parse_definition(mistaken, file="stored", check_types=False)
+    with store.transaction() as tx:
+        save(tx, older, "supervisor", clock.now())
+    with store.transaction(write=False) as tx:
+        stored = {d.key: d for d in published(tx)}
+    assert stored[older.key].content_hash == older.content_hash
