@@ -67,7 +67,11 @@ def test_personal_workflow_fields_are_masked(world: World) -> None:
     )
     r = world.client.post(
         "/api/definitions",
-        json={"source": text, "reason": "调解员姓名属个人信息", "based_on": 1},
+        json={
+            "source": text,
+            "reason": "调解员姓名属个人信息",
+            "based_on": world.ctx.registry.latest("labor_dispute").version,
+        },
         headers=world.h("admin"),
     )
     assert r.status_code == 201, r.text

@@ -217,7 +217,7 @@ GLOBAL: list[tuple[str, str, str, dict[str, Any] | None, int, dict[str, int]]] =
     (
         "diff",
         "GET",
-        "/api/definitions/mediation/diff?from=1&to=1",
+        "/api/definitions/mediation/diff?from=2&to=2",
         None,
         403,
         {"org_admin": 200, "supervisor": 200, "admin": 200},
@@ -265,7 +265,11 @@ def test_publish_needs_supervisor_or_admin(shared_world: World, role: str) -> No
     source = shared_world.ctx.registry.latest("mediation").source
     r = shared_world.client.post(
         "/api/definitions",
-        json={"source": source, "reason": "原样发布", "based_on": 1},
+        json={
+            "source": source,
+            "reason": "原样发布",
+            "based_on": shared_world.ctx.registry.latest("mediation").version,
+        },
         headers=shared_world.h(WHO[role].user),
     )
     # Unchanged content answers 200 with the latest version: nothing is published.

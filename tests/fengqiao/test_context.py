@@ -37,7 +37,8 @@ cw = open_casework(Settings(database_url=sys.argv[1]))
 source = cw.registry.latest("mediation").source
 changed = source.replace("en: People's mediation}", "en: People's mediation (v2)}", 1)
 user = User(2, "wang", "王", "supervisor", None, [], scope=Visibility(everything=True))
-done = publishing.publish(cw, user, changed, reason="v2", based_on=1)
+latest = cw.registry.latest("mediation").version
+done = publishing.publish(cw, user, changed, reason="v2", based_on=latest)
 print(json.dumps({"version": done.definition.version, "created": done.created}))
 cw.close()
 """

@@ -8,7 +8,7 @@ The cases (t0 = Monday 2026-11-23 09:00 in Beijing; grid sign-for deadline 30 mi
   Response in time, resolved, on time.
 - G2 (g1): reported; the sign-for deadline fires at +40 min (escalation); signed for at
   +45 min; rated 3. Response late, resolved, not on time.
-- G3 (g2): reported; signed for at +5 min; parked until the next day; the sweep resumes it
+- G3 (g2): reported; signed for at +5 min; parked until the end of the day; the sweep resumes it
   (a planned step); resolved; rated 4. Response in time, resolved, on time.
 - G4 (g1): fixed on the spot by the grid member. No response awaited; resolved; on time.
 - G5 (g3): reported, never signed for (the reporter's own report is no response). Open.
@@ -172,7 +172,7 @@ def book(cw: Casework, clock: ManualClock) -> Book:
     b.step("G1", "resolve", HANDLER, resolution="已清运")
     b.step("G1", "verify_ok", GRID, rating=5)
     b.step("G3", "sign_for", HANDLER, handling_unit="cm2")
-    b.step("G3", "park", ORG_ADMIN, park_reason="待冬季后施工", resume_date="2026-11-24")
+    b.step("G3", "park", ORG_ADMIN, park_reason="待冬季后施工", resume_date="2026-11-23")
 
     b.later(timedelta(minutes=35))  # t0 + 40 min: G2's and G5's sign-for deadlines fired
     b.later(timedelta(minutes=5))
