@@ -254,7 +254,7 @@ def test_mediator_takes_a_case_from_intake_to_closed(
     m.close()
 
 
-def test_supervisor_edits_checks_dry_runs_and_publishes(
+def test_supervisor_edits_checks_reviews_publishes_and_migrates(
     browser: Any, live: LiveServer, ctx: Casework
 ) -> None:
     was = ctx.registry.latest("grid_escalation").version
@@ -320,6 +320,32 @@ def test_supervisor_edits_checks_dry_runs_and_publishes(
     )
     page.wait_for_selector(".diagram[data-drawn]")
     s.shot("definition-published")
+
+    # The cases still running on the old version: plan, preview, then move them.
+    with page.expect_navigation():
+        page.click("#migrate-link")
+    assert page.locator("#f-from").input_value() == str(was)
+    assert page.locator("#f-to").input_value() == str(was + 1)
+    page.fill("#f-reason", "红色签收时限改为 15 分钟，运行中的案件随之调整")
+    with page.expect_navigation():
+        page.click("button[value=plan]")
+    assert page.locator("#run-status").get_attribute("data-status") == "planned"
+    with page.expect_navigation():
+        page.click("#preview-form button[type=submit]")
+    rows = page.locator("#preview-table tbody tr[data-movable='yes']")
+    movable = rows.count()
+    assert movable >= 1
+    moving = int(rows.first.get_attribute("data-case") or 0)
+    assert ctx.service.get_case(moving).workflow_version == was
+    s.shot("journey-migration-preview")
+    page.check("#confirm")
+    with page.expect_navigation():
+        page.click("#apply-form button[type=submit]")
+    assert page.locator("#run-status").get_attribute("data-status") == "applied"
+    assert page.locator("#report-moved").inner_text() == str(movable)
+    assert page.locator("#report-failed").inner_text() == "0"
+    assert ctx.service.get_case(moving).workflow_version == was + 1
+    s.shot("journey-migration-report")
     s.close()
 
 
