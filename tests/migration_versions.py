@@ -1,11 +1,12 @@
 """A breaking next version of the shipped mediation workflow, for the migration tests.
 
 `OLD` is the version of mediation the repository ships (the one running cases are on) and
-`NEW` the breaking version after it. Against the shipped version it renames `intake` to `reception` (a case there needs a state map), removes
-`police_reported` (a case there cannot move), requires a new field `consent_form` to start
-mediating (a case in `mediation` lacks it), drops the category `land` (a case of that
-category no longer fits) and shortens the judicial-confirmation window from 30 days to 15
-(a case in `agreement` for more than 15 days is overdue after the move).
+`NEW` the breaking version after it. Against the shipped version it renames `intake` to
+`reception` (a case there needs a state map), removes `police_reported` (a case there cannot
+move), requires a new field `consent_form` to start mediating (a case in `mediation` lacks
+it), drops the category `land` (a case of that category no longer fits) and shortens the
+judicial-confirmation window from 30 days to 15 (a case in `agreement` for more than 15 days
+is overdue after the move).
 """
 
 from __future__ import annotations

@@ -134,8 +134,8 @@ def test_a_case_no_longer_on_the_version_is_refused(check: MigrationCheck) -> No
 
 
 def test_deadlines_before_and_after_with_overdue_after_the_move(check: MigrationCheck) -> None:
-    """The new version shortens the judicial-confirmation window from 30 days to 15: a case in agreement
-    for 20 days has 10 days left before, and is 5 days overdue after."""
+    """The new version shortens the judicial-confirmation window from 30 days to 15: a case
+    in agreement for 20 days has 10 days left before, and is 5 days overdue after."""
     entered = NOW - timedelta(days=20)
     pending = [
         Timer(7, "judicial_confirmation_window", "deadline", entered + timedelta(days=30), 3),

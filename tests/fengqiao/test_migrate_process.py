@@ -82,9 +82,7 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
     run = migration.plan(
         ctx.cw,
         SUP,
-        migration.PlanRequest(
-            "mediation", OLD, NEW, f"v{NEW}", state_map={"intake": "reception"}
-        ),
+        migration.PlanRequest("mediation", OLD, NEW, f"v{NEW}", state_map={"intake": "reception"}),
     )
     run = migration.preview(ctx.cw, SUP, run.id)
     movable = 3 * (COPIES + 1)
@@ -114,8 +112,8 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
             assert q("SELECT status, moved, refused, failed FROM migration_runs WHERE id = 1") == [
                 ("applied", movable, run.refused, 0)
             ]
-            # Every accepted case on the new version, in the mapped state, with one migrate event keyed
-            # by the run and the case, and one audit entry.
+            # Every accepted case on the new version, in the mapped state, with one migrate
+            # event keyed by the run and the case, and one audit entry.
             assert q(
                 "SELECT c.workflow_version, count(*) FROM cases c JOIN migration_cases m"
                 " ON m.case_id = c.id GROUP BY m.status, c.workflow_version ORDER BY 1"

@@ -203,7 +203,11 @@ def test_apply_moves_the_accepted_cases_with_history_timers_and_audit(
         case = cw.service.get_case(case_id)
         assert case.workflow_version == NEW
         (event,) = _migrate_events(cw, case_id)
-        assert event.note is not None and f"run {r.id}" in event.note and f"v{OLD} -> v{NEW}" in event.note
+        assert (
+            event.note is not None
+            and f"run {r.id}" in event.note
+            and f"v{OLD} -> v{NEW}" in event.note
+        )
         assert _audit(cw, case_id).count("case_migrated") == 1
     assert cw.service.get_case(mixed.intake).state == "reception"
     (event,) = _migrate_events(cw, mixed.intake)
@@ -211,7 +215,8 @@ def test_apply_moves_the_accepted_cases_with_history_timers_and_audit(
     for case_id in mixed.refused:
         assert cw.service.get_case(case_id).workflow_version == OLD
         assert _migrate_events(cw, case_id) == []
-    # The agreement's window re-armed by the new version: 15 days from when the agreement was reached.
+    # The agreement's window re-armed by the new version: 15 days from when the agreement
+    # was reached.
     agreed = cw.service.get_case(mixed.agreement)
     (deadline,) = [t for t in cw.service.pending_timers(mixed.agreement) if t.kind == "deadline"]
     assert deadline.fire_at == agreed.state_entered_at + timedelta(days=15)
@@ -311,9 +316,9 @@ def test_moving_back_is_another_run(cw: Casework, clock: ManualClock) -> None:
     breaking_next(cw)
     migration.apply(cw, SUP, migration.preview(cw, SUP, _plan(cw).id).id, confirm=True)
     back = migration.plan(
-        cw, SUP, PlanRequest(
-            "mediation", NEW, OLD, f"back to v{OLD}", state_map={"reception": "intake"}
-        )
+        cw,
+        SUP,
+        PlanRequest("mediation", NEW, OLD, f"back to v{OLD}", state_map={"reception": "intake"}),
     )
     back = migration.preview(cw, SUP, back.id)
     assert (back.total, back.movable) == (3, 3)
