@@ -1,7 +1,8 @@
 """Migrating running cases: the preview and the apply of a run, per second, and their memory.
 
-Seeds open mediation cases spread over every open state of v1 (one case per state made
-through the service, then copied in bulk by engine.store.bulk), publishes a v2 that shortens
+Seeds open mediation cases spread over every open state of the shipped version (one case per
+state made through the service, then copied in bulk by engine.store.bulk), publishes the next
+version, which shortens
 the judicial-confirmation window, and runs, in a process of its own per size, what
 `fengqiao migrate` runs: plan, preview every case, apply every movable case (batches of
 engine.casework.migration.BATCH, a savepoint per case). Reports the cases previewed and moved
@@ -37,6 +38,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from engine.casework import migration  # noqa: E402
 from engine.casework.context import Casework  # noqa: E402
 from engine.casework.identity import User  # noqa: E402
+from engine.casework.publishing import with_version  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.loader import parse_definition  # noqa: E402
 from engine.model import Actor  # noqa: E402
@@ -65,7 +67,7 @@ ASSESSED = {
     "crime_risk": False,
 }
 AGREED = {"agreement_form": "written", "agreement_terms": "t", "performance_deadline": "2026-12-20"}
-# The steps to each open state of mediation v1, from intake.
+# The steps to each open state of the shipped mediation, from intake.
 TO_STATE: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "intake": [],
     "assessment": [("register", {})],
@@ -101,7 +103,8 @@ def peak_rss_mb() -> float:
 
 
 def seed(url: str, cases: int) -> dict[str, float]:
-    """`cases` open mediation cases on v1, spread evenly over its open states; v2 published."""
+    """`cases` open mediation cases on the shipped version, spread evenly over its open
+    states; the next version published."""
     engine = make_engine(url)
     upgrade(engine)
     store = SqlStore(engine)
@@ -118,11 +121,12 @@ def seed(url: str, cases: int) -> dict[str, float]:
         copies = per_state - 1 if i else cases - per_state * (len(TO_STATE) - 1) - 1
         clone_case(store, template.id, copies)
     seconds = time.perf_counter() - began
-    v1 = service.registry.get("mediation", 1)
-    source = v1.source.replace("version: 1", "version: 2", 1)
+    old = service.registry.latest("mediation")
+    new = old.version + 1
+    source = with_version(old.source, new)
     source = source.replace("        after: 30 days\n", "        after: 15 days\n", 1)
     with store.transaction() as tx:
-        stored.save(tx, parse_definition(source, file="mediation@v2"), "bench", START)
+        stored.save(tx, parse_definition(source, file=f"mediation@v{new}"), "bench", START)
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -130,7 +134,8 @@ def seed(url: str, cases: int) -> dict[str, float]:
 
 
 def migrate(url: str) -> None:
-    """One process: plan, preview and apply mediation v1 -> v2; print a JSON report."""
+    """One process: plan, preview and apply mediation from the shipped version to the next
+    (the latest published); print a JSON report."""
     engine = make_engine(url)
     store = SqlStore(engine)
     with store.transaction(write=False) as tx:
@@ -138,9 +143,9 @@ def migrate(url: str) -> None:
     clock = ManualClock(NOW)
     service = WorkflowService(store, Registry(published), clock, WorkCalendar())
     cw = Casework(store, service.registry, service, clock, Sealer.from_text(new_key_text()))
-    run = migration.plan(
-        cw, ADMIN, migration.PlanRequest("mediation", 1, 2, "shorter confirmation window")
-    )
+    new = service.registry.latest("mediation").version
+    request = migration.PlanRequest("mediation", new - 1, new, "shorter confirmation window")
+    run = migration.plan(cw, ADMIN, request)
     began, cpu = time.perf_counter(), time.process_time()
     run = migration.preview(cw, ADMIN, run.id)
     preview_s = time.perf_counter() - began

@@ -1,19 +1,31 @@
-"""A breaking second version of the shipped mediation workflow, for the migration tests.
+"""A breaking next version of the shipped mediation workflow, for the migration tests.
 
-Against v1 it renames `intake` to `reception` (a case there needs a state map), removes
-`police_reported` (a case there cannot move), requires a new field `consent_form` to start
-mediating (a case in `mediation` lacks it), drops the category `land` (a case of that
-category no longer fits) and shortens the judicial-confirmation window from 30 days to 15
-(a case in `agreement` for more than 15 days is overdue after the move).
+`OLD` is the version of mediation the repository ships (the one running cases are on) and
+`NEW` the breaking version after it. Against the shipped version it renames `intake` to
+`reception` (a case there needs a state map), removes `police_reported` (a case there cannot
+move), requires a new field `consent_form` to start mediating (a case in `mediation` lacks
+it), drops the category `land` (a case of that category no longer fits) and shortens the
+judicial-confirmation window from 30 days to 15 (a case in `agreement` for more than 15 days
+is overdue after the move).
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import yaml
 
 from engine.casework.context import Casework
+from engine.casework.publishing import with_version
 from engine.definition import Definition
 from engine.loader import parse_definition
+
+_SHIPPED = Path(__file__).resolve().parent.parent / "definitions" / "mediation.yaml"
+OLD: int = int(yaml.safe_load(_SHIPPED.read_text(encoding="utf-8"))["version"])
+"""The version of mediation the repository ships."""
+NEW: int = OLD + 1
+"""The breaking version after it."""
 
 POLICE_STATE = (
     "  police_reported:\n    label: {zh: 已报警, en: Reported to police}\n"
@@ -25,8 +37,9 @@ def _drop_transition(source: str, action: str) -> str:
     return re.sub(rf"  - action: {action}\n.*?(?=  - action: |\Z)", "", source, count=1, flags=re.S)
 
 
-def breaking_source(v1: str, version: int = 2) -> str:
-    s = v1.replace("version: 1", f"version: {version}", 1)
+def breaking_source(shipped: str, version: int = NEW) -> str:
+    """The shipped mediation source made breaking, as version `version`."""
+    s = with_version(shipped, version)
     s = s.replace("initial: intake", "initial: reception", 1)
     s = s.replace(
         "  intake:\n    label: {zh: 受理登记, en: Intake}",
@@ -59,9 +72,13 @@ def breaking_source(v1: str, version: int = 2) -> str:
     return s
 
 
-def breaking_v2(cw: Casework) -> Definition:
-    """Add the breaking version 2 of mediation to the registry (as publishing would)."""
-    v1 = cw.registry.get("mediation", 1)
-    definition = parse_definition(breaking_source(v1.source), file="mediation@v2")
+def breaking_next(cw: Casework) -> Definition:
+    """Add the breaking version after the latest mediation in the registry (as publishing
+    would)."""
+    old = cw.registry.latest("mediation")
+    version = old.version + 1
+    definition = parse_definition(
+        breaking_source(old.source, version), file=f"mediation@v{version}"
+    )
     cw.registry.add(definition)
     return definition

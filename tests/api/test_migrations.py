@@ -7,21 +7,26 @@ from typing import Any
 
 from tests.api.conftest import World
 from tests.engine.casework.migration_cases import AGREED, ASSESSED, INTAKE
-from tests.migration_versions import breaking_source
+from tests.migration_versions import NEW, OLD, breaking_source
 
 PLAN: dict[str, Any] = {
     "workflow": "mediation",
-    "from_version": 1,
-    "to_version": 2,
+    "from_version": OLD,
+    "to_version": NEW,
     "state_map": {"intake": "reception"},
-    "reason": "v2 renames intake and shortens the confirmation window",
+    "reason": f"v{NEW} renames intake and shortens the confirmation window",
 }
 
 
-def _publish_v2(w: World) -> None:
-    source = breaking_source(w.ctx.registry.get("mediation", 1).source)
-    r = w.client.post("/api/definitions", json={"source": source}, headers=w.h("supervisor"))
-    assert r.status_code == 201 and r.json()["version"] == 2
+def _publish_next(w: World) -> None:
+    """Publish the breaking version after the shipped mediation (the version PLAN moves to)."""
+    old = w.ctx.registry.latest("mediation")
+    assert old.version == OLD
+    source = breaking_source(old.source, NEW)
+    body = {"source": source, "reason": "新版本改名受理登记", "based_on": OLD}
+    r = w.client.post("/api/definitions", json=body, headers=w.h("supervisor"))
+    assert r.status_code == 201, r.text
+    assert r.json()["version"] == NEW
 
 
 def _cases(w: World) -> dict[str, int]:
@@ -51,7 +56,7 @@ def _cases(w: World) -> dict[str, int]:
 def test_plan_preview_page_and_apply(any_world: World) -> None:
     w = any_world
     ids = _cases(w)
-    _publish_v2(w)
+    _publish_next(w)
     h = w.h("supervisor")
     r = w.client.post("/api/migrations", json=PLAN, headers=h)
     assert r.status_code == 201, r.text
@@ -84,19 +89,19 @@ def test_plan_preview_page_and_apply(any_world: World) -> None:
     report = done.json()
     assert (report["moved"], report["refused"], report["run"]["status"]) == (2, 1, "applied")
     case = w.client.get(f"/api/cases/{ids['intake']}", headers=w.h("mediator")).json()
-    assert (case["case"]["state"], case["case"]["workflow_version"]) == ("reception", 2)
+    assert (case["case"]["state"], case["case"]["workflow_version"]) == ("reception", NEW)
     got = w.client.get(f"/api/migrations/{run['id']}", headers=h).json()
     assert got["moved"] == 2 and got["applied_at"] is not None
 
 
 def test_a_wrong_plan_answers_422_with_every_problem(world: World) -> None:
-    _publish_v2(world)
-    bad = {**PLAN, "to_version": 9, "state_map": {"intake": "nowhere"}, "case_ids": [424242]}
+    _publish_next(world)
+    bad = {**PLAN, "to_version": NEW + 1, "state_map": {"intake": "nowhere"}, "case_ids": [424242]}
     r = world.client.post("/api/migrations", json=bad, headers=world.h("supervisor"))
     assert r.status_code == 422
     body = r.json()
     assert body["type"] == "/problems/migration-refused"
-    assert body["problems"] == ["mediation v9 is not published", "no case 424242"]
+    assert body["problems"] == [f"mediation v{NEW + 1} is not published", "no case 424242"]
     r = world.client.post(
         "/api/migrations", json={**PLAN, "case_ids": [0]}, headers=world.h("supervisor")
     )
@@ -105,7 +110,7 @@ def test_a_wrong_plan_answers_422_with_every_problem(world: World) -> None:
 
 
 def test_other_roles_are_refused_and_unknown_runs_are_404(world: World) -> None:
-    _publish_v2(world)
+    _publish_next(world)
     r = world.client.post("/api/migrations", json=PLAN, headers=world.h("mediator"))
     assert r.status_code == 403
     assert world.client.get("/api/migrations", headers=world.h("org_admin")).status_code == 403

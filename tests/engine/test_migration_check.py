@@ -15,7 +15,7 @@ from engine.migration_check import MigrationCheck, entered_by, plan_problems
 from engine.model import Case, Timer
 from engine.workcalendar import WorkCalendar
 from tests.conftest import DEFINITIONS
-from tests.migration_versions import breaking_source
+from tests.migration_versions import NEW, OLD, breaking_source
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
 DATA: dict[str, Any] = {
@@ -28,21 +28,24 @@ DATA: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def v1() -> Definition:
-    return parse_definition((DEFINITIONS / "mediation.yaml").read_text(), file="mediation@v1")
+def old() -> Definition:
+    """The shipped mediation workflow."""
+    source = (DEFINITIONS / "mediation.yaml").read_text()
+    return parse_definition(source, file=f"mediation@v{OLD}")
 
 
 @pytest.fixture(scope="module")
-def v2(v1: Definition) -> Definition:
-    return parse_definition(breaking_source(v1.source), file="mediation@v2")
+def new(old: Definition) -> Definition:
+    """The breaking version after it."""
+    return parse_definition(breaking_source(old.source, NEW), file=f"mediation@v{NEW}")
 
 
 @pytest.fixture
-def check(v1: Definition, v2: Definition) -> MigrationCheck:
-    return MigrationCheck(v1, v2, {"intake": "reception"}, WorkCalendar())
+def check(old: Definition, new: Definition) -> MigrationCheck:
+    return MigrationCheck(old, new, {"intake": "reception"}, WorkCalendar())
 
 
-def case(state: str, *, entered: datetime = NOW, version: int = 1, **data: Any) -> Case:
+def case(state: str, *, entered: datetime = NOW, version: int = OLD, **data: Any) -> Case:
     return Case(
         id=7,
         workflow="mediation",
@@ -99,7 +102,7 @@ def test_a_field_the_new_version_requires_to_be_in_the_state_is_missing(
     v = check.verdict(case("mediation", **mediating), "start_mediation", [], NOW)
     assert codes(v) == ["missing_field"]
     assert "consent_form" in v.refusals[0].en
-    # Entered by reopening, which v2 does not make require the consent form: it moves.
+    # Entered by reopening, which the new version does not make require the consent form: it moves.
     reopened: dict[str, Any] = {
         **mediating,
         "satisfaction": 1,
@@ -110,10 +113,10 @@ def test_a_field_the_new_version_requires_to_be_in_the_state_is_missing(
 
 
 def test_what_the_old_version_required_already_is_not_asked_again(
-    v1: Definition,
+    old: Definition,
 ) -> None:
     """`extend` requires a consent its own effect clears: unchanged, the case still moves."""
-    same = MigrationCheck(v1, v1, {}, WorkCalendar())
+    same = MigrationCheck(old, old, {}, WorkCalendar())
     v = same.verdict(case("mediation", extension_reason="r", extensions=1), "extend", [], NOW)
     assert v.movable
 
@@ -125,14 +128,14 @@ def test_a_closed_case_is_refused(check: MigrationCheck) -> None:
 
 
 def test_a_case_no_longer_on_the_version_is_refused(check: MigrationCheck) -> None:
-    v = check.verdict(case("assessment", version=2), "register", [], NOW)
+    v = check.verdict(case("assessment", version=NEW), "register", [], NOW)
     assert codes(v) == ["not_on_version"]
-    assert "v2" in v.refusals[0].en
+    assert f"v{NEW}" in v.refusals[0].en
 
 
 def test_deadlines_before_and_after_with_overdue_after_the_move(check: MigrationCheck) -> None:
-    """v2 shortens the judicial-confirmation window from 30 days to 15: a case in agreement
-    for 20 days has 10 days left before, and is 5 days overdue after."""
+    """The new version shortens the judicial-confirmation window from 30 days to 15: a case
+    in agreement for 20 days has 10 days left before, and is 5 days overdue after."""
     entered = NOW - timedelta(days=20)
     pending = [
         Timer(7, "judicial_confirmation_window", "deadline", entered + timedelta(days=30), 3),
@@ -149,10 +152,10 @@ def test_deadlines_before_and_after_with_overdue_after_the_move(check: Migration
     ]
 
 
-def test_deadlines_after_count_working_days_from_the_state_entry(v1: Definition) -> None:
+def test_deadlines_after_count_working_days_from_the_state_entry(old: Definition) -> None:
     """One month of mediation from Monday 7 September 2026 ends on 7 October, in the
     National Day holiday: the deadline rolls to Thursday 8 October, 09:00 in Beijing."""
-    same = MigrationCheck(v1, v1, {}, WorkCalendar())
+    same = MigrationCheck(old, old, {}, WorkCalendar())
     entered = datetime(2026, 9, 7, 1, 0, tzinfo=UTC)
     v = same.verdict(case("mediation", entered=entered), "extend", [], NOW)
     assert [(d.timer, d.due_at, d.overdue) for d in v.after] == [
@@ -166,18 +169,20 @@ def test_every_reason_is_given_at_once(check: MigrationCheck) -> None:
 
 
 def test_a_migrated_case_keeps_the_action_that_entered_its_state() -> None:
-    assert entered_by("migrate", {"workflow_version": 2, "entered_by": "register"}) == "register"
-    assert entered_by("migrate", {"workflow_version": 2}) is None
+    assert entered_by("migrate", {"workflow_version": NEW, "entered_by": "register"}) == "register"
+    assert entered_by("migrate", {"workflow_version": NEW}) is None
     assert entered_by("register", None) == "register"
 
 
-def test_plan_problems_name_every_wrong_state(v1: Definition, v2: Definition) -> None:
-    assert plan_problems(v1, v2, {"intake": "reception"}, ["assessment"]) == []
-    problems = plan_problems(v1, v2, {"nope": "closed", "intake": "gone"}, ["elsewhere"])
+def test_plan_problems_name_every_wrong_state(old: Definition, new: Definition) -> None:
+    assert plan_problems(old, new, {"intake": "reception"}, ["assessment"]) == []
+    problems = plan_problems(old, new, {"nope": "closed", "intake": "gone"}, ["elsewhere"])
     assert problems == [
-        "state map nope -> closed: v1 has no state 'nope'",
-        "state map nope -> closed: 'closed' is a final state of v2",
-        "state map intake -> gone: v2 has no state 'gone'",
-        "state elsewhere: v1 has no state 'elsewhere'",
+        f"state map nope -> closed: v{OLD} has no state 'nope'",
+        f"state map nope -> closed: 'closed' is a final state of v{NEW}",
+        f"state map intake -> gone: v{NEW} has no state 'gone'",
+        f"state elsewhere: v{OLD} has no state 'elsewhere'",
     ]
-    assert plan_problems(v1, v1, {}, []) == ["the cases are on v1 already: choose another version"]
+    assert plan_problems(old, old, {}, []) == [
+        f"the cases are on v{OLD} already: choose another version"
+    ]

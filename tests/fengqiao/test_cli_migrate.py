@@ -17,7 +17,7 @@ from fengqiao.settings import Settings
 from tests.api.conftest import START
 from tests.engine.casework.conftest import person
 from tests.engine.casework.migration_cases import Mixed, mixed_cases
-from tests.migration_versions import breaking_source
+from tests.migration_versions import NEW, OLD, breaking_source
 
 
 @pytest.fixture
@@ -27,8 +27,8 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Co
     clock = ManualClock(START - timedelta(days=30))
     ctx = build(Settings(database_url=url), clock)
     mixed = mixed_cases(ctx.cw, clock)
-    source = breaking_source(ctx.cw.registry.get("mediation", 1).source)
-    publishing.publish(ctx.cw, person("admin"), source)
+    source = breaking_source(ctx.cw.registry.get("mediation", OLD).source, NEW)
+    publishing.publish(ctx.cw, person("admin"), source, reason="新版本改名受理登记", based_on=OLD)
     yield ctx, mixed
     ctx.close()
 
@@ -45,12 +45,12 @@ def test_plan_preview_apply_and_list(
     ctx, mixed = seeded
     code, out, err = run(
         capsys,
-        "migrate", "plan", "--workflow", "mediation", "--from", "1", "--to", "2",
-        "--map", "intake=reception", "--reason", "v2 renames intake",
+        "migrate", "plan", "--workflow", "mediation", "--from", str(OLD), "--to", str(NEW),
+        "--map", "intake=reception", "--reason", f"v{NEW} renames intake",
         "--actor", "zhou.min", "--role", "supervisor",
     )  # fmt: skip
     assert code == 0, err
-    assert out.startswith("run 1: mediation v1 -> v2 [planned] total 6")
+    assert out.startswith(f"run 1: mediation v{OLD} -> v{NEW} [planned] total 6")
     code, out, err = run(capsys, "migrate", "preview", "1", "--movable", "no")
     assert code == 0, err
     assert "[previewed] total 6, movable 3, refused 3" in out
@@ -74,19 +74,19 @@ def test_plan_preview_apply_and_list(
         "reception",
     )
     code, out, err = run(capsys, "migrate", "list", "--workflow", "mediation")
-    assert out.startswith("run 1: mediation v1 -> v2 [applied]")
+    assert out.startswith(f"run 1: mediation v{OLD} -> v{NEW} [applied]")
 
 
 def test_bad_input_is_refused_and_writes_nothing(
     seeded: tuple[Context, Mixed], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert seeded[0].cw.registry.get("mediation", 2).version == 2
-    plan = ["migrate", "plan", "--workflow", "mediation", "--from", "1", "--to", "2"]
+    assert seeded[0].cw.registry.get("mediation", NEW).version == NEW
+    plan = ["migrate", "plan", "--workflow", "mediation", "--from", str(OLD), "--to", str(NEW)]
     with pytest.raises(SystemExit) as exit_:
         run(capsys, *plan, "--map", "intake", "--reason", "r")
     assert exit_.value.code == 2 and "old_state=new_state" in capsys.readouterr().err
     code, _, err = run(capsys, *plan, "--map", "intake=gone", "--reason", "r")
-    assert code == 1 and "v2 has no state 'gone'" in err
+    assert code == 1 and f"v{NEW} has no state 'gone'" in err
     code, _, err = run(capsys, *plan, "--reason", "r", "--role", "mediator")
     assert code == 1 and "supervisor" in err
     code, _, err = run(capsys, "migrate", "preview", "5")

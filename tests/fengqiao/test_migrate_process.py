@@ -26,7 +26,7 @@ from fengqiao.settings import Settings
 from tests.conftest import ROOT
 from tests.engine.casework.conftest import person
 from tests.engine.casework.migration_cases import mixed_cases
-from tests.migration_versions import breaking_source
+from tests.migration_versions import NEW, OLD, breaking_source
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +49,8 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Co
         clone_case(ctx.cw.store, case_id, COPIES)
     for case_id in mixed.refused:
         clone_case(ctx.cw.store, case_id, REFUSED_COPIES)
-    source = breaking_source(ctx.cw.registry.get("mediation", 1).source)
-    publishing.publish(ctx.cw, person("admin"), source)
+    source = breaking_source(ctx.cw.registry.get("mediation", OLD).source, NEW)
+    publishing.publish(ctx.cw, person("admin"), source, reason="新版本改名受理登记", based_on=OLD)
     yield ctx, url
     ctx.close()
 
@@ -82,7 +82,7 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
     run = migration.plan(
         ctx.cw,
         SUP,
-        migration.PlanRequest("mediation", 1, 2, "v2", state_map={"intake": "reception"}),
+        migration.PlanRequest("mediation", OLD, NEW, f"v{NEW}", state_map={"intake": "reception"}),
     )
     run = migration.preview(ctx.cw, SUP, run.id)
     movable = 3 * (COPIES + 1)
@@ -112,12 +112,12 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
             assert q("SELECT status, moved, refused, failed FROM migration_runs WHERE id = 1") == [
                 ("applied", movable, run.refused, 0)
             ]
-            # Every accepted case on v2, in the mapped state, with one migrate event keyed
-            # by the run and the case, and one audit entry.
+            # Every accepted case on the new version, in the mapped state, with one migrate
+            # event keyed by the run and the case, and one audit entry.
             assert q(
                 "SELECT c.workflow_version, count(*) FROM cases c JOIN migration_cases m"
                 " ON m.case_id = c.id GROUP BY m.status, c.workflow_version ORDER BY 1"
-            ) == [(1, run.refused), (2, movable)]
+            ) == [(OLD, run.refused), (NEW, movable)]
             assert q("SELECT count(*) FROM cases WHERE state = 'intake'") == [(0,)]
             migrated = q(
                 "SELECT e.case_id, count(*), min(e.idem_key), min(e.seq), min(c.entered_seq),"
@@ -146,7 +146,7 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
             assert q(
                 "SELECT count(*) FROM timers t JOIN cases c ON c.id = t.case_id"
                 " WHERE t.status = 'pending' AND t.armed_seq <> c.entered_seq"
-                " AND c.workflow_version = 2"
+                f" AND c.workflow_version = {NEW}"
             ) == [(0,)]
         for case_id, *_ in migrated[:: max(1, movable // 50)]:
             case = ctx.cw.service.get_case(case_id)
@@ -157,6 +157,6 @@ def test_a_killed_apply_resumes_and_moves_every_case_once(
         refused = [p for p in migration.preview_cases(ctx.cw, SUP, 1, movable=False, limit=1000)]
         assert {p.status for p in refused} == {"refused"}
         for p in refused[:10]:
-            assert ctx.cw.service.get_case(p.case_id).workflow_version == 1
+            assert ctx.cw.service.get_case(p.case_id).workflow_version == OLD
     finally:
         db.dispose()

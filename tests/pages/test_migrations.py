@@ -18,21 +18,24 @@ from engine.casework.publishing import publish
 from engine.clock import ManualClock
 from engine.store import audit
 from engine.visibility import Visibility
-from tests.migration_versions import breaking_source
+from tests.migration_versions import NEW, OLD, breaking_source
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 from tests.pages.live import LiveServer
 from tests.pages.test_browser import AXE, AXE_RUN, DESK, Session, browser, live  # noqa: F401
 
 PATH = "/supervisor/migrations"
 SUPERVISOR = User(0, "supervisor", "supervisor", "supervisor", None, [], scope=Visibility(True))
-REASON = "第 2 版将“受理登记”更名为“接待登记”，取消“已报警”环节，司法确认申请期缩短为 15 日"
+REASON = f"第 {NEW} 版将“受理登记”更名为“接待登记”，取消“已报警”环节，司法确认申请期缩短为 15 日"
 
 
 @pytest.fixture
-def v2(ctx: Casework) -> int:
-    v1 = ctx.registry.get("mediation", 1)
-    published = publish(ctx, SUPERVISOR, breaking_source(v1.source))
-    assert published.created
+def new(ctx: Casework) -> int:
+    """The breaking version after the shipped mediation, published; its number."""
+    old = ctx.registry.latest("mediation")
+    assert old.version == OLD
+    source = breaking_source(old.source, NEW)
+    published = publish(ctx, SUPERVISOR, source, reason=REASON, based_on=OLD)
+    assert published.created and published.definition.version == NEW
     return published.definition.version
 
 
@@ -40,8 +43,8 @@ def plan_data(token: str, **fields: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "csrf_token": token,
         "workflow": "mediation",
-        "from": "1",
-        "to": "2",
+        "from": str(OLD),
+        "to": str(NEW),
         "map_intake": "reception",
         "map_police_reported": "-",
         "scope": "all",
@@ -55,7 +58,7 @@ def plan_data(token: str, **fields: Any) -> dict[str, Any]:
 
 def planned(client: TestClient, **fields: Any) -> int:
     """Plan a run through the form; its id."""
-    token = csrf_of(client, PATH + "/new?workflow=mediation&from=1&to=2")
+    token = csrf_of(client, f"{PATH}/new?workflow=mediation&from={OLD}&to={NEW}")
     sent = client.post(PATH + "/new", data=plan_data(token, **fields), follow_redirects=False)
     assert sent.status_code == 303, sent.text
     found = re.fullmatch(rf"{PATH}/(\d+)\?planned=1", sent.headers["location"])
@@ -72,17 +75,17 @@ def previewed(client: TestClient, run_id: int) -> None:
 
 
 def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
-    login_as: LoginAs, ctx: Casework, v2: int
+    login_as: LoginAs, ctx: Casework, new: int
 ) -> None:
     client = login_as("supervisor")
-    form = client.get(PATH + "/new?workflow=mediation&from=1&to=2")
+    form = client.get(f"{PATH}/new?workflow=mediation&from={OLD}&to={NEW}")
     assert template_of(form) == "supervisor/migration_new.html"
     page: dict[str, Any] = context_of(form)
     rows = [(r.state, r.value, r.error) for r in page["rows"]]
     assert rows == [("intake", "", ""), ("police_reported", "", "")]
     targets = [o.value for o in page["targets"]]
     assert "reception" in targets and "closed" not in targets  # no final state offered
-    assert [o.value for o in page["versions"]] == ["1", "2"]
+    assert [o.value for o in page["versions"]] == [str(OLD), str(NEW)]
     assert 'name="map_police_reported"' in form.text and "不迁移" in form.text
 
     run_id = planned(client)
@@ -91,8 +94,8 @@ def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
     run = context_of(shown)["run"]
     assert (run.workflow, run.from_version, run.to_version, run.status) == (
         "mediation",
-        1,
-        v2,
+        OLD,
+        new,
         "planned",
     )
     assert run.reason == REASON and run.created_by == "supervisor"
@@ -109,7 +112,7 @@ def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
     ("fields", "field", "message"),
     [
         pytest.param({"from": "99"}, "from", "请选择已发布的版本", id="unpublished-version"),
-        pytest.param({"to": "1"}, "to", "目标版本须与原版本不同", id="same-version"),
+        pytest.param({"to": str(OLD)}, "to", "目标版本须与原版本不同", id="same-version"),
         pytest.param({"map_intake": ""}, "map_intake", "请为该环节选择新环节", id="unmapped"),
         pytest.param({"map_intake": "closed"}, "map_intake", "未终结的环节", id="mapped-to-final"),
         pytest.param({"reason": "   "}, "reason", "请写明迁移理由", id="empty-reason"),
@@ -120,7 +123,7 @@ def test_the_plan_form_shows_the_states_to_map_and_creates_the_run(
     ],
 )
 def test_plan_errors_are_shown_next_to_their_fields_with_what_was_typed(
-    login_as: LoginAs, v2: int, fields: dict[str, str], field: str, message: str
+    login_as: LoginAs, new: int, fields: dict[str, str], field: str, message: str
 ) -> None:
     client = login_as("supervisor")
     token = csrf_of(client, PATH + "/new")
@@ -136,8 +139,10 @@ def test_plan_errors_are_shown_next_to_their_fields_with_what_was_typed(
 
 
 def test_refreshing_the_form_for_another_workflow_offers_its_versions(
-    login_as: LoginAs, v2: int
+    login_as: LoginAs, ctx: Casework, new: int
 ) -> None:
+    grid = ctx.registry.latest("grid_escalation").version
+    assert [d.version for d in ctx.registry.versions("grid_escalation")] == [grid]
     client = login_as("supervisor")
     token = csrf_of(client, PATH + "/new")
     sent = client.post(
@@ -145,15 +150,16 @@ def test_refreshing_the_form_for_another_workflow_offers_its_versions(
         data={
             "csrf_token": token,
             "workflow": "grid_escalation",
-            "from": "1",
-            "to": "2",
+            "from": str(OLD),
+            "to": str(new),
             "button": "refresh",
         },
     )
     assert sent.status_code == 200
     page = context_of(sent)
-    assert page["errors"] == {"to": "目标版本须与原版本不同"}  # grid_escalation has v1 only
-    assert [o.value for o in page["versions"]] == ["1"]
+    # grid_escalation has its shipped version only
+    assert page["errors"] == {"to": "目标版本须与原版本不同"}
+    assert [o.value for o in page["versions"]] == [str(grid)]
     assert context_of(client.get(PATH))["runs"] == []
 
 
@@ -162,7 +168,7 @@ def test_the_preview_is_filtered_and_paged_and_links_each_case(
     ctx: Casework,
     clock: ManualClock,
     demo_cases: dict[str, int],
-    v2: int,
+    new: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock.advance(timedelta(days=20))  # past the new 15-day judicial-confirmation window
@@ -204,7 +210,7 @@ def test_the_preview_is_filtered_and_paged_and_links_each_case(
     assert "consent_form" in refused[0].reasons[0] and refused[0].to_state_label == "调解协商"
     assert "police_reported" in refused[1].reasons[0] and refused[1].to_state_label == ""
     english = context_of(client.get(f"{PATH}/{run_id}?movable=no&lang=en"))["rows"]
-    assert english[1].reasons[0].startswith("mediation v2 has no state 'police_reported'")
+    assert english[1].reasons[0].startswith(f"mediation v{new} has no state 'police_reported'")
     both = context_of(client.get(f"{PATH}/{run_id}?movable=no&state=police_reported"))["rows"]
     assert [r.case_id for r in both] == [reported]
     movable = context_of(client.get(f"{PATH}/{run_id}?movable=yes"))["rows"]
@@ -225,7 +231,7 @@ def test_the_preview_is_filtered_and_paged_and_links_each_case(
 
 
 def test_applying_needs_the_confirmation_then_reports(
-    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int], v2: int
+    login_as: LoginAs, ctx: Casework, demo_cases: dict[str, int], new: int
 ) -> None:
     client = login_as("supervisor")
     run_id = planned(client)
@@ -240,7 +246,7 @@ def test_applying_needs_the_confirmation_then_reports(
     assert context_of(unconfirmed)["confirm_error"] == "请先勾选确认"
     assert 'id="confirm-error"' in unconfirmed.text
     case_id = demo_cases["mediation:intake"]
-    assert ctx.service.get_case(case_id).workflow_version == 1
+    assert ctx.service.get_case(case_id).workflow_version == OLD
 
     sent = client.post(
         f"{PATH}/{run_id}/apply",
@@ -256,28 +262,28 @@ def test_applying_needs_the_confirmation_then_reports(
     assert run.status == "applied" and run.moved == movable
     assert "迁移结果" in report_page.text and 'id="apply-form"' not in report_page.text
     case = ctx.service.get_case(case_id)
-    assert (case.workflow_version, case.state) == (v2, "reception")
+    assert (case.workflow_version, case.state) == (new, "reception")
     reported = ctx.service.get_case(demo_cases["mediation:police_reported"])
-    assert (reported.workflow_version, reported.state) == (1, "police_reported")
+    assert (reported.workflow_version, reported.state) == (OLD, "police_reported")
 
     listed = context_of(client.get(PATH))["runs"]
     assert [(r.id, r.status, r.moved) for r in listed] == [(run_id, "applied", movable)]
 
     history = client.get(f"/cases/{case_id}")
     assert history.status_code == 200
-    assert f"迁移至第 {v2} 版" in history.text
+    assert f"迁移至第 {new} 版" in history.text
 
 
 def test_the_definition_page_links_to_the_plan_for_its_running_cases(
-    login_as: LoginAs, v2: int
+    login_as: LoginAs, new: int
 ) -> None:
     client = login_as("supervisor")
     page = client.get("/supervisor/definitions/mediation")
     link = context_of(page)["running"]
-    assert link is not None and link.href == f"{PATH}/new?workflow=mediation&from=1&to={v2}"
+    assert link is not None and link.href == f"{PATH}/new?workflow=mediation&from={OLD}&to={new}"
     assert link.open_cases > 0 and "迁移运行中的案件" in page.text
     form = context_of(client.get(link.href))
-    assert (form["form"].from_text, form["form"].to_text) == ("1", str(v2))
+    assert (form["form"].from_text, form["form"].to_text) == (str(OLD), str(new))
     # One version only: nothing to migrate to.
     assert context_of(client.get("/supervisor/definitions/grid_escalation"))["running"] is None
 
@@ -297,7 +303,7 @@ def test_mediators_and_organisation_admins_are_refused(login_as: LoginAs, path: 
         assert template_of(response) == "errors/error.html"
 
 
-def test_a_mediator_cannot_post_a_plan(login_as: LoginAs, v2: int) -> None:
+def test_a_mediator_cannot_post_a_plan(login_as: LoginAs, new: int) -> None:
     mediator = login_as("mediator")
     token = csrf_of(mediator, "/workroom")
     sent = mediator.post(PATH + "/new", data=plan_data(token))
@@ -307,7 +313,7 @@ def test_a_mediator_cannot_post_a_plan(login_as: LoginAs, v2: int) -> None:
     assert link is None
 
 
-def test_a_form_without_its_token_changes_nothing(login_as: LoginAs, v2: int) -> None:
+def test_a_form_without_its_token_changes_nothing(login_as: LoginAs, new: int) -> None:
     client = login_as("supervisor")
     sent = client.post(PATH + "/new", data=plan_data("forged"))
     assert sent.status_code == 403 and template_of(sent) == "errors/error.html"
@@ -327,7 +333,7 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
     ctx: Casework,
     clock: ManualClock,
     demo_cases: dict[str, int],
-    v2: int,
+    new: int,
 ) -> None:
     clock.advance(timedelta(days=20))  # past the new 15-day window, not the old 30-day one
     s = Session(browser, live, "supervisor", DESK)
@@ -337,8 +343,8 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
     page.goto(live.url + "/supervisor/definitions/mediation", wait_until="commit")
     with page.expect_navigation():
         page.click("#migrate-running")
-    assert page.locator("#f-from").input_value() == "1"
-    assert page.locator("#f-to").input_value() == str(v2)
+    assert page.locator("#f-from").input_value() == str(OLD)
+    assert page.locator("#f-to").input_value() == str(new)
     page.select_option("#f-map_intake", "reception")
     page.select_option("#f-map_police_reported", "-")
     page.fill("#f-reason", REASON)
@@ -362,7 +368,7 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
     # Without the confirmation the browser itself refuses to send the form.
     page.click("#apply-form button[type=submit]")
     assert page.eval_on_selector("#confirm", "el => el.validity.valueMissing")
-    assert ctx.service.get_case(case_id).workflow_version == 1
+    assert ctx.service.get_case(case_id).workflow_version == OLD
     page.check("#confirm")
     with page.expect_navigation():
         page.click("#apply-form button[type=submit]")
@@ -373,7 +379,7 @@ def test_a_supervisor_migrates_running_cases_in_the_browser(
 
     s.goto(f"/cases/{case_id}")
     assert s.state() == "reception"
-    assert f"迁移至第 {v2} 版" in page.locator("ol.timeline").inner_text()
+    assert f"迁移至第 {new} 版" in page.locator("ol.timeline").inner_text()
     s.close()
 
 
@@ -382,7 +388,7 @@ def test_the_migration_pages_have_no_serious_accessibility_violations(
     browser: Any,  # noqa: F811
     live: LiveServer,  # noqa: F811
     login_as: LoginAs,
-    v2: int,
+    new: int,
 ) -> None:
     """axe-core's WCAG 2 A/AA and best-practice rules on the list, the plan form with its
     errors, and a previewed run."""
@@ -391,9 +397,10 @@ def test_the_migration_pages_have_no_serious_accessibility_violations(
     previewed(client, run_id)
     person = Session(browser, live, "supervisor", {**DESK, "bypass_csp": True})
     page = person.page
-    for path in (PATH, PATH + "/new?workflow=mediation&from=1&to=2", f"{PATH}/{run_id}"):
+    plan_form = f"{PATH}/new?workflow=mediation&from={OLD}&to={NEW}"
+    for path in (PATH, plan_form, f"{PATH}/{run_id}"):
         person.goto(path)
-        if path.endswith("to=2"):
+        if path == plan_form:
             with page.expect_navigation():
                 page.click("button[value=plan]")  # nothing chosen: every error shown
             assert page.locator("#plan-errors li").count() >= 2

@@ -1,5 +1,6 @@
-"""A mixed set of mediation cases on v1 for the migration tests: some that the breaking v2
-(tests.migration_versions) accepts, some it refuses, each for its own reason."""
+"""A mixed set of mediation cases on the shipped version for the migration tests: some that
+the breaking next version (tests.migration_versions) accepts, some it refuses, each for its
+own reason."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ AGREED: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Mixed:
-    """Case ids by what the v1 -> v2 preview says of them."""
+    """Case ids by what the preview onto the breaking next version says of them."""
 
     intake: int  # moves to `reception` by the state map
     assessment: int  # moves
@@ -62,7 +63,8 @@ def open_case(cw: Casework, steps: list[tuple[str, dict[str, Any]]], **data: Any
 
 
 def mixed_cases(cw: Casework, clock: ManualClock) -> Mixed:
-    """Opened on v1 now; the agreement reached 20 days before the clock's final moment."""
+    """Opened on the shipped version now; the agreement reached 20 days before the clock's
+    final moment."""
     agreement = open_case(
         cw, [("register", {}), ("start_mediation", ASSESSED), ("reach_agreement", AGREED)]
     )

@@ -26,7 +26,7 @@ from engine.store import audit
 from tests.engine.casework.conftest import person
 from tests.engine.casework.migration_cases import MEDIATOR, mixed_cases
 from tests.engine.casework.test_one_transaction import INTAKE
-from tests.migration_versions import breaking_v2
+from tests.migration_versions import NEW, OLD, breaking_next
 
 
 def _publish_next(cw: Casework) -> int:
@@ -65,7 +65,12 @@ SUP = person("supervisor")
 
 def _plan(cw: Casework, **extra: Any) -> MigrationRun:
     request = PlanRequest(
-        "mediation", 1, 2, "v2 renames intake", state_map={"intake": "reception"}, **extra
+        "mediation",
+        OLD,
+        NEW,
+        f"v{NEW} renames intake",
+        state_map={"intake": "reception"},
+        **extra,
     )
     return migration.plan(cw, SUP, request)
 
@@ -88,11 +93,11 @@ def test_planning_checks_everything_and_writes_nothing_when_wrong(
     cw: Casework, clock: ManualClock
 ) -> None:
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     bad = PlanRequest(
         "mediation",
-        1,
-        3,
+        OLD,
+        NEW + 1,
         " ",
         state_map={"nope": "assessment"},
         states=("elsewhere",),
@@ -102,10 +107,10 @@ def test_planning_checks_everything_and_writes_nothing_when_wrong(
         migration.plan(cw, SUP, bad)
     assert err.value.problems == [
         "a reason of 1 to 500 characters is required",
-        "mediation v3 is not published",
+        f"mediation v{NEW + 1} is not published",
         "no case 999999",
     ]
-    mapped = PlanRequest("mediation", 1, 2, "r", state_map={"intake": "closed"})
+    mapped = PlanRequest("mediation", OLD, NEW, "r", state_map={"intake": "closed"})
     with pytest.raises(MigrationPlanError, match="final state"):
         migration.plan(cw, SUP, mapped)
     assert migration.runs(cw, SUP) == []
@@ -113,7 +118,7 @@ def test_planning_checks_everything_and_writes_nothing_when_wrong(
 
 
 def test_only_supervisors_and_admins_plan_preview_and_apply(cw: Casework) -> None:
-    breaking_v2(cw)
+    breaking_next(cw)
     with pytest.raises(NotPermittedError):
         _plan_as(cw, person("org_admin"))
     r = _plan(cw)
@@ -131,14 +136,14 @@ def test_only_supervisors_and_admins_plan_preview_and_apply(cw: Casework) -> Non
 
 
 def _plan_as(cw: Casework, user: Any) -> MigrationRun:
-    return migration.plan(cw, user, PlanRequest("mediation", 1, 2, "r"))
+    return migration.plan(cw, user, PlanRequest("mediation", OLD, NEW, "r"))
 
 
 def test_the_preview_gives_each_case_its_verdict_and_deadlines(
     cw: Casework, clock: ManualClock
 ) -> None:
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     r = _plan(cw)
     assert r.status == "planned" and r.total == 6  # the open cases; the closed one is not
     r = migration.preview(cw, SUP, r.id)
@@ -171,8 +176,8 @@ def test_listed_cases_closed_or_on_another_version_are_refused(
     cw: Casework, clock: ManualClock
 ) -> None:
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
-    cw.service.migrate_case(mixed.assessment, 2, SUP.actor)
+    breaking_next(cw)
+    cw.service.migrate_case(mixed.assessment, NEW, SUP.actor)
     r = _plan(cw, case_ids=(mixed.closed, mixed.assessment, mixed.intake))
     migration.preview(cw, SUP, r.id)
     codes = {p.case_id: [x.code for x in p.refusals] for p in _all_previews(cw, r.id)}
@@ -187,7 +192,7 @@ def test_apply_moves_the_accepted_cases_with_history_timers_and_audit(
     cw: Casework, clock: ManualClock
 ) -> None:
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     r = migration.preview(cw, SUP, _plan(cw).id)
     with pytest.raises(ConfirmationRequiredError):
         migration.apply(cw, SUP, r.id, confirm=False)
@@ -196,17 +201,22 @@ def test_apply_moves_the_accepted_cases_with_history_timers_and_audit(
     assert report.run.status == "applied" and report.run.moved == 3
     for case_id in mixed.movable:
         case = cw.service.get_case(case_id)
-        assert case.workflow_version == 2
+        assert case.workflow_version == NEW
         (event,) = _migrate_events(cw, case_id)
-        assert event.note is not None and f"run {r.id}" in event.note and "v1 -> v2" in event.note
+        assert (
+            event.note is not None
+            and f"run {r.id}" in event.note
+            and f"v{OLD} -> v{NEW}" in event.note
+        )
         assert _audit(cw, case_id).count("case_migrated") == 1
     assert cw.service.get_case(mixed.intake).state == "reception"
     (event,) = _migrate_events(cw, mixed.intake)
     assert (event.from_state, event.to_state) == ("intake", "reception")
     for case_id in mixed.refused:
-        assert cw.service.get_case(case_id).workflow_version == 1
+        assert cw.service.get_case(case_id).workflow_version == OLD
         assert _migrate_events(cw, case_id) == []
-    # The agreement's window re-armed by v2: 15 days from when the agreement was reached.
+    # The agreement's window re-armed by the new version: 15 days from when the agreement
+    # was reached.
     agreed = cw.service.get_case(mixed.agreement)
     (deadline,) = [t for t in cw.service.pending_timers(mixed.agreement) if t.kind == "deadline"]
     assert deadline.fire_at == agreed.state_entered_at + timedelta(days=15)
@@ -224,21 +234,21 @@ def test_apply_moves_the_accepted_cases_with_history_timers_and_audit(
 
 
 def test_apply_needs_a_preview(cw: Casework) -> None:
-    breaking_v2(cw)
+    breaking_next(cw)
     with pytest.raises(MigrationPlanError, match="preview"):
         migration.apply(cw, SUP, _plan(cw).id, confirm=True)
 
 
 def test_a_case_changed_since_the_preview_is_refused(cw: Casework, clock: ManualClock) -> None:
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     r = migration.preview(cw, SUP, _plan(cw).id)
     cw.service.fire(mixed.assessment, "transfer", MEDIATOR, {"organisation": "women"})
     report = migration.apply(cw, SUP, r.id, confirm=True)
     assert report.moved == 2 and report.refused == 4
     (p,) = [p for p in _all_previews(cw, r.id) if p.case_id == mixed.assessment]
     assert p.status == "refused" and [x.code for x in p.refusals] == ["changed"]
-    assert cw.service.get_case(mixed.assessment).workflow_version == 1
+    assert cw.service.get_case(mixed.assessment).workflow_version == OLD
 
 
 def test_each_move_and_its_audit_entry_are_one_transaction(
@@ -247,7 +257,7 @@ def test_each_move_and_its_audit_entry_are_one_transaction(
     """The audit entry of the second case cannot be written: that case stays where it was,
     the batch's others move, and the case is counted failed."""
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     r = migration.preview(cw, SUP, _plan(cw).id)
     record = audit.record_on_cursor
     second = sorted(mixed.movable)[1]
@@ -260,7 +270,7 @@ def test_each_move_and_its_audit_entry_are_one_transaction(
     monkeypatch.setattr(audit, "record_on_cursor", refuse_second)
     report = migration.apply(cw, SUP, r.id, confirm=True)
     assert (report.moved, report.failed) == (2, 1)
-    assert cw.service.get_case(second).workflow_version == 1
+    assert cw.service.get_case(second).workflow_version == OLD
     assert _migrate_events(cw, second) == []
     (p,) = [p for p in _all_previews(cw, r.id) if p.case_id == second]
     assert p.status == "failed" and "audit log refused" in p.refusals[0].en
@@ -276,7 +286,7 @@ def test_an_interrupted_apply_resumes_without_moving_a_case_twice(
     """The process dies during the second case's transaction (one case per transaction):
     the first case stays moved, the second rolled back; applying again moves the rest."""
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     r = migration.preview(cw, SUP, _plan(cw).id)
     record = audit.record_on_cursor
     second = sorted(mixed.movable)[1]
@@ -291,7 +301,7 @@ def test_an_interrupted_apply_resumes_without_moving_a_case_twice(
         migration.apply(cw, SUP, r.id, confirm=True, batch=1)
     interrupted = migration.run(cw, SUP, r.id)
     assert (interrupted.status, interrupted.moved) == ("applying", 1)
-    assert cw.service.get_case(second).workflow_version == 1
+    assert cw.service.get_case(second).workflow_version == OLD
     monkeypatch.setattr(audit, "record_on_cursor", record)
     report = migration.apply(cw, SUP, r.id, confirm=True, batch=1)
     assert (report.moved, report.already_moved) == (2, 1)
@@ -303,16 +313,18 @@ def test_an_interrupted_apply_resumes_without_moving_a_case_twice(
 
 def test_moving_back_is_another_run(cw: Casework, clock: ManualClock) -> None:
     mixed = mixed_cases(cw, clock)
-    breaking_v2(cw)
+    breaking_next(cw)
     migration.apply(cw, SUP, migration.preview(cw, SUP, _plan(cw).id).id, confirm=True)
     back = migration.plan(
-        cw, SUP, PlanRequest("mediation", 2, 1, "back to v1", state_map={"reception": "intake"})
+        cw,
+        SUP,
+        PlanRequest("mediation", NEW, OLD, f"back to v{OLD}", state_map={"reception": "intake"}),
     )
     back = migration.preview(cw, SUP, back.id)
     assert (back.total, back.movable) == (3, 3)
     migration.apply(cw, SUP, back.id, confirm=True)
     intake = cw.service.get_case(mixed.intake)
-    assert (intake.workflow_version, intake.state) == (1, "intake")
+    assert (intake.workflow_version, intake.state) == (OLD, "intake")
     agreed = cw.service.get_case(mixed.agreement)
     (deadline,) = [t for t in cw.service.pending_timers(mixed.agreement) if t.kind == "deadline"]
     assert deadline.fire_at == agreed.state_entered_at + timedelta(days=30)

@@ -10,6 +10,7 @@ from engine.model import Actor
 from engine.service import WorkflowService
 from engine.store import migration_runs as runs
 from engine.store.repository import SqlStore
+from tests.migration_versions import NEW, OLD
 
 AT = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 MEDIATOR = Actor("mediator", "mediator")
@@ -21,8 +22,8 @@ def _run(store: SqlStore) -> int:
         return runs.create_run(
             tx,
             workflow="mediation",
-            from_version=1,
-            to_version=2,
+            from_version=OLD,
+            to_version=NEW,
             reason="r",
             state_map={"intake": "reception"},
             states=[],
@@ -39,7 +40,7 @@ def test_selection_pages_by_id_with_states_and_listed_cases(
     ids = [service.open_case("mediation", MEDIATOR, INTAKE).case.id for _ in range(5)]
     service.fire(ids[1], "register", MEDIATOR, {})
     service.fire(ids[3], "party_refuses", MEDIATOR, {})  # closed: not among the open ones
-    everything = runs.Selection("mediation", 1)
+    everything = runs.Selection("mediation", OLD)
     with store.transaction(write=False) as tx:
         assert runs.count_selected(tx, everything) == 4
         first = runs.selected_page(tx, everything, 0, 3)
@@ -47,9 +48,9 @@ def test_selection_pages_by_id_with_states_and_listed_cases(
         assert [s.case.id for s in first + rest] == [ids[0], ids[1], ids[2], ids[4]]
         assert first[1].entry_action == "register" and first[0].entry_action == "open"
         assert first[0].case.data["category"] == "family"
-        assessed = runs.selected_page(tx, runs.Selection("mediation", 1, ("assessment",)), 0, 9)
+        assessed = runs.selected_page(tx, runs.Selection("mediation", OLD, ("assessment",)), 0, 9)
         assert [s.case.id for s in assessed] == [ids[1]]
-        listed = runs.Selection("mediation", 1, (), (ids[3], ids[0]))
+        listed = runs.Selection("mediation", OLD, (), (ids[3], ids[0]))
         assert [s.case.id for s in runs.selected_page(tx, listed, 0, 9)] == [ids[0], ids[3]]
         assert runs.unknown_cases(tx, [ids[0], 987_654]) == [987_654]
 
