@@ -1,8 +1,9 @@
 """Migrating running cases: the preview and the apply of a run, per second, and their memory.
 
-Seeds open mediation cases spread over every open state of v1 (one case per state made
-through the service, then copied in bulk by engine.store.bulk), publishes a v2 that shortens
-the judicial-confirmation window, and runs, in a process of its own per size, what
+Seeds open mediation cases spread over every open state of the shipped version (one case per
+state made through the service, then copied in bulk by engine.store.bulk), publishes the next
+version (the registry's latest + 1) that shortens the judicial-confirmation window, and runs,
+in a process of its own per size, what
 `fengqiao migrate` runs: plan, preview every case, apply every movable case (batches of
 engine.casework.migration.BATCH, a savepoint per case). Reports the cases previewed and moved
 per second (of wall-clock time, and of the process's CPU time: on a shared machine the
@@ -65,7 +66,7 @@ ASSESSED = {
     "crime_risk": False,
 }
 AGREED = {"agreement_form": "written", "agreement_terms": "t", "performance_deadline": "2026-12-20"}
-# The steps to each open state of mediation v1, from intake.
+# The steps to each open state of the shipped mediation, from intake.
 TO_STATE: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "intake": [],
     "assessment": [("register", {})],
@@ -101,7 +102,8 @@ def peak_rss_mb() -> float:
 
 
 def seed(url: str, cases: int) -> dict[str, float]:
-    """`cases` open mediation cases on v1, spread evenly over its open states; v2 published."""
+    """`cases` open mediation cases on the shipped version, spread evenly over its open
+    states; the next version published."""
     engine = make_engine(url)
     upgrade(engine)
     store = SqlStore(engine)
@@ -118,11 +120,15 @@ def seed(url: str, cases: int) -> dict[str, float]:
         copies = per_state - 1 if i else cases - per_state * (len(TO_STATE) - 1) - 1
         clone_case(store, template.id, copies)
     seconds = time.perf_counter() - began
-    v1 = service.registry.get("mediation", 1)
-    source = v1.source.replace("version: 1", "version: 2", 1)
+    latest = service.registry.latest("mediation")
+    source = latest.source.replace(
+        f"version: {latest.version}\n", f"version: {latest.version + 1}\n", 1
+    )
     source = source.replace("        after: 30 days\n", "        after: 15 days\n", 1)
     with store.transaction() as tx:
-        stored.save(tx, parse_definition(source, file="mediation@v2"), "bench", START)
+        stored.save(
+            tx, parse_definition(source, file=f"mediation@v{latest.version + 1}"), "bench", START
+        )
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -130,7 +136,7 @@ def seed(url: str, cases: int) -> dict[str, float]:
 
 
 def migrate(url: str) -> None:
-    """One process: plan, preview and apply mediation v1 -> v2; print a JSON report."""
+    """One process: plan, preview and apply mediation, shipped -> next; print a JSON report."""
     engine = make_engine(url)
     store = SqlStore(engine)
     with store.transaction(write=False) as tx:
@@ -138,8 +144,11 @@ def migrate(url: str) -> None:
     clock = ManualClock(NOW)
     service = WorkflowService(store, Registry(published), clock, WorkCalendar())
     cw = Casework(store, service.registry, service, clock, Sealer.from_text(new_key_text()))
+    newest = service.registry.latest("mediation").version  # the bench's breaking version
     run = migration.plan(
-        cw, ADMIN, migration.PlanRequest("mediation", 1, 2, "shorter confirmation window")
+        cw,
+        ADMIN,
+        migration.PlanRequest("mediation", newest - 1, newest, "shorter confirmation window"),
     )
     began, cpu = time.perf_counter(), time.process_time()
     run = migration.preview(cw, ADMIN, run.id)
