@@ -284,9 +284,9 @@ def selected_page(tx: SqlTransaction, sel: Selection, after: int, limit: int) ->
             state=row[3],
             data=js(row[4]),
             version=row[5],
-            opened_at=entered,  # type: ignore[arg-type]
-            updated_at=entered,  # type: ignore[arg-type]
-            state_entered_at=entered,  # type: ignore[arg-type]
+            opened_at=entered,
+            updated_at=entered,
+            state_entered_at=entered,
             last_seq=row[7],
             entered_seq=row[8],
             closed_at=dt(row[9]) if row[9] is not None else None,
