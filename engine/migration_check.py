@@ -34,6 +34,7 @@ from engine.workcalendar import WorkCalendar
 
 MIGRATE_ACTION = "migrate"
 OPEN_ACTION = "open"
+_MEMO = 4096  # entries a memo of a MigrationCheck holds before it starts again
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,20 @@ class MigrationCheck:
         )
         self._into = _requirements(target)
         self._before = _requirements(source)
+        # Memos, each bounded (the checks are pure): the fields required by (state, entry
+        # action, source state), and the deadlines by (state, entry moment, now, the values of
+        # the fields the state's timers read): a preview of many cases computes the working
+        # calendar's arithmetic once per distinct entry moment.
+        self._required: dict[tuple[str, str | None, str], tuple[str, ...]] = {}
+        self._reads = {
+            name: tuple(
+                dict.fromkeys(
+                    f for t in st.timers for f in (t.at_field, t.after.by) if f is not None
+                )
+            )
+            for name, st in target.states.items()
+        }
+        self._deadlines: dict[tuple[Any, ...], tuple[Deadline, ...]] = {}
 
     def target_state(self, state: str) -> str | None:
         """The state of the target version a case in `state` moves to, if any."""
@@ -192,6 +207,16 @@ class MigrationCheck:
         of that action into `state` requires (or, without one, what every transition into
         it requires), less what the source's transition required already (checked when the
         case entered, and cleared since only by the workflow's own effects)."""
+        key = (state, entered_by, from_state)
+        found = self._required.get(key)
+        if found is None:
+            found = self._required_in(state, entered_by, from_state)
+            if len(self._required) >= _MEMO:
+                self._required.clear()
+            self._required[key] = found
+        return found
+
+    def _required_in(self, state: str, entered_by: str | None, from_state: str) -> tuple[str, ...]:
         into = self._into.get(state)
         if into is None:
             return ()
@@ -255,6 +280,20 @@ class MigrationCheck:
 
     def deadlines_after(self, case: Case, to_state: str, now: datetime) -> tuple[Deadline, ...]:
         """The target state's deadlines, counted from when the case entered its state."""
+        data = case.data
+        key = (to_state, case.state_entered_at, now, *(data.get(f) for f in self._reads[to_state]))
+        try:
+            found = self._deadlines.get(key)
+        except TypeError:  # a list or a mapping where a timer reads its field: not memoised
+            return self._deadlines_after(case, to_state, now)
+        if found is None:
+            found = self._deadlines_after(case, to_state, now)
+            if len(self._deadlines) >= _MEMO:
+                self._deadlines.clear()
+            self._deadlines[key] = found
+        return found
+
+    def _deadlines_after(self, case: Case, to_state: str, now: datetime) -> tuple[Deadline, ...]:
         out = []
         for tdef in self.target.states[to_state].timers:
             due = due_at(tdef, case.data, case.state_entered_at, self.calendar)

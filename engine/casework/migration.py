@@ -44,7 +44,7 @@ from engine.migration_check import (
     failed,
     plan_problems,
 )
-from engine.model import FireResult
+from engine.model import Case, FireResult
 from engine.ports import DuplicateKeyError
 from engine.store import audit
 from engine.store import migration_runs as stored
@@ -330,7 +330,13 @@ def apply(
             if not page:
                 break
             now = cw.clock.now()
-            marks = [_apply_one(cw, tx, user, r, check, item, now, tally) for item in page]
+            # The batch's cases in one read (a round trip a case less on PostgreSQL); each
+            # move still checks the case's version when it writes it.
+            cases = tx.get_cases([item.case_id for item in page])
+            marks = [
+                _apply_one(cw, tx, user, r, check, item, cases.get(item.case_id), now, tally)
+                for item in page
+            ]
             stored.mark_cases(tx, run_id, marks)
             moved = sum(1 for m in marks if m[1] == "moved")
             refused = sum(1 for m in marks if m[1] == "refused")
@@ -368,13 +374,13 @@ def _apply_one(
     r: MigrationRun,
     check: MigrationCheck,
     item: stored.ToApply,
+    case: Case | None,
     now: datetime,
     tally: _Tally,
 ) -> tuple[int, str, str, datetime | None]:
-    """Move one case inside the batch's transaction, under a savepoint of its own; what to
-    record of it: (case id, status, refusals JSON, moved at)."""
+    """Move one case (`case`, as the batch read it) inside the batch's transaction, under a
+    savepoint of its own; what to record of it: (case id, status, refusals JSON, moved at)."""
     key = move_key(r.id, item.case_id)
-    case = tx.get_case(item.case_id)
     if case is not None and case.version != item.case_version:
         done = tx.event_by_key(key)
         if done is not None:  # moved by an apply of this run that committed meanwhile
