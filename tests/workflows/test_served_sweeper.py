@@ -44,10 +44,12 @@ def test_the_served_sweeper_fires_a_due_visit_and_escalates_a_missed_grid_deadli
     assert overdue.actor == "system" and overdue.lateness_s is not None
     assert overdue.lateness_s > 86000  # caught up a day late, and says so
     escalated = cw.service.get_case(grid.id)
-    assert escalated.data["tier"] == 2 and escalated.data["escalation_reason"] == "deadline missed"
+    assert escalated.data["tier"] == 4 and escalated.data["escalation_reason"] == "deadline missed"
     # The notifications went out through tasks: only "case #n needs attention" and a link.
     with cw.store.transaction(write=False) as tx:
-        assert outbox.counts(tx) == {"sent": 7}
+        assert outbox.counts(tx) == {
+            "sent": 16
+        }  # one notice per tier climbed and per unit that held it
     messages = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()]
     assert {(m["kind"], m["to"]["role"], m["link"]) for m in messages} >= {
         ("reminder", "mediator", f"/cases/{visit.id}"),
