@@ -147,7 +147,13 @@ def cmd_apply(args: argparse.Namespace) -> int:
         print("error: applying moves cases for good: add --yes to confirm", file=sys.stderr)
         return 2
     ctx = _context(args)
-    report = migration.apply(ctx.cw, _user(args), args.run, confirm=True, batch=args.batch)
+
+    def moved(count: int) -> None:
+        print(f"moved: {count}", file=sys.stderr, flush=True)
+
+    report = migration.apply(
+        ctx.cw, _user(args), args.run, confirm=True, batch=args.batch, progress=moved
+    )
     print(_run_line(report.run))
     print(
         _dump(

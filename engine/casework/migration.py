@@ -17,7 +17,7 @@ older one.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -304,10 +304,17 @@ class _Tally:
 
 
 def apply(
-    cw: Casework, user: User, run_id: int, *, confirm: bool, batch: int = BATCH
+    cw: Casework,
+    user: User,
+    run_id: int,
+    *,
+    confirm: bool,
+    batch: int = BATCH,
+    progress: Callable[[int], None] | None = None,
 ) -> ApplyReport:
     """Move the cases the preview accepted; see the module's description. Resumable: applying
-    a run again continues with the cases not moved yet."""
+    a run again continues with the cases not moved yet. `progress`, if given, is told the
+    cases moved so far after each batch is committed."""
     require(user, Permission.MIGRATE_CASE)
     if not confirm:
         raise ConfirmationRequiredError("applying a migration")
@@ -344,6 +351,8 @@ def apply(
                 tx, run_id, moved=moved, refused=refused, failed=len(marks) - moved - refused
             )
         after = page[-1].case_id
+        if progress is not None:
+            progress(already_before + tally.moved)
     now = cw.clock.now()
     with cw.store.transaction() as tx:
         r = _run_in(tx, run_id, lock=True)
