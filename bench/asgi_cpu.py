@@ -23,7 +23,7 @@ import time
 import uuid
 from typing import Any
 
-from bench.engine import database
+from bench.databases import database
 from bench.http_load import OPEN_DATA, PASSWORD, SESSION, TO_MEDIATION, prepare
 
 BASE_HEADERS = [

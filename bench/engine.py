@@ -18,11 +18,7 @@ import os
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,13 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.databases import database  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.model import Actor  # noqa: E402
 from engine.registry import Registry, load_directory  # noqa: E402
 from engine.service import WorkflowService  # noqa: E402
-from engine.store.db import make_engine, normalise_url  # noqa: E402
+from engine.store.db import make_engine  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.repository import SqlStore  # noqa: E402
 
@@ -65,25 +61,6 @@ PATH: list[tuple[str, dict[str, Any]]] = [
     ("close_case", {}),
 ]
 MEDIATOR = Actor("bench", "mediator")
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """A fresh database: a temporary SQLite file, or a new PostgreSQL database (dropped after)."""
-    if url is None or url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{tmp}/bench.db"
-        return
-    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
-    name = f"fq_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class ServiceRunner:

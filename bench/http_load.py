@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from bench.engine import database
+from bench.databases import database
 
 # Where `python -m bench.http_load` runs its server and client processes from.
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,8 +32,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
+from bench.databases import database, pg_reachable  # noqa: E402
 from engine.casework import migration  # noqa: E402
 from engine.casework.context import Casework  # noqa: E402
 from engine.casework.identity import User  # noqa: E402
@@ -46,7 +46,7 @@ from engine.registry import Registry, load_directory  # noqa: E402
 from engine.service import WorkflowService  # noqa: E402
 from engine.store import definitions as stored  # noqa: E402
 from engine.store.bulk import clone_case  # noqa: E402
-from engine.store.db import make_engine, normalise_url  # noqa: E402
+from engine.store.db import make_engine  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.repository import SqlStore  # noqa: E402
 from engine.store.sealing import Sealer, new_key_text  # noqa: E402
@@ -189,27 +189,8 @@ def sqlite_run(cases: int) -> dict[str, Any]:
 
 
 def pg_run(base: str, cases: int) -> dict[str, Any]:
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"fq_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        return measure(f"{base.rsplit('/', 1)[0]}/{name}", cases)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def pg_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(normalise_url(url))
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:
-        return False
-    return True
+    with database(base) as url:
+        return measure(url, cases)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

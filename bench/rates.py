@@ -28,7 +28,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -38,15 +37,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
+from sqlalchemy import Engine, insert, text  # noqa: E402
 
+from bench.databases import database  # noqa: E402
 from engine.casework.context import Casework  # noqa: E402
 from engine.casework.identity import User  # noqa: E402
 from engine.casework.rates import RateQuery, compute_rates, rate_trend  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.registry import Registry, load_directory  # noqa: E402
 from engine.service import WorkflowService  # noqa: E402
-from engine.store.db import make_engine, normalise_url  # noqa: E402
+from engine.store.db import make_engine  # noqa: E402
 from engine.store.migrate import upgrade  # noqa: E402
 from engine.store.repository import SqlStore  # noqa: E402
 from engine.store.sealing import Sealer, new_key_text  # noqa: E402
@@ -453,21 +453,12 @@ def sqlite_run(closed: int, open_: int, months: int, runs: int) -> dict[str, Any
 
 
 def pg_run(base: str, closed: int, open_: int, months: int, runs: int) -> dict[str, Any]:
-    admin = create_engine(normalise_url(base), isolation_level="AUTOCOMMIT")
-    name = f"fq_bench_{uuid.uuid4().hex[:8]}"
-    root = base.rsplit("/", 1)[0]
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine, seeded = seed(f"{root}/{name}", closed, open_, months)
+    with database(base) as url:
+        engine, seeded = seed(url, closed, open_, months)
         try:
             return {**seeded, **measure(engine, runs)}
         finally:
             engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

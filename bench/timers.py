@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from bench.databases import pg_reachable  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.model import Actor  # noqa: E402
 from engine.registry import Registry, load_directory  # noqa: E402
@@ -198,17 +199,6 @@ def pg_run(base: str, timers: int, due: int) -> dict[str, Any]:
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def pg_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(normalise_url(url))
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception:
-        return False
-    return True
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
