@@ -34,27 +34,10 @@ from engine.expression_types import (
     unquoted_hint,
 )
 from engine.expression_values import IMPLEMENTATIONS, ExpressionError, arith, truthy
-from engine.expressions import Expression, SourcePositions
+from engine.expressions import ALIASES, OP_SYMBOLS, Expression, SourcePositions
 
 __all__ = ["MAX_PROBLEMS", "TypeChecker", "TypeProblem"]
 
-_ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
-_SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.In: "in",
-    ast.NotIn: "not in",
-}
 #: Problems reported of one expression at most (a list of 300 misspelt values is not worth
 #: 300 "did you mean"s).
 MAX_PROBLEMS: Final = 10
@@ -158,8 +141,8 @@ class _Walk:
 
     def name(self, node: ast.expr) -> Type:
         assert isinstance(node, ast.Name)
-        if node.id in _ALIASES:
-            return constant_type(_ALIASES[node.id])
+        if node.id in ALIASES:
+            return constant_type(ALIASES[node.id])
         return self.scope.get(node.id, ANY)  # an undeclared name is reported by the loader
 
     def sequence(self, node: ast.expr) -> Type:
@@ -195,7 +178,7 @@ class _Walk:
     def binary(self, node: ast.expr) -> Type:
         assert isinstance(node, ast.BinOp)
         left, right = self.type_of(node.left), self.type_of(node.right)
-        symbol = _SYMBOLS[type(node.op)]
+        symbol = OP_SYMBOLS[type(node.op)]
         result = arith_type(symbol, left, right)
         message = ""
         if result is None:
@@ -217,7 +200,7 @@ class _Walk:
         nodes = [node.left, *node.comparators]
         types = [self.type_of(n) for n in nodes]
         for i, op in enumerate(node.ops):
-            symbol = _SYMBOLS[type(op)]
+            symbol = OP_SYMBOLS[type(op)]
             left, right = types[i], types[i + 1]
             lnode, rnode = nodes[i], nodes[i + 1]
             if symbol in ("in", "not in"):

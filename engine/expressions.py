@@ -37,7 +37,7 @@ __all__ = [
 Scope = Mapping[str, object]
 Evaluator = Callable[[Scope], object]
 
-_ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
+ALIASES: Final[Mapping[str, object]] = {"true": True, "false": False, "null": None}
 MAX_DEPTH: Final = 100
 MAX_LENGTH: Final = 1000
 _INT64: Final = 2**63
@@ -159,7 +159,7 @@ def _syntax_error(exc: SyntaxError, text: str, shift: int) -> ExpressionError:
     return ExpressionError(f"syntax error: {exc.msg}", shift + min(col, len(text)))
 
 
-_OP_SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
+OP_SYMBOLS: Final[Mapping[type[ast.AST], str]] = {
     ast.Add: "+",
     ast.Sub: "-",
     ast.Mult: "*",
@@ -275,8 +275,8 @@ class _Compiler:
 
     def _Name(self, node: ast.Name, depth: int) -> Evaluator:
         name = node.id
-        if name in _ALIASES:
-            value = _ALIASES[name]
+        if name in ALIASES:
+            value = ALIASES[name]
             return lambda _data: value
         if name in IMPLEMENTATIONS:
             raise self.fail(node, f"function {name!r} must be called, e.g. {name}(x)")
@@ -338,11 +338,11 @@ class _Compiler:
                 return -value if negate else +value  # type: ignore[operator]
 
             return self.folded(node, sign, [operand])
-        symbol = _OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
+        symbol = OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
         raise self.fail(node, f"operator '{symbol}' is not allowed")
 
     def _BinOp(self, node: ast.BinOp, depth: int) -> Evaluator:
-        symbol = _OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
+        symbol = OP_SYMBOLS.get(type(node.op), type(node.op).__name__)
         if not isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Mod):
             raise self.fail(node, f"operator '{symbol}' is not allowed; use + - * / // %")
         left = self.compile(node.left, depth)
@@ -356,7 +356,7 @@ class _Compiler:
     def _Compare(self, node: ast.Compare, depth: int) -> Evaluator:
         symbols: list[str] = []
         for op in node.ops:
-            symbol = _OP_SYMBOLS.get(type(op), type(op).__name__)
+            symbol = OP_SYMBOLS.get(type(op), type(op).__name__)
             if isinstance(op, ast.Is | ast.IsNot):
                 hint = "==" if isinstance(op, ast.Is) else "!="
                 raise self.fail(node, f"operator '{symbol}' is not allowed; use {hint}")

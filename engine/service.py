@@ -259,72 +259,37 @@ class WorkflowService:
         note: str | None = None,
     ) -> FireResult:
         """Move a running case onto another version of its workflow, explicitly, in a
-        transaction of its own (see `migrate_in`; who may is asked by the use case,
-        engine.casework.migration)."""
-        with self.store.transaction() as tx:
-            return self.migrate_in(
-                tx,
-                case_id,
-                to_version,
-                actor,
-                to_state=to_state,
-                expected_version=expected_version,
-                idempotency_key=idempotency_key,
-                note=note,
-            )
-
-    def migrate_in(
-        self,
-        tx: Transaction,
-        case_id: int,
-        to_version: int,
-        actor: Actor,
-        *,
-        to_state: str | None = None,
-        expected_version: int | None = None,
-        idempotency_key: str | None = None,
-        note: str | None = None,
-        entered_by: str | None = None,
-    ) -> FireResult:
-        """Move a case onto `to_version` of its workflow inside the caller's transaction.
+        transaction of its own (who may is asked by the use case, engine.casework.migration).
 
         The case keeps its data and its state, or moves to `to_state` (a state renamed or
         removed by the new version); the new version must have that state, and the data must
         fit its fields. The timers of the state are re-armed by the new version's rules,
         counting from when the case entered its state, and the move is recorded in the
-        history (action ``migrate``, `note`; its changes keep `entered_by`, the action that
-        entered the state, for a later migration's checks). A retried key answers the first
-        result.
+        history (action ``migrate``, `note`). A retried key answers the first result.
         """
-        if idempotency_key is not None:
-            replayed = replay(tx, idempotency_key, case_id, MIGRATE_ACTION)
-            if replayed is not None:
-                return replayed
-        case = tx.get_case(case_id)
-        if case is None:
-            raise CaseNotFoundError(case_id)
-        if expected_version is not None and case.version != expected_version:
-            raise ConflictError(case_id, expected_version, case.version)
-        target = self.registry.get(case.workflow, to_version)
-        dest = to_state or case.state
-        if dest not in target.states:
-            raise UnknownActionError(
-                MIGRATE_ACTION,
-                case.state,
-                [],
-                f"{case.workflow} v{to_version} has no state {dest!r}",
+        with self.store.transaction() as tx:
+            if idempotency_key is not None:
+                replayed = replay(tx, idempotency_key, case_id, MIGRATE_ACTION)
+                if replayed is not None:
+                    return replayed
+            case = tx.get_case(case_id)
+            if case is None:
+                raise CaseNotFoundError(case_id)
+            if expected_version is not None and case.version != expected_version:
+                raise ConflictError(case_id, expected_version, case.version)
+            target = self.registry.get(case.workflow, to_version)
+            dest = to_state or case.state
+            if dest not in target.states:
+                raise UnknownActionError(
+                    MIGRATE_ACTION,
+                    case.state,
+                    [],
+                    f"{case.workflow} v{to_version} has no state {dest!r}",
+                )
+            plan_for(target).check_fields(case.data)
+            return self.move_in(
+                tx, case, target, dest, actor, idempotency_key=idempotency_key, note=note
             )
-        plan_for(target).check_fields(case.data)
-        return self.move_in(
-            tx,
-            case,
-            target,
-            dest,
-            actor,
-            idempotency_key=idempotency_key,
-            note=note,
-            entered_by=entered_by,
-        )
 
     def move_in(
         self,
@@ -340,8 +305,9 @@ class WorkflowService:
     ) -> FireResult:
         """The move itself, for a caller that read `case` in `tx` and checked it against
         `target` (`to_state` is a state of it, the data fits its fields): update the case
-        (optimistically: ConflictError if it changed), record the event, re-arm the timers
-        from when the case entered its state."""
+        (optimistically: ConflictError if it changed), record the event (its changes keep
+        `entered_by`, the action that entered the state, for a later migration's checks),
+        re-arm the timers from when the case entered its state."""
         plans = plan_for(target)
         now = self.clock.now()
         previous = case.version
