@@ -268,12 +268,18 @@ def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: date
     return True
 
 
-def open_cases_by_version(tx: SqlTransaction, workflow: str) -> dict[int, int]:
+def open_cases_by_version(
+    tx: SqlTransaction, workflow: str, vis: Visibility | None = None
+) -> dict[int, int]:
     """How many cases of `workflow` are open (not closed: not in a final state) on each of
-    its versions; versions without an open case are left out. One GROUP BY."""
+    its versions, of those `vis` sees (all without it); versions without an open case are
+    left out. One GROUP BY."""
+    conditions = [cases.c.workflow == workflow, cases.c.closed_at.is_(None)]
+    if vis is not None:
+        conditions.append(visible_clause(vis, tx.sqlite))
     rows = tx.conn.execute(
         select(cases.c.workflow_version, func.count())
-        .where(cases.c.workflow == workflow, cases.c.closed_at.is_(None))
+        .where(*conditions)
         .group_by(cases.c.workflow_version)
         .order_by(cases.c.workflow_version)
     )
