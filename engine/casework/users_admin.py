@@ -145,6 +145,16 @@ def get_user(cw: Casework, user: User, user_id: int) -> UserInfo:
         return info(_target(tx, user, user_id, touch=False))
 
 
+def user_named(cw: Casework, user: User, username: str) -> UserInfo:
+    """A user `user` manages, by user name; UnknownUserError for any other."""
+    require(user, Permission.MANAGE_USERS)
+    with cw.store.transaction(write=False) as tx:
+        rec = user_store.get_user(tx, username)
+        if rec is None:
+            raise UnknownUserError(username)
+        return info(_target(tx, user, rec.id, touch=False))
+
+
 def has_admin(cw: Casework) -> bool:
     """Whether the installation has an active administrator."""
     with cw.store.transaction(write=False) as tx:
