@@ -436,8 +436,8 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     ),
     InvalidUserError: Rule(
         422,
-        "validation",
-        "Invalid request",
+        "invalid-user",
+        "A value given for the user does not fit",
         lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.detail)]))),
     ),
     DuplicateUserError: Rule(

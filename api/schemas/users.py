@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +11,8 @@ from api.schemas.text import StorableText
 from engine.casework.passwords import MAX_LENGTH, MIN_LENGTH
 
 ROLE_HELP = "grid_member, mediator, handler, org_admin, supervisor or admin"
+Role = Literal["grid_member", "mediator", "handler", "org_admin", "supervisor", "admin"]
+USERNAME_PATTERN = r"^[^\s/\\?#%]+$"
 
 
 class ManagedUserOut(BaseModel):
@@ -46,14 +49,12 @@ class UserCreateIn(StorableText):
         },
     )
 
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64, pattern=USERNAME_PATTERN)
     display_name: str = Field(default="", max_length=128)
-    role: str = Field(max_length=32, description=ROLE_HELP)
+    role: Role = Field(description=ROLE_HELP)
     unit: str | None = Field(default=None, max_length=64)
     lang: str = Field(default="zh", pattern="^(zh|en)$")
-    password: str = Field(
-        min_length=1, max_length=MAX_LENGTH, description=f"at least {MIN_LENGTH} characters"
-    )
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class UserPatchIn(StorableText):
@@ -63,25 +64,21 @@ class UserPatchIn(StorableText):
         extra="forbid", json_schema_extra={"examples": [{"role": "org_admin"}]}
     )
 
-    role: str | None = Field(default=None, max_length=32, description=ROLE_HELP)
+    role: Role | None = Field(default=None, description=ROLE_HELP)
     unit: str | None = Field(default=None, max_length=64)
 
 
 class PasswordIn(StorableText):
     model_config = ConfigDict(extra="forbid")
 
-    password: str = Field(
-        min_length=1, max_length=MAX_LENGTH, description=f"at least {MIN_LENGTH} characters"
-    )
+    password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class OwnPasswordIn(StorableText):
     model_config = ConfigDict(extra="forbid")
 
     current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
-    new_password: str = Field(
-        min_length=1, max_length=MAX_LENGTH, description=f"at least {MIN_LENGTH} characters"
-    )
+    new_password: str = Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)
 
 
 class UnlockOut(BaseModel):

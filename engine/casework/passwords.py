@@ -23,8 +23,6 @@ def problem_with(password: str) -> str:
         return f"at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:
         return f"at most {MAX_LENGTH} characters"
-    if password != password.strip():
-        return "no spaces at the start or end"
     return ""
 
 
