@@ -655,7 +655,8 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "users.err.mismatch": ("两次输入的密码不一致。", "The two passwords differ."),
     "users.err.username": ("用户名不符合要求：{detail}", "The user name does not fit: {detail}"),
     "users.err.display_name": ("姓名不符合要求：{detail}", "The name does not fit: {detail}"),
-    "users.err.role": (
+    "users.err.role": ("角色不符合要求：{detail}", "The role does not fit: {detail}"),
+    "users.err.not_grantable": (
         "您不能授予或管理“{role}”角色。",
         "You may not give or manage the role {role}.",
     ),

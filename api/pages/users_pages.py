@@ -77,7 +77,7 @@ def refusal(page: Page, exc: FengqiaoError) -> str:
     if isinstance(exc, OutOfScopeError):
         return page.t("users.err.out_of_scope", unit=exc.unit)
     if isinstance(exc, RoleNotGrantableError):
-        return page.t("users.err.role", role=page.t(f"role.{exc.role}"))
+        return page.t("users.err.not_grantable", role=page.t(f"role.{exc.role}"))
     if isinstance(exc, LastAdminError):
         return page.t("users.err.last_admin", name=exc.username)
     return str(exc)
