@@ -23,7 +23,7 @@ from engine.store.sealing import SealError
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
-from fengqiao.users_commands import PasswordEntryError, add_users_commands, init_admin
+from fengqiao.users_commands import NO_ADMIN, PasswordEntryError, add_users_commands, init_admin
 from workflows.environment import prefect_defaults
 
 # How each sweep of the worker opens the use-case layer (workflows.opening).
@@ -161,12 +161,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
         "batch": settings.sweep_batch,
     }
     return run(settings.sweep_interval_s, parameters, settings.prefect_port)
-
-
-NO_ADMIN = (
-    "this installation has no administrator yet: run `fengqiao init` to create one"
-    " (or `fengqiao serve --demo` for a demo)"
-)
 
 
 def first_admin_or_refuse(ctx: Context) -> bool:

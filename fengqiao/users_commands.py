@@ -26,6 +26,11 @@ from engine.visibility import Visibility
 from fengqiao.context import Context, build
 from fengqiao.settings import Settings
 
+NO_ADMIN = (
+    "this installation has no administrator yet: run `fengqiao init` to create one"
+    " (or `fengqiao serve --demo` for a demo)"
+)
+
 
 class PasswordEntryError(Exception):
     """The password could not be read: no terminal, or the two entries differ."""

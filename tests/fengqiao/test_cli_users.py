@@ -256,3 +256,20 @@ def test_serve_at_a_terminal_asks_for_the_first_admin(
     rec = _user(db, "chief")
     assert rec is not None and rec.role == "admin"
     assert "no administrator yet" in capsys.readouterr().out
+
+
+def test_the_asgi_factory_serves_without_an_admin_but_warns(
+    run: Run, caplog: pytest.LogCaptureFixture
+) -> None:
+    from fengqiao.asgi import from_env
+
+    with caplog.at_level("WARNING", logger="fengqiao.asgi"):
+        app = from_env()
+    app.state.ctx.close()
+    assert "run `fengqiao init`" in caplog.text
+    caplog.clear()
+    assert run("init", "--password-stdin", stdin=PASSWORD + "\n")[0] == 0
+    with caplog.at_level("WARNING", logger="fengqiao.asgi"):
+        app = from_env()
+    app.state.ctx.close()
+    assert "fengqiao init" not in caplog.text
