@@ -466,6 +466,12 @@ AXE_RUN = """async () => {
             ],
             id="supervisor",
         ),
+        pytest.param(
+            "admin",
+            DESK,
+            ["/admin/users", "/admin/users/new", "/admin/users/2", "/account/password"],
+            id="users",
+        ),
     ],
 )
 def test_pages_have_no_serious_accessibility_violations(
