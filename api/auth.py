@@ -22,8 +22,6 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 
@@ -34,6 +32,9 @@ from api.units import UnitCache
 from engine.casework import logins
 from engine.casework.context import Casework
 from engine.casework.identity import User
+from engine.casework.passwords import hash_password as hash_password  # the demo's, the tests'
+from engine.casework.passwords import usable
+from engine.casework.passwords import verify_password as verify_password
 from engine.store import users as user_store
 from engine.store.users import UserRecord
 
@@ -43,9 +44,9 @@ CSRF_FIELD = "csrf_token"
 TOKEN_TTL = timedelta(hours=12)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): ~40 ms a login on a small server.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-_DUMMY_HASH = _hasher.hash("fengqiao: no such user")
+# Hashed for an unknown user (or one without a password) so that every failed login costs
+# the same time (engine.casework.passwords has the hashing).
+_DUMMY_HASH = hash_password("fengqiao: no such user")
 
 SECURITY_SCHEMES = {
     "bearerAuth": {
@@ -75,17 +76,6 @@ class LoginRequired(Exception):
     def __init__(self, next_url: str) -> None:
         super().__init__(next_url)
         self.next_url = next_url
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
 
 
 def token_hash(token: str) -> str:
@@ -131,9 +121,10 @@ def check_credentials(ctx: Casework, username: str, password: str, client: str =
     (every hashing slot busy: api.hash_gate) problems otherwise (failures audited)."""
     with logins.attempt(ctx, username, client) as attempt:
         rec = logins.find_user(ctx, username)
-        stored = rec.password_hash if rec else _DUMMY_HASH
+        has_password = rec is not None and usable(rec.password_hash)
+        stored = rec.password_hash if rec is not None and has_password else _DUMMY_HASH
         ok = hash_gate.GATE.run(verify_password, stored, password)
-        if rec is None or not ok or not rec.active:
+        if rec is None or not has_password or not ok or not rec.active:
             attempt.failed(client)
             raise ProblemError(
                 401,
@@ -191,6 +182,19 @@ def logout(request: Request, token: str) -> None:
     request.app.state.tokens.drop(key)
 
 
+def forget_cached_users(request: Request) -> None:
+    """After a user was deactivated, given a new password or another role: this process
+    asks the database again for every token (the other processes within their cache's
+    time)."""
+    request.app.state.tokens.clear()
+
+
+def current_token_hash(request: Request) -> str:
+    """The hash of the token the request came with (bearer first, then the cookie)."""
+    token = _bearer(request) or request.cookies.get(SESSION_COOKIE, "")
+    return token_hash(token) if token else ""
+
+
 def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
@@ -208,7 +212,7 @@ def _resolve(request: Request, ctx: Casework, token: str, kind: str) -> User | N
             return None
         rec, tok = found
         user = _user(request.app.state, rec, tok.csrf, tok.kind)
-        cache.put(key, tok.expires_at, user)
+        cache.put(key, now, tok.expires_at, user)
     return user if user.via == kind else None
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from api.units import UnitCache
@@ -13,16 +12,21 @@ from engine.visibility import Visibility, visibility_for
 
 T = TypeVar("T")
 
+# How long another API process may still accept a revoked token or a deactivated user's
+# (README, docs/SECURITY.md).
+REVOCATION_S = 10.0
+
 
 class TokenCache(Generic[T]):
-    """Recently seen tokens → their user, for `ttl_s` seconds: a request then needs no
-    query to know who sent it. A logout drops its entry at once in this process; in other
-    API processes a revoked token works at most `ttl_s` longer."""
+    """Recently seen tokens → their user, for `ttl_s` seconds of the Casework's clock: a
+    request then needs no query to know who sent it. A logout, a deactivation or a password
+    reset drops the entries at once in the process that made it; in every other API process
+    a revoked token, or a deactivated user's, works at most `ttl_s` longer (REVOCATION_S)."""
 
-    def __init__(self, ttl_s: float = 10.0, size: int = 10_000) -> None:
+    def __init__(self, ttl_s: float = REVOCATION_S, size: int = 10_000) -> None:
         self.ttl_s = ttl_s
         self.size = size
-        self._entries: dict[str, tuple[float, datetime, T]] = {}
+        self._entries: dict[str, tuple[datetime, datetime, T]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str, now: datetime) -> T | None:
@@ -30,17 +34,17 @@ class TokenCache(Generic[T]):
         if entry is None:
             return None
         seen, expires_at, user = entry
-        if time.monotonic() - seen > self.ttl_s or expires_at <= now:
+        if not (seen <= now < seen + timedelta(seconds=self.ttl_s)) or expires_at <= now:
             with self._lock:
                 self._entries.pop(key, None)
             return None
         return user
 
-    def put(self, key: str, expires_at: datetime, user: T) -> None:
+    def put(self, key: str, now: datetime, expires_at: datetime, user: T) -> None:
         with self._lock:
             if len(self._entries) >= self.size:
                 self._entries.clear()
-            self._entries[key] = (time.monotonic(), expires_at, user)
+            self._entries[key] = (now, expires_at, user)
 
     def drop(self, key: str) -> None:
         with self._lock:

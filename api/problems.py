@@ -35,9 +35,13 @@ from api.schemas.problem import (
 from api.security_headers import headers_for
 from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
+    AdminExistsError,
     ConfirmationRequiredError,
+    DuplicateUserError,
     InvalidKeyError,
     InvalidReasonError,
+    InvalidUserError,
+    LastAdminError,
     LoginThrottledError,
     MigrationPlanError,
     NotPermittedError,
@@ -45,9 +49,11 @@ from engine.casework.errors import (
     OwnerMissingError,
     PublishConflictError,
     RateRangeError,
+    RoleNotGrantableError,
     StaleDraftError,
     UnknownMigrationError,
     UnknownUnitError,
+    UnknownUserError,
 )
 from engine.errors import (
     ActionError,
@@ -425,6 +431,29 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         "This needs an explicit confirmation",
         lambda e, a: replace(a, extra=dict(errors=field_errors([("#/confirm", "must be true")]))),
     ),
+    UnknownUserError: Rule(
+        404, "not-found", "Not found", lambda e, a: replace(a, detail="no such user")
+    ),
+    InvalidUserError: Rule(
+        422,
+        "invalid-user",
+        "A value given for the user does not fit",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.detail)]))),
+    ),
+    DuplicateUserError: Rule(
+        409,
+        "user-exists",
+        "The user name is taken",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([("#/username", "taken")]))),
+    ),
+    LastAdminError: Rule(409, "last-admin", "The last active administrator stays"),
+    RoleNotGrantableError: Rule(
+        403,
+        "role-not-grantable",
+        "Your role may not give or manage this role",
+        lambda e, a: replace(a, extra=dict(role=e.role, grantable_roles=e.roles)),
+    ),
+    AdminExistsError: Rule(409, "admin-exists", "An administrator exists already"),
     FengqiaoError: Rule(400, "bad-request", "The request was refused"),
     # The database, through SQLAlchemy or its driver directly: unavailable for a while
     # (503, retry) or a fault (500); see api/unavailable.py.

@@ -23,6 +23,7 @@ from engine.store.sealing import SealError
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
+from fengqiao.users_commands import NO_ADMIN, PasswordEntryError, add_users_commands, init_admin
 from workflows.environment import prefect_defaults
 
 # How each sweep of the worker opens the use-case layer (workflows.opening).
@@ -162,9 +163,32 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run(settings.sweep_interval_s, parameters, settings.prefect_port)
 
 
+def first_admin_or_refuse(ctx: Context) -> bool:
+    """Whether serving can start: an administrator exists, or one is created now at the
+    terminal; without a terminal, nobody could log in: refuse and say why."""
+    from engine.casework.users_admin import has_admin
+
+    if has_admin(ctx.cw):
+        return True
+    if not sys.stdin.isatty():
+        print(f"error: {NO_ADMIN}", file=sys.stderr)
+        return False
+    print("This installation has no administrator yet; create the first one now.")
+    username = input("User name [admin]: ").strip() or "admin"
+    try:
+        init_admin(ctx, username, "", from_stdin=False)
+    except (PasswordEntryError, FengqiaoError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     prefect_defaults(ROOT / "var" / "prefect")  # for the worker it starts
     ctx = _context(args)
+    if not args.demo and not first_admin_or_refuse(ctx):
+        ctx.close()
+        return 2
     if args.demo:
         _seed_demo(ctx)
         from workflows.demo import open_overdue_cases
@@ -331,6 +355,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("keygen", help="print a new key for FENGQIAO_PARTY_KEY")
     k.set_defaults(func=cmd_keygen)
     add_migrate_commands(sub)
+    add_users_commands(sub)
     return p
 
 

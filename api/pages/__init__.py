@@ -22,6 +22,7 @@ from api.pages import (
     migrations,
     parties,
     review,
+    users_pages,
     workroom,
 )
 from api.pages.templating import STATIC_DIR
@@ -41,6 +42,7 @@ for _module in (
     board,
     exclusions,
     migrations,
+    users_pages,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

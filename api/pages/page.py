@@ -41,9 +41,10 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         *_WORKROOM,
         ("/supervisor/overdue", "nav.overdue"),
         ("/supervisor/rates", "nav.rates"),
+        ("/admin/users", "nav.users"),
     ],
     "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION],
-    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION],
+    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION, ("/admin/users", "nav.users")],
 }
 HOME: Mapping[str, str] = {
     "grid_member": "/grid/reports",

@@ -121,3 +121,58 @@ class RateRangeError(FengqiaoError):
         self.max_buckets = max_buckets
         self.period = period
         super().__init__(f"the range holds more than {max_buckets} {period} periods; narrow it")
+
+
+class UnknownUserError(FengqiaoError):
+    """Raised when a user does not exist, or lies outside the organisation of the
+    organisation admin asking (the same answer: whether they exist is not told)."""
+
+    def __init__(self, user: int | str) -> None:
+        self.user = user
+        super().__init__(f"no such user {user}")
+
+
+class InvalidUserError(FengqiaoError):
+    """Raised when a value given for a user does not fit: `field` names it (username, role,
+    unit, password, current_password)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        self.field = field
+        self.detail = detail
+        super().__init__(f"{field}: {detail}")
+
+
+class DuplicateUserError(FengqiaoError):
+    """Raised when a new user's name is taken already."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(f"the user name {username!r} is taken")
+
+
+class LastAdminError(FengqiaoError):
+    """Raised when a change would leave no active administrator."""
+
+    def __init__(self, username: str) -> None:
+        self.username = username
+        super().__init__(
+            f"{username} is the last active administrator; make another user an administrator first"
+        )
+
+
+class RoleNotGrantableError(FengqiaoError):
+    """Raised when an organisation admin gives, or touches a user holding, a role above
+    their own (supervisor, admin)."""
+
+    def __init__(self, role: str, roles: list[str]) -> None:
+        self.role = role
+        self.roles = roles
+        super().__init__(f"only an administrator manages users with the role {role}")
+
+
+class AdminExistsError(FengqiaoError):
+    """Raised when the first administrator is asked for and one exists already."""
+
+    def __init__(self, usernames: list[str]) -> None:
+        self.usernames = usernames
+        super().__init__(f"an administrator exists already ({', '.join(usernames)})")

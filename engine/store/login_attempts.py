@@ -69,6 +69,13 @@ def forget(tx: SqlTransaction, *, username: str, address: str) -> None:
     )
 
 
+def forget_account(tx: SqlTransaction, username: str) -> int:
+    """Every attempt at this account, from any address (an administrator unlocks it); how
+    many."""
+    where = attempts.c.username == username[:USERNAME_CHARS]
+    return int(tx.conn.execute(delete(attempts).where(where)).rowcount)
+
+
 def purge(tx: SqlTransaction, before: datetime, limit: int = 1000) -> int:
     """Remove up to `limit` attempts older than `before`; how many."""
     oldest = select(attempts.c.id).where(attempts.c.at <= before).limit(limit)

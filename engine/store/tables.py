@@ -165,6 +165,8 @@ class UserRow(SQLModel, table=True):
     lang: str = Field(default="zh", max_length=8)
     active: bool = True
     created_at: datetime = _dt()
+    deactivated_at: datetime | None = _dt(nullable=True)
+    password_changed_at: datetime | None = _dt(nullable=True)
 
 
 class TokenRow(SQLModel, table=True):

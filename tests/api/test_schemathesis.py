@@ -41,6 +41,7 @@ CONTENT_REFUSALS = {
     "/problems/guard-failed",
     "/problems/migration-refused",
     "/problems/deadline-rule",
+    "/problems/invalid-user",  # a password that is not the current one; a unit a role needs
 }
 UNSTORABLE = ("out of range (64", "NUL or unpaired surrogate", "keys; at most", "finite number")
 OTHER_CHECKS = [c for c in CHECKS if c is not checks.positive_data_acceptance]

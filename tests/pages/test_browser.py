@@ -6,6 +6,8 @@ a real server started by the test, sharing the test's manual clock.
 2. A mediator takes a case from intake to the follow-up visit and closes it.
 3. A supervisor edits a definition, makes an error, sees its line, fixes it, dry-runs it,
    reviews the change and publishes it with a reason.
+4. An administrator creates a user and resets their password; the user logs in; the
+   administrator deactivates them and their session stops working.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -352,6 +354,53 @@ def test_supervisor_edits_checks_reviews_publishes_and_migrates(
 HOSTILE_LABEL = '<img src="/static/probe.png"> %%{init: {"theme": "forest"}}%% #lt;b#gt;'
 
 
+def test_admin_creates_a_user_who_logs_in_until_deactivated(browser: Any, live: LiveServer) -> None:
+    first, second = "first long secret", "second long secret"
+    admin = Session(browser, live, "admin", DESK)
+    page = admin.page
+    admin.goto("/admin/users")
+    with page.expect_navigation():
+        page.click("a[href='/admin/users/new']")
+    page.fill("#username", "wang.lei")
+    page.fill("#display_name", "工会调解员 王磊")
+    page.select_option("#role", "mediator")
+    page.select_option("#unit", "union")
+    page.fill("#password", first)
+    page.fill("#password_again", first)
+    with page.expect_navigation():
+        page.click("form[action='/admin/users/new'] button[type=submit]")
+    assert "用户已创建" in page.content()
+    user_page = page.url.split("?")[0]
+
+    page.fill("#password", second)
+    page.fill("#password_again", second)
+    with page.expect_navigation():
+        page.click("form[action$='/password'] button[type=submit]")
+    assert "新密码已设置" in page.content()
+
+    person = browser.new_context(locale="zh-CN", **DESK)
+    person.set_default_timeout(WAIT_MS)
+    p2 = person.new_page()
+    p2.goto(live.url + "/login")
+    p2.fill("#username", "wang.lei")
+    p2.fill("#password", second)
+    p2.click("button[type=submit]")
+    p2.wait_for_url(re.compile(r".*/workroom.*"))
+    assert "工会调解员 王磊" in p2.content()
+
+    page.goto(user_page)
+    with page.expect_navigation():
+        page.click("form[action$='/deactivate'] button[type=submit]")
+    assert "用户已停用" in page.content()
+    admin.shot("users-deactivated")
+
+    p2.goto(live.url + "/workroom")
+    p2.wait_for_url(re.compile(r".*/login\?next=.*"))
+    assert p2.locator("#password").count() == 1
+    person.close()
+    admin.close()
+
+
 def test_a_hostile_label_is_drawn_as_text(browser: Any, live: LiveServer, ctx: Casework) -> None:
     """An image tag in a label fetches nothing and a directive changes nothing: the diagram
     is drawn, with the label's text in it."""
@@ -416,6 +465,12 @@ AXE_RUN = """async () => {
                 "/supervisor/rates",
             ],
             id="supervisor",
+        ),
+        pytest.param(
+            "admin",
+            DESK,
+            ["/admin/users", "/admin/users/new", "/admin/users/2", "/account/password"],
+            id="users",
         ),
     ],
 )

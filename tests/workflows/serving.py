@@ -79,6 +79,16 @@ class Serve:
             **(extra_env or {}),
         }
         env.pop("PREFECT_API_URL", None)
+        # A real installation's first start: its administrator first (serve refuses without).
+        subprocess.run(
+            [sys.executable, "-m", "fengqiao.cli", "init", "--password-stdin"],
+            cwd=ROOT,
+            env=env,
+            input="serve-test-password\n",
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fengqiao.cli", "serve"],
             cwd=ROOT,
