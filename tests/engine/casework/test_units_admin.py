@@ -18,11 +18,10 @@ from engine.casework.errors import (
     UnitPlacementError,
     UnitRetiredError,
 )
-from tests.engine.casework.unit_people import ids_seen
 from engine.store import audit, unit_members
 from engine.store.units import all_units, get_unit
 from tests.engine.casework.conftest import person
-from tests.engine.casework.unit_people import add_user, fresh, open_mediation
+from tests.engine.casework.unit_people import add_user, fresh, ids_seen, open_mediation
 
 
 def _actions(cw: Casework) -> list[str]:
@@ -99,7 +98,9 @@ def test_a_workroom_head_administers_its_organisation_only(cw: Casework) -> None
     with pytest.raises(NotPermittedError):  # not its own organisation
         units_admin.retire_unit(cw, head, "union")
     with pytest.raises(NotPermittedError):
-        units_admin.create_unit(cw, person("mediator"), "wr3", "调解室", "Room", "workroom", "union")
+        units_admin.create_unit(
+            cw, person("mediator"), "wr3", "调解室", "Room", "workroom", "union"
+        )
     lines = units_admin.unit_tree(cw, head)
     assert [line.unit.code for line in lines] == ["union", "wr1"]
 
