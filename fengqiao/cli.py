@@ -23,6 +23,7 @@ from engine.store.sealing import SealError
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
+from fengqiao.unit_commands import add_unit_commands
 from workflows.environment import prefect_defaults
 
 # How each sweep of the worker opens the use-case layer (workflows.opening).
@@ -331,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("keygen", help="print a new key for FENGQIAO_PARTY_KEY")
     k.set_defaults(func=cmd_keygen)
     add_migrate_commands(sub)
+    add_unit_commands(sub)
     return p
 
 
