@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
+    assignment_pages,
     auth_pages,
     board,
     case_page,
@@ -17,11 +18,13 @@ from api.pages import (
     editor,
     exclusions,
     grid,
+    grids_pages,
     history,
     intake,
     migrations,
     parties,
     review,
+    units_pages,
     workroom,
 )
 from api.pages.templating import STATIC_DIR
@@ -32,6 +35,7 @@ for _module in (
     workroom,
     intake,
     case_page,
+    assignment_pages,
     parties,
     grid,
     definitions_pages,
@@ -41,6 +45,8 @@ for _module in (
     board,
     exclusions,
     migrations,
+    units_pages,
+    grids_pages,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

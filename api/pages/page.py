@@ -33,6 +33,8 @@ _SUPERVISION = [
     ("/supervisor/rates", "nav.rates"),
     ("/supervisor/migrations", "nav.migrations"),
 ]
+_UNITS = ("/admin/units", "nav.units")
+_GRIDS = ("/admin/grids", "nav.grids")
 NAV: Mapping[str, list[tuple[str, str]]] = {
     "grid_member": _GRID,
     "mediator": _WORKROOM,
@@ -41,9 +43,10 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         *_WORKROOM,
         ("/supervisor/overdue", "nav.overdue"),
         ("/supervisor/rates", "nav.rates"),
+        _UNITS,
     ],
-    "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION],
-    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION],
+    "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION, _GRIDS],
+    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION, _UNITS, _GRIDS],
 }
 HOME: Mapping[str, str] = {
     "grid_member": "/grid/reports",

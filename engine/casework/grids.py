@@ -27,7 +27,7 @@ from engine.store import audit, unit_holdings, unit_members
 from engine.store import units as unit_store
 from engine.store.repository import SqlTransaction
 from engine.store.unit_members import Member
-from engine.units import UnitTree
+from engine.units import UnitRecord, UnitTree
 
 GRID_ASSIGNED = "grid_assigned"
 GRID_UNASSIGNED = "grid_unassigned"
@@ -76,6 +76,23 @@ def grid_members(cw: Casework, user: User) -> list[Member]:
     require(user, Permission.MANAGE_GRIDS)
     with cw.store.transaction(write=False) as tx:
         return unit_members.members_with_role(tx, GRID_MEMBER)
+
+
+def grids_in_reach(cw: Casework, user: User) -> list[UnitRecord]:
+    """The grid units in service the user may give out, by code."""
+    require(user, Permission.MANAGE_GRIDS)
+    with cw.store.transaction(write=False) as tx:
+        tree = _tree(tx)
+    reach = (
+        set(tree.units)
+        if user.scope.everything
+        else (tree.subtree(user.unit) if user.unit else set())
+    )
+    return [
+        u
+        for c, u in sorted(tree.units.items())
+        if c in reach and u.kind == "grid" and not u.retired
+    ]
 
 
 def assign_grids(cw: Casework, user: User, username: str, grids: Sequence[str]) -> list[str]:
