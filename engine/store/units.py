@@ -43,6 +43,17 @@ def save_units(tx: SqlTransaction, items: list[UnitRecord]) -> None:
             known.add(u.code)
 
 
+def add_missing_units(tx: SqlTransaction, items: list[UnitRecord]) -> int:
+    """Insert the units whose code is not there yet; those that are stay as they were
+    administered (renamed, moved, retired). How many were inserted."""
+    known = {r.code for r in tx.conn.execute(select(units.c.code))}
+    for u in items:
+        if u.code not in known:
+            insert_unit(tx, u)
+            known.add(u.code)
+    return len(known)
+
+
 def insert_unit(tx: SqlTransaction, u: UnitRecord) -> None:
     tx.conn.execute(
         insert(units),

@@ -3,6 +3,13 @@ request seeing a change (the unit and scope caches refreshed)."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import units as units_cache
+from api.app import create_app
 from tests.api.conftest import MEDIATION_INTAKE, World
 
 
@@ -126,3 +133,27 @@ def test_grid_members_get_grids_and_hand_them_over(any_world: World) -> None:
     assert c.get(f"/api/cases/{case_id}", headers=w.h("grid_member")).status_code == 404
     r = c.delete("/api/grid-members/grid_member_west/grids/g-hp-1-1", headers=h)
     assert "g-hp-1-1" not in r.json()["grid_units"]
+
+
+def test_another_process_sees_a_change_within_the_reload_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second app on the same database (another server process) keeps its tree for at most
+    RELOAD_AFTER_S, then sees the change."""
+    other = TestClient(create_app(world.ctx, uploads_dir=world.settings.uploads_dir))
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    with other:
+        h = world.h("admin")
+        before = {u["code"]: u["parent"] for u in other.get("/api/units", headers=h).json()}
+        assert before["cm-hp-2"] == "s-heping"
+        r = world.client.post(
+            "/api/admin/units/cm-hp-2/move", json={"parent": "s-qingnian"}, headers=h
+        )
+        assert r.status_code == 200
+        now[0] += units_cache.RELOAD_AFTER_S - 1
+        still = {u["code"]: u["parent"] for u in other.get("/api/units", headers=h).json()}
+        assert still["cm-hp-2"] == "s-heping"
+        now[0] += 2
+        after = {u["code"]: u["parent"] for u in other.get("/api/units", headers=h).json()}
+        assert after["cm-hp-2"] == "s-qingnian"
