@@ -6,6 +6,7 @@ a real server started by the test, sharing the test's manual clock.
 2. A mediator takes a case from intake to the follow-up visit and closes it.
 3. A supervisor edits a definition, makes an error, sees its line, fixes it, dry-runs it,
    reviews the change and publishes it with a reason.
+4. A workroom head assigns a case to a mediator, who finds it under 我的案件.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -26,6 +27,7 @@ from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.publishing import publish
 from engine.clock import ManualClock
+from engine.model import Actor
 from engine.visibility import Visibility
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
@@ -252,6 +254,38 @@ def test_mediator_takes_a_case_from_intake_to_closed(
     ]
     m.shot("mediation-closed")
     m.close()
+
+
+def test_a_workroom_head_assigns_a_case_and_the_mediator_finds_it_in_my_cases(
+    browser: Any, live: LiveServer, ctx: Casework
+) -> None:
+    intake = {
+        "category": "family",
+        "source": "walk_in",
+        "description": "邻里漏水纠纷",
+        "notice_given": True,
+    }
+    case = ctx.service.open_case(
+        "mediation", Actor("org_admin", "org_admin"), intake, org_unit="union"
+    ).case
+    mediator = Session(browser, live, "mediator", DESK)
+    mediator.goto("/workroom?view=mine")
+    assert mediator.page.locator(f"a[href='/cases/{case.id}']").count() == 0
+    head = Session(browser, live, "org_admin", DESK)
+    head.goto(f"/cases/{case.id}")
+    assert head.page.locator("#case-assignee").inner_text() == "未指派"
+    head.page.select_option("#assign-mediator", "mediator")
+    with head.page.expect_navigation():
+        head.page.click("#assign-form button[type=submit]")
+    assert head.page.locator("#case-assignee").inner_text() == "mediator"
+    assert "指派承办人" in head.page.locator(".timeline").inner_text()
+    head.shot("case-assigned")
+    head.close()
+
+    mediator.goto("/workroom?view=mine")
+    mediator.page.click(f"a[href='/cases/{case.id}']")
+    assert mediator.page.locator("#case-assignee").inner_text() == "mediator"
+    mediator.close()
 
 
 def test_supervisor_edits_checks_reviews_publishes_and_migrates(
