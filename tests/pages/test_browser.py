@@ -451,6 +451,18 @@ AXE_RUN = """async () => {
             ],
             id="supervisor",
         ),
+        pytest.param(
+            "admin",
+            DESK,
+            ["/admin/units", "/admin/units/union", "/admin/units/g-hp-1-1", "/admin/grids"],
+            id="units",
+        ),
+        pytest.param(
+            "org_admin",
+            DESK,
+            ["/cases/{mediation:mediation}", "/admin/units"],
+            id="workroom-head",
+        ),
     ],
 )
 def test_pages_have_no_serious_accessibility_violations(
