@@ -438,8 +438,8 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     # assignment).
     InvalidUnitError: Rule(
         422,
-        "validation",
-        "Invalid request",
+        "invalid-unit",
+        "The unit or grid named does not fit",
         lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", str(e))]))),
     ),
     UnitExistsError: Rule(409, "unit-exists", "A unit with this code exists already"),

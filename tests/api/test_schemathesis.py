@@ -41,6 +41,13 @@ CONTENT_REFUSALS = {
     "/problems/guard-failed",
     "/problems/migration-refused",
     "/problems/deadline-rule",
+    # The unit tree, grid members and assignment: which units, users and kinds exist and
+    # where a unit may sit.
+    "/problems/invalid-unit",
+    "/problems/unit-placement",
+    "/problems/unit-retired",
+    "/problems/unknown-user",
+    "/problems/wrong-member",
 }
 UNSTORABLE = ("out of range (64", "NUL or unpaired surrogate", "keys; at most", "finite number")
 OTHER_CHECKS = [c for c in CHECKS if c is not checks.positive_data_acceptance]
