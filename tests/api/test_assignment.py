@@ -6,9 +6,7 @@ from tests.api.conftest import MEDIATION_INTAKE, World
 
 
 def _mine(w: World, username: str) -> list[int]:
-    r = w.client.get(
-        "/api/cases", params={"assigned_to": username, "open_only": "true"}, headers=w.h(username)
-    )
+    r = w.client.get("/api/cases", params={"mine": "true", "status": "open"}, headers=w.h(username))
     assert r.status_code == 200, r.text
     return [i["id"] for i in r.json()["items"]]
 
@@ -18,6 +16,7 @@ def test_a_head_assigns_and_a_mediator_claims(any_world: World) -> None:
     c = w.client
     one = w.open("mediation", MEDIATION_INTAKE, by="org_admin", org_unit="union")
     two = w.open("mediation", MEDIATION_INTAKE, by="org_admin", org_unit="union")
+    other = w.open("mediation", MEDIATION_INTAKE, by="org_admin", org_unit="union")
     mediators = c.get(f"/api/cases/{one.id}/mediators", headers=w.h("org_admin")).json()
     assert [m["username"] for m in mediators] == ["mediator"]
     r = c.post(
@@ -31,7 +30,8 @@ def test_a_head_assigns_and_a_mediator_claims(any_world: World) -> None:
         headers=w.h("mediator"),
     )
     assert r.status_code == 200, r.text
-    assert sorted(_mine(w, "mediator")) == sorted([one.id, two.id])
+    assert sorted(_mine(w, "mediator")) == sorted([one.id, two.id])  # not `other`
+    assert other.id not in _mine(w, "mediator")
     history = c.get(f"/api/cases/{one.id}", headers=w.h("org_admin")).json()["history"]
     assert [e["action"] for e in history][-1] == "assign"
 

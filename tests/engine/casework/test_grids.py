@@ -100,3 +100,21 @@ def test_a_redrawn_grid_moves_its_open_cases_or_the_chosen_ones(area: Casework) 
     assert any(e.action == GRID_REDRAWN for e in area.service.history(first))
     with pytest.raises(InvalidUnitError):
         grids.redraw_grid(area, sup, "g2", "cm1")
+
+
+def test_a_handover_whose_audit_entry_fails_moves_nothing(
+    area: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = _report(area, "sun", "g1")
+
+    def refuse(*_: object, **__: object) -> None:
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(audit, "record", refuse)
+    with pytest.raises(RuntimeError):
+        grids.hand_over_grids(area, person("supervisor"), "sun", "qian")
+    with pytest.raises(RuntimeError):
+        grids.redraw_grid(area, person("supervisor"), "g1", "g2")
+    assert _grids_of(area, "sun") == ("g1",) and _grids_of(area, "qian") == ()
+    assert area.service.get_case(case_id).grid_unit == "g1"
+    assert [e.action for e in area.service.history(case_id)][-1] != GRID_HANDOVER
