@@ -109,6 +109,14 @@ def render_case(
             "mobile": page.user.role == "grid_member",
             "workflow_version": workflow_version(page, case),
             "assignee": case.assignee or "",
+            "handover_units": [
+                (u.code, tree.label(u.code, lang))
+                for u in sorted(tree.units.values(), key=lambda u: u.code)
+                if not u.retired and u.code != case.org_unit
+            ]
+            if page.may(Permission.HAND_OVER) and not final
+            else [],
+            "handed_to": [tree.label(u, lang) for u in view.handed_to],
             "may_claim": page.may(Permission.CLAIM_CASE) and not case.assignee and not final,
             "mediators": mediators_for(ctx, page.user, case.id)
             if page.may(Permission.ASSIGN_CASE) and not final
@@ -147,10 +155,14 @@ def photo_names(case: Case) -> list[str]:
 
 
 @router.get("/cases/{case_id}", name="case_page")
-def show_case(page: PageDep, case_id: CaseIdPath, done: str = "", assigned: str = "") -> Response:
+def show_case(
+    page: PageDep, case_id: CaseIdPath, done: str = "", assigned: str = "", handed: str = ""
+) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     flash = ""
-    if assigned in ("claimed", "assigned"):
+    if handed:
+        flash = page.t("handover.done", unit=handed[:64])
+    elif assigned in ("claimed", "assigned"):
         flash = page.t(f"assign.done.{assigned}", assignee=case.assignee or "")
     elif done:
         definition = page.ctx.service.definition_of(case)

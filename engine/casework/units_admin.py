@@ -27,12 +27,13 @@ from engine.casework.errors import (
 )
 from engine.casework.identity import User
 from engine.casework.permissions import Permission, require
-from engine.store import audit, unit_holdings, unit_members
+from engine.store import audit, queries, unit_holdings, unit_members
 from engine.store import units as unit_store
 from engine.store.repository import SqlTransaction
 from engine.store.unit_holdings import HeldCase
 from engine.store.unit_members import Member
 from engine.units import UNIT_KINDS, UnitRecord, UnitTree, may_sit_under
+from engine.visibility import holders
 
 UNIT_CREATED = "unit_created"
 UNIT_RENAMED = "unit_renamed"
@@ -311,9 +312,23 @@ def merge_units(cw: Casework, user: User, source: str, target: str) -> Merged:
     return merged
 
 
+def _only_holder(tx: SqlTransaction, tree: UnitTree, held: HeldCase, code: str) -> bool:
+    """Whether no unit in service but `code` holds the case: retiring `code` would leave it
+    without a holder (a case handed over to another unit first does not stop the retiring)."""
+    case = tx.get_case(held.id)
+    if case is None:
+        return False
+    others = (holders(case) | set(queries.handed_units(tx, held.id))) - {code}
+    if case.grid_unit is not None:
+        others.add(case.grid_unit)
+    others.discard(code)
+    return not any(u in tree.units and not tree.units[u].retired for u in others)
+
+
 def retire_unit(cw: Casework, user: User, code: str) -> UnitRecord:
-    """Take a unit out of service: refused (UnitInUseError, listing them) while it holds open
-    cases, has units in service below it, or has users."""
+    """Take a unit out of service: refused (UnitInUseError, listing them) while it is the only
+    unit in service holding open cases (hand them over first), has units in service below it,
+    or has users."""
     require(user, Permission.MANAGE_UNITS)
     with cw.store.transaction() as tx:
         tree = _tree(tx)
@@ -321,7 +336,9 @@ def retire_unit(cw: Casework, user: User, code: str) -> UnitRecord:
         unit = _in_service(tree, code)
         _check_reach(user, reach, code)
         _check_not_own(user, reach, code)
-        held = unit_holdings.open_cases_held(tx, code)
+        held = [
+            c for c in unit_holdings.open_cases_held(tx, code) if _only_holder(tx, tree, c, code)
+        ]
         children = [c for c in tree.children.get(code, ()) if not tree.units[c].retired]
         users = [m.username for m in unit_members.members_of(tx, code)]
         if held or children or users:

@@ -159,3 +159,27 @@ def test_a_supervisor_gives_grids_and_hands_a_leaving_members_over(
     )
     assert r.status_code == 422
     assert login_as("mediator").get("/admin/grids").status_code == 403
+
+
+def test_the_cases_a_retire_lists_are_handed_over_from_their_page(
+    login_as: LoginAs, ctx: Casework
+) -> None:
+    case = ctx.service.open_case(
+        "mediation", Actor("mediator_science", "mediator"), INTAKE, org_unit="science"
+    ).case
+    client = login_as("admin")
+    page = client.get(f"/cases/{case.id}")
+    assert 'id="handover-form"' in page.text
+    token = csrf_of(client, f"/cases/{case.id}")
+    r = client.post(f"/cases/{case.id}/handover", data={"csrf_token": token, "unit": "union"})
+    assert r.status_code == 422 and "请填写移交理由" in r.text
+    r = client.post(
+        f"/cases/{case.id}/handover",
+        data={"csrf_token": token, "unit": "union", "reason": "科协调解室撤销，交工会办理"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert "案件已移交 union" in client.get(r.headers["location"]).text
+    r = client.post("/admin/units/science/retire", data={"csrf_token": token})
+    assert r.status_code == 409  # the science mediator is still a user of it
+    assert f"/cases/{case.id}#handover" not in r.text and "mediator_science" in r.text

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import pytest
 
-from engine.casework import cases, units_admin
+from engine.casework import cases, handover, units_admin
 from engine.casework.case_records import UNIT_MERGED
 from engine.casework.context import Casework
 from engine.casework.errors import (
@@ -218,3 +218,14 @@ def test_a_change_whose_audit_entry_fails_is_not_there(
         assert unit_members.member(tx, "li").unit == "wr1"  # type: ignore[union-attr]
     assert cw.service.get_case(case.id).org_unit == "wr1"
     assert all(e.action != UNIT_MERGED for e in cw.service.history(case.id))
+
+
+def test_a_unit_whose_cases_were_handed_over_can_be_retired(cw: Casework) -> None:
+    _workrooms(cw)
+    admin = person("admin")
+    case = open_mediation(cw, fresh(cw, "wr1_head", "org_admin", "wr1"))
+    with pytest.raises(UnitInUseError):
+        units_admin.retire_unit(cw, admin, "wr1")
+    handover.hand_over(cw, admin, case.id, "wr2", "第一调解室撤销，交第二调解室")
+    units_admin.retire_unit(cw, admin, "wr1")
+    assert ids_seen(cw, fresh(cw, "wang", "mediator", "wr2")) == {case.id}
