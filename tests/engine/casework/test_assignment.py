@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from engine.casework import assignment, cases, handover, units_admin
@@ -128,3 +130,29 @@ def test_an_assignee_wins_over_the_mediator_field_in_my_cases(room: Casework) ->
     assignment.assign(room, head, case.id, "wang")
     assert _mine(room, li) == set()
     assert _mine(room, fresh(room, "wang", "mediator", "union")) == {case.id}
+
+
+def test_two_claims_at_the_same_moment_leave_one_winner(room: Casework) -> None:
+    case = open_mediation(room, person("org_admin"))
+    claimants = [fresh(room, n, "mediator", "union") for n in ("li", "wang")]
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def claim_as(user: User) -> None:
+        start.wait()
+        try:
+            assignment.claim(room, user, case.id, expected_version=case.version)
+            outcomes[user.username] = "won"
+        except (AlreadyAssignedError, ConflictError):
+            outcomes[user.username] = "refused"
+
+    threads = [threading.Thread(target=claim_as, args=(u,)) for u in claimants]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes.values()) == ["refused", "won"]
+    [winner] = [n for n, o in outcomes.items() if o == "won"]
+    assert room.service.get_case(case.id).assignee == winner
+    claims = [e for e in room.service.history(case.id) if e.action == CLAIM]
+    assert [e.actor for e in claims] == [winner]
