@@ -27,7 +27,7 @@ router = APIRouter(tags=["units"], route_class=BoundedJsonRoute)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 UnitCode = Annotated[str, Path(min_length=1, max_length=64)]
-ERRORS = problem_responses(401, 403, 422)
+ERRORS = problem_responses(401, 403, 409, 422)
 
 
 @router.get("/grid-members", responses=ERRORS)
