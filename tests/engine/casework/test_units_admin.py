@@ -17,6 +17,7 @@ from engine.casework.errors import (
     UnitInUseError,
     UnitPlacementError,
     UnitRetiredError,
+    UnknownUnitError,
 )
 from engine.store import audit, unit_members
 from engine.store.units import all_units, get_unit
@@ -229,3 +230,14 @@ def test_a_unit_whose_cases_were_handed_over_can_be_retired(cw: Casework) -> Non
     handover.hand_over(cw, admin, case.id, "wr2", "第一调解室撤销，交第二调解室")
     units_admin.retire_unit(cw, admin, "wr1")
     assert ids_seen(cw, fresh(cw, "wang", "mediator", "wr2")) == {case.id}
+
+
+def test_a_retired_unit_takes_no_new_case(cw: Casework) -> None:
+    _workrooms(cw)
+    admin = person("admin")
+    units_admin.retire_unit(cw, admin, "wr1")
+    case = open_mediation(cw, person("org_admin"))
+    with pytest.raises(UnknownUnitError):
+        handover.hand_over(cw, admin, case.id, "wr1", "交第一调解室")
+    with pytest.raises(UnknownUnitError):
+        cases.require_units(cw, organisation="wr1")
