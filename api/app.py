@@ -12,18 +12,21 @@ from api import auth, problems
 from api.limits import API_MAX_BODY, PAGE_MAX_BODY, BodySizeLimit
 from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
-from api.routes import auth as auth_routes
 from api.routes import (
+    assignment,
     cases,
     definitions,
     directory,
+    grids,
     health,
     migrations,
     parties,
     rates,
     reports,
+    units,
     users,
 )
+from api.routes import auth as auth_routes
 from api.security_headers import SecurityHeaders
 from engine.casework.context import Casework
 
@@ -47,6 +50,7 @@ TAGS = [
     {"name": "directory", "description": "Organisations, areas and the audit log."},
     {"name": "migrations", "description": "Move running cases to another workflow version."},
     {"name": "users", "description": "Manage users; change your own password."},
+    {"name": "units", "description": "The unit tree's administration; grid members' grids."},
 ]
 
 
@@ -81,6 +85,8 @@ def create_app(
     problems.install(app)
     auth.install(app, ctx)
     for module in (auth_routes, cases, reports, parties, definitions, rates, directory, health):
+        app.include_router(module.router, prefix="/api")
+    for module in (units, grids, assignment):
         app.include_router(module.router, prefix="/api")
     app.include_router(migrations.router, prefix="/api")
     app.include_router(users.router, prefix="/api")

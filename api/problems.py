@@ -36,10 +36,13 @@ from api.security_headers import headers_for
 from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
     AdminExistsError,
+    AlreadyAssignedError,
+    CaseClosedError,
     ConfirmationRequiredError,
     DuplicateUserError,
     InvalidKeyError,
     InvalidReasonError,
+    InvalidUnitError,
     InvalidUserError,
     LastAdminError,
     LoginThrottledError,
@@ -51,9 +54,15 @@ from engine.casework.errors import (
     RateRangeError,
     RoleNotGrantableError,
     StaleDraftError,
+    UnitExistsError,
+    UnitInUseError,
+    UnitPlacementError,
+    UnitRetiredError,
+    UnknownMemberError,
     UnknownMigrationError,
     UnknownUnitError,
     UnknownUserError,
+    WrongMemberError,
 )
 from engine.errors import (
     ActionError,
@@ -454,6 +463,53 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(a, extra=dict(role=e.role, grantable_roles=e.roles)),
     ),
     AdminExistsError: Rule(409, "admin-exists", "An administrator exists already"),
+    # The unit tree, grid members and assignments (engine.casework.units_admin, grids,
+    # assignment).
+    InvalidUnitError: Rule(
+        422,
+        "invalid-unit",
+        "The unit or grid named does not fit",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", str(e))]))),
+    ),
+    UnitExistsError: Rule(409, "unit-exists", "A unit with this code exists already"),
+    UnitPlacementError: Rule(
+        422,
+        "unit-placement",
+        "The unit cannot sit there",
+        lambda e, a: replace(a, extra=dict(unit=e.code, parent=e.parent)),
+    ),
+    UnitRetiredError: Rule(
+        422, "unit-retired", "The unit is retired", lambda e, a: replace(a, extra=dict(unit=e.code))
+    ),
+    UnitInUseError: Rule(
+        409,
+        "unit-in-use",
+        "The unit still has open cases, units or users",
+        lambda e, a: replace(
+            a, extra=dict(unit=e.code, cases=e.cases, children=e.children, users=e.users)
+        ),
+    ),
+    UnknownMemberError: Rule(
+        422,
+        "unknown-member",
+        "No such user",
+        lambda e, a: replace(
+            a, extra=dict(errors=field_errors([(f"#/{e.field}", "unknown user")]))
+        ),
+    ),
+    WrongMemberError: Rule(
+        422,
+        "wrong-member",
+        "This person cannot take this on",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", str(e))]))),
+    ),
+    AlreadyAssignedError: Rule(
+        409,
+        "already-assigned",
+        "Someone holds this case already",
+        lambda e, a: replace(a, extra=dict(case_id=e.case_id, assignee=e.assignee)),
+    ),
+    CaseClosedError: Rule(409, "case-closed", "The case is closed"),
     FengqiaoError: Rule(400, "bad-request", "The request was refused"),
     # The database, through SQLAlchemy or its driver directly: unavailable for a while
     # (503, retry) or a fault (500); see api/unavailable.py.

@@ -40,3 +40,13 @@ class UnitCache:
     def invalidate(self) -> None:
         with self._lock:
             self._tree = None
+
+
+def after_change(app_state: object) -> None:
+    """After a change to the unit tree or to users' units and grids, made by this process:
+    the next request of this process sees it (the unit tree and the users' scopes are
+    reloaded, the tokens looked up again). Other processes see it within RELOAD_AFTER_S (the
+    tree) and api.caches.TokenCache's ttl_s (a user's unit and grids)."""
+    units: UnitCache = app_state.units  # type: ignore[attr-defined]
+    units.invalidate()
+    app_state.tokens.clear()  # type: ignore[attr-defined]

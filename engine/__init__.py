@@ -4,9 +4,10 @@ Layers, top to bottom (docs/ARCHITECTURE.md; tests/test_layering.py enforces the
 
 - ``engine.casework``: the use cases, one function each, one transaction each with its audit
   entry inside: open, fire, hand over, migrate, grid report, parties, reveal, exclusions,
-  rates, publish, notifications, managing users. **This is the surface the adapters
-  (``api/``, ``workflows/``, ``fengqiao/``) call**, on a ``engine.casework.context.Casework``,
-  as an ``engine.casework.identity.User``; they catch ``engine.errors.FengqiaoError`` and the
+  rates, publish, notifications, the unit tree's administration, grid members' grids, claiming
+  and assigning cases, managing users. **This is the surface the adapters (``api/``, ``workflows/``,
+  ``fengqiao/``) call**, on a ``engine.casework.context.Casework``, as an
+  ``engine.casework.identity.User``; they catch ``engine.errors.FengqiaoError`` and the
   refusals in ``engine.casework.errors``.
 - the core (this package outside ``store/`` and ``casework/``): definitions and their loader,
   safe expressions, the state machine, durations and the working calendar, timers, the

@@ -1,13 +1,38 @@
-"""The unit tree: organisations (工会, 妇联, …) and areas (city → district → street → community
-→ grid). Plain data: the store loads it, the visibility policy and notification routing walk it.
+"""The unit tree: organisations (工会, 妇联, …) with their workrooms, and areas (city → district →
+street → community → grid). Plain data: the store loads it, the visibility policy and
+notification routing walk it, the unit administration checks changes against `PARENT_KINDS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
 
-UNIT_KINDS: tuple[str, ...] = ("organisation", "city", "district", "street", "community", "grid")
+UNIT_KINDS: tuple[str, ...] = (
+    "organisation",
+    "workroom",
+    "city",
+    "district",
+    "street",
+    "community",
+    "grid",
+)
+# The one table of which kind of unit may sit under which (None: at the top of the tree).
+# A mass organisation (工会, 妇联, 团委, 残联, 科协) sits at the top or under the area it serves,
+# or under another organisation; its mediation workrooms (调解室) sit under it.
+PARENT_KINDS: Mapping[str, frozenset[str | None]] = MappingProxyType(
+    {
+        "city": frozenset({None}),
+        "district": frozenset({None, "city"}),
+        "street": frozenset({"district"}),
+        "community": frozenset({"street"}),
+        "grid": frozenset({"community"}),
+        "organisation": frozenset({None, "city", "district", "street", "organisation"}),
+        "workroom": frozenset({"organisation"}),
+    }
+)
 # Grid escalation tiers: a grid unit's ancestor at distance k holds the case at tier k.
 TIER_KINDS: tuple[str, ...] = ("grid", "community", "street", "district", "city")
 MAX_TIER = len(TIER_KINDS) - 1
@@ -20,6 +45,11 @@ class UnitRecord:
     name_en: str
     kind: str
     parent: str | None = None
+    retired_at: datetime | None = None
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
 
 
 @dataclass(frozen=True)
@@ -75,3 +105,14 @@ class UnitTree:
         (the highest one there is, when the tree is shallower)."""
         chain = [grid, *self.ancestors(grid)]
         return chain[max(0, min(tier, len(chain) - 1))]
+
+
+def may_sit_under(kind: str, parent_kind: str | None) -> bool:
+    """Whether a unit of `kind` may have a parent of `parent_kind` (None: no parent)."""
+    return parent_kind in PARENT_KINDS.get(kind, frozenset())
+
+
+def parent_kinds(kind: str) -> list[str | None]:
+    """The kinds a unit of `kind` may sit under, None (the top) first."""
+    allowed = PARENT_KINDS.get(kind, frozenset())
+    return sorted(allowed, key=lambda k: (k is not None, k or ""))

@@ -23,6 +23,7 @@ from engine.store.sealing import SealError
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
+from fengqiao.unit_commands import add_unit_commands
 from fengqiao.users_commands import NO_ADMIN, PasswordEntryError, add_users_commands, init_admin
 from workflows.environment import prefect_defaults
 
@@ -356,6 +357,7 @@ def parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_keygen)
     add_migrate_commands(sub)
     add_users_commands(sub)
+    add_unit_commands(sub)
     return p
 
 

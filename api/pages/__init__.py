@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
+    assignment_pages,
     auth_pages,
     board,
     case_page,
@@ -17,11 +18,14 @@ from api.pages import (
     editor,
     exclusions,
     grid,
+    grids_pages,
+    handover_page,
     history,
     intake,
     migrations,
     parties,
     review,
+    units_pages,
     users_pages,
     workroom,
 )
@@ -33,6 +37,8 @@ for _module in (
     workroom,
     intake,
     case_page,
+    assignment_pages,
+    handover_page,
     parties,
     grid,
     definitions_pages,
@@ -43,6 +49,8 @@ for _module in (
     exclusions,
     migrations,
     users_pages,
+    units_pages,
+    grids_pages,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

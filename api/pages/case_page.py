@@ -27,6 +27,7 @@ from api.pages.views import (
     timer_views,
 )
 from api.units import UnitCache
+from engine.casework.assignment import mediators_for
 from engine.casework.cases import case_view, fire, visible_case
 from engine.casework.permissions import Permission
 from engine.definition import Definition
@@ -77,13 +78,14 @@ def render_case(
     forms = action_forms(
         definition, case, options, lang, suggestions(page), open_action, typed, errors
     )
+    final = definition.states[case.state].final
     return page.render(
         "workroom/case.html",
         {
             "case": case,
             "definition_title": definition.title.get(lang),
             "state_label": state_label(definition, case.state, lang),
-            "final": definition.states[case.state].final,
+            "final": final,
             "tier": tier_label(definition, case.data, lang),
             "org_unit": tree.label(case.org_unit, lang),
             "grid_unit": tree.label(case.grid_unit, lang),
@@ -106,6 +108,19 @@ def render_case(
             "flash": flash,
             "mobile": page.user.role == "grid_member",
             "workflow_version": workflow_version(page, case),
+            "assignee": case.assignee or "",
+            "handover_units": [
+                (u.code, tree.label(u.code, lang))
+                for u in sorted(tree.units.values(), key=lambda u: u.code)
+                if not u.retired and u.code != case.org_unit
+            ]
+            if page.may(Permission.HAND_OVER) and not final
+            else [],
+            "handed_to": [tree.label(u, lang) for u in view.handed_to],
+            "may_claim": page.may(Permission.CLAIM_CASE) and not case.assignee and not final,
+            "mediators": mediators_for(ctx, page.user, case.id)
+            if page.may(Permission.ASSIGN_CASE) and not final
+            else [],
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",
@@ -140,10 +155,16 @@ def photo_names(case: Case) -> list[str]:
 
 
 @router.get("/cases/{case_id}", name="case_page")
-def show_case(page: PageDep, case_id: CaseIdPath, done: str = "") -> Response:
+def show_case(
+    page: PageDep, case_id: CaseIdPath, done: str = "", assigned: str = "", handed: str = ""
+) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     flash = ""
-    if done:
+    if handed:
+        flash = page.t("handover.done", unit=handed[:64])
+    elif assigned in ("claimed", "assigned"):
+        flash = page.t(f"assign.done.{assigned}", assignee=case.assignee or "")
+    elif done:
         definition = page.ctx.service.definition_of(case)
         flash = page.t("case.done", label=action_label(definition, done, page.lang))
     return render_case(page, case, flash=flash)

@@ -33,6 +33,9 @@ _SUPERVISION = [
     ("/supervisor/rates", "nav.rates"),
     ("/supervisor/migrations", "nav.migrations"),
 ]
+_USERS = ("/admin/users", "nav.users")
+_UNITS = ("/admin/units", "nav.units")
+_GRIDS = ("/admin/grids", "nav.grids")
 NAV: Mapping[str, list[tuple[str, str]]] = {
     "grid_member": _GRID,
     "mediator": _WORKROOM,
@@ -41,10 +44,11 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         *_WORKROOM,
         ("/supervisor/overdue", "nav.overdue"),
         ("/supervisor/rates", "nav.rates"),
-        ("/admin/users", "nav.users"),
+        _USERS,
+        _UNITS,
     ],
-    "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION],
-    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION, ("/admin/users", "nav.users")],
+    "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION, _GRIDS],
+    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION, _USERS, _UNITS, _GRIDS],
 }
 HOME: Mapping[str, str] = {
     "grid_member": "/grid/reports",

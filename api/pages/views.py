@@ -10,6 +10,7 @@ from api.masking import mask_value
 from api.pages.formatting import Due, due, local, span
 from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
+from engine.casework.case_records import EVENTS as RECORDED_CHANGES
 from engine.definition import Definition
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
@@ -42,6 +43,8 @@ class CaseCard:
     overdue: bool
     summary: str
     updated: str
+    assignee: str = ""
+    version: int = 0
 
 
 @dataclass(slots=True)
@@ -164,6 +167,8 @@ def case_card(
         overdue=overdue,
         summary=summary[:80] + ("…" if len(summary) > 80 else ""),
         updated=local(case.updated_at, tz),
+        assignee=case.assignee or "",
+        version=case.version,
     )
 
 
@@ -203,6 +208,8 @@ def event_label(definition: Definition, event: Event, lang: str) -> str:
     version = event.changes.get("workflow_version")
     if event.action == MIGRATE_ACTION and isinstance(version, int):
         return translate(lang, "case.event.migrated", version=version)
+    if event.action in RECORDED_CHANGES:
+        return translate(lang, f"case.event.{event.action}")
     return action_label(definition, event.action, lang)
 
 

@@ -16,6 +16,7 @@ from api.pages.params import Offset
 from api.pages.views import CaseCard, case_card
 from api.units import UnitCache
 from engine.casework.cases import CaseFilter, CaseListItem, list_cases
+from engine.casework.permissions import Permission
 
 router = APIRouter(route_class=PageRoute)
 
@@ -122,6 +123,7 @@ def queue(
             "next_href": _href(view, chosen, text, next_offset) if next_offset is not None else "",
             "server_now": page.now().isoformat(),
             "due_soon_hours": int(DUE_SOON / timedelta(hours=1)),
+            "may_claim": page.may(Permission.CLAIM_CASE),
         },
         active_nav="/workroom",
     )

@@ -23,9 +23,17 @@ def list_units(
     tree: UnitsDep,
     kind: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[UnitOut]:
-    """Organisations (工会, 妇联, …) and the area tree: city, district, street, community, grid."""
+    """Organisations (工会, 妇联, …) with their workrooms and the area tree: city, district,
+    street, community, grid; retired units are marked."""
     return [
-        UnitOut(code=u.code, name_zh=u.name_zh, name_en=u.name_en, kind=u.kind, parent=u.parent)
+        UnitOut(
+            code=u.code,
+            name_zh=u.name_zh,
+            name_en=u.name_en,
+            kind=u.kind,
+            parent=u.parent,
+            retired=u.retired,
+        )
         for u in sorted(tree.units.values(), key=lambda u: u.code)
         if kind is None or u.kind == kind
     ]

@@ -76,6 +76,7 @@ class UnitOut(BaseModel):
     name_en: str
     kind: str
     parent: str | None
+    retired: bool = Field(default=False, description="Merged or closed: takes no new case")
 
 
 class AuditOut(BaseModel):

@@ -176,3 +176,93 @@ class AdminExistsError(FengqiaoError):
     def __init__(self, usernames: list[str]) -> None:
         self.usernames = usernames
         super().__init__(f"an administrator exists already ({', '.join(usernames)})")
+
+
+class InvalidUnitError(FengqiaoError):
+    """Raised when a unit's code, names or kind are not acceptable."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class UnitExistsError(FengqiaoError):
+    """Raised when a unit is created with a code another unit has (retired ones included)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"a unit {code!r} exists already")
+
+
+class UnitPlacementError(FengqiaoError):
+    """Raised when a unit would sit where the tree does not allow: under itself or a unit
+    below it, or under a parent of a kind engine.units.PARENT_KINDS does not allow."""
+
+    def __init__(self, code: str, parent: str | None, message: str) -> None:
+        self.code = code
+        self.parent = parent
+        super().__init__(message)
+
+
+class UnitRetiredError(FengqiaoError):
+    """Raised when a change names a retired unit."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"unit {code!r} is retired")
+
+
+class UnitInUseError(FengqiaoError):
+    """Raised when a unit is retired while it still holds open cases, has units in service
+    below it, or has users: lists each, so they can be handed over first."""
+
+    def __init__(self, code: str, cases: list[int], children: list[str], users: list[str]) -> None:
+        self.code = code
+        self.cases = cases
+        self.children = children
+        self.users = users
+        parts = []
+        if cases:
+            parts.append("open cases " + ", ".join(f"#{c}" for c in cases))
+        if children:
+            parts.append("units below it " + ", ".join(children))
+        if users:
+            parts.append("users " + ", ".join(users))
+        super().__init__(f"unit {code!r} still has " + "; ".join(parts))
+
+
+class UnknownMemberError(FengqiaoError):
+    """Raised when a request names a user who does not exist or is not active."""
+
+    def __init__(self, username: str, field: str = "username") -> None:
+        self.username = username
+        self.field = field
+        super().__init__(f"no active user {username!r}")
+
+
+class WrongMemberError(FengqiaoError):
+    """Raised when a user named for a task does not fit it: a grid given to someone who is
+    not a grid member, a case assigned to someone who is not a mediator able to see it."""
+
+    def __init__(self, username: str, field: str, message: str) -> None:
+        self.username = username
+        self.field = field
+        super().__init__(message)
+
+
+class AlreadyAssignedError(FengqiaoError):
+    """Raised when a mediator claims a case someone else holds already (a claim that came
+    second): a conflict, never an overwrite."""
+
+    def __init__(self, case_id: int, assignee: str) -> None:
+        self.case_id = case_id
+        self.assignee = assignee
+        super().__init__(f"case {case_id} is assigned to {assignee} already")
+
+
+class CaseClosedError(FengqiaoError):
+    """Raised when a closed case is claimed or assigned."""
+
+    def __init__(self, case_id: int) -> None:
+        self.case_id = case_id
+        super().__init__(f"case {case_id} is closed")

@@ -27,6 +27,10 @@ class Permission(StrEnum):
     PUBLISH_DEFINITION = "publish_definition"
     MIGRATE_CASE = "migrate_case"
     MANAGE_USERS = "manage_users"  # scoped in engine.casework.users_admin
+    MANAGE_UNITS = "manage_units"
+    MANAGE_GRIDS = "manage_grids"
+    ASSIGN_CASE = "assign_case"
+    CLAIM_CASE = "claim_case"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -45,6 +49,13 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.PUBLISH_DEFINITION: _SUPERVISORS,
         Permission.MIGRATE_CASE: _SUPERVISORS,
         Permission.MANAGE_USERS: frozenset({"org_admin", "admin"}),
+        # Units: an admin anywhere, a workroom head (org_admin) within its organisation's
+        # subtree (engine.casework.units_admin asks where).
+        Permission.MANAGE_UNITS: frozenset({"org_admin", "admin"}),
+        # Grid members' grids: within the supervisor's area (engine.casework.grids).
+        Permission.MANAGE_GRIDS: _SUPERVISORS,
+        Permission.ASSIGN_CASE: frozenset({"org_admin"}),
+        Permission.CLAIM_CASE: frozenset({"mediator"}),
     }
 )
 

@@ -183,10 +183,16 @@ def _filtered(
         clause = overdue_clause(now)
         query = query.where(clause if f.overdue else ~clause)
     if f.assigned_to:
+        # Assigned to the person: the case's assignee (claimed, assigned by the workroom
+        # head, or set by the workflow); a case nobody was assigned to by its fields
+        # (`mediator`, `assignee`). An assignee set wins over the fields.
         query = query.where(
             or_(
                 cases.c.assignee == f.assigned_to,
-                *(_json_text(a) == f.assigned_to for a in ASSIGNEE_FIELDS),
+                and_(
+                    cases.c.assignee.is_(None),
+                    or_(*(_json_text(a) == f.assigned_to for a in ASSIGNEE_FIELDS)),
+                ),
             )
         )
     if f.text:

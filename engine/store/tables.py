@@ -148,8 +148,10 @@ class UnitRow(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=64)
     name_zh: str = Field(max_length=128)
     name_en: str = Field(max_length=128)
-    kind: str = Field(max_length=32)  # organisation | city | district | street | community | grid
+    # organisation | workroom | city | district | street | community | grid (engine.units)
+    kind: str = Field(max_length=32)
     parent: str | None = Field(default=None, max_length=64, index=True)
+    retired_at: datetime | None = _dt(nullable=True)  # merged into another unit, or closed
 
 
 class UserRow(SQLModel, table=True):

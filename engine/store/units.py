@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import insert, select, update
 
 from engine.store.repository import SqlTransaction
@@ -13,7 +15,14 @@ units = UnitRow.__table__  # type: ignore[attr-defined]
 
 def all_units(tx: SqlTransaction) -> list[UnitRecord]:
     rows = tx.conn.execute(select(units).order_by(units.c.code))
-    return [UnitRecord(r.code, r.name_zh, r.name_en, r.kind, r.parent) for r in rows]
+    return [UnitRecord(r.code, r.name_zh, r.name_en, r.kind, r.parent, r.retired_at) for r in rows]
+
+
+def get_unit(tx: SqlTransaction, code: str) -> UnitRecord | None:
+    r = tx.conn.execute(select(units).where(units.c.code == code)).first()
+    if r is None:
+        return None
+    return UnitRecord(r.code, r.name_zh, r.name_en, r.kind, r.parent, r.retired_at)
 
 
 def save_units(tx: SqlTransaction, items: list[UnitRecord]) -> None:
@@ -25,6 +34,7 @@ def save_units(tx: SqlTransaction, items: list[UnitRecord]) -> None:
             "name_en": u.name_en,
             "kind": u.kind,
             "parent": u.parent,
+            "retired_at": u.retired_at,
         }
         if u.code in known:
             tx.conn.execute(update(units).where(units.c.code == u.code).values(**values))
@@ -33,8 +43,61 @@ def save_units(tx: SqlTransaction, items: list[UnitRecord]) -> None:
             known.add(u.code)
 
 
+def add_missing_units(tx: SqlTransaction, items: list[UnitRecord]) -> int:
+    """Insert the units whose code is not there yet; those that are stay as they were
+    administered (renamed, moved, retired). How many were inserted."""
+    known = {r.code for r in tx.conn.execute(select(units.c.code))}
+    for u in items:
+        if u.code not in known:
+            insert_unit(tx, u)
+            known.add(u.code)
+    return len(known)
+
+
+def insert_unit(tx: SqlTransaction, u: UnitRecord) -> None:
+    tx.conn.execute(
+        insert(units),
+        {
+            "code": u.code,
+            "name_zh": u.name_zh,
+            "name_en": u.name_en,
+            "kind": u.kind,
+            "parent": u.parent,
+            "retired_at": None,
+        },
+    )
+
+
+def rename_unit(tx: SqlTransaction, code: str, name_zh: str, name_en: str) -> None:
+    tx.conn.execute(
+        update(units).where(units.c.code == code).values(name_zh=name_zh, name_en=name_en)
+    )
+
+
+def set_parent(tx: SqlTransaction, code: str, parent: str | None) -> None:
+    tx.conn.execute(update(units).where(units.c.code == code).values(parent=parent))
+
+
+def reparent_children(tx: SqlTransaction, old: str, new: str) -> list[str]:
+    """Every unit under `old` goes under `new`; their codes."""
+    moved = [
+        r.code
+        for r in tx.conn.execute(
+            select(units.c.code).where(units.c.parent == old).order_by(units.c.code)
+        )
+    ]
+    tx.conn.execute(update(units).where(units.c.parent == old).values(parent=new))
+    return moved
+
+
+def retire_unit(tx: SqlTransaction, code: str, at: datetime) -> None:
+    tx.conn.execute(update(units).where(units.c.code == code).values(retired_at=at))
+
+
 def unit_exists(tx: SqlTransaction, code: str) -> bool:
-    return tx.conn.execute(select(units.c.code).where(units.c.code == code)).first() is not None
+    """Whether a unit of that code is in service (a retired unit takes no new case)."""
+    query = select(units.c.code).where(units.c.code == code, units.c.retired_at.is_(None))
+    return tx.conn.execute(query).first() is not None
 
 
 def parents(tx: SqlTransaction) -> dict[str, str | None]:

@@ -42,6 +42,13 @@ CONTENT_REFUSALS = {
     "/problems/migration-refused",
     "/problems/deadline-rule",
     "/problems/invalid-user",  # a password that is not the current one; a unit a role needs
+    # The unit tree, grid members and assignment: which units, users and kinds exist and
+    # where a unit may sit.
+    "/problems/invalid-unit",
+    "/problems/unit-placement",
+    "/problems/unit-retired",
+    "/problems/unknown-member",
+    "/problems/wrong-member",
 }
 UNSTORABLE = ("out of range (64", "NUL or unpaired surrogate", "keys; at most", "finite number")
 OTHER_CHECKS = [c for c in CHECKS if c is not checks.positive_data_acceptance]

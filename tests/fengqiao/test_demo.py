@@ -10,10 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.app import create_app
-from engine.casework.identity import ROLES
+from engine.casework import units_admin
+from engine.casework.identity import ROLES, User
 from engine.clock import ManualClock
 from engine.store.queries import cases
 from engine.store.units import all_units
+from engine.visibility import Visibility
 from fengqiao.cli import main
 from fengqiao.context import Context, build
 from fengqiao.demo import ORGANISATIONS, seed
@@ -81,3 +83,15 @@ def test_demo_command_prints_the_passwords(
     out = capsys.readouterr().out
     assert "mediator" in out and "demo-mediator" in out
     assert "26 cases" in out
+
+
+def test_seeding_again_keeps_what_was_administered(ctx: Context) -> None:
+    seed(ctx)
+    admin = User(1, "admin", "admin", "admin", None, [], scope=Visibility(everything=True))
+    units_admin.rename_unit(ctx.cw, admin, "cm-hp-2", "和平里第二社区", "Hepingli 2")
+    units_admin.move_unit(ctx.cw, admin, "cm-qn-1", "s-heping")
+    seed(ctx)
+    with ctx.cw.store.transaction(write=False) as tx:
+        units = {u.code: u for u in all_units(tx)}
+    assert units["cm-hp-2"].name_zh == "和平里第二社区"
+    assert units["cm-qn-1"].parent == "s-heping"

@@ -8,6 +8,7 @@ a real server started by the test, sharing the test's manual clock.
    reviews the change and publishes it with a reason.
 4. An administrator creates a user and resets their password; the user logs in; the
    administrator deactivates them and their session stops working.
+5. A workroom head assigns a case to a mediator, who finds it under 我的案件.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -28,6 +29,7 @@ from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.publishing import publish
 from engine.clock import ManualClock
+from engine.model import Actor
 from engine.visibility import Visibility
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
@@ -256,6 +258,38 @@ def test_mediator_takes_a_case_from_intake_to_closed(
     m.close()
 
 
+def test_a_workroom_head_assigns_a_case_and_the_mediator_finds_it_in_my_cases(
+    browser: Any, live: LiveServer, ctx: Casework
+) -> None:
+    intake = {
+        "category": "family",
+        "source": "walk_in",
+        "description": "邻里漏水纠纷",
+        "notice_given": True,
+    }
+    case = ctx.service.open_case(
+        "mediation", Actor("org_admin", "org_admin"), intake, org_unit="union"
+    ).case
+    mediator = Session(browser, live, "mediator", DESK)
+    mediator.goto("/workroom?view=mine")
+    assert mediator.page.locator(f"a[href='/cases/{case.id}']").count() == 0
+    head = Session(browser, live, "org_admin", DESK)
+    head.goto(f"/cases/{case.id}")
+    assert head.page.locator("#case-assignee").inner_text() == "未指派"
+    head.page.select_option("#assign-mediator", "mediator")
+    with head.page.expect_navigation():
+        head.page.click("#assign-form button[type=submit]")
+    assert head.page.locator("#case-assignee").inner_text() == "mediator"
+    assert "指派承办人" in head.page.locator(".timeline").inner_text()
+    head.shot("case-assigned")
+    head.close()
+
+    mediator.goto("/workroom?view=mine")
+    mediator.page.click(f"a[href='/cases/{case.id}']")
+    assert mediator.page.locator("#case-assignee").inner_text() == "mediator"
+    mediator.close()
+
+
 def test_supervisor_edits_checks_reviews_publishes_and_migrates(
     browser: Any, live: LiveServer, ctx: Casework
 ) -> None:
@@ -471,6 +505,18 @@ AXE_RUN = """async () => {
             DESK,
             ["/admin/users", "/admin/users/new", "/admin/users/2", "/account/password"],
             id="users",
+        ),
+        pytest.param(
+            "admin",
+            DESK,
+            ["/admin/units", "/admin/units/union", "/admin/units/g-hp-1-1", "/admin/grids"],
+            id="units",
+        ),
+        pytest.param(
+            "org_admin",
+            DESK,
+            ["/cases/{mediation:mediation}", "/admin/units"],
+            id="workroom-head",
         ),
     ],
 )
