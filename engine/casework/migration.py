@@ -134,7 +134,9 @@ def _definition(cw: Casework, name: str, version: int, problems: list[str]) -> D
 
 def plan(cw: Casework, user: User, request: PlanRequest) -> MigrationRun:
     """Record a migration run after checking it: both versions published, the state map
-    naming states of both, the states and the cases existing; audited. Nothing is moved."""
+    naming states of both, the states existing and the cases listed existing and seen by
+    the user (one the user cannot see is not found, like a missing one); audited. Nothing
+    is moved."""
     require(user, Permission.MIGRATE_CASE)
     problems: list[str] = []
     reason = request.reason.strip()
@@ -151,7 +153,8 @@ def plan(cw: Casework, user: User, request: PlanRequest) -> MigrationRun:
     at = cw.clock.now()
     with cw.store.transaction() as tx:
         if case_ids and len(case_ids) <= MAX_CASE_IDS:
-            problems += [f"no case {i}" for i in stored.unknown_cases(tx, case_ids)]
+            unknown = stored.unknown_cases(tx, case_ids, user.scope)
+            problems += [f"no case {i}" for i in unknown]
         if problems:
             raise MigrationPlanError(problems)
         selection = stored.Selection(request.workflow, request.from_version, states, case_ids)

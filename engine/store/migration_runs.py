@@ -20,8 +20,10 @@ from sqlalchemy import func, insert, select, update
 
 from engine.migration_check import CasePreview, Deadline, MigrationRun, Refusal, Verdict
 from engine.model import Case, Timer
+from engine.store.queries import visible_clause
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseRow, MigrationCaseRow, MigrationRunRow
+from engine.visibility import Visibility
 
 runs_table = MigrationRunRow.__table__  # type: ignore[attr-defined]
 cases_table = MigrationCaseRow.__table__  # type: ignore[attr-defined]
@@ -221,14 +223,17 @@ def count_selected(tx: SqlTransaction, sel: Selection) -> int:
     return int(tx.conn.execute(query).scalar_one())
 
 
-def unknown_cases(tx: SqlTransaction, case_ids: Sequence[int]) -> list[int]:
-    """The ids of `case_ids` no case has."""
+def unknown_cases(
+    tx: SqlTransaction, case_ids: Sequence[int], vis: Visibility | None = None
+) -> list[int]:
+    """The ids of `case_ids` no case has, or none that `vis` (if given) sees: a hidden case
+    and a missing one answer alike."""
     found: set[int] = set()
+    seen = [visible_clause(vis, tx.sqlite)] if vis is not None else []
     for start in range(0, len(case_ids), 500):
         chunk = list(case_ids[start : start + 500])
-        found.update(
-            tx.conn.execute(select(case_rows.c.id).where(case_rows.c.id.in_(chunk))).scalars()
-        )
+        query = select(case_rows.c.id).where(case_rows.c.id.in_(chunk), *seen)
+        found.update(tx.conn.execute(query).scalars())
     return [i for i in case_ids if i not in found]
 
 

@@ -16,6 +16,7 @@ from engine.casework.errors import (
     NotPermittedError,
     UnknownMigrationError,
 )
+from engine.casework.identity import User
 from engine.casework.migration import CasePreview, MigrationRun, PlanRequest, migrate_case
 from engine.casework.publishing import with_version
 from engine.clock import ManualClock
@@ -23,7 +24,8 @@ from engine.errors import CaseNotFoundError, FengqiaoError
 from engine.loader import parse_definition
 from engine.model import Event
 from engine.store import audit
-from tests.engine.casework.conftest import person
+from engine.visibility import visibility_for
+from tests.engine.casework.conftest import TREE, person
 from tests.engine.casework.migration_cases import MEDIATOR, mixed_cases
 from tests.engine.casework.test_one_transaction import INTAKE
 from tests.migration_versions import NEW, OLD, breaking_next
@@ -115,6 +117,29 @@ def test_planning_checks_everything_and_writes_nothing_when_wrong(
         migration.plan(cw, SUP, mapped)
     assert migration.runs(cw, SUP) == []
     assert "migration_planned" not in _audit(cw)
+
+
+def test_a_supervisor_cannot_list_cases_outside_their_units(
+    cw: Casework, clock: ManualClock
+) -> None:
+    mixed = mixed_cases(cw, clock)  # owned by the union, outside the street s1
+    breaking_next(cw)
+    street = User(
+        90,
+        "street.sup",
+        "street.sup",
+        "supervisor",
+        "s1",
+        [],
+        scope=visibility_for(TREE, "supervisor", "s1", ()),
+    )
+    listed = (mixed.intake, mixed.assessment)
+    request = PlanRequest("mediation", OLD, NEW, "r", {"intake": "reception"}, case_ids=listed)
+    with pytest.raises(MigrationPlanError) as err:
+        migration.plan(cw, street, request)
+    assert err.value.problems == [f"no case {mixed.intake}", f"no case {mixed.assessment}"]
+    assert migration.runs(cw, SUP) == []
+    assert migration.plan(cw, SUP, request).total == 2  # the district's supervisor sees them
 
 
 def test_only_supervisors_and_admins_plan_preview_and_apply(cw: Casework) -> None:
