@@ -38,6 +38,7 @@ from engine.migration_check import (
     Deadline,
     MigrationCheck,
     MigrationRun,
+    PlanProblem,
     Refusal,
     changed,
     entered_by,
@@ -124,11 +125,19 @@ def migrate_case(
 
 
 # -- planning -------------------------------------------------------------------------------
-def _definition(cw: Casework, name: str, version: int, problems: list[str]) -> Definition | None:
+def _definition(
+    cw: Casework, name: str, version: int, problems: list[PlanProblem]
+) -> Definition | None:
     try:
         return cw.registry.get(name, version)
     except UnknownWorkflowError:
-        problems.append(f"{name} v{version} is not published")
+        problems.append(
+            PlanProblem(
+                "unpublished",
+                f"{name} v{version} is not published",
+                {"workflow": name, "version": version},
+            )
+        )
         return None
 
 
@@ -138,23 +147,31 @@ def plan(cw: Casework, user: User, request: PlanRequest) -> MigrationRun:
     the user (one the user cannot see is not found, like a missing one); audited. Nothing
     is moved."""
     require(user, Permission.MIGRATE_CASE)
-    problems: list[str] = []
+    problems: list[PlanProblem] = []
     reason = request.reason.strip()
     if not 1 <= len(reason) <= REASON_MAX:
-        problems.append(f"a reason of 1 to {REASON_MAX} characters is required")
+        problems.append(
+            PlanProblem(
+                "reason", f"a reason of 1 to {REASON_MAX} characters is required", {"n": REASON_MAX}
+            )
+        )
     source = _definition(cw, request.workflow, request.from_version, problems)
     target = _definition(cw, request.workflow, request.to_version, problems)
     if source is not None and target is not None:
         problems += plan_problems(source, target, request.state_map, request.states)
     case_ids = tuple(dict.fromkeys(request.case_ids))
     if len(case_ids) > MAX_CASE_IDS:
-        problems.append(f"at most {MAX_CASE_IDS} cases may be listed")
+        problems.append(
+            PlanProblem(
+                "too_many", f"at most {MAX_CASE_IDS} cases may be listed", {"n": MAX_CASE_IDS}
+            )
+        )
     states = tuple(dict.fromkeys(request.states))
     at = cw.clock.now()
     with cw.store.transaction() as tx:
         if case_ids and len(case_ids) <= MAX_CASE_IDS:
             unknown = stored.unknown_cases(tx, case_ids, user.scope)
-            problems += [f"no case {i}" for i in unknown]
+            problems += [PlanProblem("no_case", f"no case {i}", {"id": i}) for i in unknown]
         if problems:
             raise MigrationPlanError(problems)
         selection = stored.Selection(request.workflow, request.from_version, states, case_ids)
@@ -219,7 +236,15 @@ def preview(cw: Casework, user: User, run_id: int) -> MigrationRun:
     with cw.store.transaction() as tx:
         r = _run_in(tx, run_id, lock=True)
         if r.status in ("applying", "applied"):
-            raise MigrationPlanError([f"run {run_id} is {r.status}: plan a new run instead"])
+            raise MigrationPlanError(
+                [
+                    PlanProblem(
+                        "run_status",
+                        f"run {run_id} is {r.status}: plan a new run instead",
+                        {"run": run_id, "status": r.status},
+                    )
+                ]
+            )
         stored.clear_previews(tx, run_id)
         stored.set_status(tx, run_id, "planned")
     check = _check(cw, r)
@@ -326,7 +351,15 @@ def apply(
     with cw.store.transaction() as tx:
         r = _run_in(tx, run_id, lock=True)
         if r.status == "planned":
-            raise MigrationPlanError([f"run {run_id} has no preview yet: preview it first"])
+            raise MigrationPlanError(
+                [
+                    PlanProblem(
+                        "no_preview",
+                        f"run {run_id} has no preview yet: preview it first",
+                        {"run": run_id},
+                    )
+                ]
+            )
         if r.status == "previewed":
             stored.set_status(tx, run_id, "applying")
     already_before = r.moved
