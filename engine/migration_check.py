@@ -243,6 +243,17 @@ class MigrationCheck:
         before = tuple(
             Deadline(t.name, t.fire_at, t.fire_at <= now) for t in pending if t.kind == "deadline"
         )
+        return self.judge(case, entered_by, before, now)
+
+    def judge(
+        self,
+        case: Case,
+        entered_by: str | None,
+        before: tuple[Deadline, ...],
+        now: datetime,
+    ) -> Verdict:
+        """The preview of `case` at `now` given its pending deadlines as `before` (see
+        `verdict`)."""
         refusals: list[Refusal] = []
         to_state: str | None = None
         if case.workflow != self.source.name or case.workflow_version != self.source.version:

@@ -257,12 +257,12 @@ def preview(cw: Casework, user: User, run_id: int) -> MigrationRun:
             page = stored.selected_page(tx, selection, after, PAGE)
             if not page:
                 break
-            deadlines = stored.pending_deadlines(tx, [s.case.id for s in page])
+            deadlines = stored.pending_before(tx, [s.case.id for s in page], now)
             items = []
-            for s in page:
-                entry = entered_by(s.entry_action, s.entry_changes)
-                v = check.verdict(s.case, entry, deadlines.get(s.case.id, ()), now)
-                items.append((v, s.case.version, entry))
+            for case, action, changes in page:
+                entry = entered_by(action, changes)
+                v = check.judge(case, entry, deadlines.get(case.id, ()), now)
+                items.append((v, case.version, entry))
                 movable += v.movable
             stored.insert_previews(tx, run_id, items)
         total += len(page)
