@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
+from engine.batch import SweepBatch
 from engine.casework.access import scoped_key, visible_case
 from engine.casework.context import Casework
 from engine.casework.errors import (
@@ -46,7 +49,7 @@ from engine.migration_check import (
     plan_problems,
 )
 from engine.model import Case, FireResult
-from engine.ports import DuplicateKeyError
+from engine.ports import DuplicateKeyError, Transaction
 from engine.store import audit
 from engine.store import migration_runs as stored
 from engine.store.repository import SqlTransaction
@@ -373,13 +376,7 @@ def apply(
             if not page:
                 break
             now = cw.clock.now()
-            # The batch's cases in one read (a round trip a case less on PostgreSQL); each
-            # move still checks the case's version when it writes it.
-            cases = tx.get_cases([item.case_id for item in page])
-            marks = [
-                _apply_one(cw, tx, user, r, check, item, cases.get(item.case_id), now, tally)
-                for item in page
-            ]
+            marks = _apply_batch(cw, tx, user, r, check, page, now, tally)
             stored.mark_cases(tx, run_id, marks)
             moved = sum(1 for m in marks if m[1] == "moved")
             refused = sum(1 for m in marks if m[1] == "refused")
@@ -412,9 +409,80 @@ def apply(
     )
 
 
-def _apply_one(
+_Mark = tuple[int, str, str, datetime | None]  # case id, status, refusals JSON, moved at
+
+
+def _apply_batch(
     cw: Casework,
     tx: SqlTransaction,
+    user: User,
+    r: MigrationRun,
+    check: MigrationCheck,
+    page: list[stored.ToApply],
+    now: datetime,
+    tally: _Tally,
+) -> list[_Mark]:
+    """Move a batch's cases in its transaction; what to record of each.
+
+    The cases are read in one query and moved in memory (engine.batch.SweepBatch: the same
+    move, against memory), each all or nothing (a case whose move or audit entry fails is
+    undone in memory and writes nothing), then written together, one statement per kind of
+    row, under a savepoint: a handful of round trips for the batch instead of some ten a
+    case. If the bulk write fails (a case changed since it was read, or the database
+    refuses a row), nothing of it is kept and the batch is moved again case by case, each
+    under a savepoint of the database, as the cases are now."""
+    ids = [item.case_id for item in page]
+    cases = tx.get_cases(ids)
+    batch = SweepBatch(tx, dict(cases), tx.existing_keys([move_key(r.id, i) for i in ids]))
+    entries = audit.Entries()
+    counted = _Tally()
+    marks = []
+    for item in page:
+        case = cases.get(item.case_id)
+        moving = copy(case) if case is not None else None  # the batch keeps the one read
+        marks.append(
+            _apply_one(
+                cw, batch, batch.savepoint, entries, user, r, check, item, moving, now, counted
+            )
+        )
+    cur = tx.cursor
+    cur.execute("SAVEPOINT fq_migrate_batch")
+    try:
+        batch.flush()
+        audit.write_entries(tx, entries)
+    except Exception:
+        cur.execute("ROLLBACK TO SAVEPOINT fq_migrate_batch")
+        cur.execute("RELEASE SAVEPOINT fq_migrate_batch")
+        cases = tx.get_cases(ids)
+        return [
+            _apply_one(
+                cw,
+                tx,
+                partial(_savepoint, tx),
+                tx,
+                user,
+                r,
+                check,
+                item,
+                cases.get(item.case_id),
+                now,
+                tally,
+            )
+            for item in page
+        ]
+    cur.execute("RELEASE SAVEPOINT fq_migrate_batch")
+    tally.moved += counted.moved
+    tally.already += counted.already
+    tally.refused += counted.refused
+    tally.failed += counted.failed
+    return marks
+
+
+def _apply_one(
+    cw: Casework,
+    tx: Transaction,
+    savepoint: Callable[[], AbstractContextManager[None]],
+    entries: SqlTransaction | audit.Entries,
     user: User,
     r: MigrationRun,
     check: MigrationCheck,
@@ -422,9 +490,10 @@ def _apply_one(
     case: Case | None,
     now: datetime,
     tally: _Tally,
-) -> tuple[int, str, str, datetime | None]:
-    """Move one case (`case`, as the batch read it) inside the batch's transaction, under a
-    savepoint of its own; what to record of it: (case id, status, refusals JSON, moved at)."""
+) -> _Mark:
+    """Move one case (`case`, as the batch read it) in `tx` (the batch's transaction, or
+    the batch in memory), under `savepoint`, its audit entry written to `entries`; what to
+    record of it."""
     key = move_key(r.id, item.case_id)
     if case is not None and case.version != item.case_version:
         done = tx.event_by_key(key)
@@ -445,7 +514,7 @@ def _apply_one(
         f" ({case.state} -> {verdict.to_state}), run {r.id}"
     )
     try:
-        with _savepoint(tx):
+        with savepoint():
             cw.service.move_in(
                 tx,
                 case,
@@ -457,7 +526,7 @@ def _apply_one(
                 entered_by=item.entered_by,
             )
             audit.record_on_cursor(
-                tx,
+                entries,
                 at=now,
                 username=user.username,
                 action=CASE_MIGRATED,

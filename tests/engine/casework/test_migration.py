@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine.batch import SweepBatch
 from engine.casework import cases, migration
 from engine.casework.context import Casework
 from engine.casework.errors import (
@@ -299,6 +300,36 @@ def test_each_move_and_its_audit_entry_are_one_transaction(
     assert _migrate_events(cw, second) == []
     (p,) = [p for p in _all_previews(cw, r.id) if p.case_id == second]
     assert p.status == "failed" and "audit log refused" in p.refusals[0].en
+
+
+def test_a_batch_whose_bulk_write_fails_is_moved_case_by_case(
+    cw: Casework, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case changes after its batch read it (another writer, between the read and the
+    bulk write): nothing of the bulk write is kept; the batch is moved case by case, that
+    case refused as changed, the others moved once each with their audit entries."""
+    mixed = mixed_cases(cw, clock)
+    breaking_next(cw)
+    r = migration.preview(cw, SUP, _plan(cw).id)
+    made = SweepBatch.__init__
+    touched = sorted(mixed.movable)[1]
+
+    def changed_meanwhile(batch: SweepBatch, tx: Any, *args: Any) -> None:
+        made(batch, tx, *args)  # the batch's cases are read: another writer changes one
+        p = "?" if tx.sqlite else "%s"
+        tx.cursor.execute(f"UPDATE cases SET version = version + 1 WHERE id = {p}", (touched,))
+
+    monkeypatch.setattr(SweepBatch, "__init__", changed_meanwhile)
+    report = migration.apply(cw, SUP, r.id, confirm=True)
+    assert (report.moved, report.failed, report.refused) == (2, 0, 4)
+    assert cw.service.get_case(touched).workflow_version == OLD
+    assert _migrate_events(cw, touched) == [] and "case_migrated" not in _audit(cw, touched)
+    (p,) = [p for p in _all_previews(cw, r.id) if p.case_id == touched]
+    assert p.status == "refused" and [x.code for x in p.refusals] == ["changed"]
+    for case_id in set(mixed.movable) - {touched}:
+        assert cw.service.get_case(case_id).workflow_version == NEW
+        assert len(_migrate_events(cw, case_id)) == 1
+        assert _audit(cw, case_id).count("case_migrated") == 1
 
 
 class AuditRefused(FengqiaoError):
