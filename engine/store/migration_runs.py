@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import func, insert, select, update
 
 from engine.migration_check import CasePreview, Deadline, MigrationRun, Refusal, Verdict
-from engine.model import Case, Timer
+from engine.model import Case
 from engine.store.queries import visible_clause
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseRow, MigrationCaseRow, MigrationRunRow
@@ -324,9 +324,9 @@ def selected_page(tx: SqlTransaction, sel: Selection, after: int, limit: int) ->
 def pending_before(
     tx: SqlTransaction, case_ids: Sequence[int], now: datetime
 ) -> dict[int, tuple[Deadline, ...]]:
-    """The pending deadlines of each of `case_ids` by due time, as a preview shows them at
-    `now`: cases with the same deadlines share one tuple (of shared Deadlines), so what is
-    worked out of it (its JSON text) is worked out once."""
+    """The pending deadlines of each of `case_ids` (a page's) by due time, as a preview
+    shows them at `now`: cases with the same deadlines share one tuple (of shared
+    Deadlines), so what is worked out of it (its JSON text) is worked out once."""
     out: dict[int, tuple[Deadline, ...]] = {}
     if not case_ids:
         return out
@@ -358,25 +358,6 @@ def pending_before(
         # Deadlines are shared, so equal tuples compare by identity first: cheap.
         items_t = tuple(items)
         out[case_id] = shared.setdefault(items_t, items_t)
-    return out
-
-
-def pending_deadlines(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, list[Timer]]:
-    """The pending deadlines of each of `case_ids` (at most 500), by due time."""
-    out: dict[int, list[Timer]] = {}
-    if not case_ids:
-        return out
-    p = "?" if tx.sqlite else "%s"
-    cur = tx.cursor
-    cur.execute(
-        "SELECT case_id, name, fire_at FROM timers WHERE status = 'pending'"
-        f" AND kind = 'deadline' AND case_id IN ({', '.join([p] * len(case_ids))})"
-        " ORDER BY case_id, fire_at",
-        tuple(case_ids),
-    )
-    dt = tx.hot.dt_in
-    for case_id, name, fire_at in cur.fetchall():
-        out.setdefault(case_id, []).append(Timer(case_id, name, "deadline", dt(fire_at), 0))  # type: ignore[arg-type]
     return out
 
 
