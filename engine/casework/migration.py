@@ -4,14 +4,14 @@ previewed case by case and then applied.
 A run is planned (which workflow, from which version to which, a state map for the states the
 target renamed or removed, which cases, why), previewed (a verdict per case, stored: can it
 move, why not, its deadlines before and after; see engine.migration_check) and applied: only
-the cases the preview accepted, in batches of one transaction each with a savepoint per case,
-so that each case moves entirely or not at all. Each case is checked again inside its
-transaction (a case that changed since the preview is refused, code ``changed``), moved with
-its timers re-armed by the target version, and recorded in its history (event ``migrate``)
-and the audit log, in that transaction. The move carries the idempotency key
-``migrate:<run>:<case>``: applying again, after a crash or concurrently, moves each case once
-and continues with what is left. Moving back is another run, from the newer version to the
-older one.
+the cases the preview accepted, in batches of one transaction each, each case moving entirely
+or not at all (the batch's moves made in memory and written in bulk; see `_apply_batch`).
+Each case is checked again inside its transaction (a case that changed since the preview is
+refused, code ``changed``), moved with its timers re-armed by the target version, and
+recorded in its history (event ``migrate``) and the audit log, in that transaction. The
+move carries the idempotency key ``migrate:<run>:<case>``: applying again, after a crash or
+concurrently, moves each case once and continues with what is left. Moving back is another
+run, from the newer version to the older one.
 """
 
 from __future__ import annotations
