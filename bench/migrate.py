@@ -5,7 +5,7 @@ state made through the service, then copied in bulk by engine.store.bulk), publi
 version, which shortens
 the judicial-confirmation window, and runs, in a process of its own per size, what
 `fengqiao migrate` runs: plan, preview every case, apply every movable case (batches of
-engine.casework.migration.BATCH, a savepoint per case). Reports the cases previewed and moved
+engine.casework.migration.BATCH, each case all or nothing). Reports the cases previewed and moved
 per second (of wall-clock time, and of the process's CPU time: on a shared machine the
 first depends on the load) and the process's peak RSS at two sizes: flat memory means about
 the same peak at both. The last stdout line is one JSON object.

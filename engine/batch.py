@@ -1,4 +1,5 @@
-"""A sweep batch: the writes of many timer firings kept in memory, then written in bulk.
+"""A batch of case changes kept in memory, then written in bulk: the timer firings of a
+sweep, the moves of a migration's apply (engine.casework.migration).
 
 Firing a timer runs the same code as any other firing (`engine.firing.fire_in`), against
 this object instead of the database transaction. It answers reads from the cases loaded for
@@ -19,6 +20,11 @@ from engine.model import Case, Event, Notification, Timer
 from engine.ports import BulkTransaction, DuplicateKeyError
 
 _T = TypeVar("_T")
+
+
+class StaleBatchError(RuntimeError):
+    """A case of the batch changed in the database after the batch read it: nothing of the
+    flush may be kept (roll back to before it)."""
 
 
 @dataclass
@@ -176,16 +182,12 @@ class SweepBatch:
         """Write everything recorded, in the order a firing writes it: cases, history,
         stale timers, new timers, notifications, and last the swept timers' outcomes."""
         w = self.w
-        items = [(c, w.expected[i]) for i, c in w.updated.items() if i not in w.migrated]
-        written = self.tx.update_cases(items)
-        written += sum(
-            self.tx.update_workflow_version(w.updated[i], w.expected[i]) for i in w.migrated
-        )
+        written = self.tx.update_cases([(c, w.expected[i]) for i, c in w.updated.items()])
         if written != len(w.updated):
-            raise RuntimeError(
-                f"{len(w.updated) - written} of {len(w.updated)} cases changed under a locked"
-                " sweep batch"
+            raise StaleBatchError(
+                f"{len(w.updated) - written} of {len(w.updated)} cases changed under the batch"
             )
+        self.tx.set_workflow_versions([c for i, c in w.updated.items() if i in w.migrated])
         self.tx.append_events(w.events)
         for at in sorted(set(w.cancelled.values())):
             self.tx.cancel_timers_of([c for c, t in w.cancelled.items() if t == at], at)

@@ -243,6 +243,17 @@ class MigrationCheck:
         before = tuple(
             Deadline(t.name, t.fire_at, t.fire_at <= now) for t in pending if t.kind == "deadline"
         )
+        return self.judge(case, entered_by, before, now)
+
+    def judge(
+        self,
+        case: Case,
+        entered_by: str | None,
+        before: tuple[Deadline, ...],
+        now: datetime,
+    ) -> Verdict:
+        """The preview of `case` at `now` given its pending deadlines as `before` (see
+        `verdict`)."""
         refusals: list[Refusal] = []
         to_state: str | None = None
         if case.workflow != self.source.name or case.workflow_version != self.source.version:
@@ -343,30 +354,84 @@ def entered_by(action: str | None, changes: Mapping[str, Any] | None) -> str | N
     return action
 
 
+class PlanProblem(str):
+    """What is wrong with a migration as asked: its English wording (the text itself), a
+    code and the values the wording names, for the pages to word it in their language.
+
+    Codes: reason, unpublished, workflows, same_version, map_old, map_new, map_final, state,
+    too_many, no_case, run_status, no_preview."""
+
+    code: str
+    values: Mapping[str, str | int]
+
+    def __new__(
+        cls, code: str, en: str, values: Mapping[str, str | int] | None = None
+    ) -> PlanProblem:
+        problem = super().__new__(cls, en)
+        problem.code = code
+        problem.values = dict(values or {})
+        return problem
+
+
 def plan_problems(
     source: Definition,
     target: Definition,
     state_map: Mapping[str, str],
     states: Iterable[str],
-) -> list[str]:
+) -> list[PlanProblem]:
     """What is wrong with a migration's state map and its choice of states (empty: nothing):
     a mapped state must be a state of the source version, mapped to a state of the target
     that is not final; a chosen state must be a state of the source version."""
     problems = []
     if source.name != target.name:
-        problems.append(f"{source.name} and {target.name} are different workflows")
+        problems.append(
+            PlanProblem(
+                "workflows",
+                f"{source.name} and {target.name} are different workflows",
+                {"source": source.name, "target": target.name},
+            )
+        )
     if source.version == target.version:
-        problems.append(f"the cases are on v{source.version} already: choose another version")
+        problems.append(
+            PlanProblem(
+                "same_version",
+                f"the cases are on v{source.version} already: choose another version",
+                {"version": source.version},
+            )
+        )
     for old, new in state_map.items():
+        mapped = {"old": old, "new": new}
         if old not in source.states:
-            problems.append(f"state map {old} -> {new}: v{source.version} has no state {old!r}")
+            problems.append(
+                PlanProblem(
+                    "map_old",
+                    f"state map {old} -> {new}: v{source.version} has no state {old!r}",
+                    {**mapped, "version": source.version},
+                )
+            )
         if new not in target.states:
-            problems.append(f"state map {old} -> {new}: v{target.version} has no state {new!r}")
+            problems.append(
+                PlanProblem(
+                    "map_new",
+                    f"state map {old} -> {new}: v{target.version} has no state {new!r}",
+                    {**mapped, "version": target.version},
+                )
+            )
         elif target.states[new].final:
             problems.append(
-                f"state map {old} -> {new}: {new!r} is a final state of v{target.version}"
+                PlanProblem(
+                    "map_final",
+                    f"state map {old} -> {new}: {new!r} is a final state of v{target.version}",
+                    {**mapped, "version": target.version},
+                )
             )
     for state in states:
         if state not in source.states:
-            problems.append(f"state {state}: v{source.version} has no state {state!r}")
+            problems.append(
+                PlanProblem(
+                    "state",
+                    f"state {state}: v{source.version} has no state {state!r}",
+                    {"state": state, "version": source.version},
+                )
+            )
     return problems

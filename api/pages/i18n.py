@@ -551,6 +551,48 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "mig.err.reason": ("请写明迁移理由", "Give a reason"),
     "mig.err.reason_long": ("理由不能超过 {n} 个字", "At most {n} characters"),
     "mig.err.plan": ("计划未保存：", "The plan was not saved:"),
+    "mig.problem.reason": (
+        "请写明 1 至 {n} 个字的迁移理由",
+        "a reason of 1 to {n} characters is required",
+    ),
+    "mig.problem.unpublished": (
+        "{workflow} 第 {version} 版尚未发布",
+        "{workflow} v{version} is not published",
+    ),
+    "mig.problem.workflows": (
+        "{source} 与 {target} 不是同一流程",
+        "{source} and {target} are different workflows",
+    ),
+    "mig.problem.same_version": (
+        "案件已在第 {version} 版，请选择其他版本",
+        "the cases are on v{version} already: choose another version",
+    ),
+    "mig.problem.map_old": (
+        "环节对应 {old} → {new}：第 {version} 版没有环节 {old}",
+        "state map {old} -> {new}: v{version} has no state '{old}'",
+    ),
+    "mig.problem.map_new": (
+        "环节对应 {old} → {new}：第 {version} 版没有环节 {new}",
+        "state map {old} -> {new}: v{version} has no state '{new}'",
+    ),
+    "mig.problem.map_final": (
+        "环节对应 {old} → {new}：{new} 是第 {version} 版的终结环节",
+        "state map {old} -> {new}: '{new}' is a final state of v{version}",
+    ),
+    "mig.problem.state": (
+        "环节 {state}：第 {version} 版没有该环节",
+        "state {state}: v{version} has no state '{state}'",
+    ),
+    "mig.problem.too_many": ("最多可指定 {n} 件案件", "at most {n} cases may be listed"),
+    "mig.problem.no_case": ("找不到案件 #{id}", "no case {id}"),
+    "mig.problem.run_status": (
+        "迁移 #{run} 状态为“{status}”：请新建迁移计划",
+        "run {run} is {status}: plan a new run instead",
+    ),
+    "mig.problem.no_preview": (
+        "迁移 #{run} 尚未预览：请先生成预览",
+        "run {run} has no preview yet: preview it first",
+    ),
     "mig.preview": ("生成预览", "Preview"),
     "mig.preview.help": (
         "预览逐件检查案件能否迁移、迁移后的时限，不改动任何案件。",

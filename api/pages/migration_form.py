@@ -10,15 +10,17 @@ those in the states ticked, or a list of case numbers. The reason is required.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
 from api.pages.forms import Option
-from api.pages.i18n import translate
+from api.pages.i18n import TEXTS, translate
 from engine.casework.migration import MAX_CASE_IDS, REASON_MAX, PlanRequest
 from engine.definition import Definition
 from engine.errors import UnknownWorkflowError
+from engine.migration_check import PlanProblem
 from engine.registry import Registry
 
 LEAVE = "-"
@@ -229,3 +231,18 @@ def defaults(registry: Registry, form: PlanForm) -> PlanForm:
         if not form.from_text and versions:
             form.from_text = str(versions[-2] if len(versions) > 1 else versions[0])
     return form
+
+
+def worded(problems: Sequence[str], lang: str) -> list[str]:
+    """The use case's problems (engine.migration_check.PlanProblem) in the page's language."""
+    out = []
+    for problem in problems:
+        key = f"mig.problem.{problem.code}" if isinstance(problem, PlanProblem) else ""
+        if key not in TEXTS or not isinstance(problem, PlanProblem):
+            out.append(str(problem))
+            continue
+        values = dict(problem.values)
+        if problem.code == "run_status":
+            values["status"] = translate(lang, f"mig.status.{values['status']}")
+        out.append(translate(lang, key, **values))
+    return out

@@ -22,6 +22,7 @@ from api.pages.migration_form import (
     mapping_rows,
     resolve,
     state_options,
+    worded,
 )
 from api.pages.migration_views import Report, map_lines, preview_rows, run_line
 from api.pages.offload import off_loop
@@ -103,7 +104,8 @@ def _plan_submit(page: Page, posted: FormData) -> Response:
     try:
         created = plan(page.ctx, page.user, checked.request)
     except MigrationPlanError as exc:
-        return render_plan(page, form, {}, problems=exc.problems, status_code=422)
+        problems = worded(exc.problems, page.lang)
+        return render_plan(page, form, {}, problems=problems, status_code=422)
     return RedirectResponse(f"{PATH}/{created.id}?planned=1", status_code=303)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.errors import FengqiaoError
+from engine.migration_check import PlanProblem
 
 
 class NotPermittedError(FengqiaoError):
@@ -91,9 +92,10 @@ class InvalidReasonError(FengqiaoError):
 
 class MigrationPlanError(FengqiaoError):
     """Raised when a migration cannot be planned, previewed or applied as asked; lists every
-    problem found."""
+    problem found, each worded in English with its code and values for the pages to word
+    (engine.migration_check.PlanProblem)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[PlanProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
 

@@ -4,24 +4,27 @@ previewed case by case and then applied.
 A run is planned (which workflow, from which version to which, a state map for the states the
 target renamed or removed, which cases, why), previewed (a verdict per case, stored: can it
 move, why not, its deadlines before and after; see engine.migration_check) and applied: only
-the cases the preview accepted, in batches of one transaction each with a savepoint per case,
-so that each case moves entirely or not at all. Each case is checked again inside its
-transaction (a case that changed since the preview is refused, code ``changed``), moved with
-its timers re-armed by the target version, and recorded in its history (event ``migrate``)
-and the audit log, in that transaction. The move carries the idempotency key
-``migrate:<run>:<case>``: applying again, after a crash or concurrently, moves each case once
-and continues with what is left. Moving back is another run, from the newer version to the
-older one.
+the cases the preview accepted, in batches of one transaction each, each case moving entirely
+or not at all (the batch's moves made in memory and written in bulk; see `_apply_batch`).
+Each case is checked again inside its transaction (a case that changed since the preview is
+refused, code ``changed``), moved with its timers re-armed by the target version, and
+recorded in its history (event ``migrate``) and the audit log, in that transaction. The
+move carries the idempotency key ``migrate:<run>:<case>``: applying again, after a crash or
+concurrently, moves each case once and continues with what is left. Moving back is another
+run, from the newer version to the older one.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
+from engine.batch import SweepBatch
 from engine.casework.access import scoped_key, visible_case
 from engine.casework.context import Casework
 from engine.casework.errors import (
@@ -38,6 +41,7 @@ from engine.migration_check import (
     Deadline,
     MigrationCheck,
     MigrationRun,
+    PlanProblem,
     Refusal,
     changed,
     entered_by,
@@ -45,7 +49,7 @@ from engine.migration_check import (
     plan_problems,
 )
 from engine.model import Case, FireResult
-from engine.ports import DuplicateKeyError
+from engine.ports import DuplicateKeyError, Transaction
 from engine.store import audit
 from engine.store import migration_runs as stored
 from engine.store.repository import SqlTransaction
@@ -124,34 +128,53 @@ def migrate_case(
 
 
 # -- planning -------------------------------------------------------------------------------
-def _definition(cw: Casework, name: str, version: int, problems: list[str]) -> Definition | None:
+def _definition(
+    cw: Casework, name: str, version: int, problems: list[PlanProblem]
+) -> Definition | None:
     try:
         return cw.registry.get(name, version)
     except UnknownWorkflowError:
-        problems.append(f"{name} v{version} is not published")
+        problems.append(
+            PlanProblem(
+                "unpublished",
+                f"{name} v{version} is not published",
+                {"workflow": name, "version": version},
+            )
+        )
         return None
 
 
 def plan(cw: Casework, user: User, request: PlanRequest) -> MigrationRun:
     """Record a migration run after checking it: both versions published, the state map
-    naming states of both, the states and the cases existing; audited. Nothing is moved."""
+    naming states of both, the states existing and the cases listed existing and seen by
+    the user (one the user cannot see is not found, like a missing one); audited. Nothing
+    is moved."""
     require(user, Permission.MIGRATE_CASE)
-    problems: list[str] = []
+    problems: list[PlanProblem] = []
     reason = request.reason.strip()
     if not 1 <= len(reason) <= REASON_MAX:
-        problems.append(f"a reason of 1 to {REASON_MAX} characters is required")
+        problems.append(
+            PlanProblem(
+                "reason", f"a reason of 1 to {REASON_MAX} characters is required", {"n": REASON_MAX}
+            )
+        )
     source = _definition(cw, request.workflow, request.from_version, problems)
     target = _definition(cw, request.workflow, request.to_version, problems)
     if source is not None and target is not None:
         problems += plan_problems(source, target, request.state_map, request.states)
     case_ids = tuple(dict.fromkeys(request.case_ids))
     if len(case_ids) > MAX_CASE_IDS:
-        problems.append(f"at most {MAX_CASE_IDS} cases may be listed")
+        problems.append(
+            PlanProblem(
+                "too_many", f"at most {MAX_CASE_IDS} cases may be listed", {"n": MAX_CASE_IDS}
+            )
+        )
     states = tuple(dict.fromkeys(request.states))
     at = cw.clock.now()
     with cw.store.transaction() as tx:
         if case_ids and len(case_ids) <= MAX_CASE_IDS:
-            problems += [f"no case {i}" for i in stored.unknown_cases(tx, case_ids)]
+            unknown = stored.unknown_cases(tx, case_ids, user.scope)
+            problems += [PlanProblem("no_case", f"no case {i}", {"id": i}) for i in unknown]
         if problems:
             raise MigrationPlanError(problems)
         selection = stored.Selection(request.workflow, request.from_version, states, case_ids)
@@ -216,7 +239,15 @@ def preview(cw: Casework, user: User, run_id: int) -> MigrationRun:
     with cw.store.transaction() as tx:
         r = _run_in(tx, run_id, lock=True)
         if r.status in ("applying", "applied"):
-            raise MigrationPlanError([f"run {run_id} is {r.status}: plan a new run instead"])
+            raise MigrationPlanError(
+                [
+                    PlanProblem(
+                        "run_status",
+                        f"run {run_id} is {r.status}: plan a new run instead",
+                        {"run": run_id, "status": r.status},
+                    )
+                ]
+            )
         stored.clear_previews(tx, run_id)
         stored.set_status(tx, run_id, "planned")
     check = _check(cw, r)
@@ -229,12 +260,12 @@ def preview(cw: Casework, user: User, run_id: int) -> MigrationRun:
             page = stored.selected_page(tx, selection, after, PAGE)
             if not page:
                 break
-            deadlines = stored.pending_deadlines(tx, [s.case.id for s in page])
+            deadlines = stored.pending_before(tx, [s.case.id for s in page], now)
             items = []
-            for s in page:
-                entry = entered_by(s.entry_action, s.entry_changes)
-                v = check.verdict(s.case, entry, deadlines.get(s.case.id, ()), now)
-                items.append((v, s.case.version, entry))
+            for case, action, changes in page:
+                entry = entered_by(action, changes)
+                v = check.judge(case, entry, deadlines.get(case.id, ()), now)
+                items.append((v, case.version, entry))
                 movable += v.movable
             stored.insert_previews(tx, run_id, items)
         total += len(page)
@@ -323,7 +354,15 @@ def apply(
     with cw.store.transaction() as tx:
         r = _run_in(tx, run_id, lock=True)
         if r.status == "planned":
-            raise MigrationPlanError([f"run {run_id} has no preview yet: preview it first"])
+            raise MigrationPlanError(
+                [
+                    PlanProblem(
+                        "no_preview",
+                        f"run {run_id} has no preview yet: preview it first",
+                        {"run": run_id},
+                    )
+                ]
+            )
         if r.status == "previewed":
             stored.set_status(tx, run_id, "applying")
     already_before = r.moved
@@ -337,13 +376,7 @@ def apply(
             if not page:
                 break
             now = cw.clock.now()
-            # The batch's cases in one read (a round trip a case less on PostgreSQL); each
-            # move still checks the case's version when it writes it.
-            cases = tx.get_cases([item.case_id for item in page])
-            marks = [
-                _apply_one(cw, tx, user, r, check, item, cases.get(item.case_id), now, tally)
-                for item in page
-            ]
+            marks = _apply_batch(cw, tx, user, r, check, page, now, tally)
             stored.mark_cases(tx, run_id, marks)
             moved = sum(1 for m in marks if m[1] == "moved")
             refused = sum(1 for m in marks if m[1] == "refused")
@@ -376,9 +409,80 @@ def apply(
     )
 
 
-def _apply_one(
+_Mark = tuple[int, str, str, datetime | None]  # case id, status, refusals JSON, moved at
+
+
+def _apply_batch(
     cw: Casework,
     tx: SqlTransaction,
+    user: User,
+    r: MigrationRun,
+    check: MigrationCheck,
+    page: list[stored.ToApply],
+    now: datetime,
+    tally: _Tally,
+) -> list[_Mark]:
+    """Move a batch's cases in its transaction; what to record of each.
+
+    The cases are read in one query and moved in memory (engine.batch.SweepBatch: the same
+    move, against memory), each all or nothing (a case whose move or audit entry fails is
+    undone in memory and writes nothing), then written together, one statement per kind of
+    row, under a savepoint: a handful of round trips for the batch instead of some ten a
+    case. If the bulk write fails (a case changed since it was read, or the database
+    refuses a row), nothing of it is kept and the batch is moved again case by case, each
+    under a savepoint of the database, as the cases are now."""
+    ids = [item.case_id for item in page]
+    cases = tx.get_cases(ids)
+    batch = SweepBatch(tx, dict(cases), tx.existing_keys([move_key(r.id, i) for i in ids]))
+    entries = audit.Entries()
+    counted = _Tally()
+    marks = []
+    for item in page:
+        case = cases.get(item.case_id)
+        moving = copy(case) if case is not None else None  # the batch keeps the one read
+        marks.append(
+            _apply_one(
+                cw, batch, batch.savepoint, entries, user, r, check, item, moving, now, counted
+            )
+        )
+    cur = tx.cursor
+    cur.execute("SAVEPOINT fq_migrate_batch")
+    try:
+        batch.flush()
+        audit.write_entries(tx, entries)
+    except Exception:
+        cur.execute("ROLLBACK TO SAVEPOINT fq_migrate_batch")
+        cur.execute("RELEASE SAVEPOINT fq_migrate_batch")
+        cases = tx.get_cases(ids)
+        return [
+            _apply_one(
+                cw,
+                tx,
+                partial(_savepoint, tx),
+                tx,
+                user,
+                r,
+                check,
+                item,
+                cases.get(item.case_id),
+                now,
+                tally,
+            )
+            for item in page
+        ]
+    cur.execute("RELEASE SAVEPOINT fq_migrate_batch")
+    tally.moved += counted.moved
+    tally.already += counted.already
+    tally.refused += counted.refused
+    tally.failed += counted.failed
+    return marks
+
+
+def _apply_one(
+    cw: Casework,
+    tx: Transaction,
+    savepoint: Callable[[], AbstractContextManager[None]],
+    entries: SqlTransaction | audit.Entries,
     user: User,
     r: MigrationRun,
     check: MigrationCheck,
@@ -386,9 +490,10 @@ def _apply_one(
     case: Case | None,
     now: datetime,
     tally: _Tally,
-) -> tuple[int, str, str, datetime | None]:
-    """Move one case (`case`, as the batch read it) inside the batch's transaction, under a
-    savepoint of its own; what to record of it: (case id, status, refusals JSON, moved at)."""
+) -> _Mark:
+    """Move one case (`case`, as the batch read it) in `tx` (the batch's transaction, or
+    the batch in memory), under `savepoint`, its audit entry written to `entries`; what to
+    record of it."""
     key = move_key(r.id, item.case_id)
     if case is not None and case.version != item.case_version:
         done = tx.event_by_key(key)
@@ -409,7 +514,7 @@ def _apply_one(
         f" ({case.state} -> {verdict.to_state}), run {r.id}"
     )
     try:
-        with _savepoint(tx):
+        with savepoint():
             cw.service.move_in(
                 tx,
                 case,
@@ -421,7 +526,7 @@ def _apply_one(
                 entered_by=item.entered_by,
             )
             audit.record_on_cursor(
-                tx,
+                entries,
                 at=now,
                 username=user.username,
                 action=CASE_MIGRATED,

@@ -179,22 +179,24 @@ def draft_timer_change(
 
 def history(cw: Casework, user: User, name: str) -> list[VersionRecord]:
     """Every published version of `name`, newest first, with who published it, when, why
-    and its changes from the version before."""
+    and its changes from the version before. The store gives the publications; the
+    definitions are the registry's (each version parsed once, then kept)."""
     require(user, Permission.READ_DEFINITIONS)
     with cw.store.transaction(write=False) as tx:
         rows = stored.versions(tx, name)
     if not rows:
         cw.registry.latest(name)  # UnknownWorkflowError for a name never published
+    defined = [cw.registry.get(name, row.version) for row in rows]
     records = []
     for i, row in enumerate(rows):
-        previous = rows[i + 1].definition if i + 1 < len(rows) else _version(cw, name, row)
+        previous = defined[i + 1] if i + 1 < len(rows) else _version(cw, name, row.version)
         records.append(
             VersionRecord(
-                row.definition,
+                defined[i],
                 row.published_at,
                 row.published_by,
                 row.reason,
-                diff(previous, row.definition),
+                diff(previous, defined[i]),
             )
         )
     return records
@@ -252,12 +254,12 @@ def _latest(cw: Casework, name: str) -> Definition | None:
         return None
 
 
-def _version(cw: Casework, name: str, row: stored.StoredVersion) -> Definition | None:
-    """The version before `row` when the database lacks it (a registry given definitions
-    the database never stored); None before version 1."""
-    if row.definition.version <= 1:
+def _version(cw: Casework, name: str, version: int) -> Definition | None:
+    """The version before `version` when the database lacks it (a registry given
+    definitions the database never stored); None before version 1."""
+    if version <= 1:
         return None
     try:
-        return cw.registry.get(name, row.definition.version - 1)
+        return cw.registry.get(name, version - 1)
     except UnknownWorkflowError:
         return None

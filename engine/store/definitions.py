@@ -27,9 +27,11 @@ def _published(source: str, name: str, version: int) -> Definition:
 
 @dataclass(frozen=True)
 class StoredVersion:
-    """A published version with who published it, when and why."""
+    """A published version's publication: who published it, when and why (its definition is
+    the registry's, parsed once per version)."""
 
-    definition: Definition
+    name: str
+    version: int
     published_at: datetime
     published_by: str
     reason: str
@@ -60,18 +62,16 @@ def latest_version(tx: SqlTransaction, name: str) -> int:
 
 
 def versions(tx: SqlTransaction, name: str) -> list[StoredVersion]:
-    """Every stored version of workflow `name` with its publication, newest first."""
+    """Every stored version of workflow `name` with its publication, newest first (its
+    source is not read)."""
+    c = definitions.c
     rows = tx.conn.execute(
-        select(definitions).where(definitions.c.name == name).order_by(definitions.c.version.desc())
+        select(c.name, c.version, c.published_at, c.published_by, c.reason)
+        .where(c.name == name)
+        .order_by(c.version.desc())
     )
     return [
-        StoredVersion(
-            _published(r.source, r.name, r.version),
-            r.published_at,
-            r.published_by,
-            r.reason,
-        )
-        for r in rows
+        StoredVersion(r.name, r.version, r.published_at, r.published_by, r.reason) for r in rows
     ]
 
 

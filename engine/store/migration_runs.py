@@ -13,15 +13,17 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import func, insert, select, update
 
 from engine.migration_check import CasePreview, Deadline, MigrationRun, Refusal, Verdict
-from engine.model import Case, Timer
+from engine.model import Case
+from engine.store.queries import visible_clause
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseRow, MigrationCaseRow, MigrationRunRow
+from engine.visibility import Visibility
 
 runs_table = MigrationRunRow.__table__  # type: ignore[attr-defined]
 cases_table = MigrationCaseRow.__table__  # type: ignore[attr-defined]
@@ -71,8 +73,7 @@ class Selection:
     case_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Selected:
+class Selected(NamedTuple):
     """A selected case with what its preview needs (its opening and last change are not
     read: they hold when it entered its state), its entry event's action and changes."""
 
@@ -221,14 +222,17 @@ def count_selected(tx: SqlTransaction, sel: Selection) -> int:
     return int(tx.conn.execute(query).scalar_one())
 
 
-def unknown_cases(tx: SqlTransaction, case_ids: Sequence[int]) -> list[int]:
-    """The ids of `case_ids` no case has."""
+def unknown_cases(
+    tx: SqlTransaction, case_ids: Sequence[int], vis: Visibility | None = None
+) -> list[int]:
+    """The ids of `case_ids` no case has, or none that `vis` (if given) sees: a hidden case
+    and a missing one answer alike."""
     found: set[int] = set()
+    seen = [visible_clause(vis, tx.sqlite)] if vis is not None else []
     for start in range(0, len(case_ids), 500):
         chunk = list(case_ids[start : start + 500])
-        found.update(
-            tx.conn.execute(select(case_rows.c.id).where(case_rows.c.id.in_(chunk))).scalars()
-        )
+        query = select(case_rows.c.id).where(case_rows.c.id.in_(chunk), *seen)
+        found.update(tx.conn.execute(query).scalars())
     return [i for i in case_ids if i not in found]
 
 
@@ -270,36 +274,60 @@ def selected_page(tx: SqlTransaction, sel: Selection, after: int, limit: int) ->
         return found
 
     def js(value: Any) -> Any:
-        out = _loads(value) if isinstance(value, str | bytes) else value
-        assert isinstance(out, dict)
-        return out
+        found = _loads(value) if isinstance(value, str | bytes) else value
+        assert isinstance(found, dict)
+        return found
 
-    out = []
-    for row in cur.fetchall():
-        entered = dt(row[6])
+    out: list[Selected] = []
+    append = out.append
+    for (
+        id_,
+        workflow,
+        version,
+        state,
+        data,
+        row_version,
+        at,
+        last,
+        entered_seq,
+        closed,
+        action,
+        changes,
+    ) in cur.fetchall():
+        entered = dt(at)
+        # Positional: id, workflow, workflow_version, state, data, version, opened_at,
+        # updated_at, state_entered_at, last_seq, entered_seq, org_unit, grid_unit, assignee,
+        # opened_by, closed_at.
         case = Case(
-            id=row[0],
-            workflow=row[1],
-            workflow_version=row[2],
-            state=row[3],
-            data=js(row[4]),
-            version=row[5],
-            opened_at=entered,
-            updated_at=entered,
-            state_entered_at=entered,
-            last_seq=row[7],
-            entered_seq=row[8],
-            closed_at=dt(row[9]) if row[9] is not None else None,
+            id_,
+            workflow,
+            version,
+            state,
+            js(data),
+            row_version,
+            entered,
+            entered,
+            entered,
+            last,
+            entered_seq,
+            None,
+            None,
+            None,
+            "",
+            dt(closed) if closed is not None else None,
         )
-        action = row[10]
-        changes = js(row[11]) if action == "migrate" and row[11] is not None else None
-        out.append(Selected(case, action, changes))
+        entry = js(changes) if action == "migrate" and changes is not None else None
+        append(Selected(case, action, entry))
     return out
 
 
-def pending_deadlines(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, list[Timer]]:
-    """The pending deadlines of each of `case_ids` (at most 500), by due time."""
-    out: dict[int, list[Timer]] = {}
+def pending_before(
+    tx: SqlTransaction, case_ids: Sequence[int], now: datetime
+) -> dict[int, tuple[Deadline, ...]]:
+    """The pending deadlines of each of `case_ids` (a page's) by due time, as a preview
+    shows them at `now`: cases with the same deadlines share one tuple (of shared
+    Deadlines), so what is worked out of it (its JSON text) is worked out once."""
+    out: dict[int, tuple[Deadline, ...]] = {}
     if not case_ids:
         return out
     p = "?" if tx.sqlite else "%s"
@@ -311,8 +339,25 @@ def pending_deadlines(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, 
         tuple(case_ids),
     )
     dt = tx.hot.dt_in
+    deadlines: dict[tuple[str, Any], Deadline] = {}
+    shared: dict[tuple[Deadline, ...], tuple[Deadline, ...]] = {}
+    raw: dict[int, list[Deadline]] = {}
     for case_id, name, fire_at in cur.fetchall():
-        out.setdefault(case_id, []).append(Timer(case_id, name, "deadline", dt(fire_at), 0))  # type: ignore[arg-type]
+        key = (name, fire_at)
+        found = deadlines.get(key)
+        if found is None:
+            due = dt(fire_at)
+            assert due is not None
+            found = deadlines[key] = Deadline(name, due, due <= now)
+        listed = raw.get(case_id)
+        if listed is None:
+            raw[case_id] = [found]
+        else:
+            listed.append(found)
+    for case_id, items in raw.items():
+        # Deadlines are shared, so equal tuples compare by identity first: cheap.
+        items_t = tuple(items)
+        out[case_id] = shared.setdefault(items_t, items_t)
     return out
 
 
@@ -326,21 +371,24 @@ def _deadlines_out(items: Iterable[Deadline]) -> str:
 
 
 class _Texts:
-    """The JSON texts of deadlines, each worked out once while it recurs (cases that entered
-    their state at the same moment have the same deadlines)."""
+    """The JSON texts of deadlines, each worked out once per tuple while it recurs: the
+    preview shares one tuple between the cases with the same deadlines (pending_before, and
+    engine.migration_check's memo of the deadlines after), so a tuple is looked up by
+    identity (it is kept with its text, so its identity is not reused) and never hashed."""
 
     def __init__(self) -> None:
-        self._texts: dict[tuple[Deadline, ...], str] = {}
+        self._texts: dict[int, tuple[tuple[Deadline, ...], str]] = {}
 
     def __call__(self, items: tuple[Deadline, ...]) -> str:
         if not items:
             return "[]"
-        text = self._texts.get(items)
-        if text is None:
-            text = _deadlines_out(items)
-            if len(self._texts) >= _MEMO:
-                self._texts.clear()
-            self._texts[items] = text
+        found = self._texts.get(id(items))
+        if found is not None and found[0] is items:
+            return found[1]
+        text = _deadlines_out(items)
+        if len(self._texts) >= _MEMO:
+            self._texts.clear()
+        self._texts[id(items)] = (items, text)
         return text
 
 

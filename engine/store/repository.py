@@ -219,6 +219,12 @@ class SqlTransaction:
         self.cursor.executemany(self.hot.update_case, params)
         return int(self.cursor.rowcount)
 
+    def set_workflow_versions(self, cases: Sequence[Case]) -> None:
+        if cases:
+            self.cursor.executemany(
+                self.hot.update_workflow_version, [(c.workflow_version, c.id) for c in cases]
+            )
+
     def append_events(self, items: Sequence[Event]) -> None:
         if items:
             self.cursor.executemany(

@@ -64,6 +64,13 @@ def test_migrate_bench_previews_and_moves_every_case() -> None:
         assert figures["failed"] == 0 and figures["preview_per_s"] > 0
 
 
+def test_migrate_same_compares_the_rows_two_trees_write() -> None:
+    result = run("migrate_same.py", "--against", str(ROOT), "--cases", "160")
+    rows = result["sqlite"]["rows"]
+    assert result["sqlite"]["differences"] == []
+    assert rows["cases"] == 160 and rows["events"] > 160 and rows["migration_cases"] > 0
+
+
 def test_rates_bench_counts_a_seeded_history() -> None:
     pg = os.environ.get("FENGQIAO_TEST_PG", "")
     result = run("rates.py", "--closed", "300", "--open", "30", "--runs", "1", "--pg", pg)

@@ -12,10 +12,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.pages import migrations
+from api.pages.migration_form import worded
 from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.publishing import publish
 from engine.clock import ManualClock
+from engine.migration_check import PlanProblem
 from engine.store import audit
 from engine.visibility import Visibility
 from tests.migration_versions import NEW, OLD, breaking_source
@@ -136,6 +138,73 @@ def test_plan_errors_are_shown_next_to_their_fields_with_what_was_typed(
     if typed.strip():
         assert typed in sent.text
     assert context_of(client.get(PATH))["runs"] == []  # nothing was planned
+
+
+def test_problems_found_when_planning_are_shown_in_the_page_language(
+    login_as: LoginAs, new: int
+) -> None:
+    client = login_as("supervisor")
+    token = csrf_of(client, PATH + "/new")
+    fields = {"scope": "ids", "case_ids": "987654"}  # a well-formed number, no such case
+    sent = client.post(PATH + "/new", data=plan_data(token, **fields))
+    assert sent.status_code == 422
+    assert context_of(sent)["problems"] == ["找不到案件 #987654"]
+    assert "计划未保存" in sent.text and "no case" not in sent.text
+    english = client.post(PATH + "/new?lang=en", data=plan_data(token, **fields))
+    assert context_of(english)["problems"] == ["no case 987654"]
+    assert context_of(client.get(PATH))["runs"] == []
+
+
+def test_every_planning_problem_is_worded_in_both_languages() -> None:
+    problems = [
+        PlanProblem("reason", "a reason of 1 to 500 characters is required", {"n": 500}),
+        PlanProblem(
+            "unpublished", "mediation v9 is not published", {"workflow": "mediation", "version": 9}
+        ),
+        PlanProblem(
+            "workflows",
+            "mediation and grid are different workflows",
+            {"source": "mediation", "target": "grid"},
+        ),
+        PlanProblem(
+            "same_version",
+            "the cases are on v2 already: choose another version",
+            {"version": 2},
+        ),
+        PlanProblem(
+            "map_old",
+            "state map a -> b: v2 has no state 'a'",
+            {"old": "a", "new": "b", "version": 2},
+        ),
+        PlanProblem(
+            "map_new",
+            "state map a -> b: v3 has no state 'b'",
+            {"old": "a", "new": "b", "version": 3},
+        ),
+        PlanProblem(
+            "map_final",
+            "state map a -> b: 'b' is a final state of v3",
+            {"old": "a", "new": "b", "version": 3},
+        ),
+        PlanProblem("state", "state a: v2 has no state 'a'", {"state": "a", "version": 2}),
+        PlanProblem("too_many", "at most 9 cases may be listed", {"n": 9}),
+        PlanProblem("no_case", "no case 7", {"id": 7}),
+        PlanProblem(
+            "run_status",
+            "run 4 is Applied: plan a new run instead",
+            {"run": 4, "status": "applied"},
+        ),
+        PlanProblem("no_preview", "run 4 has no preview yet: preview it first", {"run": 4}),
+    ]
+    assert worded(problems, "en") == list(problems)
+    chinese = worded(problems, "zh")
+    assert all(re.search("[\u4e00-\u9fff]", text) for text in chinese), chinese
+    assert chinese[-3:] == [
+        "找不到案件 #7",
+        "迁移 #4 状态为“已完成”：请新建迁移计划",
+        "迁移 #4 尚未预览：请先生成预览",
+    ]
+    assert worded(["a problem without a code"], "zh") == ["a problem without a code"]
 
 
 def test_refreshing_the_form_for_another_workflow_offers_its_versions(

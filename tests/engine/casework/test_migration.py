@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from engine.batch import SweepBatch
 from engine.casework import cases, migration
 from engine.casework.context import Casework
 from engine.casework.errors import (
@@ -16,6 +17,7 @@ from engine.casework.errors import (
     NotPermittedError,
     UnknownMigrationError,
 )
+from engine.casework.identity import User
 from engine.casework.migration import CasePreview, MigrationRun, PlanRequest, migrate_case
 from engine.casework.publishing import with_version
 from engine.clock import ManualClock
@@ -23,7 +25,8 @@ from engine.errors import CaseNotFoundError, FengqiaoError
 from engine.loader import parse_definition
 from engine.model import Event
 from engine.store import audit
-from tests.engine.casework.conftest import person
+from engine.visibility import visibility_for
+from tests.engine.casework.conftest import TREE, person
 from tests.engine.casework.migration_cases import MEDIATOR, mixed_cases
 from tests.engine.casework.test_one_transaction import INTAKE
 from tests.migration_versions import NEW, OLD, breaking_next
@@ -115,6 +118,29 @@ def test_planning_checks_everything_and_writes_nothing_when_wrong(
         migration.plan(cw, SUP, mapped)
     assert migration.runs(cw, SUP) == []
     assert "migration_planned" not in _audit(cw)
+
+
+def test_a_supervisor_cannot_list_cases_outside_their_units(
+    cw: Casework, clock: ManualClock
+) -> None:
+    mixed = mixed_cases(cw, clock)  # owned by the union, outside the street s1
+    breaking_next(cw)
+    street = User(
+        90,
+        "street.sup",
+        "street.sup",
+        "supervisor",
+        "s1",
+        [],
+        scope=visibility_for(TREE, "supervisor", "s1", ()),
+    )
+    listed = (mixed.intake, mixed.assessment)
+    request = PlanRequest("mediation", OLD, NEW, "r", {"intake": "reception"}, case_ids=listed)
+    with pytest.raises(MigrationPlanError) as err:
+        migration.plan(cw, street, request)
+    assert err.value.problems == [f"no case {mixed.intake}", f"no case {mixed.assessment}"]
+    assert migration.runs(cw, SUP) == []
+    assert migration.plan(cw, SUP, request).total == 2  # the district's supervisor sees them
 
 
 def test_only_supervisors_and_admins_plan_preview_and_apply(cw: Casework) -> None:
@@ -274,6 +300,36 @@ def test_each_move_and_its_audit_entry_are_one_transaction(
     assert _migrate_events(cw, second) == []
     (p,) = [p for p in _all_previews(cw, r.id) if p.case_id == second]
     assert p.status == "failed" and "audit log refused" in p.refusals[0].en
+
+
+def test_a_batch_whose_bulk_write_fails_is_moved_case_by_case(
+    cw: Casework, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case changes after its batch read it (another writer, between the read and the
+    bulk write): nothing of the bulk write is kept; the batch is moved case by case, that
+    case refused as changed, the others moved once each with their audit entries."""
+    mixed = mixed_cases(cw, clock)
+    breaking_next(cw)
+    r = migration.preview(cw, SUP, _plan(cw).id)
+    made = SweepBatch.__init__
+    touched = sorted(mixed.movable)[1]
+
+    def changed_meanwhile(batch: SweepBatch, tx: Any, *args: Any) -> None:
+        made(batch, tx, *args)  # the batch's cases are read: another writer changes one
+        p = "?" if tx.sqlite else "%s"
+        tx.cursor.execute(f"UPDATE cases SET version = version + 1 WHERE id = {p}", (touched,))
+
+    monkeypatch.setattr(SweepBatch, "__init__", changed_meanwhile)
+    report = migration.apply(cw, SUP, r.id, confirm=True)
+    assert (report.moved, report.failed, report.refused) == (2, 0, 4)
+    assert cw.service.get_case(touched).workflow_version == OLD
+    assert _migrate_events(cw, touched) == [] and "case_migrated" not in _audit(cw, touched)
+    (p,) = [p for p in _all_previews(cw, r.id) if p.case_id == touched]
+    assert p.status == "refused" and [x.code for x in p.refusals] == ["changed"]
+    for case_id in set(mixed.movable) - {touched}:
+        assert cw.service.get_case(case_id).workflow_version == NEW
+        assert len(_migrate_events(cw, case_id)) == 1
+        assert _audit(cw, case_id).count("case_migrated") == 1
 
 
 class AuditRefused(FengqiaoError):

@@ -103,7 +103,7 @@ def test_publishing_keeps_the_reason_with_the_version_and_in_the_audit(cw: Casew
     )
     assert done.created and done.definition.version == 3
     with cw.store.transaction(write=False) as tx:
-        [v3] = [v for v in stored.versions(tx, "mediation") if v.definition.version == 3]
+        [v3] = [v for v in stored.versions(tx, "mediation") if v.version == 3]
     assert (v3.reason, v3.published_by) == ("依新规缩短为 20 天", "supervisor")
     assert entries(cw) == [
         ("definition_published", "supervisor", "mediation v3: 依新规缩短为 20 天")
@@ -206,6 +206,21 @@ def test_the_history_says_who_when_why_and_what_changed(cw: Casework, clock: Man
     # The version before the stored ones (v2 was given to the registry, not stored here).
     assert records[1].diff.old_version == 2
     assert "1 month → 20 days" in records[1].diff.changes[0].en
+
+
+def test_the_history_takes_the_definitions_from_the_registry_without_parsing_again(
+    cw: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publishing.publish(cw, SUPERVISOR, shorter(mediation(cw), 20), reason="二十天", based_on=2)
+
+    def parse_again(source: str, name: str, version: int) -> Definition:
+        raise AssertionError(f"{name} v{version} parsed again")
+
+    monkeypatch.setattr(stored, "_published", parse_again)
+    for _ in range(2):
+        [record] = publishing.history(cw, SUPERVISOR, "mediation")
+        assert record.definition is cw.registry.get("mediation", 3)
+        assert record.diff.old_version == 2
 
 
 def test_the_history_of_an_unknown_workflow(cw: Casework) -> None:
