@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.errors import FengqiaoError
+from engine.sheets import SheetProblem
 
 
 class NotPermittedError(FengqiaoError):
@@ -121,3 +124,15 @@ class RateRangeError(FengqiaoError):
         self.max_buckets = max_buckets
         self.period = period
         super().__init__(f"the range holds more than {max_buckets} {period} periods; narrow it")
+
+
+class ImportRefusedError(FengqiaoError):
+    """Raised when a unit-tree or user file is applied while it has problems; nothing was
+    written. `problems`: each with its row and column (engine.sheets.SheetProblem)."""
+
+    def __init__(self, what: str, problems: Sequence[SheetProblem]) -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        super().__init__(
+            f"the {what} file has {len(self.problems)} problem(s); nothing was imported"
+        )
