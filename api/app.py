@@ -13,7 +13,17 @@ from api.limits import API_MAX_BODY, PAGE_MAX_BODY, BodySizeLimit
 from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
 from api.routes import auth as auth_routes
-from api.routes import cases, definitions, directory, health, migrations, parties, rates, reports
+from api.routes import (
+    cases,
+    definitions,
+    directory,
+    health,
+    imports,
+    migrations,
+    parties,
+    rates,
+    reports,
+)
 from api.security_headers import SecurityHeaders
 from engine.casework.context import Casework
 
@@ -34,7 +44,10 @@ TAGS = [
     {"name": "parties", "description": "Personal data of parties: masked, audited."},
     {"name": "definitions", "description": "Workflow definitions: read, validate, publish."},
     {"name": "rates", "description": "响应率, 解决率, 满意率 and more; reviewed exclusions."},
-    {"name": "directory", "description": "Organisations, areas and the audit log."},
+    {
+        "name": "directory",
+        "description": "Organisations, areas and users: import, export; the audit log.",
+    },
     {"name": "migrations", "description": "Move running cases to another workflow version."},
 ]
 
@@ -72,6 +85,7 @@ def create_app(
     for module in (auth_routes, cases, reports, parties, definitions, rates, directory, health):
         app.include_router(module.router, prefix="/api")
     app.include_router(migrations.router, prefix="/api")
+    app.include_router(imports.router, prefix="/api")
     app.include_router(pages_router)
     app.add_middleware(BodySizeLimit, api_max=api_max_body, page_max=page_max_body)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included

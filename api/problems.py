@@ -36,6 +36,7 @@ from api.security_headers import headers_for
 from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
     ConfirmationRequiredError,
+    ImportRefusedError,
     InvalidKeyError,
     InvalidReasonError,
     LoginThrottledError,
@@ -424,6 +425,26 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         "confirmation-required",
         "This needs an explicit confirmation",
         lambda e, a: replace(a, extra=dict(errors=field_errors([("#/confirm", "must be true")]))),
+    ),
+    ImportRefusedError: Rule(
+        422,
+        "import-refused",
+        "The file has problems; nothing was imported",
+        lambda e, a: replace(
+            a,
+            extra=dict(
+                problems=[
+                    {
+                        "row": p.row,
+                        "column": p.column,
+                        "code": p.code,
+                        "detail": p.detail,
+                        "value": p.value,
+                    }
+                    for p in e.problems
+                ]
+            ),
+        ),
     ),
     FengqiaoError: Rule(400, "bad-request", "The request was refused"),
     # The database, through SQLAlchemy or its driver directly: unavailable for a while

@@ -14,7 +14,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 MAX_BYTES = 10 << 20  # 10 MiB
 MAX_ROWS = 100_000  # data rows, the header left out
@@ -238,7 +238,7 @@ def csv_chunks(header: Sequence[str], rows: Iterable[Sequence[str]]) -> Iterator
 
 
 def write_xlsx(
-    out: BinaryIO, header: Sequence[str], rows: Iterable[Sequence[str]], title: str
+    out: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]], title: str
 ) -> None:
     """An .xlsx workbook of one sheet, written row by row (openpyxl's write-only mode). Every
     cell is text: a value starting with ``=`` is written as text, never as a formula."""
