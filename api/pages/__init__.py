@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
+    audit_page,
     auth_pages,
     board,
     case_page,
@@ -18,6 +19,7 @@ from api.pages import (
     exclusions,
     grid,
     history,
+    imports,
     intake,
     migrations,
     parties,
@@ -41,6 +43,8 @@ for _module in (
     board,
     exclusions,
     migrations,
+    imports,
+    audit_page,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -43,7 +43,12 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         ("/supervisor/rates", "nav.rates"),
     ],
     "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION],
-    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION],
+    "admin": [
+        ("/workroom", "nav.workroom"),
+        *_SUPERVISION,
+        ("/admin/import", "nav.import"),
+        ("/admin/audit", "nav.audit"),
+    ],
 }
 HOME: Mapping[str, str] = {
     "grid_member": "/grid/reports",
@@ -91,6 +96,7 @@ class Page:
             values = [
                 (k, v) for k, v in form.multi_items() if isinstance(v, str) and k != CSRF_FIELD
             ]
+            await form.close()  # uploaded files are not kept open past a refusal
             raise CsrfError(self.request.url.path, values)
         return form
 
