@@ -21,6 +21,7 @@ from engine.model import Actor
 from engine.store.definitions import check_shipped
 from engine.store.sealing import SealError
 from fengqiao.context import Context, build, existing_store, prepare
+from fengqiao.directory_commands import add_directory_commands
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
 from workflows.environment import prefect_defaults
@@ -331,6 +332,7 @@ def parser() -> argparse.ArgumentParser:
     k = sub.add_parser("keygen", help="print a new key for FENGQIAO_PARTY_KEY")
     k.set_defaults(func=cmd_keygen)
     add_migrate_commands(sub)
+    add_directory_commands(sub)
     return p
 
 
