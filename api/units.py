@@ -21,7 +21,7 @@ class UnitCache:
 
     def __init__(self, store: SqlStore, reload_after_s: float = RELOAD_AFTER_S) -> None:
         self._store = store
-        self._reload_after = reload_after_s
+        self.reload_after_s = reload_after_s
         self._lock = threading.Lock()
         self._tree: UnitTree | None = None
         self._records: list[UnitRecord] | None = None
@@ -31,10 +31,10 @@ class UnitCache:
     def tree(self) -> UnitTree:
         now = time.monotonic()
         tree = self._tree
-        if tree is not None and now - self._loaded_at < self._reload_after:
+        if tree is not None and now - self._loaded_at < self.reload_after_s:
             return tree
         with self._lock:
-            if self._tree is None or time.monotonic() - self._loaded_at >= self._reload_after:
+            if self._tree is None or time.monotonic() - self._loaded_at >= self.reload_after_s:
                 with self._store.transaction(write=False) as tx:
                     records = all_units(tx)
                 if self._tree is None or records != self._records:
