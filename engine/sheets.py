@@ -20,6 +20,7 @@ MAX_BYTES = 10 << 20  # 10 MiB
 MAX_ROWS = 100_000  # data rows, the header left out
 MAX_COLUMNS = 64
 MAX_CELL = 1000  # characters
+MAX_UNPACKED = 256 << 20  # an .xlsx workbook's parts, unpacked
 _CHUNK = 1 << 16
 _XLSX_MAGIC = b"PK\x03\x04"
 
@@ -136,6 +137,15 @@ def _read_xlsx(raw: bytes, max_rows: int) -> Sheet:
     from openpyxl import load_workbook  # loaded only for workbooks
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return _file_problem("not_xlsx", "the file is not an .xlsx workbook")
+    if unpacked > MAX_UNPACKED:  # a small archive of a huge sheet: refused before parsing
+        return _file_problem(
+            "too_large", f"the workbook unpacks to more than {MAX_UNPACKED >> 20} MiB; split it"
+        )
+    try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         return _file_problem("not_xlsx", "the file is not an .xlsx workbook")
@@ -144,8 +154,8 @@ def _read_xlsx(raw: bytes, max_rows: int) -> Sheet:
         if sheet is None:
             return _file_problem("empty", "the workbook has no sheet")
         rows = (
-            ["" if v is None else _cell_text(v) for v in values]
-            for values in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+            ["" if v is None else _cell_text(v) for v in values[: MAX_COLUMNS + 1]]
+            for values in sheet.iter_rows(values_only=True)
         )
         return _collect("xlsx", "xlsx", rows, max_rows)
     finally:

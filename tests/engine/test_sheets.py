@@ -129,3 +129,16 @@ def test_csv_written_in_utf8_with_a_bom_reads_back() -> None:
 
 def test_column_letters() -> None:
     assert [column_letter(i) for i in (0, 25, 26, 51, 52)] == ["A", "Z", "AA", "AZ", "BA"]
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_parsing() -> None:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (300 << 20))
+    assert len(out.getvalue()) < (1 << 20)
+    started = time.perf_counter()
+    sheet = read_sheet(io.BytesIO(out.getvalue()), "bomb.xlsx")
+    assert [p.code for p in sheet.problems] == ["too_large"]
+    assert time.perf_counter() - started < 5
