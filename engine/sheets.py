@@ -15,6 +15,9 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, BinaryIO
+from xml.etree.ElementTree import ParseError
+
+from engine.xlsx_rows import XlsxError, xlsx_rows
 
 MAX_BYTES = 10 << 20  # 10 MiB
 MAX_ROWS = 100_000  # data rows, the header left out
@@ -134,8 +137,6 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
 
 
 def _read_xlsx(raw: bytes, max_rows: int) -> Sheet:
-    from openpyxl import load_workbook  # loaded only for workbooks
-
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(i.file_size for i in archive.infolist())
@@ -146,26 +147,9 @@ def _read_xlsx(raw: bytes, max_rows: int) -> Sheet:
             "too_large", f"the workbook unpacks to more than {MAX_UNPACKED >> 20} MiB; split it"
         )
     try:
-        book = load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        return _collect("xlsx", "xlsx", xlsx_rows(io.BytesIO(raw), MAX_COLUMNS), max_rows)
+    except (XlsxError, ParseError, zipfile.BadZipFile, OSError, EOFError):
         return _file_problem("not_xlsx", "the file is not an .xlsx workbook")
-    try:
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            return _file_problem("empty", "the workbook has no sheet")
-        rows = (
-            ["" if v is None else _cell_text(v) for v in values[: MAX_COLUMNS + 1]]
-            for values in sheet.iter_rows(values_only=True)
-        )
-        return _collect("xlsx", "xlsx", rows, max_rows)
-    finally:
-        book.close()
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # a code typed as a number: 1101 read back as 1101.0
-    return str(value)
 
 
 def _collect(file_format: str, encoding: str, rows: Iterator[list[str]], max_rows: int) -> Sheet:
