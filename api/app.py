@@ -19,6 +19,7 @@ from api.routes import (
     directory,
     grids,
     health,
+    imports,
     migrations,
     parties,
     rates,
@@ -47,7 +48,10 @@ TAGS = [
     {"name": "parties", "description": "Personal data of parties: masked, audited."},
     {"name": "definitions", "description": "Workflow definitions: read, validate, publish."},
     {"name": "rates", "description": "响应率, 解决率, 满意率 and more; reviewed exclusions."},
-    {"name": "directory", "description": "Organisations, areas and the audit log."},
+    {
+        "name": "directory",
+        "description": "Organisations, areas and users: import, export; the audit log.",
+    },
     {"name": "migrations", "description": "Move running cases to another workflow version."},
     {"name": "users", "description": "Manage users; change your own password."},
     {"name": "units", "description": "The unit tree's administration; grid members' grids."},
@@ -90,6 +94,7 @@ def create_app(
         app.include_router(module.router, prefix="/api")
     app.include_router(migrations.router, prefix="/api")
     app.include_router(users.router, prefix="/api")
+    app.include_router(imports.router, prefix="/api")
     app.include_router(pages_router)
     app.add_middleware(BodySizeLimit, api_max=api_max_body, page_max=page_max_body)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included

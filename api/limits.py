@@ -6,9 +6,14 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON
+from engine.sheets import MAX_BYTES
 
 API_MAX_BODY = 1 << 20  # 1 MiB: JSON bodies and definition sources
 PAGE_MAX_BODY = 16 << 20  # 16 MiB: page forms with a photo
+# Unit-tree and user files: the sheet reader's cap (engine.sheets.MAX_BYTES) and the
+# multipart wrapping around it.
+IMPORT_MAX_BODY = MAX_BYTES + (64 << 10)
+IMPORT_PREFIX = "/api/import/"
 
 
 class BodyTooLarge(HTTPException):
@@ -31,7 +36,11 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.api_max if scope["path"].startswith("/api/") else self.page_max
+        path = scope["path"]
+        if path.startswith(IMPORT_PREFIX):
+            limit = max(self.api_max, IMPORT_MAX_BODY)
+        else:
+            limit = self.api_max if path.startswith("/api/") else self.page_max
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

@@ -40,6 +40,7 @@ from engine.casework.errors import (
     CaseClosedError,
     ConfirmationRequiredError,
     DuplicateUserError,
+    ImportRefusedError,
     InvalidKeyError,
     InvalidReasonError,
     InvalidUnitError,
@@ -510,6 +511,26 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(a, extra=dict(case_id=e.case_id, assignee=e.assignee)),
     ),
     CaseClosedError: Rule(409, "case-closed", "The case is closed"),
+    ImportRefusedError: Rule(
+        422,
+        "import-refused",
+        "The file has problems; nothing was imported",
+        lambda e, a: replace(
+            a,
+            extra=dict(
+                problems=[
+                    {
+                        "row": p.row,
+                        "column": p.column,
+                        "code": p.code,
+                        "detail": p.detail,
+                        "value": p.value,
+                    }
+                    for p in e.problems
+                ]
+            ),
+        ),
+    ),
     FengqiaoError: Rule(400, "bad-request", "The request was refused"),
     # The database, through SQLAlchemy or its driver directly: unavailable for a while
     # (503, retry) or a fault (500); see api/unavailable.py.

@@ -10,7 +10,12 @@ Requests are `POST /api/cases/{id}/actions/record_session` with `expected_versio
 `Idempotency-Key`, one at a time, on a fresh SQLite database (WAL, synchronous=FULL). The last
 stdout line is one JSON object: `cpu_us` and `wall_us` per firing (the best of the rounds).
 
+`--tree N` adds a district tree of N units (bench/trees.py) under the demo city before the
+start, to compare a firing's cost in a small tree and in a large one; `--reload S` sets how
+often the API reloads the unit tree (30 s in service), to count those reloads in.
+
     python -m bench.asgi_cpu --quick
+    python -m bench.asgi_cpu --quick --tree 5000
 """
 
 from __future__ import annotations
@@ -134,6 +139,21 @@ async def measure(app: Any, firings: int, rounds: int) -> dict[str, Any]:
     }
 
 
+def add_tree(db: str, total: int) -> int:
+    """Add a tree of `total` units under the demo city; how many units there are now."""
+    from bench.trees import big_tree
+    from engine.store.units import all_units, save_units
+    from fengqiao.context import build
+    from fengqiao.settings import Settings
+
+    ctx = build(Settings(database_url=db))
+    with ctx.cw.store.transaction() as tx:
+        save_units(tx, big_tree(total, "c-fq"))
+        count = len(all_units(tx))
+    ctx.close()
+    return count
+
+
 def main() -> None:
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -141,18 +161,25 @@ def main() -> None:
     p.add_argument("--firings", type=int, default=3000, help="firings per round")
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--quick", action="store_true", help="3 rounds of 1,000 firings (~10 s)")
+    p.add_argument("--tree", type=int, default=0, help="add a tree of this many units")
+    p.add_argument("--reload", type=float, default=None, help="unit-tree reload interval, s")
     args = p.parse_args()
     firings, rounds = (1000, 3) if args.quick else (args.firings, args.rounds)
     with database(None) as db:
         prepare(db)
+        units = add_tree(db, args.tree) if args.tree else None
         os.environ["FENGQIAO_DATABASE_URL"] = db
         from fengqiao.asgi import from_env
 
         app = from_env()
+        if args.reload is not None:
+            app.state.units.reload_after_s = args.reload
         try:
             result = asyncio.run(measure(app, firings, rounds))
         finally:
             app.state.ctx.close()
+        if units is not None:
+            result["units"] = units
     print(json.dumps(result))
 
 

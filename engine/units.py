@@ -98,7 +98,7 @@ class UnitTree:
         u = self.units.get(code)
         if u is None:
             return code
-        return u.name_en if lang == "en" else u.name_zh
+        return u.name_en if lang == "en" and u.name_en else u.name_zh
 
     def holder_at_tier(self, grid: str, tier: int) -> str:
         """The unit holding a grid case at `tier`: the grid's ancestor that many steps up

@@ -55,13 +55,30 @@ def visibility_for(
     else:
         units = set(roots)
     by_tier: list[set[str]] = [set() for _ in range(MAX_TIER)]
-    for g in tree.grids():
-        if g in units:
-            continue
-        for k, ancestor in enumerate(tree.ancestors(g)[:MAX_TIER], start=1):
-            if ancestor in units:
-                by_tier[k - 1].add(g)
+    if role not in SUBTREE_ROLES:
+        # A grid outside `units` is seen from tier k when its ancestor k steps up is one of
+        # them: it is k levels below that unit. Walking down from the (few) units costs what
+        # their neighbourhood holds, not what the whole tree holds. (A subtree role's units
+        # hold every unit below them: no grid below is outside.)
+        for root in units:
+            _grids_below(tree, root, units, by_tier)
     return Visibility(False, frozenset(units), tuple(frozenset(s) for s in by_tier))
+
+
+def _grids_below(tree: UnitTree, root: str, units: set[str], by_tier: list[set[str]]) -> None:
+    """Add to ``by_tier[k-1]`` each grid outside `units` whose ancestor k steps up is
+    `root`, for k up to MAX_TIER (checked against its ancestors, which cut cycles)."""
+    level = [root]
+    for k in range(1, MAX_TIER + 1):
+        level = [c for p in level for c in tree.children.get(p, ())]
+        if not level:
+            return
+        for code in level:
+            if code in units or tree.units[code].kind != "grid":
+                continue
+            chain = tree.ancestors(code)
+            if len(chain) >= k and chain[k - 1] == root:
+                by_tier[k - 1].add(code)
 
 
 def holders(case: Case) -> set[str]:

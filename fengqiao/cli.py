@@ -21,6 +21,7 @@ from engine.model import Actor
 from engine.store.definitions import check_shipped
 from engine.store.sealing import SealError
 from fengqiao.context import Context, build, existing_store, prepare
+from fengqiao.directory_commands import add_directory_commands
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
 from fengqiao.unit_commands import add_unit_commands
@@ -358,6 +359,7 @@ def parser() -> argparse.ArgumentParser:
     add_migrate_commands(sub)
     add_users_commands(sub)
     add_unit_commands(sub)
+    add_directory_commands(sub)
     return p
 
 

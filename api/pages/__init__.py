@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.pages import (
     assignment_pages,
+    audit_page,
     auth_pages,
     board,
     case_page,
@@ -21,6 +22,7 @@ from api.pages import (
     grids_pages,
     handover_page,
     history,
+    imports,
     intake,
     migrations,
     parties,
@@ -51,6 +53,8 @@ for _module in (
     users_pages,
     units_pages,
     grids_pages,
+    imports,
+    audit_page,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

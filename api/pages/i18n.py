@@ -882,6 +882,123 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "case.event.unit_merged": ("单位合并，案件随之转移", "Moved with a unit merger"),
     "case.event.grid_handover": ("网格员移交", "Handed to another grid member"),
     "case.event.grid_redrawn": ("网格调整，案件转到新网格", "Moved to a redrawn grid"),
+    # Importing and exporting the unit tree and the users (api/pages/imports.py).
+    "nav.import": ("导入导出", "Import"),
+    "imp.title": ("导入组织架构与用户", "Import units and users"),
+    "imp.help": (
+        "上传各地已有的表格（CSV 或 Excel .xlsx）。先预览：逐行逐列列出全部问题，无问题后才能导入；"
+        "同一文件可再次导入，未变化的行不会重复写入。格式见 docs/IMPORT.md。",
+        "Upload the spreadsheets you keep (CSV or Excel .xlsx). Preview first: every problem is "
+        "listed by row and column, and the file can be imported once it has none; importing a "
+        "file again changes only what changed. Layout: docs/IMPORT.md.",
+    ),
+    "imp.units": ("组织架构（单位）", "Units (the tree)"),
+    "imp.users": ("用户", "Users"),
+    "imp.units.columns": (
+        "列：单位编码、单位名称、英文名称（可选）、类型（组织/市/区/街道/社区/网格）、上级单位编码（可选）",
+        "Columns: code, name_zh, name_en (optional), kind, parent (optional)",
+    ),
+    "imp.users.columns": (
+        "列：用户名、姓名、角色、所属单位（可选）、网格（可选，多个用“、”或“,”分隔）、语言（可选）",
+        "Columns: username, display_name, role, unit (optional), grids (optional, separated by "
+        "、 or ,), lang (optional)",
+    ),
+    "imp.file": ("选择文件", "File"),
+    "imp.preview": ("预览", "Preview"),
+    "imp.no_file": ("请选择要上传的文件。", "Choose a file to upload."),
+    "imp.export": ("导出", "Export"),
+    "imp.export.help": (
+        "导出的文件格式与导入相同，可修改后再次导入。",
+        "Exports use the import layout: edit them and import them again.",
+    ),
+    "imp.report": ("预览结果：{name}", "Preview of {name}"),
+    "imp.counts": (
+        "共 {rows} 行：新增 {created}，更新 {updated}，未变化 {unchanged}。",
+        "{rows} row(s): {created} new, {updated} updated, {unchanged} unchanged.",
+    ),
+    "imp.problems": (
+        "发现 {n} 个问题，未导入任何数据。请修改文件后重新上传。",
+        "{n} problem(s) found; nothing was imported. Fix the file and upload it again.",
+    ),
+    "imp.row": ("行", "Row"),
+    "imp.column": ("列", "Column"),
+    "imp.problem": ("问题", "Problem"),
+    "imp.value": ("内容", "Value"),
+    "imp.whole_file": ("整个文件", "Whole file"),
+    "imp.apply": ("确认导入", "Import"),
+    "imp.apply.help": (
+        "导入在一个事务中完成：全部写入或全部不写入，并记入审计日志。新用户没有密码，需管理员重置后才能登录。",
+        "The import is one transaction: every row or none, recorded in the audit log. New "
+        "users have no password until an administrator sets one.",
+    ),
+    "imp.gone": (
+        "预览的文件已过期，请重新上传。",
+        "The previewed file has expired; upload it again.",
+    ),
+    "imp.done": (
+        "已导入 {name}：新增 {created}，更新 {updated}，未变化 {unchanged}。",
+        "{name} imported: {created} new, {updated} updated, {unchanged} unchanged.",
+    ),
+    "imp.p.too_large": ("文件过大，请拆分后上传。", "The file is too large; split it."),
+    "imp.p.too_many_rows": ("行数超过上限，请拆分后上传。", "Too many rows; split the file."),
+    "imp.p.empty": ("文件是空的或没有表头。", "The file is empty or has no header row."),
+    "imp.p.not_xlsx": ("不是有效的 .xlsx 文件。", "Not an .xlsx workbook."),
+    "imp.p.not_csv": ("不是有效的 CSV 文件。", "Not a CSV file."),
+    "imp.p.encoding": (
+        "无法识别文件编码：请另存为“CSV UTF-8”或 GBK 编码的 CSV。",
+        "Neither UTF-8 nor GBK text: save it as CSV UTF-8.",
+    ),
+    "imp.p.too_many_columns": ("列数过多。", "Too many columns."),
+    "imp.p.formula": ("不接受公式，请改为文字。", "Formulas are refused; enter the text."),
+    "imp.p.cell_too_long": ("内容过长。", "The cell is too long."),
+    "imp.p.unknown_column": ("不是本表的列名。", "Not a column of this file."),
+    "imp.p.duplicate_column": ("列名重复。", "This column appears twice."),
+    "imp.p.missing_column": ("缺少必需的列。", "A required column is missing."),
+    "imp.p.extra_cells": ("本行的格子多于表头的列数。", "More cells than the header has columns."),
+    "imp.p.required": ("必填。", "Required."),
+    "imp.p.bad_code": ("编码须为 1–64 个字符，不含空格。", "1 to 64 characters, no spaces."),
+    "imp.p.too_long": ("内容过长。", "Too long."),
+    "imp.p.bad_kind": (
+        "类型应为：组织、市、区、街道、社区、网格之一。",
+        "The kind is one of organisation, city, district, street, community, grid.",
+    ),
+    "imp.p.own_parent": ("单位不能是自己的上级。", "A unit cannot be its own parent."),
+    "imp.p.duplicate": ("与前面的行重复。", "Repeats an earlier row."),
+    "imp.p.unknown_parent": ("上级单位编码不存在。", "No unit has this code."),
+    "imp.p.cycle": ("上级关系形成循环。", "The parents of this unit lead back to it."),
+    "imp.p.bad_role": (
+        "角色应为：网格员、调解员、承办人员、组织管理员、督导、系统管理员之一。",
+        "The role is one of grid_member, mediator, handler, org_admin, supervisor, admin.",
+    ),
+    "imp.p.unknown_unit": ("单位编码不存在。", "No unit has this code."),
+    "imp.p.unknown_grid": ("网格编码不存在。", "No unit has this code."),
+    "imp.p.not_a_grid": ("该单位不是网格。", "This unit is not a grid."),
+    "imp.p.duplicate_grid": ("网格重复。", "A grid is listed twice."),
+    "imp.p.grids_required": ("网格员至少需要一个网格。", "A grid member needs a grid."),
+    "imp.p.unit_required": ("该角色需要所属单位。", "This role needs a unit."),
+    "imp.p.bad_lang": ("语言应为 zh 或 en。", "The language is zh or en."),
+    # The audit log for admins (api/pages/audit_page.py).
+    "nav.audit": ("审计日志", "Audit log"),
+    "audit.title": ("审计日志", "Audit log"),
+    "audit.help": (
+        "管理操作与个人信息查阅的记录，可按人员、操作、日期筛选并导出。",
+        "Administrative changes and reads of personal data: filter by who, what and when, "
+        "and export.",
+    ),
+    "audit.username": ("人员（用户名）", "Who (username)"),
+    "audit.action": ("操作", "What (action)"),
+    "audit.from": ("起始日期", "From"),
+    "audit.to": ("截止日期", "To"),
+    "audit.filter": ("筛选", "Filter"),
+    "audit.csv": ("导出 CSV", "Export CSV"),
+    "audit.at": ("时间", "When"),
+    "audit.case": ("案件", "Case"),
+    "audit.reason": ("说明", "Details"),
+    "audit.none": ("没有符合条件的记录。", "No entry matches."),
+    "audit.bad_date": ("日期格式应为 年-月-日。", "Dates are written YYYY-MM-DD."),
+    "audit.newer": ("较新", "Newer"),
+    "audit.older": ("较早", "Older"),
+    "audit.page": ("第 {n} 页", "Page {n}"),
 }
 
 

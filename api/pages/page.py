@@ -48,7 +48,15 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         _UNITS,
     ],
     "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION, _GRIDS],
-    "admin": [("/workroom", "nav.workroom"), *_SUPERVISION, _USERS, _UNITS, _GRIDS],
+    "admin": [
+        ("/workroom", "nav.workroom"),
+        *_SUPERVISION,
+        _USERS,
+        _UNITS,
+        _GRIDS,
+        ("/admin/import", "nav.import"),
+        ("/admin/audit", "nav.audit"),
+    ],
 }
 HOME: Mapping[str, str] = {
     "grid_member": "/grid/reports",
@@ -96,6 +104,7 @@ class Page:
             values = [
                 (k, v) for k, v in form.multi_items() if isinstance(v, str) and k != CSRF_FIELD
             ]
+            await form.close()  # uploaded files are not kept open past a refusal
             raise CsrfError(self.request.url.path, values)
         return form
 

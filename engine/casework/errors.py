@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from engine.errors import FengqiaoError
 from engine.migration_check import PlanProblem
+from engine.sheets import SheetProblem
 
 
 class NotPermittedError(FengqiaoError):
@@ -268,3 +271,15 @@ class CaseClosedError(FengqiaoError):
     def __init__(self, case_id: int) -> None:
         self.case_id = case_id
         super().__init__(f"case {case_id} is closed")
+
+
+class ImportRefusedError(FengqiaoError):
+    """Raised when a unit-tree or user file is applied while it has problems; nothing was
+    written. `problems`: each with its row and column (engine.sheets.SheetProblem)."""
+
+    def __init__(self, what: str, problems: Sequence[SheetProblem]) -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        super().__init__(
+            f"the {what} file has {len(self.problems)} problem(s); nothing was imported"
+        )

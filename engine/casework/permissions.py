@@ -31,6 +31,7 @@ class Permission(StrEnum):
     MANAGE_GRIDS = "manage_grids"
     ASSIGN_CASE = "assign_case"
     CLAIM_CASE = "claim_case"
+    IMPORT_DIRECTORY = "import_directory"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -56,6 +57,7 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.MANAGE_GRIDS: _SUPERVISORS,
         Permission.ASSIGN_CASE: frozenset({"org_admin"}),
         Permission.CLAIM_CASE: frozenset({"mediator"}),
+        Permission.IMPORT_DIRECTORY: frozenset({"admin"}),
     }
 )
 

@@ -105,14 +105,31 @@ def entries(
     *,
     vis: Visibility | None = None,
     case_ids: list[int] | None = None,
+    username: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[AuditEntry]:
     """Newest first; only for `case_ids` when given, and only about cases `vis` allows
-    (entries about no case, like failed logins, only when it allows everything)."""
+    (entries about no case, like failed logins, only when it allows everything). Filters:
+    who (`username`), what (`action`), when (`since` ≤ at < `until`), and `before_id` to
+    page through the log by id."""
     query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
     if case_ids is not None:
         query = query.where(audit_log.c.case_id.in_(case_ids))
+    if username is not None:
+        query = query.where(audit_log.c.username == username[:64])
+    if action is not None:
+        query = query.where(audit_log.c.action == action[:64])
+    if since is not None:
+        query = query.where(audit_log.c.at >= since)
+    if until is not None:
+        query = query.where(audit_log.c.at < until)
+    if before_id is not None:
+        query = query.where(audit_log.c.id < before_id)
     if vis is not None and not vis.everything:
         if vis.nothing:
             return []

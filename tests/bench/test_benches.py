@@ -38,6 +38,18 @@ def test_asgi_cpu_fires_through_the_app() -> None:
     assert result["cpu_us"] > 0 and len(result["cpu_us_rounds"]) == 2
 
 
+def test_asgi_cpu_in_a_large_tree() -> None:
+    result = run("-m bench.asgi_cpu", "--firings", "20", "--rounds", "1", "--tree", "300")
+    assert result["units"] > 300 and result["cpu_us"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_directory_import_imports_and_imports_again(fmt: str) -> None:
+    result = run("-m bench.directory_import", "--units", "800", "--users", "300", "--format", fmt)
+    assert result["bench"] == "directory_import" and result["format"] == fmt
+    assert result["units_s"]["again_s"] >= 0 and result["users_s"]["apply_s"] > 0
+
+
 def test_http_bench_fires_over_loopback_without_errors() -> None:
     result = run(
         "-m bench.http_load",

@@ -128,3 +128,54 @@ def test_a_grid_case_climbs_into_view_tier_by_tier() -> None:
     street = visibility_for(TREE, "handler", "s1", ())
     seen = [sees(street, _case(None, "g1", {TIER: t})) for t in range(5)]
     assert seen == [False, False, True, True, True]
+
+
+def _by_every_grid(
+    tree: UnitTree, role: str, unit: str | None, grid_units: tuple[str, ...]
+) -> Visibility:
+    """The policy as first written: every grid of the tree, its ancestors walked up."""
+    grids = [g for g in grid_units if g]
+    if role == "admin" and unit is None:
+        return Visibility(everything=True)
+    roots = ([unit] if unit else []) + grids
+    units: set[str] = set()
+    if role in ("org_admin", "supervisor", "admin"):
+        for r in roots:
+            units |= tree.subtree(r)
+    else:
+        units = set(roots)
+    by_tier: list[set[str]] = [set() for _ in range(4)]
+    for g in tree.grids():
+        if g in units:
+            continue
+        for k, ancestor in enumerate(tree.ancestors(g)[:4], start=1):
+            if ancestor in units:
+                by_tier[k - 1].add(g)
+    return Visibility(False, frozenset(units), tuple(frozenset(s) for s in by_tier))
+
+
+def test_walking_down_from_the_units_finds_what_walking_up_from_every_grid_did() -> None:
+    import random
+
+    from bench.trees import big_tree
+
+    rng = random.Random(7)
+    trees = [UnitTree.build(big_tree(800, "c"))]
+    kinds = ("city", "district", "street", "community", "grid", "organisation")
+    for _ in range(30):  # random forests, cycles and units their own parent included
+        codes = [f"u{i}" for i in range(40)]
+        trees.append(
+            UnitTree.build(
+                UnitRecord(c, c, c, rng.choice(kinds), rng.choice([None, *codes])) for c in codes
+            )
+        )
+    roles = ("mediator", "handler", "grid_member", "org_admin", "supervisor", "admin")
+    for tree in trees:
+        codes = sorted(tree.units)
+        for _ in range(60):
+            role = rng.choice(roles)
+            unit = rng.choice([None, *codes])
+            grids = tuple(rng.sample(codes, rng.randint(0, 2)))
+            assert visibility_for(tree, role, unit, grids) == _by_every_grid(
+                tree, role, unit, grids
+            ), (role, unit, grids)

@@ -9,6 +9,8 @@ a real server started by the test, sharing the test's manual clock.
 4. An administrator creates a user and resets their password; the user logs in; the
    administrator deactivates them and their session stops working.
 5. A workroom head assigns a case to a mediator, who finds it under 我的案件.
+4. An admin imports a unit-tree file with an error, sees it by row and column, fixes the
+   file, imports it, and the units are there.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -464,6 +466,50 @@ def test_a_hostile_label_is_drawn_as_text(browser: Any, live: LiveServer, ctx: C
     s.close()
 
 
+UNITS_FILE = (
+    "单位编码,单位名称,英文名称,类型,上级单位编码\n"
+    "s-xinhua,新华街道,Xinhua Street,街道,d-east\n"
+    "cm-xinhua,新华一社区,Xinhua Community 1,社区,s-xinhua\n"
+    "g-xinhua,新华一社区第1网格,Xinhua grid 1,网格,{parent}\n"
+)
+
+
+def test_admin_imports_a_unit_file_after_fixing_its_error(
+    browser: Any, live: LiveServer, ctx: Casework
+) -> None:
+    s = Session(browser, live, "admin", DESK)
+    page = s.page
+    s.goto("/admin/import")
+    bad = UNITS_FILE.format(parent="cm-xinhau").encode("utf-8")  # a typo in the parent
+    page.set_input_files(
+        "#file-units", {"name": "units.csv", "mimeType": "text/csv", "buffer": bad}
+    )
+    with page.expect_navigation():
+        page.click("#preview-units")
+    row = page.locator("#import-problems tbody tr")
+    assert row.count() == 1
+    cells = [c.strip() for c in row.locator("td").all_text_contents()]
+    assert cells == ["4", "上级单位编码", "上级单位编码不存在。", "cm-xinhau"]
+    assert page.locator("#import-apply").count() == 0
+
+    good = UNITS_FILE.format(parent="cm-xinhua").encode("gbk")  # saved again, as GBK
+    page.set_input_files(
+        "#file-units", {"name": "units.csv", "mimeType": "text/csv", "buffer": good}
+    )
+    with page.expect_navigation():
+        page.click("#preview-units")
+    assert "新增 3，更新 0，未变化 0" in page.locator("#import-counts").inner_text()
+    with page.expect_navigation():
+        page.click("#import-apply")
+    assert "已导入 units.csv：新增 3" in page.locator("#import-done").inner_text()
+    s.shot("admin-import")
+    tree = {u["code"]: u for u in page.evaluate("fetch('/api/units').then(r => r.json())")}
+    assert tree["g-xinhua"]["parent"] == "cm-xinhua" and tree["s-xinhua"]["name_zh"] == "新华街道"
+    s.goto("/admin/audit?action=units_imported")
+    assert page.locator("#audit-entries tbody tr").count() == 1
+    s.close()
+
+
 AXE_RUN = """async () => {
   const result = await axe.run(document, {runOnly: ["wcag2a", "wcag2aa", "best-practice"]});
   return result.violations
@@ -518,6 +564,7 @@ AXE_RUN = """async () => {
             ["/cases/{mediation:mediation}", "/admin/units"],
             id="workroom-head",
         ),
+        pytest.param("admin", DESK, ["/admin/import", "/admin/audit"], id="admin"),
     ],
 )
 def test_pages_have_no_serious_accessibility_violations(
