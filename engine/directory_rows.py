@@ -59,6 +59,8 @@ KIND_WORDS: Mapping[str, str] = {
     "社区": "community",
     "村": "community",
     "网格": "grid",
+    "调解工作室": "workroom",
+    "工作室": "workroom",
 }
 ROLE_WORDS: Mapping[str, str] = {
     "网格员": "grid_member",
