@@ -121,3 +121,12 @@ class RateRangeError(FengqiaoError):
         self.max_buckets = max_buckets
         self.period = period
         super().__init__(f"the range holds more than {max_buckets} {period} periods; narrow it")
+
+
+class InvalidUrgeError(FengqiaoError):
+    """Raised when an urge (催办) names no case or too many, or its note is too long."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     READ_DEFINITIONS = "read_definitions"
     PUBLISH_DEFINITION = "publish_definition"
     MIGRATE_CASE = "migrate_case"
+    URGE = "urge"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -43,6 +44,7 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.READ_DEFINITIONS: _ADMINS,
         Permission.PUBLISH_DEFINITION: _SUPERVISORS,
         Permission.MIGRATE_CASE: _SUPERVISORS,
+        Permission.URGE: _ADMINS,
     }
 )
 
