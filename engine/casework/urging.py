@@ -1,6 +1,6 @@
 """催办 (urging): a supervisor presses the unit responsible for overdue cases to act.
 
-One case or a selection, in one transaction: per case an `urge` event in its history (the
+One case or a selection, in one transaction: per case an `urge_case` event in its history (the
 state does not change; the note is kept there), a notification to the responsible unit
 through the outbox (its `org_admin`, and the assigned mediator where there is one; like every
 notification it carries a link, never the note), and the case's count of urges
@@ -26,7 +26,9 @@ from engine.ports import DuplicateKeyError
 from engine.store import urges
 from engine.store.repository import SqlTransaction
 
-URGE = "urge"  # the event's action, and the notification's kind and subject
+# The history event's action, and the notification's kind and subject. Not `urge`: the
+# mediation workflows have an action of that name (督促履行, urging a party to perform).
+URGE = "urge_case"
 NOTE_MAX = 500
 MAX_CASES = 200
 

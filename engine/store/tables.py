@@ -48,7 +48,7 @@ class CaseRow(SQLModel, table=True):
     opened_by: str = Field(default="", max_length=64)
     closed_at: datetime | None = _dt(nullable=True)
     # 催办: how many times a supervisor urged the case, and the last time
-    # (engine.casework.urging; each urge is also an `urge` event in the history).
+    # (engine.casework.urging; each urge is also an `urge_case` event in the history).
     urges: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     last_urged_at: datetime | None = _dt(nullable=True)
 

@@ -1,5 +1,5 @@
 """催办 (urging) as stored: each case keeps how many times it was urged and when last
-(`cases.urges`, `cases.last_urged_at`); each urge is also an `urge` event in its history,
+(`cases.urges`, `cases.last_urged_at`); each urge is also an `urge_case` event in its history,
 with the note, written by engine.casework.urging."""
 
 from __future__ import annotations
