@@ -38,6 +38,7 @@ from engine.casework.errors import (
     ConfirmationRequiredError,
     InvalidKeyError,
     InvalidReasonError,
+    InvalidUrgeError,
     LoginThrottledError,
     MigrationPlanError,
     NotPermittedError,
@@ -384,6 +385,12 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(
             a, extra=dict(errors=field_errors([("#/reason", f"1 to {e.max_length} characters")]))
         ),
+    ),
+    InvalidUrgeError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.problem)]))),
     ),
     UnknownTimerError: Rule(
         404,
