@@ -10,6 +10,7 @@ from api.masking import mask_value
 from api.pages.formatting import Due, due, local, span
 from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
+from engine.casework.urging import URGE
 from engine.definition import Definition
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
@@ -42,6 +43,7 @@ class CaseCard:
     overdue: bool
     summary: str
     updated: str
+    late_days: int | None = None  # whole days past the deadline missed, when overdue
 
 
 @dataclass(slots=True)
@@ -57,6 +59,7 @@ class TimelineEntry:
     rows: list[Row]
     note: str
     late: str
+    urge: bool = False  # 催办: its note is shown
 
 
 @dataclass(slots=True)
@@ -164,7 +167,15 @@ def case_card(
         overdue=overdue,
         summary=summary[:80] + ("…" if len(summary) > 80 else ""),
         updated=local(case.updated_at, tz),
+        late_days=late_days(next_deadline, now) if overdue else None,
     )
+
+
+def late_days(deadline: datetime | None, now: datetime) -> int | None:
+    """Whole days since a deadline that passed (已逾期 N天); None if it has not."""
+    if deadline is None or deadline > now:
+        return None
+    return int((now - deadline) // timedelta(days=1))
 
 
 def timeline(
@@ -192,6 +203,7 @@ def timeline(
                 rows=data_rows(definition, values, lang, unmasked, units=units),
                 note=e.note or "",
                 late=late,
+                urge=e.action == URGE,
             )
         )
     return out
@@ -203,6 +215,8 @@ def event_label(definition: Definition, event: Event, lang: str) -> str:
     version = event.changes.get("workflow_version")
     if event.action == MIGRATE_ACTION and isinstance(version, int):
         return translate(lang, "case.event.migrated", version=version)
+    if event.action == URGE:
+        return translate(lang, "case.event.urged")
     return action_label(definition, event.action, lang)
 
 
