@@ -72,9 +72,11 @@ def board(
     if units is not None:
         wanted = sorted(units)
         conditions.append(or_(cases.c.org_unit.in_(wanted), cases.c.grid_unit.in_(wanted)))
-    inner = (
+    # Each open case's deadline lookups are made once, in a materialised CTE (the planners
+    # would otherwise repeat them for every sort key); only the page's rows are read whole.
+    candidates = (
         select(
-            cases,
+            cases.c.id,
             overdue_clause(now).label("overdue"),
             escalated_clause().label("escalated"),
             missed_at(now).label("missed_at"),
@@ -82,34 +84,38 @@ def board(
             tier_of().label("tier"),
         )
         .where(*conditions)
-        .subquery("candidates")
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
     )
-    c = inner.c
-    query = (
-        select(inner, func.count().over().label("total"))
-        .where(or_(c.overdue, c.escalated))
+    c = candidates.c
+    on_board = or_(c.overdue, c.escalated)
+    ranked = (
+        select(c.id, c.overdue, c.missed_at, c.next_deadline, func.count().over().label("total"))
+        .where(on_board)
         .order_by(*urgency_order(c.overdue, c.tier, c.missed_at, c.next_deadline, c.id))
         .limit(limit)
         .offset(offset)
     )
-    rows = tx.conn.execute(query).all()
-    if rows:
-        total = int(rows[0]._mapping["total"])
+    page = tx.conn.execute(ranked).all()
+    if page:
+        total = int(page[0].total)
     else:
-        counted = select(func.count()).select_from(inner).where(or_(c.overdue, c.escalated))
+        counted = select(func.count()).select_from(candidates).where(on_board)
         total = int(tx.conn.execute(counted).scalar_one())
+    ids = [r.id for r in page]
+    full = {r.id: r for r in tx.conn.execute(select(cases).where(cases.c.id.in_(ids)))}
     out = []
-    for r in rows:
-        m = r._mapping
-        overdue = bool(m["overdue"])
+    for r in page:
+        row = full[r.id]
+        overdue = bool(r.overdue)
         out.append(
             BoardRow(
-                case=case_from_row(r),
+                case=case_from_row(row),
                 overdue=overdue,
-                missed_at=m["missed_at"] if overdue else None,
-                next_deadline=m["next_deadline"],
-                urges=int(m["urges"]),
-                last_urged_at=m["last_urged_at"],
+                missed_at=r.missed_at if overdue else None,
+                next_deadline=r.next_deadline,
+                urges=int(row.urges),
+                last_urged_at=row.last_urged_at,
             )
         )
     return BoardPage(out, total)
