@@ -6,6 +6,8 @@ a real server started by the test, sharing the test's manual clock.
 2. A mediator takes a case from intake to the follow-up visit and closes it.
 3. A supervisor edits a definition, makes an error, sees its line, fixes it, dry-runs it,
    reviews the change and publishes it with a reason.
+4. A supervisor finds overdue cases on the board, urges (催办) one, sees it in the case's
+   history, and reads last month's rates.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -26,6 +29,7 @@ from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.publishing import publish
 from engine.clock import ManualClock
+from engine.store import outbox
 from engine.visibility import Visibility
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
@@ -350,6 +354,48 @@ def test_supervisor_edits_checks_reviews_publishes_and_migrates(
 
 
 HOSTILE_LABEL = '<img src="/static/probe.png"> %%{init: {"theme": "forest"}}%% #lt;b#gt;'
+
+
+def test_supervisor_urges_an_overdue_case_and_reads_last_months_rates(
+    browser: Any, live: LiveServer, ctx: Casework, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(days=10))  # the demo's deadlines pass; nobody sweeps
+    sup = Session(browser, live, "supervisor", DESK)
+    sup.goto("/supervisor/overdue")
+    page = sup.page
+    rows = page.locator("#board tbody tr")
+    assert rows.count() >= 2
+    row_id = rows.first.get_attribute("id")
+    assert row_id is not None
+    case_id = int(row_id.rsplit("-", 1)[1])
+    assert "已逾期" in rows.first.inner_text()  # the most urgent first: overdue
+    page.check(f"#pick-{case_id}")
+    page.fill("#note", "请今日内处理并回复")
+    with page.expect_navigation():
+        page.click("#urge-button")
+    assert "已催办 1 件案件" in page.locator(".flash").inner_text()
+    assert "1 次" in page.locator(f"#board-case-{case_id}").inner_text()
+    sup.shot("supervisor-board")
+
+    sup.goto(f"/cases/{case_id}")
+    assert "本案已逾期" in page.locator("#overdue-banner").inner_text()
+    timeline = page.locator("ol.timeline li").first.inner_text()
+    assert "催办" in timeline and "请今日内处理并回复" in timeline
+    with ctx.store.transaction(write=False) as tx:
+        kinds = [n.kind for n in outbox.of_case(tx, case_id)]
+    assert "urge_case" in kinds  # the responsible unit is told
+
+    today = clock.now().astimezone(ZoneInfo(ctx.timezone)).date()
+    last_day = today.replace(day=1) - timedelta(days=1)
+    sup.goto("/supervisor/rates")
+    page.fill("#from", last_day.replace(day=1).isoformat())
+    page.fill("#to", last_day.isoformat())
+    with page.expect_navigation():
+        page.click("form[action='/supervisor/rates'] button[type=submit]")
+    assert f"from={last_day.replace(day=1).isoformat()}" in page.url
+    assert page.locator("svg").count() >= 5  # a chart per rate
+    sup.shot("supervisor-rates")
+    sup.close()
 
 
 def test_a_hostile_label_is_drawn_as_text(browser: Any, live: LiveServer, ctx: Casework) -> None:
