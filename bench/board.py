@@ -47,7 +47,6 @@ from engine.units import UnitTree  # noqa: E402
 from engine.visibility import visibility_for  # noqa: E402
 from engine.workcalendar import WorkCalendar  # noqa: E402
 
-
 SEEDED_VERSION = 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,8 @@ from engine.casework.notifications import claim_deliveries
 from engine.casework.urging import URGE, urge
 from engine.clock import ManualClock
 from engine.errors import CaseNotFoundError, ConflictError, IdempotencyKeyReusedError
-from engine.model import Actor
+from engine.model import Actor, Notification
+from engine.store.repository import SqlTransaction
 from engine.store.urges import urged_cases
 from tests.engine.casework.conftest import person
 from tests.engine.casework.test_board import _grid, _labour
@@ -110,3 +112,27 @@ def test_a_form_opened_before_an_urge_is_refused_as_stale(cw: Casework) -> None:
             {},
             expected_version=labour.version,
         )
+
+
+def test_a_selection_is_urged_in_one_transaction(
+    cw: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the second case's notice cannot be written, the first case is not urged either."""
+    a, b = _labour(cw), _labour(cw)
+    written: list[int] = []
+    original = SqlTransaction.add_notifications
+
+    def second_fails(tx: SqlTransaction, notes: Sequence[Notification]) -> None:
+        written.append(notes[0].case_id)
+        if len(written) == 2:
+            raise RuntimeError("outbox refused")
+        original(tx, notes)
+
+    monkeypatch.setattr(SqlTransaction, "add_notifications", second_fails)
+    with pytest.raises(RuntimeError):
+        urge(cw, person("supervisor"), [a.id, b.id], "")
+    assert written == [a.id, b.id]
+    with cw.store.transaction(write=False) as tx:
+        assert urged_cases(tx, [a.id, b.id]) == {}
+    assert URGE not in [e.action for e in cw.service.history(a.id)]
+    assert cw.service.get_case(a.id).version == a.version
