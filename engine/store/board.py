@@ -17,6 +17,7 @@ from engine.store.queries import (
     cases,
     missed_at,
     next_deadline,
+    no_jit,
     overdue_clause,
     tier_of,
     timers,
@@ -63,6 +64,7 @@ def board(
     `units` (owned by, or in the grid of) when given; most urgent first."""
     if vis.nothing:
         return BoardPage([], 0)
+    no_jit(tx)
     conditions: list[ColumnElement[bool]] = [
         cases.c.closed_at.is_(None),
         visible_clause(vis, tx.sqlite),

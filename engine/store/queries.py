@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects import postgresql
@@ -278,21 +279,7 @@ def list_cases(
     count = _filtered(select(func.count()).select_from(cases), vis, f, now, tx.sqlite)
     total = int(tx.conn.execute(count).scalar_one())
     if sort == "urgency":
-        ranked = _filtered(
-            select(
-                cases, deadline, overdue, missed_at(now).label("missed_at"), tier_of().label("tier")
-            ),
-            vis,
-            f,
-            now,
-            tx.sqlite,
-        ).subquery("ranked")
-        c = ranked.c
-        urgent = select(*(c[col.name] for col in cases.columns), c.next_deadline, c.overdue)
-        urgent = urgent.order_by(
-            *urgency_order(c.overdue, c.tier, c.missed_at, c.next_deadline, c.id)
-        )
-        return CasePage(_items(tx, urgent.limit(limit).offset(offset)), total)
+        return CasePage(_by_urgency(tx, vis, f, now, limit, offset), total)
     query = _filtered(select(cases, deadline, overdue), vis, f, now, tx.sqlite)
     order: list[Any] = {
         "newest": [cases.c.id.desc()],
@@ -301,6 +288,41 @@ def list_cases(
         "deadline": [deadline.is_(None), deadline.asc(), cases.c.id.asc()],
     }[sort]
     return CasePage(_items(tx, query.order_by(*order).limit(limit).offset(offset)), total)
+
+
+def _by_urgency(
+    tx: SqlTransaction, vis: Visibility, f: CaseFilter, now: datetime, limit: int, offset: int
+) -> list[CaseListItem]:
+    """One page of the cases most urgent first (engine.urgency). Each case's deadline lookups
+    are made once, in a materialised CTE (the planners would otherwise repeat them for every
+    sort key); only the page's rows are read whole."""
+    no_jit(tx)
+    keys = select(
+        cases.c.id,
+        overdue_clause(now).label("overdue"),
+        missed_at(now).label("missed_at"),
+        next_deadline().label("next_deadline"),
+        tier_of().label("tier"),
+    )
+    ranked = _filtered(keys, vis, f, now, tx.sqlite).cte("ranked").prefix_with("MATERIALIZED")
+    c = ranked.c
+    page = tx.conn.execute(
+        select(c.id, c.overdue, c.next_deadline)
+        .order_by(*urgency_order(c.overdue, c.tier, c.missed_at, c.next_deadline, c.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    ids = [r.id for r in page]
+    rows = {r.id: r for r in tx.conn.execute(select(cases).where(cases.c.id.in_(ids)))}
+    return [CaseListItem(case_from_row(rows[r.id]), r.next_deadline, bool(r.overdue)) for r in page]
+
+
+def no_jit(tx: SqlTransaction) -> None:
+    """PostgreSQL compiles a query it expects to be costly (JIT); for the many short
+    correlated lookups of a ranking that costs more than it saves (docs/PERFORMANCE.md,
+    the overdue board). For the rest of this transaction only."""
+    if not tx.sqlite:
+        tx.conn.execute(text("SET LOCAL jit = off"))
 
 
 def _items(tx: SqlTransaction, query: Select[Any]) -> list[CaseListItem]:
