@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import LabelOut
 from api.schemas.text import StorableText
 from engine.casework.urging import MAX_CASES, NOTE_MAX
+
+MAX_CASE_ID = 2**62  # as the case paths accept (api/routes/cases.py)
 
 
 class MissedDeadlineOut(BaseModel):
@@ -45,7 +48,9 @@ class BoardOut(BaseModel):
 class UrgeIn(StorableText):
     model_config = ConfigDict(extra="forbid")
 
-    case_ids: list[int] = Field(min_length=1, max_length=MAX_CASES, examples=[[12, 15]])
+    case_ids: list[Annotated[int, Field(ge=1, le=MAX_CASE_ID)]] = Field(
+        min_length=1, max_length=MAX_CASES, examples=[[12, 15]]
+    )
     note: str = Field(default="", max_length=NOTE_MAX, examples=["请于今日内签收处置"])
 
 

@@ -72,3 +72,24 @@ def test_urging_refusals(world: World) -> None:
     assert r.status_code == 422
     history = w.client.get(f"/api/cases/{case}", headers=w.h("supervisor")).json()["history"]
     assert "urge_case" not in [e["action"] for e in history]
+
+
+def test_case_ids_out_of_range_are_refused(world: World) -> None:
+    for ids in ([0], [2**63], list(range(1, 202))):
+        r = world.client.post(
+            "/api/cases/urge", json={"case_ids": ids}, headers=world.h("supervisor")
+        )
+        assert r.status_code == 422, ids
+
+
+def test_the_case_list_sorts_by_urgency(world: World) -> None:
+    w = world
+    first = _overdue(w)
+    quiet = w.open("mediation", MEDIATION_INTAKE, org_unit="union").id
+    w.advance(timedelta(days=1))
+    second = _overdue(w)
+    w.advance(timedelta(days=40))
+    r = w.client.get("/api/cases?sort=urgency&status=open", headers=w.h("supervisor"))
+    assert r.status_code == 200
+    ids = [i["id"] for i in r.json()["items"]]
+    assert ids.index(first) < ids.index(second) < ids.index(quiet)
