@@ -48,7 +48,8 @@ def urge(
     idem_key: str | None = None,
 ) -> Urged:
     """Urge the cases (each once, in the order given): 404 for a case the user does not see,
-    then 403 for the role, 422 for no case, more than MAX_CASES or a note over NOTE_MAX."""
+    then 403 for the role, 422 for no case, more than MAX_CASES, a closed case or a note
+    over NOTE_MAX."""
     ids = tuple(dict.fromkeys(case_ids))
     if not 1 <= len(ids) <= MAX_CASES:
         raise InvalidUrgeError("case_ids", f"1 to {MAX_CASES} cases")
@@ -60,6 +61,9 @@ def urge(
         with cw.store.transaction() as tx:
             found = [visible_in(tx, user, i) for i in ids]
             require(user, Permission.URGE)
+            closed = [c.id for c in found if c.closed_at is not None]
+            if closed:
+                raise InvalidUrgeError("case_ids", f"case #{closed[0]} is closed")
             done = _replay(tx, ids, keys, idem_key)
             if done is not None:
                 return done

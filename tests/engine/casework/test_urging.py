@@ -96,6 +96,11 @@ def test_bad_requests_write_nothing(cw: Casework) -> None:
     with pytest.raises(InvalidUrgeError) as long:
         urge(cw, person("supervisor"), [labour.id], "催" * 501)
     assert long.value.field == "note"
+    closed = cw.service.fire(labour.id, "withdraw", Actor("mediator", "mediator"), {}).case
+    assert closed.closed_at is not None
+    with pytest.raises(InvalidUrgeError) as done:
+        urge(cw, person("supervisor"), [closed.id], "")
+    assert done.value.field == "case_ids"
     assert URGE not in [e.action for e in cw.service.history(labour.id)]
 
 
