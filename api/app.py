@@ -14,6 +14,7 @@ from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
 from api.routes import (
     assignment,
+    board,
     cases,
     definitions,
     directory,
@@ -88,7 +89,17 @@ def create_app(
     app.state.uploads_dir = uploads_dir
     problems.install(app)
     auth.install(app, ctx)
-    for module in (auth_routes, cases, reports, parties, definitions, rates, directory, health):
+    for module in (
+        auth_routes,
+        cases,
+        board,
+        reports,
+        parties,
+        definitions,
+        rates,
+        directory,
+        health,
+    ):
         app.include_router(module.router, prefix="/api")
     for module in (units, grids, assignment):
         app.include_router(module.router, prefix="/api")

@@ -44,6 +44,7 @@ from engine.casework.errors import (
     InvalidKeyError,
     InvalidReasonError,
     InvalidUnitError,
+    InvalidUrgeError,
     InvalidUserError,
     LastAdminError,
     LoginThrottledError,
@@ -400,6 +401,12 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(
             a, extra=dict(errors=field_errors([("#/reason", f"1 to {e.max_length} characters")]))
         ),
+    ),
+    InvalidUrgeError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.problem)]))),
     ),
     UnknownTimerError: Rule(
         404,

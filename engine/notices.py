@@ -9,11 +9,12 @@ climbed a tier by the time the message is delivered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from engine.model import Case, Notification
 from engine.ports import Transaction
+from engine.reserved import ASSIGNEE, HANDLING_UNIT, LEAD_UNIT, MEDIATOR
 from engine.visibility import case_tier
 
 
@@ -41,3 +42,27 @@ def notices(
         return []
     unit = holding_unit(tx, case)
     return [Notification(case.id, r, kind, at, subject, unit) for r in roles]
+
+
+def responsible_unit(case: Case, at_tier: Callable[[str, int], str]) -> str | None:
+    """The unit answerable for the case now (the overdue board, 催办): the unit handling it
+    (`handling_unit`, or the lead unit of a joint handling), else the unit holding it
+    (`holding_unit`; `at_tier(grid, tier)` names a grid's holder at a tier)."""
+    for name in (HANDLING_UNIT, LEAD_UNIT):
+        named = case.data.get(name)
+        if isinstance(named, str) and named:
+            return named
+    if case.org_unit is not None:
+        return case.org_unit
+    if case.grid_unit is not None:
+        return at_tier(case.grid_unit, case_tier(case.data))
+    return None
+
+
+def responsible_person(case: Case) -> str | None:
+    """The person the case is assigned to (its mediator or assignee), if anyone."""
+    for name in (MEDIATOR, ASSIGNEE):
+        named = case.data.get(name)
+        if isinstance(named, str) and named:
+            return named
+    return case.assignee

@@ -1,8 +1,7 @@
-"""Supervision: the overdue board and the rates dashboard."""
+"""Supervision: the rates dashboard (the overdue board is api/pages/overdue.py)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
@@ -15,8 +14,6 @@ from starlette.responses import Response
 from api.pages.charts import bar_chart, percent, trend_chart
 from api.pages.errors import PageRoute
 from api.pages.page import Page, PageDep
-from api.pages.workroom import cards
-from engine.casework.cases import CaseFilter, list_cases
 from engine.casework.errors import RateRangeError
 from engine.casework.permissions import Permission
 from engine.casework.rates import (
@@ -33,7 +30,6 @@ from engine.units import UnitTree
 
 router = APIRouter(route_class=PageRoute)
 
-OVERDUE_LIMIT = 200
 GROUPS: tuple[tuple[str, str], ...] = (
     ("organisation", "rates.by.org"),
     ("community", "rates.by.community"),
@@ -81,35 +77,6 @@ def _local_day(text: str, tz: ZoneInfo) -> datetime | None:
     if not text:
         return None
     return datetime.combine(date.fromisoformat(text), time(0, 0), tzinfo=tz)
-
-
-@router.get("/supervisor/overdue", name="overdue_board")
-def overdue_board(page: PageDep, workflow: str = "") -> Response:
-    page.require(Permission.READ_RATES)
-    known = {d.name for d in page.ctx.registry.all_latest()}
-    chosen = workflow if workflow in known else ""
-    found = list_cases(
-        page.ctx,
-        page.user,
-        CaseFilter(workflow=chosen or None, overdue=True, open_only=True),
-        limit=OVERDUE_LIMIT,
-        sort="deadline",
-    )
-    items = cards(page, found.items)
-    by_unit = Counter(c.unit or "—" for c in items).most_common()
-    by_state = Counter(f"{c.workflow_title} · {c.state_label}" for c in items).most_common()
-    return page.render(
-        "supervisor/overdue.html",
-        {
-            "cases": items,
-            "total": found.total,
-            "by_unit": by_unit,
-            "by_state": by_state,
-            "workflows": [(d.name, d.title.get(page.lang)) for d in page.ctx.registry.all_latest()],
-            "workflow": chosen,
-        },
-        active_nav="/supervisor/overdue",
-    )
 
 
 @router.get("/supervisor/rates", name="rates_dashboard")

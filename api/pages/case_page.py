@@ -11,7 +11,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageRoute
-from api.pages.formatting import local
+from api.pages.formatting import due, local, span
 from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
@@ -30,6 +30,7 @@ from api.units import UnitCache
 from engine.casework.assignment import mediators_for
 from engine.casework.cases import case_view, fire, visible_case
 from engine.casework.permissions import Permission
+from engine.casework.urging import NOTE_MAX, URGE, urge
 from engine.definition import Definition
 from engine.errors import (
     ConflictError,
@@ -39,7 +40,8 @@ from engine.errors import (
     RoleNotAllowedError,
     UnknownActionError,
 )
-from engine.model import Case
+from engine.model import Case, Timer
+from engine.timers import timer_def
 
 router = APIRouter(route_class=PageRoute)
 
@@ -79,6 +81,7 @@ def render_case(
         definition, case, options, lang, suggestions(page), open_action, typed, errors
     )
     final = definition.states[case.state].final
+    deadlines = sorted((t for t in view.deadlines if t.kind == "deadline"), key=lambda t: t.fire_at)
     return page.render(
         "workroom/case.html",
         {
@@ -121,9 +124,32 @@ def render_case(
             "mediators": mediators_for(ctx, page.user, case.id)
             if page.may(Permission.ASSIGN_CASE) and not final
             else [],
+            "next_deadline": due(deadlines[0].fire_at, now, lang, tz) if deadlines else None,
+            "overdue": view.overdue,
+            "overdue_text": overdue_text(page, definition, case, deadlines) if view.overdue else "",
+            "may_urge": page.may(Permission.URGE) and case.closed_at is None,
+            "urge_max": NOTE_MAX,
+            "urges": sum(1 for e in view.history if e.action == URGE),
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",
+    )
+
+
+def overdue_text(page: Page, definition: Definition, case: Case, deadlines: list[Timer]) -> str:
+    """The overdue banner's detail: the deadline missed, when it was due, how long ago.
+    Empty when it is not a pending one (fired, or given up, in this stay)."""
+    now = page.now()
+    missed = next((t for t in deadlines if t.fire_at <= now), None)
+    if missed is None:
+        return ""
+    tdef = timer_def(definition, case.state, missed.name)
+    reason = tdef.reason.get(page.lang) if tdef and tdef.reason else missed.name
+    return page.t(
+        "case.overdue_since",
+        reason=reason,
+        at=local(missed.fire_at, page.tz),
+        span=span(now - missed.fire_at, page.lang),
     )
 
 
@@ -156,11 +182,18 @@ def photo_names(case: Case) -> list[str]:
 
 @router.get("/cases/{case_id}", name="case_page")
 def show_case(
-    page: PageDep, case_id: CaseIdPath, done: str = "", assigned: str = "", handed: str = ""
+    page: PageDep,
+    case_id: CaseIdPath,
+    done: str = "",
+    assigned: str = "",
+    handed: str = "",
+    urged: str = "",
 ) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     flash = ""
-    if handed:
+    if urged:
+        flash = page.t("urge.done")
+    elif handed:
         flash = page.t("handover.done", unit=handed[:64])
     elif assigned in ("claimed", "assigned"):
         flash = page.t(f"assign.done.{assigned}", assignee=case.assignee or "")
@@ -289,3 +322,21 @@ def _reveal_parties(page: Page, case_id: int, form: FormData) -> Response:
     if len(reason) < 2:
         return render_case(page, case, errors={"_reason": page.t("form.missing")}, status_code=422)
     return render_case(page, case, revealed=reveal(page, case_id, reason))
+
+
+@router.post("/cases/{case_id}/urge")
+async def urge_case(page: PageDep, case_id: CaseIdPath) -> Response:
+    return await off_loop(_urge, page, case_id, await page.form())
+
+
+def _urge(page: Page, case_id: int, form: FormData) -> Response:
+    """催办 this case: an entry in its history, a notice to the responsible unit."""
+    case = visible_case(page.ctx, page.user, case_id)
+    page.require(Permission.URGE)
+    note = str(form.get("note", "")).strip()
+    if len(note) > NOTE_MAX:
+        errors = {"_urge": page.t("urge.too_long", n=NOTE_MAX)}
+        return render_case(page, case, errors=errors, status_code=422)
+    idem = str(form.get(IDEM_FIELD, "")) or uuid.uuid4().hex
+    urge(page.ctx, page.user, [case_id], note, f"page:{idem[:64]}")
+    return RedirectResponse(f"/cases/{case_id}?urged=1", status_code=303)

@@ -11,6 +11,7 @@ from api.pages.formatting import Due, due, local, span
 from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
 from engine.casework.case_records import EVENTS as RECORDED_CHANGES
+from engine.casework.urging import URGE
 from engine.definition import Definition
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
@@ -45,6 +46,7 @@ class CaseCard:
     updated: str
     assignee: str = ""
     version: int = 0
+    late_days: int | None = None  # whole days past the deadline missed, when overdue
 
 
 @dataclass(slots=True)
@@ -60,6 +62,7 @@ class TimelineEntry:
     rows: list[Row]
     note: str
     late: str
+    urge: bool = False  # 催办: its note is shown
 
 
 @dataclass(slots=True)
@@ -169,7 +172,15 @@ def case_card(
         updated=local(case.updated_at, tz),
         assignee=case.assignee or "",
         version=case.version,
+        late_days=late_days(next_deadline, now) if overdue else None,
     )
+
+
+def late_days(deadline: datetime | None, now: datetime) -> int | None:
+    """Whole days since a deadline that passed (已逾期 N天); None if it has not."""
+    if deadline is None or deadline > now:
+        return None
+    return int((now - deadline) // timedelta(days=1))
 
 
 def timeline(
@@ -197,6 +208,7 @@ def timeline(
                 rows=data_rows(definition, values, lang, unmasked, units=units),
                 note=e.note or "",
                 late=late,
+                urge=e.action == URGE,
             )
         )
     return out
@@ -210,6 +222,8 @@ def event_label(definition: Definition, event: Event, lang: str) -> str:
         return translate(lang, "case.event.migrated", version=version)
     if event.action in RECORDED_CHANGES:
         return translate(lang, f"case.event.{event.action}")
+    if event.action == URGE:
+        return translate(lang, "case.event.urged")
     return action_label(definition, event.action, lang)
 
 

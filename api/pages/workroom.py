@@ -21,6 +21,8 @@ from engine.casework.permissions import Permission
 router = APIRouter(route_class=PageRoute)
 
 VIEWS: tuple[str, ...] = ("mine", "org", "overdue", "due_soon")
+# Most urgent first unless asked otherwise (engine.urgency); due soon is nearest first.
+SORTS: tuple[str, ...] = ("urgency", "deadline", "updated", "newest", "oldest")
 PAGE_SIZE = 50
 DUE_SOON_SCAN = 500
 
@@ -50,12 +52,12 @@ def _items(
     text: str | None,
     offset: int,
     count_only: bool = False,
+    sort: str = "urgency",
 ) -> tuple[list[CaseListItem], int]:
     ctx = page.ctx
     now = page.now()
     f = _filter(page, view, workflow, text)
     if view != "due_soon":
-        sort = "deadline" if view == "overdue" else "updated"
         limit = 1 if count_only else PAGE_SIZE
         result = list_cases(ctx, page.user, f, limit=limit, offset=offset, sort=sort)
         return result.items, result.total
@@ -95,6 +97,7 @@ def queue(
     workflow: str = "",
     q: str = "",
     offset: Offset = 0,
+    sort: str = "",
 ) -> Response:
     if view not in VIEWS:
         # Mediators work their own cases first; other roles their unit's.
@@ -104,10 +107,16 @@ def queue(
     known = {d.name for d in workflows}
     chosen = workflow if workflow in known else ""
     text = q.strip()[:100]
-    items, total = _items(page, view, chosen, text, offset)
-    counts = {v: _items(page, v, chosen, text, 0, count_only=True)[1] for v in VIEWS if v != view}
+    sort = sort if sort in SORTS else "urgency"
+    items, total = _items(page, view, chosen, text, offset, sort=sort)
+    # Counting needs no order: the cheapest one.
+    counts = {
+        v: _items(page, v, chosen, text, 0, count_only=True, sort="newest")[1]
+        for v in VIEWS
+        if v != view
+    }
     counts[view] = total
-    tabs = [Tab(v, f"queue.{v}", counts[v], _href(v, chosen, text)) for v in VIEWS]
+    tabs = [Tab(v, f"queue.{v}", counts[v], _href(v, chosen, text, sort=sort)) for v in VIEWS]
     next_offset = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
     return page.render(
         "workroom/queue.html",
@@ -120,7 +129,11 @@ def queue(
             "workflow": chosen,
             "q": text,
             "offset": offset,
-            "next_href": _href(view, chosen, text, next_offset) if next_offset is not None else "",
+            "next_href": _href(view, chosen, text, next_offset, sort)
+            if next_offset is not None
+            else "",
+            "sort": sort,
+            "sorts": SORTS if view != "due_soon" else (),
             "server_now": page.now().isoformat(),
             "due_soon_hours": int(DUE_SOON / timedelta(hours=1)),
             "may_claim": page.may(Permission.CLAIM_CASE),
@@ -129,8 +142,12 @@ def queue(
     )
 
 
-def _href(view: str, workflow: str, q: str, offset: int | None = None) -> str:
+def _href(
+    view: str, workflow: str, q: str, offset: int | None = None, sort: str = "urgency"
+) -> str:
     params = {"view": view}
+    if sort != "urgency":
+        params["sort"] = sort
     if workflow:
         params["workflow"] = workflow
     if q:

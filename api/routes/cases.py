@@ -100,7 +100,10 @@ def list_cases(
     status_: Annotated[
         Literal["open", "closed", "all"], Query(alias="status", description="Open or closed")
     ] = "all",
-    sort: Annotated[Literal["newest", "oldest", "updated", "deadline"], Query()] = "newest",
+    sort: Annotated[
+        Literal["newest", "oldest", "updated", "deadline", "urgency"],
+        Query(description="urgency: overdue first, then the higher tier, then overdue longest"),
+    ] = "newest",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CasePageOut:

@@ -283,3 +283,12 @@ class ImportRefusedError(FengqiaoError):
         super().__init__(
             f"the {what} file has {len(self.problems)} problem(s); nothing was imported"
         )
+
+
+class InvalidUrgeError(FengqiaoError):
+    """Raised when an urge (催办) names no case or too many, or its note is too long."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")

@@ -32,6 +32,7 @@ class Permission(StrEnum):
     ASSIGN_CASE = "assign_case"
     CLAIM_CASE = "claim_case"
     IMPORT_DIRECTORY = "import_directory"
+    URGE = "urge"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -58,6 +59,7 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.ASSIGN_CASE: frozenset({"org_admin"}),
         Permission.CLAIM_CASE: frozenset({"mediator"}),
         Permission.IMPORT_DIRECTORY: frozenset({"admin"}),
+        Permission.URGE: _ADMINS,
     }
 )
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    case,
     cast,
     exists,
     false,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.dialects import postgresql
@@ -41,7 +43,8 @@ cases = CaseRow.__table__  # type: ignore[attr-defined]
 events = EventRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 
-SORTS: tuple[str, ...] = ("newest", "oldest", "updated", "deadline")
+# The workroom's queue sorts by urgency unless asked otherwise (engine.urgency).
+SORTS: tuple[str, ...] = ("urgency", "newest", "oldest", "updated", "deadline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +146,62 @@ def _live_deadline() -> ColumnElement[bool]:
     )
 
 
-def _next_deadline(now: datetime) -> Any:
+def next_deadline() -> Any:
     """The earliest deadline that still counts: the next one, or the one missed and unmet."""
     return select(func.min(timers.c.fire_at)).where(_live_deadline()).scalar_subquery()
+
+
+# A deadline once missed in the case's current stay: fired (its action kept the case in its
+# state), skipped or given up.
+MISSED_HERE: tuple[str, ...] = ("fired", *MISSED_STATUSES)
+
+
+def missed_at(now: datetime) -> Any:
+    """When the case missed the earliest deadline that still makes it overdue: a pending one
+    past due, or one of the current stay that fell due (fired, skipped, given up)."""
+    return (
+        select(func.min(timers.c.fire_at))
+        .where(
+            timers.c.case_id == cases.c.id,
+            timers.c.kind == "deadline",
+            timers.c.fire_at <= now,
+            or_(
+                timers.c.status == "pending",
+                and_(
+                    timers.c.status.in_(MISSED_HERE),
+                    timers.c.armed_seq == cases.c.entered_seq,
+                ),
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def tier_of() -> ColumnElement[int]:
+    """The case's grid tier (0 without one)."""
+    tier: ColumnElement[int] = func.coalesce(cases.c.data[TIER].as_integer(), 0)
+    return tier
+
+
+def urgency_order(
+    overdue: ColumnElement[Any],
+    tier: ColumnElement[Any],
+    missed: ColumnElement[Any],
+    deadline: ColumnElement[Any],
+    case_id: ColumnElement[Any],
+) -> list[Any]:
+    """ORDER BY for engine.urgency.urgency_key: overdue first, then the higher tier, the
+    earliest missed deadline, the nearest next deadline, the lower case number."""
+    missed_known = and_(overdue, missed.is_not(None))
+    return [
+        case((overdue, 0), else_=1),
+        case((overdue, tier), else_=0).desc(),
+        case((missed_known, 0), else_=1),
+        case((missed_known, missed), else_=None).asc(),
+        deadline.is_(None),
+        deadline.asc(),
+        case_id.asc(),
+    ]
 
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
@@ -224,8 +280,12 @@ def list_cases(
     """One page of the cases `vis` allows, newest first by default, with the total count."""
     if vis.nothing:
         return CasePage([], 0)
-    deadline = _next_deadline(now).label("next_deadline")
+    deadline = next_deadline().label("next_deadline")
     overdue = overdue_clause(now).label("overdue")
+    count = _filtered(select(func.count()).select_from(cases), vis, f, now, tx.sqlite)
+    total = int(tx.conn.execute(count).scalar_one())
+    if sort == "urgency":
+        return CasePage(_by_urgency(tx, vis, f, now, limit, offset), total)
     query = _filtered(select(cases, deadline, overdue), vis, f, now, tx.sqlite)
     order: list[Any] = {
         "newest": [cases.c.id.desc()],
@@ -233,14 +293,49 @@ def list_cases(
         "updated": [cases.c.updated_at.desc(), cases.c.id.desc()],
         "deadline": [deadline.is_(None), deadline.asc(), cases.c.id.asc()],
     }[sort]
-    count = _filtered(select(func.count()).select_from(cases), vis, f, now, tx.sqlite)
-    rows = tx.conn.execute(query.order_by(*order).limit(limit).offset(offset)).all()
-    total = int(tx.conn.execute(count).scalar_one())
-    items = [
+    return CasePage(_items(tx, query.order_by(*order).limit(limit).offset(offset)), total)
+
+
+def _by_urgency(
+    tx: SqlTransaction, vis: Visibility, f: CaseFilter, now: datetime, limit: int, offset: int
+) -> list[CaseListItem]:
+    """One page of the cases most urgent first (engine.urgency). Each case's deadline lookups
+    are made once, in a materialised CTE (the planners would otherwise repeat them for every
+    sort key); only the page's rows are read whole."""
+    no_jit(tx)
+    keys = select(
+        cases.c.id,
+        overdue_clause(now).label("overdue"),
+        missed_at(now).label("missed_at"),
+        next_deadline().label("next_deadline"),
+        tier_of().label("tier"),
+    )
+    ranked = _filtered(keys, vis, f, now, tx.sqlite).cte("ranked").prefix_with("MATERIALIZED")
+    c = ranked.c
+    page = tx.conn.execute(
+        select(c.id, c.overdue, c.next_deadline)
+        .order_by(*urgency_order(c.overdue, c.tier, c.missed_at, c.next_deadline, c.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    ids = [r.id for r in page]
+    rows = {r.id: r for r in tx.conn.execute(select(cases).where(cases.c.id.in_(ids)))}
+    return [CaseListItem(case_from_row(rows[r.id]), r.next_deadline, bool(r.overdue)) for r in page]
+
+
+def no_jit(tx: SqlTransaction) -> None:
+    """PostgreSQL compiles a query it expects to be costly (JIT); for the many short
+    correlated lookups of a ranking that costs more than it saves (docs/PERFORMANCE.md,
+    the overdue board). For the rest of this transaction only."""
+    if not tx.sqlite:
+        tx.conn.execute(text("SET LOCAL jit = off"))
+
+
+def _items(tx: SqlTransaction, query: Select[Any]) -> list[CaseListItem]:
+    return [
         CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
-        for r in rows
+        for r in tx.conn.execute(query)
     ]
-    return CasePage(items, total)
 
 
 def is_overdue(tx: SqlTransaction, case_id: int, now: datetime) -> bool:

@@ -22,6 +22,13 @@ class CaseRow(SQLModel, table=True):
         Index("ix_cases_org_unit", "org_unit"),
         Index("ix_cases_grid_unit", "grid_unit"),
         Index("ix_cases_opened_at", "opened_at"),  # the rates: cases opened in a range
+        # The open cases, without reading the closed ones: the overdue board and the queues.
+        Index(
+            "ix_cases_open",
+            "id",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,6 +47,10 @@ class CaseRow(SQLModel, table=True):
     assignee: str | None = Field(default=None, max_length=64)
     opened_by: str = Field(default="", max_length=64)
     closed_at: datetime | None = _dt(nullable=True)
+    # 催办: how many times a supervisor urged the case, and the last time
+    # (engine.casework.urging; each urge is also an `urge_case` event in the history).
+    urges: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    last_urged_at: datetime | None = _dt(nullable=True)
 
 
 class EventRow(SQLModel, table=True):

@@ -93,3 +93,16 @@ def test_rates_bench_counts_a_seeded_history() -> None:
         for who in ("admin", "supervisor"):
             assert 300 <= figures[who]["trend_cases"] <= 330  # opened over ~12 months
             assert figures[who]["month_by_organisation"]["median_ms"] > 0
+
+
+def test_board_bench_ranks_a_seeded_history() -> None:
+    pg = os.environ.get("FENGQIAO_TEST_PG", "")
+    result = run("board.py", "--closed", "300", "--open", "30", "--runs", "1", "--pg", pg)
+    assert result["bench"] == "board"
+    for db in ("sqlite", "postgres") if pg else ("sqlite",):
+        figures = result[db]
+        assert figures["cases"] == 330
+        for who in ("admin", "supervisor"):
+            assert 0 < figures[who]["on_board"] <= 30  # open cases only
+            assert figures[who]["board_first_page"]["median_ms"] > 0
+        assert figures["urge_50_cases"]["median_ms"] > 0

@@ -9,8 +9,10 @@ a real server started by the test, sharing the test's manual clock.
 4. An administrator creates a user and resets their password; the user logs in; the
    administrator deactivates them and their session stops working.
 5. A workroom head assigns a case to a mediator, who finds it under 我的案件.
-4. An admin imports a unit-tree file with an error, sees it by row and column, fixes the
+6. An admin imports a unit-tree file with an error, sees it by row and column, fixes the
    file, imports it, and the units are there.
+7. A supervisor finds overdue cases on the board, urges (催办) one, sees it in the case's
+   history, and reads last month's rates.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -23,6 +25,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -32,6 +35,7 @@ from engine.casework.identity import User
 from engine.casework.publishing import publish
 from engine.clock import ManualClock
 from engine.model import Actor
+from engine.store import outbox
 from engine.visibility import Visibility
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
@@ -435,6 +439,48 @@ def test_admin_creates_a_user_who_logs_in_until_deactivated(browser: Any, live: 
     assert p2.locator("#password").count() == 1
     person.close()
     admin.close()
+
+
+def test_supervisor_urges_an_overdue_case_and_reads_last_months_rates(
+    browser: Any, live: LiveServer, ctx: Casework, clock: ManualClock
+) -> None:
+    clock.advance(timedelta(days=10))  # the demo's deadlines pass; nobody sweeps
+    sup = Session(browser, live, "supervisor", DESK)
+    sup.goto("/supervisor/overdue")
+    page = sup.page
+    rows = page.locator("#board tbody tr")
+    assert rows.count() >= 2
+    row_id = rows.first.get_attribute("id")
+    assert row_id is not None
+    case_id = int(row_id.rsplit("-", 1)[1])
+    assert "已逾期" in rows.first.inner_text()  # the most urgent first: overdue
+    page.check(f"#pick-{case_id}")
+    page.fill("#note", "请今日内处理并回复")
+    with page.expect_navigation():
+        page.click("#urge-button")
+    assert "已催办 1 件案件" in page.locator(".flash").inner_text()
+    assert "1 次" in page.locator(f"#board-case-{case_id}").inner_text()
+    sup.shot("supervisor-board")
+
+    sup.goto(f"/cases/{case_id}")
+    assert "本案已逾期" in page.locator("#overdue-banner").inner_text()
+    timeline = page.locator("ol.timeline li").first.inner_text()
+    assert "催办" in timeline and "请今日内处理并回复" in timeline
+    with ctx.store.transaction(write=False) as tx:
+        kinds = [n.kind for n in outbox.of_case(tx, case_id)]
+    assert "urge_case" in kinds  # the responsible unit is told
+
+    today = clock.now().astimezone(ZoneInfo(ctx.timezone)).date()
+    last_day = today.replace(day=1) - timedelta(days=1)
+    sup.goto("/supervisor/rates")
+    page.fill("#from", last_day.replace(day=1).isoformat())
+    page.fill("#to", last_day.isoformat())
+    with page.expect_navigation():
+        page.click("form[action='/supervisor/rates'] button[type=submit]")
+    assert f"from={last_day.replace(day=1).isoformat()}" in page.url
+    assert page.locator("svg").count() >= 5  # a chart per rate
+    sup.shot("supervisor-rates")
+    sup.close()
 
 
 def test_a_hostile_label_is_drawn_as_text(browser: Any, live: LiveServer, ctx: Casework) -> None:
