@@ -265,6 +265,7 @@ def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: date
         insert(case_access),
         {"case_id": case_id, "unit": unit, "granted_at": at, "reason": reason},
     )
+    tx.touch((case_id,))  # its rate facts: handed over, it is shared
     return True
 
 
