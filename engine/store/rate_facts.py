@@ -400,22 +400,20 @@ def rebuild(
     *,
     batch: int = 50_000,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
+) -> None:
     """Write the facts of every case from scratch, `batch` case ids per statement (each in
-    the caller's transaction); the number of cases. `progress(done, last_id)` after each."""
+    the caller's transaction); `progress(last_id, top_id)` after each batch."""
     is_sqlite = conn.dialect.name == "sqlite"
     conn.execute(rate_facts.delete())
     top = conn.execute(select(func.max(cases.c.id))).scalar_one()
     if top is None:
-        return 0
+        return
     urges = _stored_urges(conn)
-    done = 0
     for lo in range(0, int(top) + 1, batch):
         where = and_(cases.c.id >= lo, cases.c.id < lo + batch)
-        done += conn.execute(_upsert(rules, is_sqlite, where, urges)).rowcount or 0
+        conn.execute(_upsert(rules, is_sqlite, where, urges))
         if progress is not None:
-            progress(done, lo + batch - 1)
-    return done
+            progress(min(lo + batch - 1, int(top)), int(top))
 
 
 def book_of(definitions: Iterable[Definition]) -> dict[tuple[str, int], FactRules]:

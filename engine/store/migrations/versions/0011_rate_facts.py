@@ -71,8 +71,8 @@ def upgrade() -> None:
     rows = conn.execute(sa.text("SELECT source FROM definitions")).all()
     book = book_of(parse_definition(r.source, check_types=False) for r in rows)
 
-    def progress(done: int, last_id: int) -> None:
-        log.info("rate_facts: %d cases up to id %d", done, last_id)
+    def progress(last_id: int, top_id: int) -> None:
+        log.info("rate_facts: cases up to id %d of %d", last_id, top_id)
 
     rebuild(conn, book, progress=progress)
     # Indexed once filled: one sort instead of an index kept up through the back-fill.
