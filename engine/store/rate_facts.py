@@ -321,27 +321,40 @@ def _upsert(rules: RuleBook, is_sqlite: bool, where: Any, urges: Any) -> Any:
 
 # -- keeping them --------------------------------------------------------------------------------
 class RefreshStatements:
-    """The refresh's SQL text per rule book and number of ids, compiled once: a firing runs
-    it on the driver cursor like the rest of its statements (engine.store.statements)."""
+    """The refresh's SQL text per set of versions and number of ids, compiled once, and the
+    rules of each version, worked out once (a published version never changes): a firing
+    runs its refresh on the driver cursor like the rest of its statements
+    (engine.store.statements)."""
 
     def __init__(self, is_sqlite: bool) -> None:
         self.sqlite = is_sqlite
-        self._texts: dict[tuple[tuple[tuple[str, int], FactRules], ...], dict[int, str]] = {}
+        self._rules: dict[tuple[str, int], FactRules] = {}
+        self._texts: dict[tuple[tuple[tuple[str, int], ...], int], str] = {}
 
-    def text_for(self, rules: RuleBook, n: int, dialect: Dialect) -> str:
-        key = tuple(sorted(rules.items()))
-        by_n = self._texts.get(key)
-        if by_n is None:
-            if len(self._texts) > 256:
-                self._texts.clear()
-            by_n = self._texts[key] = {}
-        sql = by_n.get(n)
+    def rules(self, key: tuple[str, int], lookup: DefinitionLookup) -> FactRules:
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = rules_of(lookup(*key))
+        return found
+
+    def text_for(
+        self,
+        versions: tuple[tuple[str, int], ...],
+        n: int,
+        lookup: DefinitionLookup,
+        dialect: Dialect,
+    ) -> str:
+        """The upsert of `n` cases' facts, cases of these (sorted) versions."""
+        sql = self._texts.get((versions, n))
         if sql is None:
-            stmt = _upsert(rules, self.sqlite, text(f"cases.id IN ({_IDS})"), literal(0))
+            if len(self._texts) > 1024:
+                self._texts.clear()
+            book = {k: self.rules(k, lookup) for k in versions}
+            stmt = _upsert(book, self.sqlite, text(f"cases.id IN ({_IDS})"), literal(0))
             literal_binds = {"literal_binds": True}
             compiled = str(stmt.compile(dialect=dialect, compile_kwargs=literal_binds))
             mark = "?" if self.sqlite else "%s"
-            sql = by_n[n] = compiled.replace(_IDS, ", ".join([mark] * n))
+            sql = self._texts[(versions, n)] = compiled.replace(_IDS, ", ".join([mark] * n))
         return sql
 
 
@@ -353,9 +366,14 @@ def refresh(
 ) -> None:
     """Rewrite the facts of the `touched` cases (id → (workflow, version), None where not
     known yet) by the rules of their versions."""
+    cur = tx.cursor
+    if len(touched) == 1:  # a firing: one case, its version known
+        ((case_id, version),) = touched.items()
+        if version is not None:
+            cur.execute(hot.text_for((version,), 1, lookup, tx.conn.dialect), (case_id,))
+            return
     known = {i: k for i, k in touched.items() if k is not None}
     unknown = [i for i, k in touched.items() if k is None]
-    cur = tx.cursor
     mark = "?" if tx.sqlite else "%s"
     for i in range(0, len(unknown), _CHUNK):
         chunk = unknown[i : i + _CHUNK]
@@ -365,14 +383,12 @@ def refresh(
             tuple(chunk),
         )
         known.update((int(r[0]), (str(r[1]), int(r[2]))) for r in cur.fetchall())
-    rules: dict[tuple[str, int], FactRules] = {}
-    for key in set(known.values()):
-        rules[key] = rules_of(lookup(*key))
     ids = sorted(known)
     for i in range(0, len(ids), _CHUNK):
         chunk = ids[i : i + _CHUNK]
-        book = {k: rules[k] for k in {known[c] for c in chunk}}
-        cur.execute(hot.text_for(book, len(chunk), tx.conn.dialect), tuple(chunk))
+        versions = tuple(sorted({known[c] for c in chunk}))
+        sql = hot.text_for(versions, len(chunk), lookup, tx.conn.dialect)
+        cur.execute(sql, tuple(chunk))
 
 
 def add_urges(tx: FactsTransaction, case_ids: Sequence[int]) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from engine.reserved import HANDLING_UNIT
@@ -145,20 +147,26 @@ def _group_key(cols: Any, key: str) -> Any:
     return cols[column] if column else literal("all")
 
 
-def _summed(cols: Any, key: str, bounds: list[datetime] | None) -> Any:
-    """The counts per group key and bucket of the facts `cols` (a table or a subquery)."""
-    bucket = (
-        case(*((cols.opened_at < b, i) for i, b in enumerate(bounds[1:])), else_=None)
-        if bounds
-        else literal(None)
-    )
-    k, b = _group_key(cols, key).label("key"), bucket.label("bucket")
-    return select(
-        k,
-        b,
+def _summed(cols: Any, key: str, bounds: list[datetime] | None, where: list[Any]) -> Any:
+    """The counts per group key (and bucket) of the facts `cols` (a table or a subquery) that
+    `where` selects. With buckets, one branch per bucket, each a range of opening moments:
+    no database has to sort the whole range to group it by a bucket worked out per row
+    (SQLite would, through a temporary B-tree)."""
+    k = _group_key(cols, key).label("key")
+    sums = (
         *(func.coalesce(func.sum(cols[c]), 0).label(c) for c in SUMMED),
         func.coalesce(func.sum(case((cols.urges > 0, cols.counted), else_=0)), 0).label("urged"),
-    ).group_by(k, b)
+    )
+    if not bounds:
+        query = select(k, literal(None).label("bucket"), *sums).where(*where)
+        return query.group_by(k) if key != "none" else query
+    branches = []
+    for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
+        query = select(k, literal(i).label("bucket"), *sums).where(
+            cols.opened_at >= lo, cols.opened_at < hi, *where
+        )
+        branches.append(query.group_by(k) if key != "none" else query)
+    return union_all(*branches)
 
 
 SUMMED: tuple[str, ...] = (
@@ -197,7 +205,7 @@ def _counts(tx: SqlTransaction, query: Any, bounds: list[datetime] | None) -> li
             urged=int(r.urged),
         )
         for r in tx.conn.execute(query)
-        if r.bucket is not None or not bounds
+        if r.counted or r.excluded  # a bucket without cases sums to nothing
     ]
 
 
@@ -213,10 +221,8 @@ def rate_counts(
     bucket [bounds[i], bounds[i+1]) of opening."""
     if vis.nothing or (f.area_units is not None and not f.area_units):
         return []
-    query = _summed(facts, key, bounds).where(
-        _visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)
-    )
-    return _counts(tx, query, bounds)
+    where = [_visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
+    return _counts(tx, _summed(facts, key, bounds, where), bounds)
 
 
 def live_rate_counts(
@@ -235,7 +241,7 @@ def live_rate_counts(
     on_cases = _conditions(_CaseColumns(), f, bounds)
     live = fact_select(rules, tx.sqlite, and_(visible_clause(vis, tx.sqlite), *on_cases))
     sub = live.add_columns(literal(0).label("urges")).subquery("facts")
-    return _counts(tx, _summed(sub.c, key, bounds), bounds)
+    return _counts(tx, _summed(sub.c, key, bounds, []), bounds)
 
 
 class _CaseColumns:
