@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 
 from engine.casework.context import Casework
 from engine.casework.exclusions import exclude_case, include_case
@@ -27,6 +28,8 @@ from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store import rate_facts
 from engine.store import rates as rate_store
+from engine.store.definitions import sync_shipped
+from engine.store.migrate import upgrade
 from engine.store.rate_facts import add_urges, book_of, rebuild
 from engine.store.rates import RateFilter
 from engine.store.repository import SqlStore
@@ -254,3 +257,32 @@ def test_rates_from_the_facts_equal_the_rates_from_the_histories(
             kept = rate_store.rate_counts(tx, scope, RateFilter(), key)
             live = rate_store.live_rate_counts(tx, scope, RateFilter(), book(cw), key)
         assert sorted(kept, key=repr) == sorted(live, key=repr), key
+
+
+def test_the_migration_back_fills_the_facts_the_firings_kept(
+    cw: Casework, clock: ManualClock, shipped: list[Definition]
+) -> None:
+    with cw.store.transaction() as tx:
+        sync_shipped(tx, shipped, clock.now())  # the back-fill reads the published rules
+    cases = Cases(cw, clock)
+    plan = [("open", k, 0) for k in range(6)] + [
+        ("step", 0, 0),
+        ("later", 0, 45),
+        ("step", 1, 0),
+        ("exclude", 2, 0),
+        ("hand_over", 3, 0),
+        ("merge", 3, 0),
+        ("later", 0, 60 * 24 * 31),
+    ]
+    for op, pick, minutes in plan:
+        cases.run(op, pick, minutes)
+    engine = cw.store.engine
+    with engine.connect() as conn:
+        kept = rate_facts.facts(conn)
+    assert len(kept) == 6
+    with engine.begin() as conn:  # back to the schema before migration 0011
+        conn.execute(text("DROP TABLE rate_facts"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert rate_facts.facts(conn) == kept
