@@ -18,7 +18,7 @@ units): the rates of the last full month by organisation, and the 12-month trend
 of five runs after one warm-up, and the first (cold) run; wall time and this process's CPU
 time (on PostgreSQL the server's CPU is not in it). Side by side, in the same run on the same
 database, the same use cases with every case's facts worked out from its history on the spot
-(`live`, what the rates did before the facts were kept; `--live-runs` runs each), and whether
+(`live`, what the rates did before the facts were kept: one run each), and whether
 both give the same tallies. The last stdout line is one JSON object.
 
     python bench/rates.py --quick
@@ -522,7 +522,17 @@ def tallies(table: RateTable) -> list[Any]:
     return [*sorted((k, counts(t)) for k, t in table.groups.items()), counts(table.total)]
 
 
-def measure(engine: Engine, runs: int, live_runs: int) -> dict[str, Any]:
+def once(fn: Callable[[], RateTable]) -> tuple[RateTable, dict[str, float]]:
+    """One run of `fn`, with its wall and CPU milliseconds."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, {
+        "ms": round((time.perf_counter() - wall) * 1000, 1),
+        "cpu_ms": round((time.process_time() - cpu) * 1000, 1),
+    }
+
+
+def measure(engine: Engine, runs: int, live_for: tuple[str, ...]) -> dict[str, Any]:
     tree = UnitTree.build(units())
     clock = ManualClock(END)
     store = SqlStore(engine)
@@ -548,31 +558,31 @@ def measure(engine: Engine, runs: int, live_runs: int) -> dict[str, Any]:
             "response_rate": by_org.total.rate("response"),
             "on_time_rate": by_org.total.rate("on_time"),
         }
-        if live_runs:
+        if name in live_for:
             rate_store.rate_counts = live_counts  # type: ignore[assignment]
             try:
-                live_month = partial(compute_rates, cw, user, tree, month)
-                live_trend = partial(rate_trend, cw, user, tree, RateQuery(end=END))
-                figures["live"] = {
-                    "month_by_organisation": timed(live_month, live_runs),
-                    "trend_12_months": timed(live_trend, live_runs),
-                    "same_tallies": tallies(live_month()) == tallies(by_org)
-                    and tallies(live_trend()) == tallies(trend),
-                }
+                live_month, month_ms = once(partial(compute_rates, cw, user, tree, month))
+                live_trend, trend_ms = once(partial(rate_trend, cw, user, tree, RateQuery(end=END)))
             finally:
                 rate_store.rate_counts = kept
+            figures["live"] = {
+                "month_by_organisation": month_ms,
+                "trend_12_months": trend_ms,
+                "same_tallies": tallies(live_month) == tallies(by_org)
+                and tallies(live_trend) == tallies(trend),
+            }
         out[name] = figures
     return out
 
 
 def sqlite_run(
-    path: str | None, closed: int, open_: int, months: int, runs: int, live_runs: int
+    path: str | None, closed: int, open_: int, months: int, runs: int, live_for: tuple[str, ...]
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(path) if path else Path(tmp) / "rates.db"
         engine, seeded = prepared(f"sqlite:///{file}", closed, open_, months)
         try:
-            result = {**seeded, **measure(engine, runs, live_runs)}
+            result = {**seeded, **measure(engine, runs, live_for)}
         finally:
             engine.dispose()
         result["db_mb"] = round(
@@ -582,12 +592,18 @@ def sqlite_run(
 
 
 def pg_run(
-    base: str, kept: str | None, closed: int, open_: int, months: int, runs: int, live_runs: int
+    base: str,
+    kept: str | None,
+    closed: int,
+    open_: int,
+    months: int,
+    runs: int,
+    live_for: tuple[str, ...],
 ) -> dict[str, Any]:
     def run(url: str) -> dict[str, Any]:
         engine, seeded = prepared(url, closed, open_, months)
         try:
-            return {**seeded, **measure(engine, runs, live_runs)}
+            return {**seeded, **measure(engine, runs, live_for)}
         finally:
             engine.dispose()
 
@@ -604,8 +620,11 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12, help="opened evenly over these months")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
-        "--live-runs", type=int, default=1, help="runs of the on-the-spot counts (0: none)"
+        "--live-for",
+        default="admin,supervisor",
+        help="whose rates to count on the spot too, once ('' for nobody)",
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--quick", action="store_true", help="10,000 closed + 1,000 open")
     parser.add_argument(
         "--pg",
@@ -623,12 +642,12 @@ def main() -> None:
         "closed": closed,
         "open": open_,
         "months": args.months,
-        "sqlite": sqlite_run(args.sqlite_file, closed, open_, args.months, runs, args.live_runs),
     }
+    live_for = tuple(n for n in args.live_for.split(",") if n)
+    if not args.no_sqlite:
+        result["sqlite"] = sqlite_run(args.sqlite_file, closed, open_, args.months, runs, live_for)
     if args.pg or args.pg_db:
-        result["postgres"] = pg_run(
-            args.pg, args.pg_db, closed, open_, args.months, runs, args.live_runs
-        )
+        result["postgres"] = pg_run(args.pg, args.pg_db, closed, open_, args.months, runs, live_for)
     result["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(result))
 
