@@ -222,10 +222,11 @@ def rate_counts(
     if vis.nothing or (f.area_units is not None and not f.area_units):
         return []
     where = [_visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
-    if not bounds or vis.everything:
+    if not bounds or vis.everything or tx.sqlite:
         return _counts(tx, _summed(facts, key, bounds, where), bounds)
-    # The visibility filter (thousands of units) written once, not once per bucket: the
-    # branches read it as a CTE each database folds into them.
+    # PostgreSQL: the visibility filter (thousands of units) written once, not once per
+    # bucket; the branches read it as a CTE it folds into each of them (SQLite would not push
+    # the branches' ranges into it, and scan every case in every branch).
     seen = select(rate_facts).where(*where).cte("seen").prefix_with("NOT MATERIALIZED")
     return _counts(tx, _summed(seen.c, key, bounds, []), bounds)
 
