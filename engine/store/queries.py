@@ -254,6 +254,7 @@ def handed_units(tx: SqlTransaction, case_id: int) -> list[str]:
 
 def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: datetime) -> bool:
     """Give `unit` access to the case; False if it had it already."""
+    tx.lock_for_facts(case_id)
     known = tx.conn.execute(
         select(case_access.c.unit).where(
             and_(case_access.c.case_id == case_id, case_access.c.unit == unit)

@@ -272,6 +272,7 @@ def opened_range(tx: SqlTransaction) -> tuple[datetime | None, datetime | None]:
 
 def exclude(tx: SqlTransaction, case_id: int, reason: str, reviewer: str, at: datetime) -> bool:
     """Exclude a case from the rates; False if it was excluded already (reason kept)."""
+    tx.lock_for_facts(case_id)
     known = tx.conn.execute(
         select(rate_exclusions.c.case_id).where(rate_exclusions.c.case_id == case_id)
     ).first()
@@ -286,6 +287,7 @@ def exclude(tx: SqlTransaction, case_id: int, reason: str, reviewer: str, at: da
 
 
 def include_again(tx: SqlTransaction, case_id: int) -> bool:
+    tx.lock_for_facts(case_id)
     result = tx.conn.execute(delete(rate_exclusions).where(rate_exclusions.c.case_id == case_id))
     tx.touch((case_id,))
     return bool(result.rowcount)

@@ -84,6 +84,14 @@ class SqlTransaction:
             for c in case_ids:
                 self.touched.setdefault(c, None)
 
+    def lock_for_facts(self, case_id: int) -> None:
+        """Lock the case's row before a change its rate facts read besides the case itself
+        (an exclusion, a hand-over): on PostgreSQL a firing of the same case then waits, or is
+        waited for, so that whichever commits last rewrites the facts from both changes.
+        SQLite runs one writer at a time."""
+        if not self.sqlite and self._facts is not None:
+            self.cursor.execute("SELECT id FROM cases WHERE id = %s FOR UPDATE", (case_id,))
+
     def _touch_case(self, case: Case) -> None:
         if self._facts is not None:
             self.touched[case.id] = (case.workflow, case.workflow_version)
