@@ -20,7 +20,6 @@ import json
 import os
 import sys
 import tempfile
-from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -32,14 +31,14 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine  # noqa: E402
 
 from bench.databases import database  # noqa: E402
-from bench.rates import END, seed, timed, units  # noqa: E402
+from bench.rates import END, SHIPPED, prepared, timed, units  # noqa: E402
 from engine.casework.board import BoardQuery, overdue_board  # noqa: E402
 from engine.casework.cases import CaseFilter, list_cases  # noqa: E402
 from engine.casework.context import Casework  # noqa: E402
 from engine.casework.identity import User  # noqa: E402
 from engine.casework.urging import urge  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
-from engine.registry import Registry, load_directory  # noqa: E402
+from engine.registry import Registry  # noqa: E402
 from engine.service import WorkflowService  # noqa: E402
 from engine.store.repository import SqlStore  # noqa: E402
 from engine.store.sealing import Sealer, new_key_text  # noqa: E402
@@ -47,17 +46,12 @@ from engine.units import UnitTree  # noqa: E402
 from engine.visibility import visibility_for  # noqa: E402
 from engine.workcalendar import WorkCalendar  # noqa: E402
 
-SEEDED_VERSION = 1
-
 
 def measure(engine: Engine, runs: int) -> dict[str, Any]:
     tree = UnitTree.build(units())
     clock = ManualClock(END + timedelta(hours=1))
     store = SqlStore(engine)
-    # The seed writes its cases on version 1 (bench/rates.py), whatever the shipped files
-    # say: the registry serves the shipped definitions under that number as well.
-    shipped = load_directory(ROOT / "definitions")
-    registry = Registry([*shipped, *(replace(d, version=SEEDED_VERSION) for d in shipped)])
+    registry = Registry(SHIPPED)  # the seed writes its cases on the shipped versions
     service = WorkflowService(store, registry, clock, WorkCalendar())
     cw = Casework(store, registry, service, clock, Sealer.from_text(new_key_text()))
 
@@ -87,7 +81,7 @@ def measure(engine: Engine, runs: int) -> dict[str, Any]:
 
 def sqlite_run(closed: int, open_: int, months: int, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
-        engine, seeded = seed(f"sqlite:///{Path(tmp) / 'board.db'}", closed, open_, months)
+        engine, seeded = prepared(f"sqlite:///{Path(tmp) / 'board.db'}", closed, open_, months)
         try:
             return {**seeded, **measure(engine, runs)}
         finally:
@@ -96,7 +90,7 @@ def sqlite_run(closed: int, open_: int, months: int, runs: int) -> dict[str, Any
 
 def pg_run(base: str, closed: int, open_: int, months: int, runs: int) -> dict[str, Any]:
     with database(base) as url:
-        engine, seeded = seed(url, closed, open_, months)
+        engine, seeded = prepared(url, closed, open_, months)
         try:
             return {**seeded, **measure(engine, runs)}
         finally:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from engine.definition import Definition
 from engine.errors import FengqiaoError
 from engine.model import Case, Event, Notification, Timer
 
@@ -103,3 +104,8 @@ class BulkTransaction(Transaction, Protocol):
 
 class Store(Protocol):
     def transaction(self, write: bool = True) -> AbstractContextManager[BulkTransaction]: ...
+
+    def follow_definitions(self, lookup: Callable[[str, int], Definition]) -> None:
+        """Data the store derives from cases by their definitions' rules (the rates' facts)
+        is worked out by the version `lookup(workflow, version)` returns."""
+        ...

@@ -58,6 +58,8 @@ class WorkflowService:
         self.registry = registry
         self.clock = clock
         self.calendar = calendar or WorkCalendar()
+        # The store keeps each case's rate facts by its own version's rules.
+        store.follow_definitions(registry.get)
 
     # -- reading ---------------------------------------------------------------------------
     def get_case(self, case_id: int) -> Case:

@@ -58,6 +58,7 @@ class RateLine:
     values: dict[str, float | None]
     avg_close_h: float | None
     rank: int | None = None
+    urged: int = 0  # cases urged (催办) at least once
 
     def shown(self, rate: str) -> str:
         return percent(self.values[rate])
@@ -69,7 +70,7 @@ def rate_values(t: Tally) -> dict[str, float | None]:
 
 def _line(key: str, label: str, t: Tally, rank: int | None = None) -> RateLine:
     avg = round(t.avg_close_hours, 1) if t.avg_close_hours is not None else None
-    return RateLine(key, label, t.cases, t.excluded, rate_values(t), avg, rank)
+    return RateLine(key, label, t.cases, t.excluded, rate_values(t), avg, rank, t.urged)
 
 
 def _local_day(text: str, tz: ZoneInfo) -> datetime | None:

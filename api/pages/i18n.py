@@ -413,6 +413,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "rates.on_time": ("按时办结率", "On-time rate"),
     "rates.success": ("调解成功率", "Success rate"),
     "rates.avg_close": ("平均办结时长", "Average time to close"),
+    "rates.urged": ("被催办案件", "Cases urged"),
     "rates.chart": ("{rate}（按{by}）", "{rate} by {by}"),
     "rates.none": ("暂无数据。", "No data yet."),
     "rates.definitions": (

@@ -60,6 +60,7 @@ def _group(key: str, label: str, t: Tally, rank: int | None = None) -> RateGroup
         closed_on_time=t.closed_on_time,
         mediated=t.mediated,
         agreements=t.agreements,
+        urged=t.urged,
     )
 
 

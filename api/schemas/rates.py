@@ -39,6 +39,7 @@ class RateGroup(BaseModel):
     closed_on_time: int = Field(description="Closed without any deadline missed")
     mediated: int
     agreements: int
+    urged: int = Field(description="Cases counted that were urged (催办) at least once")
 
 
 class RatesOut(BaseModel):

@@ -19,11 +19,10 @@ from engine.casework.errors import RateRangeError
 from engine.casework.identity import User
 from engine.casework.permissions import Permission, require
 from engine.store import rates as rate_store
-from engine.store.rates import RateCount, RateFilter, RateRules
+from engine.store.rate_facts import MEDIATED_OUTCOMES, RESOLVED_OUTCOMES
+from engine.store.rates import RateCount, RateFilter
 from engine.units import UnitTree
 
-MEDIATED_OUTCOMES: tuple[str, ...] = ("agreement", "failed", "period_expired", "not_performed")
-RESOLVED_OUTCOMES: tuple[str, ...] = ("agreement",)
 # How the rates may be broken down: `community` and `street` roll the handling unit (the grid
 # unit, else the handling unit, else the owner) up the unit tree.
 GROUPS: tuple[str, ...] = (
@@ -59,6 +58,7 @@ class Tally:
     mediated: int = 0
     agreements: int = 0
     close_seconds: float = 0.0
+    urged: int = 0  # cases urged (催办) at least once
 
     def add(self, other: Tally | RateCount) -> None:
         for f in fields(Tally):
@@ -104,18 +104,6 @@ class RateTable:
     groups: dict[str, Tally] = field(default_factory=dict)
     total: Tally = field(default_factory=Tally)
     own_area: str | None = None  # the community whose own figures these are
-
-
-def rules_of(cw: Casework) -> RateRules:
-    """What the published definitions say: deadline timers and response deadlines."""
-    deadlines: dict[str, tuple[str, ...]] = {}
-    responses: dict[str, tuple[str, str]] = {}
-    for d in cw.registry.all_latest():
-        deadlines[d.name] = tuple(d.deadline_timers())
-        timer = d.response_timer()
-        if timer is not None:
-            responses[d.name] = (timer.state, timer.name)
-    return RateRules(deadlines, responses, MEDIATED_OUTCOMES, RESOLVED_OUTCOMES)
 
 
 def own_area(user: User, tree: UnitTree) -> str | None:
@@ -216,7 +204,7 @@ def compute_rates(cw: Casework, user: User, tree: UnitTree, q: RateQuery) -> Rat
                 return RateTable(own_area=area_code)
             bounds = period_bounds(lo, hi, q.period, tz)
         counts = rate_store.rate_counts(
-            tx, user.scope, _filter(q, area), rules_of(cw), _store_key(q.group_by), bounds
+            tx, user.scope, _filter(q, area), _store_key(q.group_by), bounds
         )
     table = RateTable(own_area=area_code)
     labels: list[str] = []
@@ -278,8 +266,10 @@ def ranked(groups: dict[str, Tally], rate: str) -> list[tuple[int, str, Tally]]:
 
 __all__ = [
     "GROUPS",
+    "MEDIATED_OUTCOMES",
     "PERIODS",
     "RATES",
+    "RESOLVED_OUTCOMES",
     "RateQuery",
     "RateTable",
     "Tally",

@@ -53,6 +53,7 @@ def clone_case(
             cur.executemany(insert_case, [(i, *case_rest) for i in new])
             cur.executemany(hot.insert_event, [(i, *r) for i in new for r in event_rests])
             cur.executemany(hot.insert_timer, [(i, *r) for i in new for r in timer_rests])
+            tx.touch(new)
             if not store.sqlite:
                 cur.execute("SELECT setval(pg_get_serial_sequence('cases', 'id'), %s)", (new[-1],))
         ids += new

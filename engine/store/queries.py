@@ -355,6 +355,7 @@ def handed_units(tx: SqlTransaction, case_id: int) -> list[str]:
 
 def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: datetime) -> bool:
     """Give `unit` access to the case; False if it had it already."""
+    tx.lock_for_facts(case_id)
     known = tx.conn.execute(
         select(case_access.c.unit).where(
             and_(case_access.c.case_id == case_id, case_access.c.unit == unit)
@@ -366,6 +367,7 @@ def hand_over(tx: SqlTransaction, case_id: int, unit: str, reason: str, at: date
         insert(case_access),
         {"case_id": case_id, "unit": unit, "granted_at": at, "reason": reason},
     )
+    tx.touch((case_id,))  # its rate facts: handed over, it is shared
     return True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -16,6 +16,7 @@ from engine.model import Case, Event, Notification, Timer
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
+from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
 from engine.store.statements import Statements
 from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow, UnitRow
 
@@ -59,12 +60,48 @@ def _timer_from(row: Row[Any]) -> Timer:
 class SqlTransaction:
     """One open database transaction (implements engine.ports.Transaction)."""
 
-    def __init__(self, conn: Connection, sqlite: bool, hot: Statements, cursor: Any) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        sqlite: bool,
+        hot: Statements,
+        cursor: Any,
+        facts: tuple[RefreshStatements, DefinitionLookup] | None = None,
+    ) -> None:
         self.conn = conn
         self.sqlite = sqlite
         self.hot = hot
         self.cursor = cursor
         self._parents: dict[str, str | None] = {}  # units' parents read so far
+        # The cases changed so far (id → workflow and version where known): their rate facts
+        # are rewritten before the commit (engine.store.rate_facts).
+        self._facts = facts
+        self.touched: dict[int, tuple[str, int] | None] = {}
+
+    def touch(self, case_ids: Iterable[int]) -> None:
+        """Note cases whose rate facts may have changed in this transaction."""
+        if self._facts is not None:
+            for c in case_ids:
+                self.touched.setdefault(c, None)
+
+    def lock_for_facts(self, case_id: int) -> None:
+        """Lock the case's row before a change its rate facts read besides the case itself
+        (an exclusion, a hand-over): on PostgreSQL a firing of the same case then waits, or is
+        waited for, so that whichever commits last rewrites the facts from both changes.
+        SQLite runs one writer at a time."""
+        if not self.sqlite and self._facts is not None:
+            self.cursor.execute("SELECT id FROM cases WHERE id = %s FOR UPDATE", (case_id,))
+
+    def _touch_case(self, case: Case) -> None:
+        if self._facts is not None:
+            self.touched[case.id] = (case.workflow, case.workflow_version)
+
+    def keep_facts(self) -> None:
+        """Rewrite the rate facts of the cases this transaction changed (before it commits)."""
+        if self._facts is not None and self.touched:
+            hot, lookup = self._facts
+            refresh(self, hot, self.touched, lookup)
+            self.touched = {}
 
     def get_case(self, case_id: int) -> Case | None:
         self.cursor.execute(self.hot.get_case, (case_id,))
@@ -78,10 +115,14 @@ class SqlTransaction:
 
     def insert_case(self, case: Case) -> int:
         self.cursor.execute(self.hot.insert_case, self.hot.insert_params(case))
-        return int(self.cursor.fetchone()[0])
+        new_id = int(self.cursor.fetchone()[0])
+        if self._facts is not None:
+            self.touched[new_id] = (case.workflow, case.workflow_version)
+        return new_id
 
     def update_case(self, case: Case, expected_version: int) -> bool:
         self.cursor.execute(self.hot.update_case, self.hot.update_params(case, expected_version))
+        self._touch_case(case)
         return bool(self.cursor.rowcount == 1)
 
     def update_workflow_version(self, case: Case, expected_version: int) -> bool:
@@ -91,6 +132,7 @@ class SqlTransaction:
         return True
 
     def append_event(self, event: Event) -> None:
+        self.touch((event.case_id,))
         if event.idem_key is None:
             self.cursor.execute(self.hot.insert_event, self.hot.event_params(event))
             return
@@ -121,6 +163,7 @@ class SqlTransaction:
         self.cursor.execute(self.hot.cancel_timers, (self.hot.dt_out(at), case_id))
 
     def arm_timers(self, items: Sequence[Timer]) -> None:
+        self.touch(t.case_id for t in items)
         dt = self.hot.dt_out
         self.cursor.executemany(
             self.hot.insert_timer,
@@ -168,6 +211,7 @@ class SqlTransaction:
         self.finish_timers([timer])
 
     def finish_timers(self, items: Sequence[Timer]) -> None:
+        self.touch(t.case_id for t in items)
         dt = self.hot.dt_out
         # Nearly every timer fires at its first attempt: its row is written without the
         # columns of failed firings, which stay 0 and NULL.
@@ -216,6 +260,8 @@ class SqlTransaction:
         if not items:
             return 0
         params = [self.hot.update_params(case, expected) for case, expected in items]
+        for case, _ in items:
+            self._touch_case(case)
         self.cursor.executemany(self.hot.update_case, params)
         return int(self.cursor.rowcount)
 
@@ -227,6 +273,7 @@ class SqlTransaction:
 
     def append_events(self, items: Sequence[Event]) -> None:
         if items:
+            self.touch(e.case_id for e in items)
             self.cursor.executemany(
                 self.hot.insert_event, [self.hot.event_params(e) for e in items]
             )
@@ -317,6 +364,10 @@ class SqlStore:
         self.engine = engine
         self.sqlite = is_sqlite(str(engine.url))
         self.hot = Statements(self.sqlite)
+        self.facts_sql = RefreshStatements(self.sqlite)
+        # The definitions the rate facts are worked out by (`follow_definitions`); without
+        # them the store keeps no rate facts.
+        self.definitions: DefinitionLookup | None = None
         memory = self.sqlite and (engine.url.database or ":memory:") == ":memory:"
         self._keep = 0 if memory else keep_idle
         self._idle: list[_Link] = []
@@ -337,6 +388,11 @@ class SqlStore:
                     store.release()
 
             event.listen(engine, "engine_disposed", _disposed)
+
+    def follow_definitions(self, lookup: DefinitionLookup) -> None:
+        """Keep the rate facts of every case a transaction changes, by the rules of the
+        definition version `lookup(workflow, version)` (engine.store.rate_facts)."""
+        self.definitions = lookup
 
     def release(self) -> None:
         """Close the connections kept between transactions (on `engine.dispose()`)."""
@@ -385,7 +441,7 @@ class SqlStore:
 class _Scope:
     """`with store.transaction() as tx:` — commit on success, roll back on any exception."""
 
-    __slots__ = ("link", "locked", "store", "write")
+    __slots__ = ("link", "locked", "store", "tx", "write")
 
     def __init__(self, store: SqlStore, write: bool) -> None:
         self.store = store
@@ -409,7 +465,9 @@ class _Scope:
                 store._drop(link)
                 self._unlock()
                 raise
-        return SqlTransaction(link.conn, store.sqlite, store.hot, link.cursor)
+        facts = (store.facts_sql, store.definitions) if store.definitions is not None else None
+        self.tx = SqlTransaction(link.conn, store.sqlite, store.hot, link.cursor, facts)
+        return self.tx
 
     def _unlock(self) -> None:
         if self.locked:
@@ -418,6 +476,12 @@ class _Scope:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
+            if exc_type is None and self.tx.touched:
+                try:
+                    self.tx.keep_facts()  # in the transaction, before it commits
+                except BaseException as exc:
+                    self._end(type(exc))
+                    raise
             self._end(exc_type)
         finally:
             self._unlock()

@@ -263,6 +263,42 @@ class RateExclusionRow(SQLModel, table=True):
     at: datetime = _dt()
 
 
+class RateFactRow(SQLModel, table=True):
+    """What the rates count of one case, kept up to date in the transaction that changes the
+    case (engine.store.rate_facts): the flags are 0 or 1 and already leave an excluded case
+    out, so a rate's counts are plain sums."""
+
+    __tablename__ = "rate_facts"
+    __table_args__ = (Index("ix_rate_facts_opened_at", "opened_at"),)
+
+    case_id: int = Field(primary_key=True)
+    workflow: str = Field(max_length=64)
+    opened_at: datetime = _dt()
+    org_unit: str | None = Field(default=None, max_length=64)
+    grid_unit: str | None = Field(default=None, max_length=64)
+    area_unit: str | None = Field(default=None, max_length=64)
+    category: str | None = Field(default=None, max_length=64)
+    # What the visibility filter reads besides the owner and the grid (engine.visibility).
+    organisation: str | None = Field(default=None, max_length=64)
+    handling_unit: str | None = Field(default=None, max_length=64)
+    lead_unit: str | None = Field(default=None, max_length=64)
+    tier: int = 0
+    shared: int = 0  # co-handlers or units it was handed to: the full filter is asked
+    excluded: int = 0
+    counted: int = 0
+    awaiting: int = 0
+    in_time: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    closed: int = 0
+    on_time: int = 0
+    mediated: int = 0
+    agreement: int = 0
+    close_s: float = 0.0
+    urges: int = 0  # how many times the case was urged (催办)
+
+
 class MigrationRunRow(SQLModel, table=True):
     """A plan to move running cases from one version of a workflow to another, with its
     preview's and its application's counts (engine.casework.migration)."""

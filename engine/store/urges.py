@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from engine.store import rate_facts
 from engine.store.queries import cases
 from engine.store.repository import SqlTransaction
 
@@ -32,9 +33,10 @@ class Bumped:
 
 
 def bump(tx: SqlTransaction, case_id: int, at: datetime) -> Bumped | None:
-    """Count one more urge on the case and make room for its event in the history: its
-    version and last sequence number go up by one, read back in the same statement (so a
-    concurrent change is never lost nor overwritten). None if the case does not exist."""
+    """Count one more urge on the case (and in its rate facts) and make room for its event in
+    the history: its version and last sequence number go up by one, read back in the same
+    statement (so a concurrent change is never lost nor overwritten). None if the case does
+    not exist."""
     row = tx.conn.execute(
         update(cases)
         .where(cases.c.id == case_id)
@@ -48,6 +50,7 @@ def bump(tx: SqlTransaction, case_id: int, at: datetime) -> Bumped | None:
     ).first()
     if row is None:
         return None
+    rate_facts.add_urges(tx, [case_id])  # the rates' count of urged cases moves with it
     return Bumped(case_id, int(row.version), int(row.last_seq), str(row.state))
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from engine.casework.rates import period_label
 from engine.model import Actor
+from engine.store.rate_facts import add_urges
 from tests.api.conftest import MEDIATION_INTAKE, START, World
 
 ASSESS = {
@@ -202,3 +203,11 @@ def test_the_rates_are_documented_in_openapi(world: World) -> None:
     assert "/api/rates/trend" in schema["paths"]
     params = {p["name"] for p in schema["paths"]["/api/rates"]["get"]["parameters"]}
     assert {"from", "to", "group_by", "rank_by", "period"} <= params
+
+
+def test_rates_count_the_cases_urged(world: World, cases: dict[str, int]) -> None:
+    with world.ctx.store.transaction() as tx:
+        add_urges(tx, [cases["A"], cases["A"], cases["B"], cases["E"]])  # E is excluded
+    body = world.client.get("/api/rates?group_by=organisation", headers=world.h("supervisor"))
+    union = next(g for g in body.json()["groups"] if g["key"] == "union")
+    assert union["urged"] == 2  # A (twice) and B; E is not counted

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -280,6 +280,9 @@ class _HidesKeysOnce:
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self.hidden = False
+
+    def follow_definitions(self, lookup: Callable[[str, int], Definition]) -> None:
+        self.store.follow_definitions(lookup)
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Any]:

@@ -50,14 +50,15 @@ def test_rates_by_group_with_a_chart_per_rate(login_as: LoginAs, by: str, keys: 
 
 
 def test_rates_labels_and_values(login_as: LoginAs) -> None:
-    page: dict[str, Any] = context_of(
-        login_as("supervisor").get("/supervisor/rates?by=organisation&workflow=mediation")
-    )
+    response = login_as("supervisor").get("/supervisor/rates?by=organisation&workflow=mediation")
+    page: dict[str, Any] = context_of(response)
     union = next(line for line in page["lines"] if line.key == "union")
     assert union.label == "区总工会"
     assert union.values["success"] is not None and 0 <= union.values["success"] <= 1
     assert union.shown("success").endswith("%")
     assert "响应率（按组织）" in str(page["charts"][0])
+    assert union.urged == 0
+    assert "被催办案件" in response.text
 
 
 def test_a_grid_case_missed_at_the_top_tier_stays_on_the_board(

@@ -12,13 +12,14 @@ from engine.casework.cases import case_view
 from engine.casework.context import Casework
 from engine.casework.errors import InvalidUrgeError, NotPermittedError
 from engine.casework.notifications import claim_deliveries
+from engine.casework.rates import RateQuery, compute_rates
 from engine.casework.urging import URGE, urge
 from engine.clock import ManualClock
 from engine.errors import CaseNotFoundError, ConflictError, IdempotencyKeyReusedError
 from engine.model import Actor, Notification
 from engine.store.repository import SqlTransaction
 from engine.store.urges import urged_cases
-from tests.engine.casework.conftest import person
+from tests.engine.casework.conftest import TREE, person
 from tests.engine.casework.test_board import _grid, _labour
 
 
@@ -56,6 +57,14 @@ def test_an_urge_is_recorded_notified_and_counted(cw: Casework, clock: ManualClo
     assert board[labour.id].urges == 2 and board[labour.id].last_urged_at == clock.now()
     # An urge changes nothing a workflow reads: the case is still overdue, and can move on.
     assert case_view(cw, person("supervisor"), labour.id).overdue
+
+
+def test_the_rates_count_each_urged_case_once(cw: Casework) -> None:
+    a, b = _labour(cw), _labour(cw)
+    before = compute_rates(cw, person("admin"), TREE, RateQuery()).total.urged
+    urge(cw, person("supervisor"), [a.id], "")
+    urge(cw, person("supervisor"), [a.id, b.id], "")
+    assert compute_rates(cw, person("admin"), TREE, RateQuery()).total.urged == before + 2
 
 
 def test_a_retried_urge_is_not_applied_twice(cw: Casework, clock: ManualClock) -> None:

@@ -1,0 +1,440 @@
+"""What the rates count of each case, kept in `rate_facts`, one row per case.
+
+A case's facts (docs/RATES.md: whether it was excluded, called for a response and got it in
+time, closed, on time, resolved, rated, mediated, how long it took, how often it was urged)
+are worked out in SQL from the case, its history, its timers and its exclusion, by the rules
+of the definition version it runs on (`FactRules`: which timers are deadlines, which one a
+response must beat). The transaction that changes a case notes its id (`SqlTransaction.touch`:
+a firing, a sweep of due timers, a migration, an exclusion, a hand-over) and rewrites the
+case's facts just before it commits (`refresh`), so the facts never lag the case. The rates
+then sum the facts instead of looking every case's history up again (engine.store.rates).
+
+`rebuild` writes the facts of every case from scratch, a range of ids per statement: the
+back-fill of migration 0011, and the reference the incremental facts are tested against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import Select
+
+from engine.definition import SYSTEM_ROLE, Definition
+from engine.reserved import (
+    CATEGORY_FIELDS,
+    CO_HANDLERS,
+    HANDLING_UNIT,
+    LEAD_UNIT,
+    MERGED_INTO,
+    ORGANISATION,
+    OUTCOME,
+    RATING_FIELDS,
+    TIER,
+)
+from engine.store.tables import (
+    CaseAccessRow,
+    CaseRow,
+    EventRow,
+    RateExclusionRow,
+    RateFactRow,
+    TimerRow,
+)
+
+cases = CaseRow.__table__  # type: ignore[attr-defined]
+events = EventRow.__table__  # type: ignore[attr-defined]
+timers = TimerRow.__table__  # type: ignore[attr-defined]
+case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
+rate_exclusions = RateExclusionRow.__table__  # type: ignore[attr-defined]
+rate_facts = RateFactRow.__table__  # type: ignore[attr-defined]
+
+MEDIATED_OUTCOMES: tuple[str, ...] = ("agreement", "failed", "period_expired", "not_performed")
+RESOLVED_OUTCOMES: tuple[str, ...] = ("agreement",)
+URGE_ACTION = "urge"
+# The columns a refresh rewrites: all but the key and the urges, which only `add_urges` moves.
+FACT_COLUMNS: tuple[str, ...] = (
+    "workflow",
+    "opened_at",
+    "org_unit",
+    "grid_unit",
+    "area_unit",
+    "category",
+    "organisation",
+    "handling_unit",
+    "lead_unit",
+    "tier",
+    "shared",
+    "excluded",
+    "counted",
+    "awaiting",
+    "in_time",
+    "resolved",
+    "rated",
+    "satisfied",
+    "closed",
+    "on_time",
+    "mediated",
+    "agreement",
+    "close_s",
+)
+_IDS = "__fq_ids__"  # where a refresh's id placeholders go in its compiled text
+_CHUNK = 500  # ids per refresh statement
+
+
+@dataclass(frozen=True, slots=True)
+class FactRules:
+    """What one definition version says the rates need (docs/RATES.md)."""
+
+    deadlines: tuple[str, ...] = ()  # names of its deadline timers
+    response: tuple[str, str] | None = None  # (state, timer) of its response deadline
+
+
+def rules_of(definition: Definition) -> FactRules:
+    timer = definition.response_timer()
+    response = (timer.state, timer.name) if timer is not None else None
+    return FactRules(tuple(sorted(definition.deadline_timers())), response)
+
+
+RuleBook = Mapping[tuple[str, int], FactRules]  # (workflow, version) → its rules
+DefinitionLookup = Callable[[str, int], Definition]
+
+
+class FactsTransaction(Protocol):
+    """What the facts need of a transaction (engine.store.repository.SqlTransaction)."""
+
+    conn: Connection
+    sqlite: bool
+    cursor: Any
+
+
+# -- the facts of a case, in SQL ---------------------------------------------------------------
+def _text(field: str) -> Any:
+    return cases.c.data[field].as_string()
+
+
+def _by_version(rules: RuleBook, pick: Callable[[FactRules], Any], default: Any) -> Any:
+    """`pick(rules)` of the case's own version, `default` for a version without rules."""
+    branches = [
+        (and_(cases.c.workflow == w, cases.c.workflow_version == v), pick(r))
+        for (w, v), r in sorted(rules.items())
+    ]
+    return case(*branches, else_=default) if branches else default
+
+
+def _missed(rules: RuleBook) -> Any:
+    """The first due moment of a deadline the case missed (a deadline timer that fired)."""
+    named = [
+        and_(
+            cases.c.workflow == w,
+            cases.c.workflow_version == v,
+            timers.c.name.in_(r.deadlines),
+        )
+        for (w, v), r in sorted(rules.items())
+        if r.deadlines
+    ]
+    return (
+        select(func.min(timers.c.fire_at))
+        .where(
+            timers.c.case_id == cases.c.id,
+            timers.c.kind == "deadline",
+            timers.c.status == "fired",
+            or_(*named) if named else false(),
+        )
+        .correlate(cases)
+        .scalar_subquery()
+    )
+
+
+def _first_person_action(state: str | None) -> Any:
+    """When a person first acted on the case after opening (from `state`, if given)."""
+    where = [events.c.case_id == cases.c.id, events.c.seq > 1, events.c.role != SYSTEM_ROLE]
+    if state is not None:
+        where.append(events.c.from_state == state)
+    return select(func.min(events.c.at)).where(*where).correlate(cases).scalar_subquery()
+
+
+def _response_due(timer: str) -> Any:
+    """The first due moment of the case's response deadline (None: it was never called)."""
+    return (
+        select(func.min(timers.c.fire_at))
+        .where(
+            timers.c.case_id == cases.c.id,
+            timers.c.name == timer,
+            timers.c.kind == "deadline",
+        )
+        .correlate(cases)
+        .scalar_subquery()
+    )
+
+
+def _close_seconds(is_sqlite: bool) -> Any:
+    if is_sqlite:
+        return (func.julianday(cases.c.closed_at) - func.julianday(cases.c.opened_at)) * 86400.0
+    return func.extract("epoch", cases.c.closed_at - cases.c.opened_at)
+
+
+def flag(cond: Any) -> Any:
+    """1 where `cond` holds, else 0."""
+    return case((cond, 1), else_=0)
+
+
+def _raw(rules: RuleBook, is_sqlite: bool, where: Any) -> Any:
+    """One row per case: what its facts are made of, each lookup made once (materialised)."""
+    responses = {k: r.response for k, r in rules.items() if r.response is not None}
+    responding = {k: FactRules(response=r) for k, r in responses.items()}
+    return (
+        select(
+            cases.c.id.label("case_id"),
+            cases.c.workflow,
+            cases.c.opened_at,
+            cases.c.org_unit,
+            cases.c.grid_unit,
+            func.coalesce(cases.c.grid_unit, _text(HANDLING_UNIT), cases.c.org_unit).label(
+                "area_unit"
+            ),
+            func.coalesce(*(_text(f) for f in CATEGORY_FIELDS)).label("category"),
+            _text(ORGANISATION).label("organisation"),
+            _text(HANDLING_UNIT).label("handling_unit"),
+            _text(LEAD_UNIT).label("lead_unit"),
+            func.coalesce(cases.c.data[TIER].as_integer(), 0).label("tier"),
+            flag(
+                or_(
+                    _text(CO_HANDLERS).is_not(None),
+                    exists().where(case_access.c.case_id == cases.c.id),
+                )
+            ).label("shared"),
+            flag(
+                or_(
+                    _text(MERGED_INTO).is_not(None),
+                    exists().where(rate_exclusions.c.case_id == cases.c.id),
+                )
+            ).label("excluded"),
+            _by_version(responding, lambda r: literal(1), literal(0)).label("has_timer"),
+            _by_version(
+                responding,
+                lambda r: _first_person_action(r.response[0] if r.response else None),
+                _first_person_action(None),
+            ).label("response_at"),
+            _by_version(
+                responding,
+                lambda r: _response_due(r.response[1] if r.response else ""),
+                cast(null(), timers.c.fire_at.type),
+            ).label("response_due"),
+            _missed(rules).label("missed_at"),
+            flag(cases.c.closed_at.is_not(None)).label("closed"),
+            _text(OUTCOME).label("outcome"),
+            func.coalesce(*(cases.c.data[f].as_integer() for f in RATING_FIELDS)).label("rating"),
+            case((cases.c.closed_at.is_not(None), _close_seconds(is_sqlite)), else_=0.0).label(
+                "close_s"
+            ),
+        )
+        .where(where)
+        .cte("raw")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def fact_select(rules: RuleBook, is_sqlite: bool, where: Any) -> Select[Any]:
+    """The facts of the cases `where` selects, in the columns of `rate_facts` (urges: the
+    urges the history records)."""
+    r = _raw(rules, is_sqlite, where)
+    counted = r.c.excluded == 0
+    awaiting = or_(r.c.has_timer == 0, r.c.response_due.is_not(None))
+    in_time = and_(
+        awaiting,
+        r.c.response_at.is_not(None),
+        or_(
+            and_(r.c.has_timer == 1, r.c.response_at <= r.c.response_due),
+            and_(
+                r.c.has_timer == 0,
+                or_(r.c.missed_at.is_(None), r.c.response_at <= r.c.missed_at),
+            ),
+        ),
+    )
+    closed = r.c.closed == 1
+
+    def counts(cond: Any) -> Any:
+        return flag(and_(counted, cond))
+
+    return select(
+        r.c.case_id,
+        r.c.workflow,
+        r.c.opened_at,
+        r.c.org_unit,
+        r.c.grid_unit,
+        r.c.area_unit,
+        r.c.category,
+        r.c.organisation,
+        r.c.handling_unit,
+        r.c.lead_unit,
+        r.c.tier,
+        r.c.shared,
+        r.c.excluded,
+        flag(counted).label("counted"),
+        counts(awaiting).label("awaiting"),
+        counts(in_time).label("in_time"),
+        counts(and_(closed, or_(r.c.outcome.is_(None), r.c.outcome.in_(RESOLVED_OUTCOMES)))).label(
+            "resolved"
+        ),
+        counts(r.c.rating.is_not(None)).label("rated"),
+        counts(r.c.rating >= 4).label("satisfied"),
+        counts(closed).label("closed"),
+        counts(and_(closed, r.c.missed_at.is_(None))).label("on_time"),
+        counts(r.c.outcome.in_(MEDIATED_OUTCOMES)).label("mediated"),
+        counts(r.c.outcome == "agreement").label("agreement"),
+        case((and_(counted, closed), r.c.close_s), else_=0.0).label("close_s"),
+    ).where(r.c.case_id.is_not(None))  # SQLite: an INSERT … SELECT … ON CONFLICT needs a WHERE
+
+
+def _upsert(rules: RuleBook, is_sqlite: bool, where: Any, urges: Any = None) -> Any:
+    """INSERT the facts of the cases `where` selects, replacing theirs but for the urges: a
+    new row takes `urges`, or (None) the case's own count, `cases.urges`."""
+    query = fact_select(rules, is_sqlite, where)
+    if urges is None:
+        urged = cases.alias("urged")
+        own = select(urged.c.urges).where(urged.c.id == query.selected_columns.case_id)
+        urges = own.scalar_subquery()
+    query = query.add_columns(urges.label("urges"))
+    names = ["case_id", *FACT_COLUMNS, "urges"]
+    if is_sqlite:
+        ins: Any = sqlite.insert(rate_facts).from_select(names, query)
+    else:
+        ins = postgresql.insert(rate_facts).from_select(names, query)
+    return ins.on_conflict_do_update(
+        index_elements=["case_id"], set_={c: ins.excluded[c] for c in FACT_COLUMNS}
+    )
+
+
+# -- keeping them --------------------------------------------------------------------------------
+class RefreshStatements:
+    """The refresh's SQL text per set of versions and number of ids, compiled once, and the
+    rules of each version, worked out once (a published version never changes): a firing
+    runs its refresh on the driver cursor like the rest of its statements
+    (engine.store.statements)."""
+
+    def __init__(self, is_sqlite: bool) -> None:
+        self.sqlite = is_sqlite
+        self._rules: dict[tuple[str, int], FactRules] = {}
+        self._texts: dict[tuple[tuple[tuple[str, int], ...], int], str] = {}
+
+    def rules(self, key: tuple[str, int], lookup: DefinitionLookup) -> FactRules:
+        found = self._rules.get(key)
+        if found is None:
+            found = self._rules[key] = rules_of(lookup(*key))
+        return found
+
+    def text_for(
+        self,
+        versions: tuple[tuple[str, int], ...],
+        n: int,
+        lookup: DefinitionLookup,
+        dialect: Dialect,
+    ) -> str:
+        """The upsert of `n` cases' facts, cases of these (sorted) versions."""
+        sql = self._texts.get((versions, n))
+        if sql is None:
+            if len(self._texts) > 1024:
+                self._texts.clear()
+            book = {k: self.rules(k, lookup) for k in versions}
+            stmt = _upsert(book, self.sqlite, text(f"cases.id IN ({_IDS})"), literal(0))
+            literal_binds = {"literal_binds": True}
+            compiled = str(stmt.compile(dialect=dialect, compile_kwargs=literal_binds))
+            mark = "?" if self.sqlite else "%s"
+            sql = self._texts[(versions, n)] = compiled.replace(_IDS, ", ".join([mark] * n))
+        return sql
+
+
+def refresh(
+    tx: FactsTransaction,
+    hot: RefreshStatements,
+    touched: Mapping[int, tuple[str, int] | None],
+    lookup: DefinitionLookup,
+) -> None:
+    """Rewrite the facts of the `touched` cases (id → (workflow, version), None where not
+    known yet) by the rules of their versions."""
+    cur = tx.cursor
+    if len(touched) == 1:  # a firing: one case, its version known
+        ((case_id, version),) = touched.items()
+        if version is not None:
+            cur.execute(hot.text_for((version,), 1, lookup, tx.conn.dialect), (case_id,))
+            return
+    known = {i: k for i, k in touched.items() if k is not None}
+    unknown = [i for i, k in touched.items() if k is None]
+    mark = "?" if tx.sqlite else "%s"
+    for i in range(0, len(unknown), _CHUNK):
+        chunk = unknown[i : i + _CHUNK]
+        cur.execute(
+            f"SELECT id, workflow, workflow_version FROM cases WHERE id IN"
+            f" ({', '.join([mark] * len(chunk))})",
+            tuple(chunk),
+        )
+        known.update((int(r[0]), (str(r[1]), int(r[2]))) for r in cur.fetchall())
+    ids = sorted(known)
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        versions = tuple(sorted({known[c] for c in chunk}))
+        sql = hot.text_for(versions, len(chunk), lookup, tx.conn.dialect)
+        cur.execute(sql, tuple(chunk))
+
+
+def add_urges(tx: FactsTransaction, case_ids: Sequence[int]) -> None:
+    """Count one more urge (催办) on each of the cases (an id listed twice counts twice)."""
+    times: dict[int, int] = {}
+    for c in case_ids:
+        times[c] = times.get(c, 0) + 1
+    for c, n in sorted(times.items()):
+        tx.conn.execute(
+            update(rate_facts).where(rate_facts.c.case_id == c).values(urges=rate_facts.c.urges + n)
+        )
+
+
+# -- from scratch --------------------------------------------------------------------------------
+def rebuild(
+    conn: Connection,
+    rules: RuleBook,
+    *,
+    batch: int = 50_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write the facts of every case from scratch, `batch` case ids per statement (each in
+    the caller's transaction); `progress(last_id, top_id)` after each batch."""
+    is_sqlite = conn.dialect.name == "sqlite"
+    conn.execute(rate_facts.delete())
+    top = conn.execute(select(func.max(cases.c.id))).scalar_one()
+    if top is None:
+        return
+    for lo in range(0, int(top) + 1, batch):
+        where = and_(cases.c.id >= lo, cases.c.id < lo + batch)
+        conn.execute(_upsert(rules, is_sqlite, where))
+        if progress is not None:
+            progress(min(lo + batch - 1, int(top)), int(top))
+
+
+def book_of(definitions: Iterable[Definition]) -> dict[tuple[str, int], FactRules]:
+    """The rule book of these definition versions."""
+    return {(d.name, d.version): rules_of(d) for d in definitions}
+
+
+def facts(conn: Connection) -> dict[int, tuple[Any, ...]]:
+    """Every case's stored facts (case id → the row's values but the id), for comparing."""
+    cols = [rate_facts.c[c] for c in (*FACT_COLUMNS, "urges")]
+    rows = conn.execute(select(rate_facts.c.case_id, *cols).order_by(rate_facts.c.case_id))
+    return {int(r[0]): tuple(r[1:]) for r in rows}
