@@ -13,7 +13,17 @@ from api.limits import API_MAX_BODY, PAGE_MAX_BODY, BodySizeLimit
 from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
 from api.routes import auth as auth_routes
-from api.routes import cases, definitions, directory, health, migrations, parties, rates, reports
+from api.routes import (
+    cases,
+    definitions,
+    directory,
+    exports,
+    health,
+    migrations,
+    parties,
+    rates,
+    reports,
+)
 from api.security_headers import SecurityHeaders
 from engine.casework.context import Casework
 
@@ -36,6 +46,10 @@ TAGS = [
     {"name": "rates", "description": "响应率, 解决率, 满意率 and more; reviewed exclusions."},
     {"name": "directory", "description": "Organisations, areas and the audit log."},
     {"name": "migrations", "description": "Move running cases to another workflow version."},
+    {
+        "name": "exports",
+        "description": "Case lists, the overdue board and the rates as CSV or .xlsx.",
+    },
 ]
 
 
@@ -69,7 +83,17 @@ def create_app(
     app.state.uploads_dir = uploads_dir
     problems.install(app)
     auth.install(app, ctx)
-    for module in (auth_routes, cases, reports, parties, definitions, rates, directory, health):
+    for module in (
+        auth_routes,
+        exports,
+        cases,
+        reports,
+        parties,
+        definitions,
+        rates,
+        directory,
+        health,
+    ):
         app.include_router(module.router, prefix="/api")
     app.include_router(migrations.router, prefix="/api")
     app.include_router(pages_router)

@@ -121,3 +121,13 @@ class RateRangeError(FengqiaoError):
         self.max_buckets = max_buckets
         self.period = period
         super().__init__(f"the range holds more than {max_buckets} {period} periods; narrow it")
+
+
+class NotPrintableError(FengqiaoError):
+    """Raised when a case cannot be printed as the document asked for (yet): no agreement
+    was reached, or the follow-up has not begun (engine.printables)."""
+
+    def __init__(self, case_id: int, document: str) -> None:
+        self.case_id = case_id
+        self.document = document
+        super().__init__(f"case {case_id} has no {document} to print")
