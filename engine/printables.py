@@ -42,3 +42,18 @@ def available(definition: Definition, case: Case, history: Sequence[Event]) -> t
     if reached_follow_up(definition, case, history):
         return (AGREEMENT, VISIT)
     return (AGREEMENT,)
+
+
+def step_values(event: Event) -> dict[str, object]:
+    """What a step recorded: the values given and those its effects set."""
+    return {**event.data, **event.changes}
+
+
+def agreement_step(history: Sequence[Event]) -> Event | None:
+    """The step that recorded the terms in force: the last one that gave terms."""
+    return next((e for e in reversed(history) if AGREEMENT_TERMS in step_values(e)), None)
+
+
+def visit_step(history: Sequence[Event]) -> Event | None:
+    """The step that recorded the last visit: how the agreement was performed."""
+    return next((e for e in reversed(history) if PERFORMANCE in step_values(e)), None)

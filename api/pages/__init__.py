@@ -21,6 +21,7 @@ from api.pages import (
     intake,
     migrations,
     parties,
+    printing,
     review,
     workroom,
 )
@@ -33,6 +34,7 @@ for _module in (
     intake,
     case_page,
     parties,
+    printing,
     grid,
     definitions_pages,
     editor,

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from api.pages.charts import bar_chart, percent, trend_chart
 from api.pages.errors import PageRoute
+from api.pages.export_links import board_links, rates_links
 from api.pages.page import Page, PageDep
 from api.pages.workroom import cards
 from engine.casework.cases import CaseFilter, list_cases
@@ -107,6 +108,7 @@ def overdue_board(page: PageDep, workflow: str = "") -> Response:
             "by_state": by_state,
             "workflows": [(d.name, d.title.get(page.lang)) for d in page.ctx.registry.all_latest()],
             "workflow": chosen,
+            "exports": board_links(chosen, page.lang),
         },
         active_nav="/supervisor/overdue",
     )
@@ -204,6 +206,7 @@ def rates_dashboard(
             "charts": charts,
             "trend": trend_lines,
             "trend_charts": trend_charts,
+            "exports": rates_links(by, period, rank, chosen, lo, hi, page.lang),
         },
         active_nav="/supervisor/rates",
         status_code=422 if error else 200,

@@ -27,6 +27,7 @@ from api.pages.views import (
     timer_views,
 )
 from api.units import UnitCache
+from engine import printables
 from engine.casework.cases import case_view, fire, visible_case
 from engine.casework.permissions import Permission
 from engine.definition import Definition
@@ -106,6 +107,7 @@ def render_case(
             "flash": flash,
             "mobile": page.user.role == "grid_member",
             "workflow_version": workflow_version(page, case),
+            "documents": printables.available(definition, case, view.history),
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from api.pages.errors import PageRoute
+from api.pages.export_links import queue_links
 from api.pages.formatting import DUE_SOON
 from api.pages.page import Page, PageDep
 from api.pages.params import Offset
@@ -122,6 +123,7 @@ def queue(
             "next_href": _href(view, chosen, text, next_offset) if next_offset is not None else "",
             "server_now": page.now().isoformat(),
             "due_soon_hours": int(DUE_SOON / timedelta(hours=1)),
+            "exports": queue_links(view, chosen, text, page.lang),
         },
         active_nav="/workroom",
     )
