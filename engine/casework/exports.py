@@ -100,7 +100,9 @@ def export_cases(
         first = queries.case_batch(tx, user.scope, f, now, before_id=None, limit=batch)
         _audit(tx, cw, user, what, fmt, _filters(f), total)
     items = _batches(cw, user, f, now, first, batch)
-    rows = (_case_row(cw, tree, lang, item) for item in items)
+    del first  # the generator holds the first page until it is written, no longer
+    tz = ZoneInfo(cw.timezone)
+    rows = (_case_row(cw, tree, lang, tz, item) for item in items)
     return Export(what, _header(CASE_COLUMNS, lang), rows, total)
 
 
@@ -188,7 +190,7 @@ def _batches(
     batch: int,
 ) -> Iterator[CaseListItem]:
     """The first page, then the next ones, a read transaction each, until one comes short."""
-    page = first
+    page, first = first, []  # one page held at a time
     while True:
         yield from page
         if len(page) < batch:
@@ -202,11 +204,12 @@ def _header(columns: Mapping[str, tuple[str, str]], lang: str) -> list[str]:
     return [en if lang == "en" else zh for zh, en in columns.values()]
 
 
-def _case_row(cw: Casework, tree: UnitTree, lang: str, item: CaseListItem) -> list[tabular.Cell]:
+def _case_row(
+    cw: Casework, tree: UnitTree, lang: str, tz: ZoneInfo, item: CaseListItem
+) -> list[tabular.Cell]:
     case = item.case
     definition = cw.registry.get(case.workflow, case.workflow_version)
     state = definition.states.get(case.state)
-    tz = ZoneInfo(cw.timezone)
     yes, no = YES_NO["en" if lang == "en" else "zh"]
     category = next((n for n in CATEGORY_FIELDS if case.data.get(n) is not None), None)
     assignee = case.assignee or next(
@@ -241,7 +244,7 @@ def _value_label(
 
 
 def _local(moment: datetime | None, tz: ZoneInfo) -> str | None:
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M") if moment is not None else None
+    return moment.astimezone(tz).isoformat(" ", "minutes")[:16] if moment is not None else None
 
 
 def _rate_row(key: str, label: str, rank: int | None, t: Tally) -> list[tabular.Cell]:
