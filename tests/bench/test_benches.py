@@ -74,3 +74,12 @@ def test_rates_bench_counts_a_seeded_history() -> None:
         for who in ("admin", "supervisor"):
             assert 300 <= figures[who]["trend_cases"] <= 330  # opened over ~12 months
             assert figures[who]["month_by_organisation"]["median_ms"] > 0
+
+
+def test_export_bench_writes_every_case_at_both_sizes() -> None:
+    result = run("export.py", "--small", "60", "--large", "300", "--pg", "")
+    assert result["bench"] == "export" and result["postgresql"] is None
+    for size, cases in (("small", 60), ("large", 300)):
+        for fmt in ("csv", "xlsx"):
+            figures = result["sqlite"][size][fmt]
+            assert figures["rows"] == cases and figures["peak_alloc_mb"] > 0
