@@ -18,6 +18,7 @@ from api.routes import (
     cases,
     definitions,
     directory,
+    exports,
     grids,
     health,
     imports,
@@ -56,6 +57,10 @@ TAGS = [
     {"name": "migrations", "description": "Move running cases to another workflow version."},
     {"name": "users", "description": "Manage users; change your own password."},
     {"name": "units", "description": "The unit tree's administration; grid members' grids."},
+    {
+        "name": "exports",
+        "description": "Case lists, the overdue board and the rates as CSV or .xlsx.",
+    },
 ]
 
 
@@ -91,6 +96,7 @@ def create_app(
     auth.install(app, ctx)
     for module in (
         auth_routes,
+        exports,  # ahead of cases: /cases/{case_id} would take /cases/export.csv
         cases,
         board,
         reports,

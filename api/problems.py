@@ -50,6 +50,7 @@ from engine.casework.errors import (
     LoginThrottledError,
     MigrationPlanError,
     NotPermittedError,
+    NotPrintableError,
     OutOfScopeError,
     OwnerMissingError,
     PublishConflictError,
@@ -357,6 +358,12 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     DefinitionError: Rule(422, "invalid-definition", "The definition has errors", _definition),
     # The use cases' refusals (engine.casework.errors).
     NotPermittedError: Rule(403, "forbidden", "Not allowed"),
+    NotPrintableError: Rule(
+        404,
+        "not-found",
+        "Not found",
+        lambda e, a: replace(a, detail=f"the case has no {e.document} to print yet"),
+    ),
     OutOfScopeError: Rule(403, "forbidden", "Not allowed"),
     UnknownUnitError: Rule(
         422,

@@ -40,6 +40,9 @@ MERGED_INTO = "merged_into"
 ESCALATION_COUNT = "escalation_count"
 DOMESTIC_VIOLENCE = "domestic_violence"
 CRIME_RISK = "crime_risk"
+AGREEMENT_TERMS = "agreement_terms"
+VISIT_DATE = "visit_date"
+PERFORMANCE = "performance"
 
 # Units named here hold the case besides its owner (they see it, and its notifications go to
 # them): a single unit code each ...
@@ -85,6 +88,9 @@ RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
             ReservedField(ESCALATION_COUNT, ("int",), "how many tiers the case climbed"),
             ReservedField(DOMESTIC_VIOLENCE, ("bool",), "a disclosure kept even if refused"),
             ReservedField(CRIME_RISK, ("bool",), "a disclosure kept even if refused"),
+            ReservedField(AGREEMENT_TERMS, ("text", "string"), "the terms agreed: printable"),
+            ReservedField(VISIT_DATE, ("date", "datetime"), "the follow-up visit's date"),
+            ReservedField(PERFORMANCE, ("enum", "string"), "how the agreement was performed"),
         )
     }
 )

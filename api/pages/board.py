@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from api.pages.charts import bar_chart, percent, trend_chart
 from api.pages.errors import PageRoute
+from api.pages.export_links import rates_links
 from api.pages.page import Page, PageDep
 from engine.casework.errors import RateRangeError
 from engine.casework.permissions import Permission
@@ -172,6 +173,7 @@ def rates_dashboard(
             "charts": charts,
             "trend": trend_lines,
             "trend_charts": trend_charts,
+            "exports": rates_links(by, period, rank, chosen, lo, hi, page.lang),
         },
         active_nav="/supervisor/rates",
         status_code=422 if error else 200,

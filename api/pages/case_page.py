@@ -27,6 +27,7 @@ from api.pages.views import (
     timer_views,
 )
 from api.units import UnitCache
+from engine import printables
 from engine.casework.assignment import mediators_for
 from engine.casework.cases import case_view, fire, visible_case
 from engine.casework.permissions import Permission
@@ -130,6 +131,7 @@ def render_case(
             "may_urge": page.may(Permission.URGE) and case.closed_at is None,
             "urge_max": NOTE_MAX,
             "urges": sum(1 for e in view.history if e.action == URGE),
+            "documents": printables.available(definition, case, view.history),
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",

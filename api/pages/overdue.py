@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageRoute
+from api.pages.export_links import board_links
 from api.pages.formatting import Due, due, local, span
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
@@ -142,6 +143,7 @@ def _render(
             "flash": flash,
             "error": error,
             "next_href": _href(chosen, unit, next_offset) if next_offset is not None else "",
+            "exports": board_links(chosen, page.lang),
         },
         active_nav=PATH,
         status_code=status,

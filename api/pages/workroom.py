@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from api.pages.errors import PageRoute
+from api.pages.export_links import queue_links
 from api.pages.formatting import DUE_SOON
 from api.pages.page import Page, PageDep
 from api.pages.params import Offset
@@ -137,6 +138,7 @@ def queue(
             "server_now": page.now().isoformat(),
             "due_soon_hours": int(DUE_SOON / timedelta(hours=1)),
             "may_claim": page.may(Permission.CLAIM_CASE),
+            "exports": queue_links(view, chosen, text, page.lang),
         },
         active_nav="/workroom",
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import Field
 
 from api.auth import CurrentUser
+from api.case_query import CaseQuery
 from api.deps import ContextDep, context_of
 from api.json_body import BoundedJsonRoute
 from api.params import Param, ParamSet
@@ -90,16 +91,7 @@ async def open_case(
 def list_cases(
     user: CurrentUser,
     ctx: ContextDep,
-    workflow: Annotated[str | None, Query(max_length=64)] = None,
-    state: Annotated[str | None, Query(max_length=64)] = None,
-    org: Annotated[str | None, Query(max_length=64, description="Owning organisation")] = None,
-    grid: Annotated[str | None, Query(max_length=64, description="Grid unit")] = None,
-    overdue: Annotated[bool | None, Query(description="Only overdue (or not overdue)")] = None,
-    mine: Annotated[bool, Query(description="Only cases assigned to me")] = False,
-    q: Annotated[str | None, Query(max_length=100, description="Text in description")] = None,
-    status_: Annotated[
-        Literal["open", "closed", "all"], Query(alias="status", description="Open or closed")
-    ] = "all",
+    filters: Annotated[CaseQuery, Depends()],
     sort: Annotated[
         Literal["newest", "oldest", "updated", "deadline", "urgency"],
         Query(description="urgency: overdue first, then the higher tier, then overdue longest"),
@@ -108,16 +100,7 @@ def list_cases(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CasePageOut:
     """The cases you may see, filtered, one page at a time."""
-    f = casework.CaseFilter(
-        workflow=workflow,
-        state=state,
-        org_unit=org,
-        grid_unit=grid,
-        overdue=overdue,
-        assigned_to=user.username if mine else None,
-        text=q or None,
-        open_only={"open": True, "closed": False, "all": None}[status_],
-    )
+    f = filters.case_filter(user, ctx.clock.now())
     page = casework.list_cases(ctx, user, f, limit=limit, offset=offset, sort=sort)
     items = [case_summary(item, ctx.service.definition_of(item.case)) for item in page.items]
     return CasePageOut(items=items, total=page.total, limit=limit, offset=offset)

@@ -68,7 +68,7 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)  # the periods around a moment stay 
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # datetime's range: moments are clamped to these
 
 
-def _moment(name: str, value: datetime | None) -> datetime | None:
+def moment(name: str, value: datetime | None) -> datetime | None:
     """A moment with a time zone (422 without one), clamped to [EARLIEST, LATEST]."""
     if value is None:
         return None
@@ -135,7 +135,7 @@ def rates(
     rate; broken down by organisation, community, street, grid unit, category, workflow or
     period, and ranked. A user of a community sees the community's own figures only.
     The definitions: docs/RATES.md."""
-    start, end = _moment("from", start), _moment("to", end)
+    start, end = moment("from", start), moment("to", end)
     q = RateQuery(start, end, workflow, org, grid, group_by, period)
     return _out(compute_rates(ctx, user, tree, q), q, tree, user.lang, rank_by)
 
@@ -156,7 +156,7 @@ def trend(
 ) -> RatesOut:
     """The monthly rates of the last `months` months (12 by default) up to the month holding
     `to` (or now), one group per month, months without cases included."""
-    end = _moment("to", end)
+    end = moment("to", end)
     q = RateQuery(None, end, workflow, org, grid, "period", "month")
     table = rate_trend(ctx, user, tree, q, months)
     return _out(table, q, tree, user.lang, None)

@@ -292,3 +292,13 @@ class InvalidUrgeError(FengqiaoError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class NotPrintableError(FengqiaoError):
+    """Raised when a case cannot be printed as the document asked for (yet): no agreement
+    was reached, or the follow-up has not begun (engine.printables)."""
+
+    def __init__(self, case_id: int, document: str) -> None:
+        self.case_id = case_id
+        self.document = document
+        super().__init__(f"case {case_id} has no {document} to print")

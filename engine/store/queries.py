@@ -57,6 +57,8 @@ class CaseFilter:
     assigned_to: str | None = None
     text: str | None = None
     open_only: bool | None = None
+    # A deadline that still counts falls due before this moment ("due soon").
+    due_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +240,10 @@ def _filtered(
     if f.overdue is not None:
         clause = overdue_clause(now)
         query = query.where(clause if f.overdue else ~clause)
+    if f.due_before is not None:
+        query = query.where(
+            exists().where(and_(_live_deadline(), timers.c.fire_at <= f.due_before))
+        )
     if f.assigned_to:
         # Assigned to the person: the case's assignee (claimed, assigned by the workroom
         # head, or set by the workflow); a case nobody was assigned to by its fields
@@ -336,6 +342,39 @@ def _items(tx: SqlTransaction, query: Select[Any]) -> list[CaseListItem]:
         CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
         for r in tx.conn.execute(query)
     ]
+
+
+def case_batch(
+    tx: SqlTransaction,
+    vis: Visibility,
+    f: CaseFilter,
+    now: datetime,
+    *,
+    before_id: int | None,
+    limit: int,
+) -> list[CaseListItem]:
+    """The next `limit` cases `vis` allows, newest first, with an id below `before_id` (from
+    the newest when None): a keyset page, as cheap at the end of a long list as at its start."""
+    if vis.nothing:
+        return []
+    deadline = next_deadline().label("next_deadline")
+    overdue = overdue_clause(now).label("overdue")
+    query = _filtered(select(cases, deadline, overdue), vis, f, now, tx.sqlite)
+    if before_id is not None:
+        query = query.where(cases.c.id < before_id)
+    rows = tx.conn.execute(query.order_by(cases.c.id.desc()).limit(limit)).all()
+    return [
+        CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
+        for r in rows
+    ]
+
+
+def count_cases(tx: SqlTransaction, vis: Visibility, f: CaseFilter, now: datetime) -> int:
+    """How many cases `vis` allows under the filter."""
+    if vis.nothing:
+        return 0
+    count = _filtered(select(func.count()).select_from(cases), vis, f, now, tx.sqlite)
+    return int(tx.conn.execute(count).scalar_one())
 
 
 def is_overdue(tx: SqlTransaction, case_id: int, now: datetime) -> bool:

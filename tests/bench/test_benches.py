@@ -106,3 +106,12 @@ def test_board_bench_ranks_a_seeded_history() -> None:
             assert 0 < figures[who]["on_board"] <= 30  # open cases only
             assert figures[who]["board_first_page"]["median_ms"] > 0
         assert figures["urge_50_cases"]["median_ms"] > 0
+
+
+def test_export_bench_writes_every_case_at_both_sizes() -> None:
+    result = run("export.py", "--small", "60", "--large", "300", "--pg", "")
+    assert result["bench"] == "export" and result["postgresql"] is None
+    for size, cases in (("small", 60), ("large", 300)):
+        for fmt in ("csv", "xlsx"):
+            figures = result["sqlite"][size][fmt]
+            assert figures["rows"] == cases and figures["peak_alloc_mb"] > 0

@@ -629,3 +629,36 @@ def test_pages_have_no_serious_accessibility_violations(
         person.page.add_script_tag(path=str(AXE))
         assert person.page.evaluate(AXE_RUN) == [], path
     person.close()
+
+
+def test_the_queue_downloads_an_export_and_the_agreement_prints(
+    browser: Any, live: LiveServer, demo_cases: dict[str, int]
+) -> None:
+    m = Session(browser, live, "mediator", DESK)
+    m.goto("/workroom?view=org")
+    page = m.page
+    with page.expect_download() as info:
+        page.click("text=导出 CSV")
+    download = info.value
+    assert download.suggested_filename.startswith("cases-")
+    assert download.suggested_filename.endswith(".csv")
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and "案件编号" in data.decode("utf-8-sig")
+    case_id = demo_cases["mediation:follow_up"]
+    assert f"\r\n{case_id}," in data.decode("utf-8-sig")
+
+    m.goto(f"/cases/{case_id}")
+    with page.expect_navigation():
+        page.click("#print-links >> text=人民调解协议书")
+    assert page.locator("h1").inner_text() == "人民调解协议书"
+    assert "王**" in page.locator("article.document").inner_text()
+    page.fill("#print-reason", "打印协议书交当事人签字")
+    with page.expect_navigation():
+        page.click("article.document >> xpath=preceding::button[@type='submit'][1]")
+    document = page.locator("article.document").inner_text()
+    assert "王秀英" in document and "调解员（签名）" in document
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden()
+    assert page.locator("article.document").is_visible()
+    m.shot("agreement-print")
+    m.close()
