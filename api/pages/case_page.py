@@ -87,7 +87,7 @@ def render_case(
             "tier": tier_label(definition, case.data, lang),
             "org_unit": tree.label(case.org_unit, lang),
             "grid_unit": tree.label(case.grid_unit, lang),
-            "opened": local(case.opened_at, tz),
+            "opened": local(case.opened_at, tz, lang=lang),
             "rows": data_rows(
                 definition, case.data, lang, unmasked, skip=("tier", "photos"), units=tree
             ),

@@ -12,7 +12,13 @@ from starlette.requests import Request
 
 from api.catalogs import LANGS, texts
 
-__all__ = ["LANGS", "LANG_COOKIE", "request_lang", "translate", "translator"]
+__all__ = [
+    "LANGS",
+    "LANG_COOKIE",
+    "request_lang",
+    "translate",
+    "translator",
+]
 
 DEFAULT_LANG = "zh"
 LANG_COOKIE = "lang"

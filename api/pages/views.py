@@ -163,7 +163,7 @@ def case_card(
         due=due(next_deadline, now, lang, tz) if next_deadline else None,
         overdue=overdue,
         summary=summary[:80] + ("…" if len(summary) > 80 else ""),
-        updated=local(case.updated_at, tz),
+        updated=local(case.updated_at, tz, lang=lang),
     )
 
 
@@ -182,7 +182,7 @@ def timeline(
         out.append(
             TimelineEntry(
                 seq=e.seq,
-                at=local(e.at, tz),
+                at=local(e.at, tz, lang=lang),
                 actor=e.actor,
                 role=translate(lang, f"role.{e.role}"),
                 action=event_label(definition, e, lang),

@@ -79,5 +79,5 @@ def test_check_names_a_missing_translation_and_differing_placeholders(locale_dir
     path.write_text(text, encoding="utf-8")
     assert check(locale_dir) == [
         "nav.login: missing in en",
-        "case.title: placeholders differ between zh and en",
+        "case.title: zh names a placeholder en lacks",
     ]
