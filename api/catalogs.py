@@ -18,6 +18,8 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from engine.messages import MESSAGES, catalog_text
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGS = ("zh", "en")
 DOMAIN = "messages"
@@ -70,7 +72,7 @@ def new_catalog(lang: str) -> Catalog:
 def texts(lang: str) -> Mapping[str, str]:
     """Key → text in `lang`, read once per process."""
     catalog = read_catalog(lang)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    return {str(m.id): str(m.string) for m in catalog if m.id and m.string and not m.fuzzy}
 
 
 def merge(entries: Iterable[tuple[str, str, str]], locale_dir: Path = LOCALE_DIR) -> list[str]:
@@ -89,6 +91,27 @@ def merge(entries: Iterable[tuple[str, str, str]], locale_dir: Path = LOCALE_DIR
         for lang in LANGS:
             write_catalog(catalogs[lang], lang, locale_dir)
     return added
+
+
+def extract(locale_dir: Path = LOCALE_DIR) -> list[str]:
+    """Bring the engine's messages (engine.messages) into the catalogs: English as the engine
+    writes it; a new message's Chinese is its English marked fuzzy, which `check` reports
+    until someone translates it. Returns the keys added or changed."""
+    catalogs = {lang: read_catalog(lang, locale_dir) for lang in LANGS}
+    changed: list[str] = []
+    for key, template in sorted(MESSAGES.items()):
+        msgid, text = f"msg.{key}", catalog_text(template)
+        en, zh = catalogs["en"].get(msgid), catalogs["zh"].get(msgid)
+        if en is not None and en.string == text and zh is not None:
+            continue
+        catalogs["en"].add(msgid, text)
+        if zh is None or en is None or en.string != text:
+            catalogs["zh"].add(msgid, text, flags=("fuzzy",))
+        changed.append(msgid)
+    if changed:
+        for lang in LANGS:
+            write_catalog(catalogs[lang], lang, locale_dir)
+    return changed
 
 
 def texts_table(source: str) -> list[tuple[str, str, str]]:
@@ -126,6 +149,16 @@ def check(locale_dir: Path = LOCALE_DIR) -> list[str]:
     zh, en = keyed["zh"], keyed["en"]
     wrong = [f"{k}: missing in en" for k in sorted(zh.keys() - en.keys())]
     wrong += [f"{k}: missing in zh" for k in sorted(en.keys() - zh.keys())]
+    for key, template in sorted(MESSAGES.items()):
+        if en.get(f"msg.{key}", catalog_text(template)) != catalog_text(template):
+            wrong.append(f"msg.{key}: en differs from the engine's text (scripts/texts.py extract)")
+        if f"msg.{key}" not in zh or f"msg.{key}" not in en:
+            wrong.append(
+                f"msg.{key}: an engine message the catalogs lack (scripts/texts.py extract)"
+            )
+    for m in catalogs["zh"]:
+        if m.id and m.fuzzy:
+            wrong.append(f"{m.id}: not translated yet (marked fuzzy)")
     for key in sorted(zh.keys() & en.keys()):
         if not zh[key] or not en[key]:
             wrong.append(f"{key}: empty text")

@@ -41,6 +41,8 @@ MESSAGES: Mapping[str, str] = {
     "yaml.label_missing_lang": "label without {lang}: give zh and en",
     "yaml.empty_text": "empty text",
     "yaml.did_you_mean": "did you mean {word}?",
+    "duration.did_you_mean": " (did you mean {word}?)",
+    "expr.invalid_syntax": "invalid syntax",
     "yaml.or_list": "{what} or a list of them",
     "kind.mapping": "a mapping",
     "kind.list": "a list",
@@ -102,7 +104,7 @@ MESSAGES: Mapping[str, str] = {
     "def.unreachable": "unreachable state {state}: no path leads to it from {initial}",
     "def.dead_end": "state {state} has no way out and is not final",
     "def.dead_end_hint": "add a transition to another state or mark it 'final: true'",
-    "def.bad_name": "bad {what} {value}: {rule}",
+    "def.bad_name": "bad {what} {value!r}: {rule}",
     "def.unknown_role": "unknown role {role}",
     "def.known_roles": "known roles: {roles}",
     "def.expected_expression": "expected an expression such as \"risk_level != 'high'\"",
@@ -205,7 +207,7 @@ MESSAGES: Mapping[str, str] = {
     "expr.number_or_string": "a number or string",
     "expr.whole_digits": "whole-number digits",
     "duration.bad": "bad duration {text}: expected {accepted}",
-    "duration.unknown_unit": "bad duration {text}: unknown unit {unit}{hint}; expected {accepted}",
+    "duration.unknown_unit": "bad duration {text!r}: unknown unit {unit!r}{hint}; expected {accepted}",
     "duration.amount": "bad duration {text}: the amount must be a positive whole number; expected {accepted}",
     "duration.too_long": "bad duration {text}: too long (at most about 100 years)",
     "duration.accepted": "'<n> <unit>' with n a positive whole number and unit one of minute(s), hour(s), day(s), week(s), month(s), working day(s), working hour(s) (e.g. '30 minutes', '2 hours', '7 days', '1 month', '15 working days', '4 working hours'), or a short form 30m, 2h, 7d, 2w",
@@ -258,7 +260,10 @@ MESSAGES: Mapping[str, str] = {
     "note.timer_error": "timer {id}: {error}",
 }
 
-_PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
+# `{name}` stands for any text; `{name!r}` for a quoted one (a name as the engine shows it,
+# `'close'`), where any text would make the match ambiguous.
+_PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)(!r)?\}(?!\})")
+_QUOTED = "|".join((r"'(?:[^'\\]|\\.)*'", r'"(?:[^"\\]|\\.)*"'))
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,7 +283,7 @@ def _pattern(template: str) -> re.Pattern[str]:
     at = 0
     for m in _PLACEHOLDER.finditer(template):
         parts.append(re.escape(_literal(template[at : m.start()])))
-        parts.append(f"(?P<{m.group(1)}>.+?)")
+        parts.append(f"(?P<{m.group(1)}>{_QUOTED if m.group(2) else '.+?'})")
         at = m.end()
     parts.append(re.escape(_literal(template[at:])))
     return re.compile("".join(parts), re.DOTALL)
@@ -306,4 +311,10 @@ def identify(text: str) -> Message | None:
 
 
 def placeholders(template: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(template))
+    return {name for name, _ in _PLACEHOLDER.findall(template)}
+
+
+def catalog_text(template: str) -> str:
+    """A template as the catalogs write it: `{name!r}` is `{name}` there (the parameter
+    comes quoted already)."""
+    return _PLACEHOLDER.sub(lambda m: "{" + m.group(1) + "}", template)

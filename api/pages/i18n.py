@@ -24,7 +24,7 @@ DEFAULT_LANG = "zh"
 LANG_COOKIE = "lang"
 
 
-def translate(lang: str, key: str, **params: object) -> str:
+def translate(lang: str, key: str, /, **params: object) -> str:
     """The text for `key` in `lang`, with `{name}` placeholders filled in."""
     text = texts("en" if lang == "en" else "zh").get(key)
     if text is None:
@@ -33,7 +33,7 @@ def translate(lang: str, key: str, **params: object) -> str:
 
 
 def translator(lang: str) -> Callable[..., str]:
-    def t(key: str, **params: object) -> str:
+    def t(key: str, /, **params: object) -> str:
         return translate(lang, key, **params)
 
     return t

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from api.pages.formatting import span
 from api.pages.i18n import translate
-from engine.definition import KNOWN_ROLES, Definition
+from engine.definition import FIELD_TYPES, KNOWN_ROLES, Definition
 from engine.errors import Problem
 from engine.messages import identify
 
@@ -26,7 +26,10 @@ _CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def role_names(lang: str) -> dict[str, str]:
-    return {role: translate(lang, f"role.{role}") for role in KNOWN_ROLES}
+    """The roles' and the field types' names by code: codes any message may name."""
+    names = {role: translate(lang, f"role.{role}") for role in KNOWN_ROLES}
+    names.update({t: translate(lang, f"fieldtype.{t}") for t in FIELD_TYPES})
+    return names
 
 
 def definition_names(definition: Definition, lang: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from api.masking import mask_value
 from api.pages.formatting import Due, due, local, span
 from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
+from api.pages.messages import definition_names, engine_text
 from engine.definition import Definition
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
@@ -176,6 +177,7 @@ def timeline(
     units: UnitTree | None = None,
 ) -> list[TimelineEntry]:
     out = []
+    names = definition_names(definition, lang)
     for e in reversed(events):
         values = {**e.data, **e.changes}
         late = span_text(e.lateness_s, lang) if e.lateness_s and e.lateness_s >= 60 else ""
@@ -190,7 +192,7 @@ def timeline(
                 to_state=state_label(definition, e.to_state, lang),
                 system=e.role == "system",
                 rows=data_rows(definition, values, lang, unmasked, units=units),
-                note=e.note or "",
+                note=engine_text(lang, e.note or "", names),
                 late=late,
             )
         )
