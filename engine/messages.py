@@ -256,8 +256,12 @@ MESSAGES: Mapping[str, str] = {
     "note.step_reason_late": "{timer} ({reason_zh} / {reason_en}); fired {late} late",
     "note.step_reason": "{timer} ({reason_zh} / {reason_en})",
     "note.already_fired": "already fired",
+    "note.deadline_missed": "deadline missed",
     "note.migrated": "migrated from {workflow} v{from_version} to v{to_version}",
     "note.timer_error": "timer {id}: {error}",
+    # a dry run's own steps (the editor's dry run reads `field=value` pairs)
+    "step.expected_pair": "expected field=value, got {pair}",
+    "step.unknown_field": "unknown field {field}",
 }
 
 # `{name}` stands for any text; `{name!r}` for a quoted one (a name as the engine shows it,

@@ -23,7 +23,7 @@ from api.pages.views import action_label, state_label
 from engine.casework.permissions import Permission
 from engine.casework.publishing import Validation, validate
 from engine.definition import Definition
-from engine.errors import Problem
+from engine.errors import Problem, UnknownWorkflowError
 
 router = APIRouter(route_class=PageRoute)
 
@@ -116,7 +116,7 @@ def summary(page: Page, result: Validation) -> str:
         return page.t("editor.problems", n=len(result.problems))
     return page.t(
         "editor.ok",
-        name=d.name,
+        name=d.title.get(page.lang),
         version=d.version,
         states=len(d.states),
         transitions=len(d.transitions),
@@ -135,8 +135,13 @@ def render_editor(
     status_code: int = 200,
 ) -> Response:
     example = EXAMPLES.get(name, ("", ""))
+    try:
+        title = page.ctx.registry.latest(name).title.get(page.lang)
+    except UnknownWorkflowError:
+        title = name  # a new workflow: its name is all it has yet
     context: dict[str, Any] = {
         "name": name,
+        "title": title,
         "source": source,
         "checked": checked is not None,
         "ok": checked is not None and checked.definition is not None,

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime, format_timedelta
 
 from api.pages.i18n import translate
+from engine.durations import Duration, DurationError, parse_duration
 
 DUE_SOON = timedelta(hours=24)
 
@@ -74,6 +75,21 @@ def span(delta: timedelta, lang: str) -> str:
     if (minutes or not parts) and len(parts) < 2 and not days:
         parts.append(_unit(minutes, "minute", lang))
     return JOINER[_lang(lang)].join(parts)
+
+
+def duration_text(duration: Duration, lang: str) -> str:
+    """A definition's duration ("7 days", "15 working days") in the page's words."""
+    if lang == "en":
+        return str(duration)
+    return translate(lang, f"duration.{duration.unit}", n=duration.amount)
+
+
+def duration_words(text: str, lang: str) -> str:
+    """A duration as written ("+2 hours", "7d") in the page's words; any other text as is."""
+    try:
+        return duration_text(parse_duration(text.strip().lstrip("+")), lang)
+    except DurationError:
+        return text
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
-from api.pages.formatting import local
+from api.pages.formatting import duration_words, local
 from api.pages.i18n import LANGS, request_lang, translator
 from api.pages.messages import engine_text
 
@@ -30,7 +30,18 @@ def _common(request: Request) -> dict[str, Any]:
         """A moment in the time zone `tz` (a name or a ZoneInfo), by the page's language."""
         return local(moment, str(tz), seconds, lang=lang)
 
-    return {"lang": lang, "t": translator(lang), "langs": LANGS, "msg": msg, "when": when}
+    def dur(text: str) -> str:
+        """A duration as written ("+2 hours") in the page's words."""
+        return duration_words(text, lang)
+
+    return {
+        "lang": lang,
+        "t": translator(lang),
+        "langs": LANGS,
+        "msg": msg,
+        "when": when,
+        "dur": dur,
+    }
 
 
 def make_templates() -> Jinja2Templates:

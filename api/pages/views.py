@@ -12,6 +12,7 @@ from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
 from api.pages.messages import definition_names, engine_text
 from engine.definition import Definition
+from engine.messages import identify
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
 from engine.units import UnitTree
@@ -116,6 +117,9 @@ def field_value(
         return str(mask_value(value))
     if units is not None and isinstance(value, str) and value in units.units:
         return units.label(value, lang)
+    if isinstance(value, str) and (found := identify(value)) is not None and not found.params:
+        # A fixed phrase of the engine's a definition wrote into the case ("deadline missed").
+        return engine_text(lang, value)
     return display_value(fdef, value, lang)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import DefinitionError, Problem, UnknownActionError
 from engine.loader import load_definition
-from engine.messages import MESSAGES, _PLACEHOLDER, identify, placeholders
+from engine.messages import _PLACEHOLDER, MESSAGES, identify, placeholders
 
 CORPUS = sorted((Path(__file__).resolve().parent / "invalid_definitions").glob("*.yaml"))
 
