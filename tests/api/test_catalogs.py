@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 
-from api.catalogs import LOCALE_DIR, check, merge, po_path, read_catalog, texts_table
+from api.catalogs import LOCALE_DIR, check, extract, merge, po_path, read_catalog, texts_table
+from engine import messages
 
 TABLE = """
 from collections.abc import Mapping
@@ -81,3 +82,14 @@ def test_check_names_a_missing_translation_and_differing_placeholders(locale_dir
         "nav.login: missing in en",
         "case.title: zh names a placeholder en lacks",
     ]
+
+
+def test_extract_brings_a_new_engine_message_in_marked_untranslated(
+    locale_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert extract(locale_dir) == []  # the shipped catalogs hold every engine message
+    monkeypatch.setitem(messages.MESSAGES, "test.new", "a new message about {thing}")
+    assert extract(locale_dir) == ["msg.test.new"]
+    zh = read_catalog("zh", locale_dir).get("msg.test.new")
+    assert zh is not None and zh.fuzzy and zh.string == "a new message about {thing}"
+    assert check(locale_dir) == ["msg.test.new: not translated yet (marked fuzzy)"]
