@@ -259,6 +259,17 @@ MESSAGES: Mapping[str, str] = {
     "note.deadline_missed": "deadline missed",
     "note.migrated": "migrated from {workflow} v{from_version} to v{to_version}",
     "note.timer_error": "timer {id}: {error}",
+    # migrations
+    "migration.different_workflows": "{source} and {target} are different workflows",
+    "migration.same_version": "the cases are on v{version} already: choose another version",
+    "migration.map_no_state": "state map {old} -> {new}: v{version} has no state {state!r}",
+    "migration.map_final": "state map {old} -> {new}: {state!r} is a final state of v{version}",
+    "migration.state_no_state": "state {name}: v{version} has no state {state!r}",
+    "migration.not_published": "{name} v{version} is not published",
+    "migration.reason": "a reason of 1 to {n} characters is required",
+    "migration.too_many_cases": "at most {n} cases may be listed",
+    "migration.run_status": "run {id} is {status}: plan a new run instead",
+    "migration.no_preview": "run {id} has no preview yet: preview it first",
     # a dry run's own steps (the editor's dry run reads `field=value` pairs)
     "step.expected_pair": "expected field=value, got {pair}",
     "step.unknown_field": "unknown field {field}",
