@@ -184,3 +184,30 @@ def _source_of(html: str) -> str:
     found = re.search(r"<textarea[^>]*name=\"source\"[^>]*>(.*?)</textarea>", html, re.DOTALL)
     assert found is not None
     return html_lib.unescape(found.group(1))
+
+
+def test_the_review_of_a_changed_draft_shows_no_english(login_as: LoginAs) -> None:
+    client = login_as("supervisor")
+    source = _source_of(client.get("/supervisor/definitions/grid_escalation/edit").text)
+    changed = source.replace(
+        "owner_roles: [grid_member, org_admin, supervisor]",
+        "owner_roles: [grid_member, org_admin, supervisor, mediator]",
+    ).replace("label: {zh: 网格发现, en: Discovery}", "label: {zh: 网格巡查发现, en: Patrol}")
+    assert changed != source
+    token = csrf_of(client, "/supervisor/definitions/grid_escalation/edit")
+    review = client.post(
+        "/supervisor/definitions/grid_escalation/edit",
+        data={
+            "csrf_token": token,
+            "source": changed,
+            "steps": "",
+            "opening": "",
+            "button": "review",
+        },
+    )
+    assert review.status_code == 200
+    assert (
+        "可立案角色从 网格员、组织管理员、督导 改为 网格员、组织管理员、督导、调解员" in review.text
+    )
+    # The diff names a state and the workflow by their codes beside their labels.
+    assert english_words(review.text, data=frozenset({"discovery", "grid_escalation"})) == set()
