@@ -19,6 +19,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "zz.new": ("新文本 {n}", "New text {n}"),
     "aa.first": ("第一", "First "
                  "one"),
+    "span.d": ("{n}天", "{n} d"),
 }
 """
 
@@ -38,6 +39,7 @@ def test_a_texts_table_is_read_without_running_it() -> None:
         ("nav.login", "别的登录", "Another log in"),
         ("zz.new", "新文本 {n}", "New text {n}"),
         ("aa.first", "第一", "First one"),
+        ("span.d", "{n}天", "{n} d"),
     ]
     with pytest.raises(ValueError, match="no TEXTS"):
         texts_table("X = 1")
@@ -47,6 +49,7 @@ def test_merge_adds_only_the_missing_keys_to_both_catalogs_in_key_order(
     locale_dir: Path,
 ) -> None:
     before = po_path("zh", locale_dir).read_text(encoding="utf-8")
+    # span.d was taken out on purpose (RETIRED): an old table does not bring it back.
     assert merge(texts_table(TABLE), locale_dir) == ["zz.new", "aa.first"]
     zh, en = read_catalog("zh", locale_dir), read_catalog("en", locale_dir)
 
