@@ -60,6 +60,9 @@ def _param(lang: str, name: str, value: str, names: Mapping[str, str]) -> str:
     items = [v.strip() for v in value.split(",")]
     if len(items) > 1 and all(_CODE.fullmatch(i) and i in names for i in items):
         return "、".join(names[i] for i in items)
+    either = value.split(" or ")
+    if len(either) > 1 and all(i in names for i in either):
+        return "或".join(names[i] for i in either)
     return engine_text(lang, value, names)
 
 

@@ -57,3 +57,13 @@ def test_a_problem_with_its_place_and_hint() -> None:
         == "f.yaml:4:3：owner_roles：未知角色 'boss'（是否想写 “系统管理员”？）"
     )
     assert problem_text("en", p) == str(p)
+
+
+def test_a_reserved_fields_meaning_and_types_read_in_chinese() -> None:
+    text = (
+        "'outcome' is a reserved field (how the case ended; feeds the rates):"
+        " its type must be enum or string, not text"
+    )
+    assert engine_text("zh", text) == (
+        "'outcome' 是保留字段（案件结果；计入办理指标）：类型必须是 枚举或字符串，而不是 长文本"
+    )
