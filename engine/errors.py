@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from engine.messages import identify
 
 
 class FengqiaoError(Exception):
     """Base class of every error the engine raises on purpose."""
+
+    @property
+    def message_id(self) -> str:
+        """The id of this error's message (engine.messages), "" for a text of no id."""
+        found = identify(str(self))
+        return found.id if found else ""
+
+    @property
+    def message_params(self) -> Mapping[str, str]:
+        found = identify(str(self))
+        return found.params if found else {}
 
 
 @dataclass(frozen=True)
@@ -19,6 +33,23 @@ class Problem:
     key: str
     message: str
     hint: str = ""
+
+    @property
+    def message_id(self) -> str:
+        """The stable id of the message (engine.messages): pages translate by it."""
+        found = identify(self.message)
+        return found.id if found else ""
+
+    @property
+    def params(self) -> Mapping[str, str]:
+        """The message's parameters by name, as written in the English text."""
+        found = identify(self.message)
+        return found.params if found else {}
+
+    @property
+    def hint_id(self) -> str:
+        found = identify(self.hint) if self.hint else None
+        return found.id if found else ""
 
     def __str__(self) -> str:
         hint = f" ({self.hint})" if self.hint else ""

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from api.pages.errors import PageRoute
 from api.pages.formatting import due, local, span
 from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
+from api.pages.messages import definition_names, engine_text
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.params import CaseIdPath
@@ -93,7 +94,7 @@ def render_case(
             "tier": tier_label(definition, case.data, lang),
             "org_unit": tree.label(case.org_unit, lang),
             "grid_unit": tree.label(case.grid_unit, lang),
-            "opened": local(case.opened_at, tz),
+            "opened": local(case.opened_at, tz, lang=lang),
             "rows": data_rows(
                 definition, case.data, lang, unmasked, skip=("tier", "photos"), units=tree
             ),
@@ -249,7 +250,9 @@ def _act(page: Page, case_id: int, form: FormData) -> Response:
         message = transition.guard_message.get(page.lang) if transition.guard_message else ""
         errors = {"_guard": message or page.t("error.action")}
     except (RoleNotAllowedError, UnknownActionError) as exc:
-        errors = {"_action": str(exc)}
+        errors = {
+            "_action": engine_text(page.lang, str(exc), definition_names(definition, page.lang))
+        }
     else:
         return RedirectResponse(f"/cases/{case_id}?done={action}", status_code=303)
     return render_case(page, case, open_action=action, typed=typed, errors=errors, status_code=422)

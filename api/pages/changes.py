@@ -3,10 +3,11 @@ language, and the new version's diagram with the changed parts marked."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from api.pages.i18n import translate
-from engine.definition import Definition
+from engine.definition import KNOWN_ROLES, Definition
 from engine.definition_diff import KINDS, DefinitionDiff
 from engine.diagram import MARKERS, mermaid
 
@@ -31,12 +32,24 @@ def change_groups(changes: DefinitionDiff, lang: str) -> list[ChangeGroup]:
     groups = []
     for kind in KINDS:
         lines = [
-            ChangeLine(c.op, translate(lang, f"diff.op.{c.op}"), c.text(lang))
+            ChangeLine(c.op, translate(lang, f"diff.op.{c.op}"), _role_labels(c.text(lang), lang))
             for c in changes.of_kind(kind)
         ]
         if lines:
             groups.append(ChangeGroup(kind, translate(lang, f"diff.kind.{kind}"), lines))
     return groups
+
+
+def _role_labels(text: str, lang: str) -> str:
+    """A change's words with the roles it names by their labels (the diff names codes)."""
+    if lang == "en":
+        return text
+    return _ROLE.sub(lambda m: translate(lang, f"role.{m.group(0)}"), text)
+
+
+_ROLE = re.compile(
+    r"(?<![\w.])(?:" + "|".join(sorted(KNOWN_ROLES, key=len, reverse=True)) + r")(?![\w.])"
+)
 
 
 def marked_diagram(definition: Definition, changes: DefinitionDiff, lang: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
@@ -11,8 +12,12 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from api.pages.errors import PageRoute
+from api.pages.formatting import duration_text
+from api.pages.forms import display_value
+from api.pages.i18n import translate
 from api.pages.page import Page, PageDep
 from api.pages.timer_form import TimerForm, timer_form
+from api.pages.views import action_label
 from engine.casework.permissions import Permission
 from engine.casework.shipped import definition_problems
 from engine.casework.versions_in_use import open_cases_by_version
@@ -79,19 +84,34 @@ class TimerLine:
     reason: str
 
 
-def _after(definition: Definition, state: str, name: str) -> str:
+def _after(definition: Definition, state: str, name: str, lang: str) -> str:
     timer = next(t for t in definition.states[state].timers if t.name == name)
     a = timer.after
     parts = []
     if a.duration is not None:
-        parts.append(str(a.duration))
+        parts.append(duration_text(a.duration, lang))
     if a.by:
-        parts.append(", ".join(f"{k}: {v}" for k, v in a.table.items()))
+        by = definition.fields.get(a.by)
+        parts.append(
+            ", ".join(
+                f"{display_value(by, k, lang) if by else k}: {duration_text(v, lang)}"
+                for k, v in a.table.items()
+            )
+        )
     if timer.at_field:
-        parts.append(f"@{timer.at_field}")
+        parts.append(f"@{_field(definition, timer.at_field, lang)}")
     if timer.working_days_only:
-        parts.append("working days")
+        parts.append(translate(lang, "defs.working_days_only"))
     return "; ".join(parts)
+
+
+def _field(definition: Definition, name: str, lang: str) -> str:
+    f = definition.fields.get(name)
+    return f.label.get(lang) if f else name
+
+
+def _roles(roles: Iterable[str], lang: str) -> str:
+    return "、".join(translate(lang, f"role.{r}") for r in roles)
 
 
 def describe(definition: Definition, lang: str) -> dict[str, object]:
@@ -99,7 +119,7 @@ def describe(definition: Definition, lang: str) -> dict[str, object]:
     st = definition.states
     return {
         "states": [
-            StateRow(n, s.label.get(lang), ", ".join(s.roles), s.final) for n, s in st.items()
+            StateRow(n, s.label.get(lang), _roles(s.roles, lang), s.final) for n, s in st.items()
         ],
         "actions": [
             ActionRow(
@@ -107,8 +127,8 @@ def describe(definition: Definition, lang: str) -> dict[str, object]:
                 t.label.get(lang),
                 ", ".join(st[s].label.get(lang) for s in t.sources if s in st),
                 st[t.dest].label.get(lang),
-                ", ".join(t.roles),
-                ", ".join(t.requires),
+                _roles(t.roles, lang),
+                "、".join(_field(definition, f, lang) for f in t.requires),
                 t.guard.source if t.guard else "",
             )
             for t in definition.transitions
@@ -118,8 +138,10 @@ def describe(definition: Definition, lang: str) -> dict[str, object]:
                 st[t.state].label.get(lang),
                 t.name,
                 t.state,
-                _after(definition, t.state, t.name),
-                t.action or ("notify " + ", ".join(t.notify)),
+                _after(definition, t.state, t.name, lang),
+                action_label(definition, t.action, lang)
+                if t.action
+                else translate(lang, "defs.notify", roles=_roles(t.notify, lang)),
                 t.reason.get(lang) if t.reason else "",
             )
             for t in definition.all_timers()

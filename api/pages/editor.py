@@ -15,6 +15,7 @@ from api.pages.definitions_pages import refresh
 from api.pages.dryrun import DryRun, play
 from api.pages.errors import PageRoute
 from api.pages.formatting import Due, due
+from api.pages.messages import definition_names, engine_text, role_names
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.review import posted_source, render_review, valid_review
@@ -22,7 +23,7 @@ from api.pages.views import action_label, state_label
 from engine.casework.permissions import Permission
 from engine.casework.publishing import Validation, validate
 from engine.definition import Definition
-from engine.errors import Problem
+from engine.errors import Problem, UnknownWorkflowError
 
 router = APIRouter(route_class=PageRoute)
 
@@ -115,7 +116,7 @@ def summary(page: Page, result: Validation) -> str:
         return page.t("editor.problems", n=len(result.problems))
     return page.t(
         "editor.ok",
-        name=d.name,
+        name=d.title.get(page.lang),
         version=d.version,
         states=len(d.states),
         transitions=len(d.transitions),
@@ -134,8 +135,13 @@ def render_editor(
     status_code: int = 200,
 ) -> Response:
     example = EXAMPLES.get(name, ("", ""))
+    try:
+        title = page.ctx.registry.latest(name).title.get(page.lang)
+    except UnknownWorkflowError:
+        title = name  # a new workflow: its name is all it has yet
     context: dict[str, Any] = {
         "name": name,
+        "title": title,
         "source": source,
         "checked": checked is not None,
         "ok": checked is not None and checked.definition is not None,
@@ -145,6 +151,11 @@ def render_editor(
         "opening": example[0] if opening is None else opening,
         "dry": dry,
         "draft": checked.definition if checked is not None else None,
+        "names": (
+            definition_names(checked.definition, page.lang)
+            if checked is not None and checked.definition is not None
+            else role_names(page.lang)
+        ),
     }
     if dry is not None and checked is not None and checked.definition is not None:
         context.update(dry_context(page, checked.definition, dry))
@@ -205,8 +216,9 @@ async def validate_draft(page: PageDep) -> Response:
                     "line": p.line,
                     "col": p.col,
                     "key": p.key,
-                    "message": p.message,
-                    "hint": p.hint,
+                    "message": engine_text(page.lang, p.message),
+                    "hint": engine_text(page.lang, p.hint),
+                    "message_id": p.message_id,
                     "where": page.t("editor.line", line=p.line, col=p.col),
                 }
                 for p in checked.problems

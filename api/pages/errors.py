@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from api.auth import LoginRequired
 from api.pages.i18n import request_lang, translate
+from api.pages.messages import engine_text
 from api.pages.templating import templates
 from api.problems import answer, log_failure
 from engine.errors import FengqiaoError
@@ -104,7 +105,7 @@ def answer_page(request: Request, exc: Exception) -> Response:
     key = STATUS_MESSAGES.get(a.status, "error.title")
     if isinstance(exc, FengqiaoError):
         # The engine's reason is shown, except whether a case or workflow exists.
-        detail = "" if a.status == 404 else str(exc)
+        detail = "" if a.status == 404 else engine_text(request_lang(request), str(exc))
         key = key if a.status in (403, 404) else "error.action"
     else:
         detail = a.detail if a.status < 500 else ""

@@ -35,7 +35,7 @@ def _render(
     page: Page, status: int = 200, error: str = "", case_id: str = "", reason: str = ""
 ) -> Response:
     lines = [
-        ExclusionLine(e.case_id, e.reason, e.reviewer, local(e.at, page.tz))
+        ExclusionLine(e.case_id, e.reason, e.reviewer, local(e.at, page.tz, lang=page.lang))
         for e in exclusions(page.ctx, page.user)
     ]
     return page.render(

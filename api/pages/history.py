@@ -39,7 +39,7 @@ def definition_history(page: PageDep, name: str) -> Response:
         VersionLine(
             e.definition.version,
             e.published_by,
-            local(e.published_at, page.tz),
+            local(e.published_at, page.tz, lang=page.lang),
             e.reason,
             e.diff.old_version,
             len(e.diff.changes),

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from starlette.datastructures import FormData
 
+from api.catalogs import texts
 from api.pages.forms import Option
-from api.pages.i18n import TEXTS, translate
+from api.pages.i18n import translate
 from engine.casework.migration import MAX_CASE_IDS, REASON_MAX, PlanRequest
 from engine.definition import Definition
 from engine.errors import UnknownWorkflowError
@@ -238,7 +239,7 @@ def worded(problems: Sequence[str], lang: str) -> list[str]:
     out = []
     for problem in problems:
         key = f"mig.problem.{problem.code}" if isinstance(problem, PlanProblem) else ""
-        if key not in TEXTS or not isinstance(problem, PlanProblem):
+        if key not in texts(lang) or not isinstance(problem, PlanProblem):
             out.append(str(problem))
             continue
         values = dict(problem.values)

@@ -49,7 +49,7 @@ def run_line(registry: Registry, run: MigrationRun, lang: str, tz: str) -> RunLi
         from_version=run.from_version,
         to_version=run.to_version,
         created_by=run.created_by,
-        created_at=local(run.created_at, tz),
+        created_at=local(run.created_at, tz, lang=lang),
         reason=run.reason,
         status=run.status,
         status_label=translate(lang, f"mig.status.{run.status}"),
@@ -58,8 +58,8 @@ def run_line(registry: Registry, run: MigrationRun, lang: str, tz: str) -> RunLi
         refused=run.refused,
         moved=run.moved,
         failed=run.failed,
-        previewed_at=local(run.previewed_at, tz),
-        applied_at=local(run.applied_at, tz),
+        previewed_at=local(run.previewed_at, tz, lang=lang),
+        applied_at=local(run.applied_at, tz, lang=lang),
     )
 
 

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from api.pages.changes import change_groups, marked_diagram
 from api.pages.definitions_pages import refresh, render_definition
 from api.pages.errors import PageError, PageRoute
+from api.pages.messages import engine_text
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.timer_form import read_timer_form, timer_form
@@ -149,7 +150,10 @@ def _change_timer(page: Page, name: str, state: str, timer: str, form: FormData)
                 notify=change.notify,
             )
         except DefinitionError as exc:
-            errors = {_input_of(p.key): page.t("timer.failed") + p.message for p in exc.problems}
+            errors = {
+                _input_of(p.key): page.t("timer.failed") + engine_text(page.lang, p.message)
+                for p in exc.problems
+            }
         else:
             if rv.definition is None:
                 raise DefinitionError(rv.problems)

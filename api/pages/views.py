@@ -10,9 +10,11 @@ from api.masking import mask_value
 from api.pages.formatting import Due, due, local, span
 from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
+from api.pages.messages import definition_names, engine_text
 from engine.casework.case_records import EVENTS as RECORDED_CHANGES
 from engine.casework.urging import URGE
 from engine.definition import Definition
+from engine.messages import identify
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
 from engine.units import UnitTree
@@ -121,6 +123,9 @@ def field_value(
         return str(mask_value(value))
     if units is not None and isinstance(value, str) and value in units.units:
         return units.label(value, lang)
+    if isinstance(value, str) and (found := identify(value)) is not None and not found.params:
+        # A fixed phrase of the engine's a definition wrote into the case ("deadline missed").
+        return engine_text(lang, value)
     return display_value(fdef, value, lang)
 
 
@@ -169,7 +174,7 @@ def case_card(
         due=due(next_deadline, now, lang, tz) if next_deadline else None,
         overdue=overdue,
         summary=summary[:80] + ("…" if len(summary) > 80 else ""),
-        updated=local(case.updated_at, tz),
+        updated=local(case.updated_at, tz, lang=lang),
         assignee=case.assignee or "",
         version=case.version,
         late_days=late_days(next_deadline, now) if overdue else None,
@@ -192,13 +197,14 @@ def timeline(
     units: UnitTree | None = None,
 ) -> list[TimelineEntry]:
     out = []
+    names = definition_names(definition, lang)
     for e in reversed(events):
         values = {**e.data, **e.changes}
         late = span_text(e.lateness_s, lang) if e.lateness_s and e.lateness_s >= 60 else ""
         out.append(
             TimelineEntry(
                 seq=e.seq,
-                at=local(e.at, tz),
+                at=local(e.at, tz, lang=lang),
                 actor=e.actor,
                 role=translate(lang, f"role.{e.role}"),
                 action=event_label(definition, e, lang),
@@ -206,7 +212,7 @@ def timeline(
                 to_state=state_label(definition, e.to_state, lang),
                 system=e.role == "system",
                 rows=data_rows(definition, values, lang, unmasked, units=units),
-                note=e.note or "",
+                note=engine_text(lang, e.note or "", names),
                 late=late,
                 urge=e.action == URGE,
             )

@@ -48,8 +48,9 @@ def test_the_shipped_files_left_out_are_shown_above_the_list(
     assert "本次启动有 1 个流程定义文件的问题" in zh
     assert "<code>definitions/mediation.yaml:18:10</code> <code>version</code>:" in zh
     assert "mediation v2 was published from this file on 2026-11-23 with other content" in zh
-    assert "<strong>raise `version` to 3</strong>" in zh
+    assert "<strong>请把 `version` 提高到 3</strong>" in zh  # the engine's hint, translated
     en = client.get("/supervisor/definitions?lang=en").text
+    assert "<strong>raise `version` to 3</strong>" in en
     assert "1 problem(s) in the shipped definition files" in en
     assert "Every other workflow and every published version keep running" in en
     page: dict[str, Any] = context_of(client.get("/supervisor/definitions"))

@@ -285,7 +285,7 @@ def test_a_deadline_changed_by_form_is_reviewed_published_and_used(
     assert words == [
         "定时器 mediation_period 的期限从 1 个月改为 15 个工作日",
         "定时器 mediation_period 的提醒时点从 80% 改为 75%",
-        "定时器 mediation_period 的通知角色从 mediator 改为 mediator、org_admin",
+        "定时器 mediation_period 的通知角色从 调解员 改为 调解员、组织管理员",
     ]
     assert list(texts(page)) == ["timer"]
     done = post_publish(client, page, reason="区司法局要求按工作日计", confirm="1")
