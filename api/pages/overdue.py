@@ -60,9 +60,8 @@ def late_text(late: Lateness, lang: str, t: Page) -> str:
         return t.t("due.overdue", span=span_of(late.seconds, lang))
     days, rest = divmod(int(late.seconds), WORKING_DAY_S)
     parts = [t.t("span.wd", n=days)] if days else []
-    hours, minutes = divmod(rest // 60, 60)
-    if hours or not days:
-        parts.append(t.t("span.h", n=hours) if hours else t.t("span.min", n=minutes))
+    if rest >= 60 or not days:
+        parts.append(span_of(rest - rest % 60, lang))  # hours and minutes, by locale
     joiner = "" if lang == "zh" else " "
     return t.t("overdue.late_working", span=joiner.join(parts))
 

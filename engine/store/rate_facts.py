@@ -39,6 +39,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import Select
 
 from engine.definition import SYSTEM_ROLE, Definition
+from engine.errors import UnknownWorkflowError
 from engine.reserved import (
     CATEGORY_FIELDS,
     CO_HANDLERS,
@@ -336,9 +337,15 @@ class RefreshStatements:
         self._texts: dict[tuple[tuple[tuple[str, int], ...], int], str] = {}
 
     def rules(self, key: tuple[str, int], lookup: DefinitionLookup) -> FactRules:
+        """The version's rules; none (no deadline, no response timer) for a version this
+        process cannot load, not kept: the facts of its cases are still written (a sweep's
+        other cases commit, engine.sweep), and right once the version loads and they change."""
         found = self._rules.get(key)
         if found is None:
-            found = self._rules[key] = rules_of(lookup(*key))
+            try:
+                found = self._rules[key] = rules_of(lookup(*key))
+            except UnknownWorkflowError:
+                return FactRules()
         return found
 
     def text_for(
@@ -358,7 +365,9 @@ class RefreshStatements:
             literal_binds = {"literal_binds": True}
             compiled = str(stmt.compile(dialect=dialect, compile_kwargs=literal_binds))
             mark = "?" if self.sqlite else "%s"
-            sql = self._texts[(versions, n)] = compiled.replace(_IDS, ", ".join([mark] * n))
+            sql = compiled.replace(_IDS, ", ".join([mark] * n))
+            if all(k in self._rules for k in versions):  # not with a version yet unknown
+                self._texts[(versions, n)] = sql
         return sql
 
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from engine.casework.context import Casework
 from engine.clock import ManualClock
 from engine.model import Actor
-from fengqiao.demo import USERS
+from fengqiao.demo import AREAS, ORGANISATIONS, USERS
 from tests.pages.conftest import LoginAs, csrf_of
 
 # Not read as prose: scripts, styles, code (YAML, keys, expressions), the editor's source.
@@ -36,6 +36,8 @@ ALLOWED = {
     "validate",
 }
 USERNAMES = {u.username for u in USERS}  # people's names are data, whatever they read like
+# Unit codes are identifiers, shown beside the unit's name where one is chosen (a hand-over).
+UNIT_CODES = {a[0] for a in AREAS} | {o[0] for o in ORGANISATIONS}
 BROKEN_YAML = """\
 name: grid_escalation
 version: 1
@@ -80,7 +82,7 @@ def english_words(html: str, data: frozenset[str] = frozenset()) -> set[str]:
         f"{w} in {line!r}"
         for line in parser.lines
         for w in WORD.findall(line)
-        if w not in ALLOWED and w not in data and w not in USERNAMES
+        if w not in ALLOWED and w not in data and w not in USERNAMES and w not in UNIT_CODES
     }
 
 
