@@ -10,7 +10,8 @@ a real server started by the test, sharing the test's manual clock.
    administrator deactivates them and their session stops working.
 5. A workroom head assigns a case to a mediator, who finds it under 我的案件.
 6. An admin imports a unit-tree file with an error, sees it by row and column, fixes the
-   file, imports it, and the units are there.
+   file, imports it, and the units are there; imports the grid's member, then deactivates
+   them.
 7. A supervisor finds overdue cases on the board, urges (催办) one, sees it in the case's
    history, and reads last month's rates.
 
@@ -553,6 +554,26 @@ def test_admin_imports_a_unit_file_after_fixing_its_error(
     assert tree["g-xinhua"]["parent"] == "cm-xinhua" and tree["s-xinhua"]["name_zh"] == "新华街道"
     s.goto("/admin/audit?action=units_imported")
     assert page.locator("#audit-entries tbody tr").count() == 1
+
+    # The grid's member comes in by the users' file; later they leave and are deactivated.
+    s.goto("/admin/import")
+    users = "用户名,姓名,角色,所属单位,网格\nzhou.min,周敏,网格员,,g-xinhua\n".encode()
+    page.set_input_files(
+        "#file-users", {"name": "users.csv", "mimeType": "text/csv", "buffer": users}
+    )
+    with page.expect_navigation():
+        page.click("#preview-users")
+    assert "新增 1" in page.locator("#import-counts").inner_text()
+    with page.expect_navigation():
+        page.click("#import-apply")
+    s.goto("/admin/users")
+    with page.expect_navigation():
+        page.click("a:text-is('zhou.min')")
+    assert "未设置密码" in page.content()  # imported: no password until one is set
+    with page.expect_navigation():
+        page.click("form[action$='/deactivate'] button[type=submit]")
+    assert "用户已停用" in page.content()
+    s.shot("admin-import-deactivated")
     s.close()
 
 
