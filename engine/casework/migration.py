@@ -189,7 +189,7 @@ def plan(cw: Casework, user: User, request: PlanRequest) -> MigrationRun:
             case_ids=case_ids,
             created_by=user.username,
             created_at=at,
-            total=stored.count_selected(tx, selection),
+            total=stored.count_selected(tx, selection, user.scope),
         )
         audit.record(
             tx,
@@ -260,6 +260,12 @@ def preview(cw: Casework, user: User, run_id: int) -> MigrationRun:
             page = stored.selected_page(tx, selection, after, PAGE)
             if not page:
                 break
+            after = page[-1].case.id
+            if not selection.case_ids and not user.scope.everything:
+                # Every open case of the version: those the previewing user sees (a listed
+                # case was checked when the run was planned).
+                hidden = set(stored.unknown_cases(tx, [s.case.id for s in page], user.scope))
+                page = [s for s in page if s.case.id not in hidden]
             deadlines = stored.pending_before(tx, [s.case.id for s in page], now)
             items = []
             for case, action, changes in page:
@@ -267,9 +273,9 @@ def preview(cw: Casework, user: User, run_id: int) -> MigrationRun:
                 v = check.judge(case, entry, deadlines.get(case.id, ()), now)
                 items.append((v, case.version, entry))
                 movable += v.movable
-            stored.insert_previews(tx, run_id, items)
+            if items:
+                stored.insert_previews(tx, run_id, items)
         total += len(page)
-        after = page[-1].case.id
     with cw.store.transaction() as tx:
         stored.set_previewed(
             tx, run_id, total=total, movable=movable, refused=total - movable, at=now

@@ -210,13 +210,16 @@ def add_counts(tx: SqlTransaction, run_id: int, *, moved: int, refused: int, fai
 
 
 # -- the cases a run selects ------------------------------------------------------------------
-def count_selected(tx: SqlTransaction, sel: Selection) -> int:
+def count_selected(tx: SqlTransaction, sel: Selection, vis: Visibility | None = None) -> int:
+    """How many cases the selection holds (of those `vis`, if given, sees)."""
     if sel.case_ids:
         return len(sel.case_ids)
     c = case_rows.c
     query = select(func.count()).where(
         c.workflow == sel.workflow, c.workflow_version == sel.version, c.closed_at.is_(None)
     )
+    if vis is not None and not vis.everything:
+        query = query.where(visible_clause(vis, tx.sqlite))
     if sel.states:
         query = query.where(c.state.in_(sel.states))
     return int(tx.conn.execute(query).scalar_one())

@@ -143,6 +143,29 @@ def test_a_supervisor_cannot_list_cases_outside_their_units(
     assert migration.plan(cw, SUP, request).total == 2  # the district's supervisor sees them
 
 
+def test_a_run_over_every_open_case_holds_only_those_the_planner_sees(
+    cw: Casework, clock: ManualClock
+) -> None:
+    mixed_cases(cw, clock)  # owned by the union, outside the street s1
+    breaking_next(cw)
+    street = User(
+        91,
+        "street.sup",
+        "street.sup",
+        "supervisor",
+        "s1",
+        [],
+        scope=visibility_for(TREE, "supervisor", "s1", ()),
+    )
+    request = PlanRequest("mediation", OLD, NEW, "r", {"intake": "reception"})
+    mine = migration.plan(cw, street, request)
+    assert mine.total == 0
+    assert migration.preview(cw, street, mine.id).total == 0
+    everyone = migration.plan(cw, SUP, request)  # the district's supervisor sees them all
+    assert everyone.total > 0
+    assert migration.preview(cw, SUP, everyone.id).total == everyone.total
+
+
 def test_only_supervisors_and_admins_plan_preview_and_apply(cw: Casework) -> None:
     breaking_next(cw)
     with pytest.raises(NotPermittedError):
