@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from engine.sheets import Sheet, SheetProblem
-from engine.units import UNIT_KINDS, UnitRecord
+from engine.units import UNIT_KINDS, UnitRecord, may_sit_under, parent_kinds
 
 ROLES: tuple[str, ...] = ("grid_member", "mediator", "handler", "org_admin", "supervisor", "admin")
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -243,9 +243,26 @@ def check_units(sheet: Sheet, existing: Mapping[str, UnitRecord]) -> Checked[Uni
             row.problem(
                 "parent", "cycle", "the parents of this unit lead back to it", u.parent or ""
             )
+        elif u.code not in cycles and u.parent != u.code and u.kind in UNIT_KINDS:
+            _check_placement(row, u, in_file, existing)
     for row in rows:
         problems.extend(row.problems)
     return Checked(tuple(u for _, u in items), tuple(_ordered(problems)))
+
+
+def _check_placement(
+    row: _Row, u: UnitRecord, in_file: Mapping[str, UnitRecord], existing: Mapping[str, UnitRecord]
+) -> None:
+    """A problem when the parent's kind cannot hold a unit of this kind (engine.units
+    .PARENT_KINDS: the same rule as moving a unit on the administration pages)."""
+    above = (in_file.get(u.parent) or existing.get(u.parent)) if u.parent else None
+    if u.parent and above is None:
+        return  # an unknown parent, said already
+    if above is not None and above.kind not in UNIT_KINDS:
+        return
+    if not may_sit_under(u.kind, above.kind if above else None):
+        allowed = ", ".join(k or "(the top)" for k in parent_kinds(u.kind))
+        row.problem("parent", "placement", f"a {u.kind} sits under: {allowed}", u.parent or "")
 
 
 def _cycles(existing: Mapping[str, UnitRecord], in_file: Mapping[str, UnitRecord]) -> set[str]:

@@ -18,7 +18,10 @@ from engine.units import UnitRecord
 
 STORED = {
     "c1": UnitRecord("c1", "枫桥市", "Fengqiao City", "city"),
-    "g9": UnitRecord("g9", "第9网格", "Grid 9", "grid", "c1"),
+    "d9": UnitRecord("d9", "第9区", "District 9", "district", "c1"),
+    "s9": UnitRecord("s9", "第9街道", "Street 9", "street", "d9"),
+    "cm9": UnitRecord("cm9", "第9社区", "Community 9", "community", "s9"),
+    "g9": UnitRecord("g9", "第9网格", "Grid 9", "grid", "cm9"),
 }
 
 
@@ -62,9 +65,9 @@ def test_every_unit_row_problem_by_row_and_column() -> None:
         "s3,街道三,街道,s3\n"  # 6: its own parent
         "a,甲,社区,b\n"  # 7: a → b → a
         "b,乙,社区,a\n"  # 8
-        ",无编码,社区,d1\n"  # 9: no code
-        "x y,空格,社区,d1\n"  # 10: bad code
-        "g1,,网格,d1\n"  # 11: no name
+        ",无编码,社区,s9\n"  # 9: no code
+        "x y,空格,社区,s9\n"  # 10: bad code
+        "g1,,网格,cm9\n"  # 11: no name
         "s4,街道四,街道,d1,extra\n"  # 12: a cell past the header
     )
     checked = check_units(sheet(text), STORED)
@@ -161,3 +164,17 @@ def test_plan_users_and_export_cells_read_back() -> None:
     assert checked.problems == () and checked.items == lines
     plan = plan_users(checked.items, {"a": lines[0], "w": UserLine("w", "x", "admin", None, ())})
     assert (len(plan.create), len(plan.update), plan.unchanged) == (0, 1, 1)
+
+
+def test_a_unit_under_a_parent_of_a_kind_that_cannot_hold_it() -> None:
+    text = (
+        "code,name_zh,kind,parent\n"
+        "g1,网格,grid,d9\n"  # 2: a grid under a district
+        "s1,街道,street,\n"  # 3: a street at the top
+        "w1,工作室,workroom,union\n"  # 4: a workroom under its organisation: fine
+        "union,工会,organisation,d9\n"  # 5: fine
+        "cm1,社区,community,s9\n"  # 6: fine
+    )
+    checked = check_units(sheet(text), STORED)
+    assert where(checked.problems) == [(2, "parent", "placement"), (3, "parent", "placement")]
+    assert checked.problems[0].detail == "a grid sits under: community"

@@ -16,7 +16,9 @@ UNITS = (
     "单位编码,单位名称,英文名称,类型,上级单位编码\n"
     "c1,枫桥市,Fengqiao,市,\n"
     "d1,东城区,East,区,c1\n"
-    "g1,第1网格,Grid 1,网格,d1\n"
+    "s1,街道一,Street 1,街道,d1\n"
+    "cm1,社区一,Community 1,社区,s1\n"
+    "g1,第1网格,Grid 1,网格,cm1\n"
 )
 USERS = "用户名,姓名,角色,所属单位,网格\nwang,王,网格员,,g1\nli,李,调解员,d1,\n"
 
@@ -45,15 +47,15 @@ def test_preview_apply_and_again(
     units.write_text(UNITS, encoding="gbk")
     code, out, err = run(capsys, "import", "units", str(units))
     assert code == 0, err
-    assert "importing it would give 3 rows: created 3, updated 0, unchanged 0" in out
+    assert "importing it would give 5 rows: created 5, updated 0, unchanged 0" in out
     ctx = stored(url)
     with ctx.cw.store.transaction(write=False) as tx:
         assert units_by_code(tx) == {}
     ctx.close()
     code, out, err = run(capsys, "import", "units", str(units), "--apply")
-    assert code == 0 and "imported units from units.csv: 3 rows: created 3" in out
+    assert code == 0 and "imported units from units.csv: 5 rows: created 5" in out
     code, out, _ = run(capsys, "import", "units", str(units), "--apply")
-    assert "created 0, updated 0, unchanged 3" in out
+    assert "created 0, updated 0, unchanged 5" in out
 
     users = tmp_path / "users.csv"
     users.write_text(USERS, encoding="utf-8-sig")
@@ -73,7 +75,7 @@ def test_problems_by_row_and_column_and_nothing_written(
     for extra in ((), ("--apply",)):
         code, _, err = run(capsys, "import", "units", str(bad), *extra)
         assert code == 1
-        assert "units.csv: row 5, 上级单位编码: own_parent" in err
+        assert "units.csv: row 7, 上级单位编码: own_parent" in err
     ctx = stored(url)
     with ctx.cw.store.transaction(write=False) as tx:
         assert units_by_code(tx) == {}
@@ -91,6 +93,6 @@ def test_an_export_imports_back_unchanged(
     run(capsys, "import", "units", str(units), "--apply")
     out_file = tmp_path / f"units.{ext}"
     code, out, _ = run(capsys, "export", "units", str(out_file))
-    assert code == 0 and f"exported 3 units to {out_file}" in out
+    assert code == 0 and f"exported 5 units to {out_file}" in out
     code, out, _ = run(capsys, "import", "units", str(out_file), "--apply")
-    assert code == 0 and "created 0, updated 0, unchanged 3" in out
+    assert code == 0 and "created 0, updated 0, unchanged 5" in out

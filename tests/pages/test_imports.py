@@ -17,9 +17,10 @@ PATH = "/admin/import"
 BAD = (
     "单位编码,单位名称,英文名称,类型,上级单位编码\n"
     "s-new,新华街道,Xinhua Street,街道,d-east\n"
+    "cm-new,新华社区,Xinhua Community,社区,s-new\n"
     "g-new,新华网格,Xinhua grid,网格,cm-nowhere\n"
 )
-GOOD = BAD.replace("cm-nowhere", "s-new")
+GOOD = BAD.replace("cm-nowhere", "cm-new")
 
 
 def preview(client, token: str, text: str, what: str = "units", name: str = "units.csv"):  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ def test_an_admin_fixes_a_file_the_preview_refused_and_imports_it(
     assert refused.status_code == 422
     lines = context_of(refused)["lines"]
     assert [(p.row, p.column, p.text) for p in lines] == [
-        ("3", "上级单位编码", "上级单位编码不存在。")
+        ("4", "上级单位编码", "上级单位编码不存在。")
     ]
     assert "import-apply" not in refused.text  # no import button while it has problems
     with ctx.store.transaction(write=False) as tx:
@@ -50,7 +51,7 @@ def test_an_admin_fixes_a_file_the_preview_refused_and_imports_it(
 
     clean = preview(client, token, GOOD)
     assert clean.status_code == 200
-    assert "新增 2，更新 0，未变化 0" in clean.text
+    assert "新增 3，更新 0，未变化 0" in clean.text
     kept = context_of(clean)["token"]
     assert re.fullmatch(r"[0-9a-f]{64}", kept)
     files = list((Path(app.state.uploads_dir) / "imports").glob("*.upload"))
@@ -63,9 +64,9 @@ def test_an_admin_fixes_a_file_the_preview_refused_and_imports_it(
     )
     assert done.status_code == 303
     shown = client.get(done.headers["location"])
-    assert "已导入 units.csv：新增 2，更新 0，未变化 0" in shown.text
+    assert "已导入 units.csv：新增 3，更新 0，未变化 0" in shown.text
     with ctx.store.transaction(write=False) as tx:
-        assert units_by_code(tx)["g-new"].parent == "s-new"
+        assert units_by_code(tx)["g-new"].parent == "cm-new"
     assert not (Path(app.state.uploads_dir) / "imports" / f"{kept}.upload").exists()
 
     gone = client.post(
