@@ -35,8 +35,8 @@ def queue_links(view: str, workflow: str, q: str, lang: str) -> ExportLinks:
     return _links("/api/cases/export", params)
 
 
-def board_links(workflow: str, lang: str) -> ExportLinks:
-    return _links("/api/board/export", {"workflow": workflow, "lang": lang})
+def board_links(workflow: str, unit: str, lang: str) -> ExportLinks:
+    return _links("/api/board/export", {"workflow": workflow, "unit": unit, "lang": lang})
 
 
 def rates_links(

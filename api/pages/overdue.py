@@ -142,7 +142,7 @@ def _render(
             "flash": flash,
             "error": error,
             "next_href": _href(chosen, unit, next_offset) if next_offset is not None else "",
-            "exports": board_links(chosen, page.lang),
+            "exports": board_links(chosen, unit, page.lang),
         },
         active_nav=PATH,
         status_code=status,

@@ -72,10 +72,16 @@ def export_overdue_board(
     ctx: ContextDep,
     tree: UnitsDep,
     workflow: Annotated[str | None, Query(max_length=64)] = None,
+    unit: Annotated[
+        str | None, Query(max_length=64, description="That unit and every unit under it")
+    ] = None,
     lang: Lang = None,
 ) -> StreamingResponse:
-    """The overdue board's cases (open and overdue), of one workflow or all."""
-    export = export_board(ctx, user, tree, workflow, fmt=fmt, lang=lang or user.lang)
+    """The overdue board as it lists its cases (overdue or escalated, most urgent first), with
+    how late, the deadline missed, who is responsible and the urges; of one workflow or all."""
+    export = export_board(
+        ctx, user, tree, workflow or None, fmt=fmt, lang=lang or user.lang, unit=unit or None
+    )
     return _file(ctx, export, fmt)
 
 

@@ -17,6 +17,7 @@ from engine.notices import responsible_person, responsible_unit
 from engine.store import board as board_store
 from engine.store import units
 from engine.store.board import BoardRow
+from engine.store.repository import SqlTransaction
 from engine.timers import timer_def
 from engine.units import UnitRecord, UnitTree
 from engine.visibility import case_tier
@@ -91,8 +92,16 @@ def overdue_board(cw: Casework, user: User, q: BoardQuery) -> Board:
             limit=limit,
             offset=max(0, q.offset),
         )
-        missed = board_store.missed_deadlines(tx, [r.case.id for r in page.rows], now)
-    return Board([_item(cw, r, missed.get(r.case.id), tree, now) for r in page.rows], page.total)
+        items = board_items(cw, tx, page.rows, tree, now)
+    return Board(items, page.total)
+
+
+def board_items(
+    cw: Casework, tx: SqlTransaction, rows: list[BoardRow], tree: UnitTree, now: datetime
+) -> list[BoardItem]:
+    """The board's lines as shown: how late, the deadline missed, who is responsible."""
+    missed = board_store.missed_deadlines(tx, [r.case.id for r in rows], now)
+    return [_item(cw, r, missed.get(r.case.id), tree, now) for r in rows]
 
 
 def _item(

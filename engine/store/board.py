@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
@@ -50,20 +51,24 @@ def escalated_clause() -> ColumnElement[bool]:
     return count > 0
 
 
-def board(
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A case's place on the board, before the case itself is read."""
+
+    id: int
+    overdue: bool
+    missed_at: datetime | None
+    next_deadline: datetime | None
+
+
+def _ranked(
     tx: SqlTransaction,
     vis: Visibility,
     now: datetime,
-    *,
-    workflow: str | None = None,
-    units: Collection[str] | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> BoardPage:
-    """Open cases `vis` sees that are overdue or escalated, of `workflow` and held by one of
-    `units` (owned by, or in the grid of) when given; most urgent first."""
-    if vis.nothing:
-        return BoardPage([], 0)
+    workflow: str | None,
+    units: Collection[str] | None,
+) -> tuple[Any, Any]:
+    """The board's cases, most urgent first (with their total), and the count alone."""
     no_jit(tx)
     conditions: list[ColumnElement[bool]] = [
         cases.c.closed_at.is_(None),
@@ -95,32 +100,71 @@ def board(
         select(c.id, c.overdue, c.missed_at, c.next_deadline, func.count().over().label("total"))
         .where(on_board)
         .order_by(*urgency_order(c.overdue, c.tier, c.missed_at, c.next_deadline, c.id))
-        .limit(limit)
-        .offset(offset)
     )
-    page = tx.conn.execute(ranked).all()
-    if page:
-        total = int(page[0].total)
-    else:
-        counted = select(func.count()).select_from(candidates).where(on_board)
-        total = int(tx.conn.execute(counted).scalar_one())
-    ids = [r.id for r in page]
+    counted = select(func.count()).select_from(candidates).where(on_board)
+    return ranked, counted
+
+
+def board(
+    tx: SqlTransaction,
+    vis: Visibility,
+    now: datetime,
+    *,
+    workflow: str | None = None,
+    units: Collection[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> BoardPage:
+    """Open cases `vis` sees that are overdue or escalated, of `workflow` and held by one of
+    `units` (owned by, or in the grid of) when given; most urgent first."""
+    if vis.nothing:
+        return BoardPage([], 0)
+    ranked, counted = _ranked(tx, vis, now, workflow, units)
+    page = tx.conn.execute(ranked.limit(limit).offset(offset)).all()
+    total = int(page[0].total) if page else int(tx.conn.execute(counted).scalar_one())
+    return BoardPage(rows_of(tx, [_place(r) for r in page]), total)
+
+
+def ranked_all(
+    tx: SqlTransaction,
+    vis: Visibility,
+    now: datetime,
+    *,
+    workflow: str | None = None,
+    units: Collection[str] | None = None,
+) -> list[Ranked]:
+    """Every case on the board, most urgent first, without the cases themselves (a few
+    numbers each: an export reads the cases a page at a time with `rows_of`)."""
+    if vis.nothing:
+        return []
+    ranked, _ = _ranked(tx, vis, now, workflow, units)
+    return [_place(r) for r in tx.conn.execute(ranked)]
+
+
+def _place(r: Any) -> Ranked:
+    return Ranked(int(r.id), bool(r.overdue), r.missed_at, r.next_deadline)
+
+
+def rows_of(tx: SqlTransaction, places: list[Ranked]) -> list[BoardRow]:
+    """The board's lines of these cases, in their order."""
+    ids = [p.id for p in places]
     full = {r.id: r for r in tx.conn.execute(select(cases).where(cases.c.id.in_(ids)))}
     out = []
-    for r in page:
-        row = full[r.id]
-        overdue = bool(r.overdue)
+    for p in places:
+        row = full.get(p.id)
+        if row is None:
+            continue  # gone since it was ranked
         out.append(
             BoardRow(
                 case=case_from_row(row),
-                overdue=overdue,
-                missed_at=r.missed_at if overdue else None,
-                next_deadline=r.next_deadline,
+                overdue=p.overdue,
+                missed_at=p.missed_at if p.overdue else None,
+                next_deadline=p.next_deadline,
                 urges=int(row.urges),
                 last_urged_at=row.last_urged_at,
             )
         )
-    return BoardPage(out, total)
+    return out
 
 
 def missed_deadlines(

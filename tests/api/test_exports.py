@@ -125,7 +125,13 @@ def test_the_board_exports_for_its_readers_only(any_world: World) -> None:
         == r.content.split(b"\r\n")[0] + b"\r\n"
     )
     assert w.client.get("/api/board/export.xlsx", headers=w.h("mediator")).status_code == 403
-    assert [x["what"] for _, x in exports_audited(w)] == ["board", "board"]
+    union = w.client.get(
+        "/api/board/export.csv", params={"unit": "union"}, headers=w.h("org_admin")
+    )
+    assert ids_of(union.content) == [late.id]
+    nowhere = w.client.get("/api/board/export.csv", params={"unit": "x"}, headers=w.h("org_admin"))
+    assert nowhere.status_code == 422
+    assert [x["what"] for _, x in exports_audited(w)] == ["board", "board", "board"]
 
 
 def test_the_rates_export_as_the_rates_answer(any_world: World) -> None:

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from engine.casework.board import BoardQuery, overdue_board
 from engine.casework.cases import CaseFilter
 from engine.casework.context import Casework
 from engine.casework.errors import NotPermittedError
-from engine.casework.exports import EXPORT, board_filter, export_board, export_cases, export_rates
+from engine.casework.exports import EXPORT, export_board, export_cases, export_rates
 from engine.casework.parties import NewParty, record_party
 from engine.casework.rates import RateQuery
 from engine.clock import ManualClock
@@ -164,19 +165,23 @@ def test_xlsx_holds_the_same_rows(cw: Casework) -> None:
     assert [r[0] for r in got[1:]] == sorted(ids, reverse=True)
 
 
-def test_the_board_exports_its_overdue_cases_for_its_readers(
+def test_the_board_exports_its_cases_with_its_columns_for_its_readers(
     cw: Casework, clock: ManualClock
 ) -> None:
     late = in_mediation(cw)
     clock.advance(timedelta(days=40))
     fresh = in_mediation(cw)
-    assert board_filter("mediation") == CaseFilter(
-        workflow="mediation", overdue=True, open_only=True
-    )
-    export = export_board(cw, person("org_admin"), TREE, None, fmt="csv", lang="zh")
+    board = overdue_board(cw, person("org_admin"), BoardQuery())
+    export = export_board(cw, person("org_admin"), TREE, None, fmt="csv", lang="zh", batch=1)
     rows = csv_rows(b"".join(export.chunks("csv")))
-    assert [int(r[0]) for r in rows[1:]] == [late] and fresh != late
-    assert rows[1][10] == "是"
+    assert rows[0][:4] == ["案件编号", "流程", "状态", "是否逾期"]
+    assert [int(r[0]) for r in rows[1:]] == [i.case.id for i in board.items] == [late]
+    assert fresh != late
+    line = dict(zip(rows[0], rows[1], strict=True))
+    item = board.items[0]
+    assert line["是否逾期"] == "是" and item.late is not None
+    assert float(line["逾期时长(小时)"]) == round(item.late.seconds / 3600, 1)
+    assert line["层级"] == str(item.tier) and line["催办次数"] == "0"
     assert exports_audited(cw)[0]["what"] == "board"
     with pytest.raises(NotPermittedError):
         export_board(cw, person("mediator"), TREE, None, fmt="csv", lang="zh")
