@@ -9,7 +9,7 @@ user's username (importing a file again changes nothing).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -287,15 +287,20 @@ def _cycles(existing: Mapping[str, UnitRecord], in_file: Mapping[str, UnitRecord
 
 
 def plan_units(items: Iterable[UnitRecord], existing: Mapping[str, UnitRecord]) -> Plan[UnitRecord]:
-    create: list[UnitRecord] = []
-    update: list[UnitRecord] = []
+    return _plan(items, existing, lambda u: u.code)
+
+
+def _plan(items: Iterable[T], existing: Mapping[str, T], key: Callable[[T], str]) -> Plan[T]:
+    """Which lines are new, which change a stored one, how many change nothing."""
+    create: list[T] = []
+    update: list[T] = []
     unchanged = 0
-    for u in items:
-        old = existing.get(u.code)
+    for item in items:
+        old = existing.get(key(item))
         if old is None:
-            create.append(u)
-        elif old != u:
-            update.append(u)
+            create.append(item)
+        elif old != item:
+            update.append(item)
         else:
             unchanged += 1
     return Plan(tuple(create), tuple(update), unchanged)
@@ -363,18 +368,7 @@ def check_users(sheet: Sheet, unit_kinds: Mapping[str, str]) -> Checked[UserLine
 
 
 def plan_users(items: Iterable[UserLine], existing: Mapping[str, UserLine]) -> Plan[UserLine]:
-    create: list[UserLine] = []
-    update: list[UserLine] = []
-    unchanged = 0
-    for u in items:
-        old = existing.get(u.username)
-        if old is None:
-            create.append(u)
-        elif old != u:
-            update.append(u)
-        else:
-            unchanged += 1
-    return Plan(tuple(create), tuple(update), unchanged)
+    return _plan(items, existing, lambda u: u.username)
 
 
 def user_cells(u: UserLine) -> list[str]:

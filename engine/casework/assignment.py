@@ -93,7 +93,7 @@ def assign(
             raise UnknownMemberError(mediator, "mediator")
         if m.role != MEDIATOR:
             raise WrongMemberError(mediator, "mediator", f"{mediator} is not a mediator")
-        tree = UnitTree.build(unit_store.all_units(tx))
+        tree = unit_store.unit_tree(tx)
         reach = tree.subtree(user.unit) if user.unit else set()
         if m.unit not in reach or not _sees(tx, tree, m, case):
             raise WrongMemberError(
@@ -121,7 +121,7 @@ def mediators_for(cw: Casework, user: User, case_id: int) -> list[Member]:
         case = visible_in(tx, user, case_id)
         if not allowed(user, Permission.ASSIGN_CASE) or not user.unit:
             return []
-        tree = UnitTree.build(unit_store.all_units(tx))
+        tree = unit_store.unit_tree(tx)
         reach = tree.subtree(user.unit)
         return [
             m

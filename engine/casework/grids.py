@@ -67,10 +67,6 @@ def _member(tx: SqlTransaction, username: str, field: str = "username") -> Membe
     return found
 
 
-def _tree(tx: SqlTransaction) -> UnitTree:
-    return UnitTree.build(unit_store.all_units(tx))
-
-
 def grid_members(cw: Casework, user: User) -> list[Member]:
     """The active grid members, by user name."""
     require(user, Permission.MANAGE_GRIDS)
@@ -82,7 +78,7 @@ def grids_in_reach(cw: Casework, user: User) -> list[UnitRecord]:
     """The grid units in service the user may give out, by code."""
     require(user, Permission.MANAGE_GRIDS)
     with cw.store.transaction(write=False) as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
     reach = (
         set(tree.units)
         if user.scope.everything
@@ -101,7 +97,7 @@ def assign_grids(cw: Casework, user: User, username: str, grids: Sequence[str]) 
     if not grids:
         raise InvalidUnitError("grids", "name at least one grid")
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         for g in grids:
             _grid(tree, user, g)
         m = _member(tx, username)
@@ -125,7 +121,7 @@ def unassign_grid(cw: Casework, user: User, username: str, grid: str) -> list[st
     """Take a grid from a grid member (its cases stay with the grid); their grids afterwards."""
     require(user, Permission.MANAGE_GRIDS)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         if grid not in tree.units:
             raise UnknownUnitError(grid, "grid")
         _check_reach(tree, user, grid)
@@ -149,7 +145,7 @@ def hand_over_grids(cw: Casework, user: User, leaving: str, successor: str) -> H
     grids and the open cases assigned to them (each with an event in its history)."""
     require(user, Permission.MANAGE_GRIDS)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         old = _member(tx, leaving, "from")
         new = _member(tx, successor, "to")
         if leaving == successor:
@@ -198,7 +194,7 @@ def redraw_grid(
     `case_ids`: a grid split in two), each with an event in its history; their ids."""
     require(user, Permission.MANAGE_GRIDS)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         if source not in tree.units:
             raise UnknownUnitError(source, "source")
         _check_reach(tree, user, source)

@@ -71,10 +71,6 @@ class Merged:
     users: list[str]
 
 
-def _tree(tx: SqlTransaction) -> UnitTree:
-    return UnitTree.build(unit_store.all_units(tx))
-
-
 def _reach(user: User, tree: UnitTree) -> set[str] | None:
     """The units the user may administer; None: every unit."""
     if user.scope.everything or (user.role == "admin" and user.unit is None):
@@ -140,7 +136,7 @@ def unit_tree(cw: Casework, user: User) -> list[UnitLine]:
     """The units the user may administer, depth-first by code (retired ones included)."""
     require(user, Permission.MANAGE_UNITS)
     with cw.store.transaction(write=False) as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
     reach = _reach(user, tree)
     if reach is None:
         roots = sorted(c for c, u in tree.units.items() if u.parent not in tree.units)
@@ -164,7 +160,7 @@ def unit_detail(cw: Casework, user: User, code: str) -> UnitDetail:
     cases it holds (the first HELD_SHOWN)."""
     require(user, Permission.MANAGE_UNITS)
     with cw.store.transaction(write=False) as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         reach = _reach(user, tree)
         unit = _known(tree, code)
         _check_reach(user, reach, code)
@@ -198,7 +194,7 @@ def create_unit(
         raise InvalidUnitError("kind", f"one of {', '.join(UNIT_KINDS)}")
     zh, en = _names(name_zh, name_en)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         reach = _reach(user, tree)
         _check_reach(user, reach, parent)
         if code in tree.units:
@@ -221,7 +217,7 @@ def rename_unit(cw: Casework, user: User, code: str, name_zh: str, name_en: str)
     require(user, Permission.MANAGE_UNITS)
     zh, en = _names(name_zh, name_en)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         unit = _in_service(tree, code)
         _check_reach(user, _reach(user, tree), code)
         unit_store.rename_unit(tx, code, zh, en)
@@ -239,7 +235,7 @@ def move_unit(cw: Casework, user: User, code: str, parent: str | None) -> UnitRe
     """Put a unit (with everything below it) under another parent."""
     require(user, Permission.MANAGE_UNITS)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         reach = _reach(user, tree)
         unit = _in_service(tree, code)
         _check_reach(user, reach, code)
@@ -263,7 +259,7 @@ def merge_units(cw: Casework, user: User, source: str, target: str) -> Merged:
     history; the source is retired."""
     require(user, Permission.MANAGE_UNITS)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         reach = _reach(user, tree)
         src = _in_service(tree, source, "source")
         dst = _in_service(tree, target, "target")
@@ -331,7 +327,7 @@ def retire_unit(cw: Casework, user: User, code: str) -> UnitRecord:
     or has users."""
     require(user, Permission.MANAGE_UNITS)
     with cw.store.transaction() as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         reach = _reach(user, tree)
         unit = _in_service(tree, code)
         _check_reach(user, reach, code)

@@ -124,7 +124,7 @@ def list_users(
     """The users `user` manages, by user name; `unit` keeps those of that unit or below it."""
     require(user, Permission.MANAGE_USERS)
     with cw.store.transaction(write=False) as tx:
-        tree = _tree(tx)
+        tree = unit_store.unit_tree(tx)
         reach = _reach(tree, user)
         units = reach
         if unit:
@@ -339,10 +339,6 @@ def create_first_admin(
 
 
 # -- checks -------------------------------------------------------------------------------------
-def _tree(tx: SqlTransaction) -> UnitTree:
-    return UnitTree.build(unit_store.all_units(tx))
-
-
 def _reach(tree: UnitTree, user: User) -> set[str] | None:
     """The units whose users `user` manages; None: every user."""
     if user.role == "admin":
@@ -356,7 +352,7 @@ def _target(tx: SqlTransaction, user: User, user_id: int, touch: bool = True) ->
     rec = user_store.user_by_id(tx, user_id, for_update=touch)
     if rec is None:
         raise UnknownUserError(user_id)
-    reach = _reach(_tree(tx), user)
+    reach = _reach(unit_store.unit_tree(tx), user)
     if reach is not None:
         if rec.unit is None or rec.unit not in reach:
             raise UnknownUserError(user_id)
@@ -400,7 +396,7 @@ def _check_unit(tx: SqlTransaction, user: User, role: str, unit: str | None) -> 
         if user.role != "admin":
             raise InvalidUserError("unit", "is required: a unit of your organisation")
         return None
-    tree = _tree(tx)
+    tree = unit_store.unit_tree(tx)
     if unit not in tree.units:
         raise UnknownUnitError(unit)
     reach = _reach(tree, user)

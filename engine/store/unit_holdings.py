@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -24,10 +25,7 @@ class HeldCase:
     assignee: str | None
 
 
-def open_cases_held(tx: SqlTransaction, code: str, limit: int | None = None) -> list[HeldCase]:
-    """Open cases `code` holds itself (owner, grid, hand-off field or hand-over; not the
-    grid cases it sees by tier), by id."""
-    vis = Visibility(units=frozenset({code}))
+def _open_cases(*conditions: Any, limit: int | None = None) -> Any:
     query = (
         select(
             cases.c.id,
@@ -37,45 +35,28 @@ def open_cases_held(tx: SqlTransaction, code: str, limit: int | None = None) -> 
             cases.c.grid_unit,
             cases.c.assignee,
         )
-        .where(cases.c.closed_at.is_(None), visible_clause(vis, tx.sqlite))
+        .where(cases.c.closed_at.is_(None), *conditions)
         .order_by(cases.c.id)
     )
-    if limit is not None:
-        query = query.limit(limit)
+    return query.limit(limit) if limit is not None else query
+
+
+def open_cases_held(tx: SqlTransaction, code: str, limit: int | None = None) -> list[HeldCase]:
+    """Open cases `code` holds itself (owner, grid, hand-off field or hand-over; not the
+    grid cases it sees by tier), by id."""
+    vis = Visibility(units=frozenset({code}))
+    query = _open_cases(visible_clause(vis, tx.sqlite), limit=limit)
     return [HeldCase(*r) for r in tx.conn.execute(query)]
 
 
 def open_grid_cases(tx: SqlTransaction, grid: str) -> list[HeldCase]:
     """Open cases reported in `grid`, by id."""
-    query = (
-        select(
-            cases.c.id,
-            cases.c.workflow,
-            cases.c.state,
-            cases.c.org_unit,
-            cases.c.grid_unit,
-            cases.c.assignee,
-        )
-        .where(cases.c.closed_at.is_(None), cases.c.grid_unit == grid)
-        .order_by(cases.c.id)
-    )
-    return [HeldCase(*r) for r in tx.conn.execute(query)]
+    return [HeldCase(*r) for r in tx.conn.execute(_open_cases(cases.c.grid_unit == grid))]
 
 
 def open_cases_assigned(tx: SqlTransaction, username: str) -> list[HeldCase]:
     """Open cases assigned to `username` (the assignee column), by id."""
-    query = (
-        select(
-            cases.c.id,
-            cases.c.workflow,
-            cases.c.state,
-            cases.c.org_unit,
-            cases.c.grid_unit,
-            cases.c.assignee,
-        )
-        .where(cases.c.closed_at.is_(None), cases.c.assignee == username)
-        .order_by(cases.c.id)
-    )
+    query = _open_cases(cases.c.assignee == username)
     return [HeldCase(*r) for r in tx.conn.execute(query)]
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 
 from engine.store.repository import SqlTransaction
 from engine.store.tables import UnitRow
-from engine.units import UnitRecord
+from engine.units import UnitRecord, UnitTree
 
 units = UnitRow.__table__  # type: ignore[attr-defined]
 
@@ -16,6 +16,11 @@ units = UnitRow.__table__  # type: ignore[attr-defined]
 def all_units(tx: SqlTransaction) -> list[UnitRecord]:
     rows = tx.conn.execute(select(units).order_by(units.c.code))
     return [UnitRecord(r.code, r.name_zh, r.name_en, r.kind, r.parent, r.retired_at) for r in rows]
+
+
+def unit_tree(tx: SqlTransaction) -> UnitTree:
+    """The whole stored tree, retired units included."""
+    return UnitTree.build(all_units(tx))
 
 
 def get_unit(tx: SqlTransaction, code: str) -> UnitRecord | None:
