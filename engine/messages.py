@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 MESSAGES: Mapping[str, str] = {
     "file.unreadable": "cannot read file: {error}",
@@ -342,9 +342,17 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def identify(text: str) -> Message | None:
     """The id and parameters of an engine message, or None for a text that is no message
     of the engine's (a workflow's own text, a value)."""
+    found = _identified(text)
+    return Message(found[0], dict(found[1])) if found is not None else None
+
+
+@lru_cache(maxsize=4096)
+def _identified(text: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """The templates tried in turn, once per distinct text: the same notes and problems
+    come back on every page that shows them."""
     for key, pattern in _patterns():
         if m := pattern.fullmatch(text):
-            return Message(key, m.groupdict())
+            return key, tuple(m.groupdict().items())
     return None
 
 
