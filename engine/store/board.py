@@ -1,5 +1,6 @@
 """The overdue board's query: every open case overdue or escalated that a user sees, most
-urgent first (engine.urgency), one page of them with the total. SQLite and PostgreSQL."""
+urgent first (engine.urgency), one page of them with the total, ranked from the open cases'
+kept facts (engine.store.rate_facts). SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,23 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 
 from engine.model import Case, Timer
-from engine.reserved import ESCALATION_COUNT
-from engine.store.queries import (
-    MISSED_HERE,
-    case_from_row,
-    cases,
-    missed_at,
-    next_deadline,
-    no_jit,
-    overdue_clause,
-    tier_of,
-    timers,
-    urgency_order,
-    visible_clause,
-)
+from engine.store.deadlines import MISSED_HERE
+from engine.store.queries import case_from_row, cases, timers, urgency_order
+from engine.store.rate_facts import rate_facts
+from engine.store.rates import visible_facts
 from engine.store.repository import SqlTransaction, _timer_from
 from engine.visibility import Visibility
 
@@ -45,12 +36,6 @@ class BoardPage:
     total: int
 
 
-def escalated_clause() -> ColumnElement[bool]:
-    """The case climbed at least one tier (its `escalation_count`)."""
-    count: ColumnElement[int] = func.coalesce(cases.c.data[ESCALATION_COUNT].as_integer(), 0)
-    return count > 0
-
-
 @dataclass(frozen=True, slots=True)
 class Ranked:
     """A case's place on the board, before the case itself is read."""
@@ -68,40 +53,33 @@ def _ranked(
     workflow: str | None,
     units: Collection[str] | None,
 ) -> tuple[Any, Any]:
-    """The board's cases, most urgent first (with their total), and the count alone."""
-    no_jit(tx)
+    """The board's cases, most urgent first, and their count: read from the open cases' kept
+    facts (engine.store.rate_facts, the partial index `ix_rate_facts_board`), which hold
+    every moment the ranking compares with `now`; no history is looked up."""
+    f = rate_facts.c
+    overdue = or_(f.missed_here == 1, f.next_due <= now)  # engine.store.queries.overdue_clause
+    missed = case((f.missed_due <= now, f.missed_due))  # engine.store.queries.missed_at(now)
     conditions: list[ColumnElement[bool]] = [
-        cases.c.closed_at.is_(None),
-        visible_clause(vis, tx.sqlite),
+        f.is_open == literal_column("1"),  # a constant: the partial index's own condition
+        or_(overdue, f.escalated == 1),
+        visible_facts(vis, tx.sqlite),
     ]
     if workflow:
-        conditions.append(cases.c.workflow == workflow)
+        conditions.append(f.workflow == workflow)
     if units is not None:
         wanted = sorted(units)
-        conditions.append(or_(cases.c.org_unit.in_(wanted), cases.c.grid_unit.in_(wanted)))
-    # Each open case's deadline lookups are made once, in a materialised CTE (the planners
-    # would otherwise repeat them for every sort key); only the page's rows are read whole.
-    candidates = (
+        conditions.append(or_(f.org_unit.in_(wanted), f.grid_unit.in_(wanted)))
+    ranked = (
         select(
-            cases.c.id,
-            overdue_clause(now).label("overdue"),
-            escalated_clause().label("escalated"),
-            missed_at(now).label("missed_at"),
-            next_deadline().label("next_deadline"),
-            tier_of().label("tier"),
+            f.case_id.label("id"),
+            overdue.label("overdue"),
+            missed.label("missed_at"),
+            f.next_due.label("next_deadline"),
         )
         .where(*conditions)
-        .cte("candidates")
-        .prefix_with("MATERIALIZED")
+        .order_by(*urgency_order(overdue, f.tier, missed, f.next_due, f.case_id))
     )
-    c = candidates.c
-    on_board = or_(c.overdue, c.escalated)
-    ranked = (
-        select(c.id, c.overdue, c.missed_at, c.next_deadline, func.count().over().label("total"))
-        .where(on_board)
-        .order_by(*urgency_order(c.overdue, c.tier, c.missed_at, c.next_deadline, c.id))
-    )
-    counted = select(func.count()).select_from(candidates).where(on_board)
+    counted = select(func.count()).select_from(rate_facts).where(*conditions)
     return ranked, counted
 
 
@@ -121,7 +99,7 @@ def board(
         return BoardPage([], 0)
     ranked, counted = _ranked(tx, vis, now, workflow, units)
     page = tx.conn.execute(ranked.limit(limit).offset(offset)).all()
-    total = int(page[0].total) if page else int(tx.conn.execute(counted).scalar_one())
+    total = int(tx.conn.execute(counted).scalar_one())
     return BoardPage(rows_of(tx, [_place(r) for r in page]), total)
 
 

@@ -34,6 +34,12 @@ from engine.reserved import (
     TEXT_FIELDS,
     TIER,
 )
+from engine.store.deadlines import (
+    fired_here,
+    live_deadline,
+    missed_at,
+    next_deadline,
+)
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseAccessRow, CaseRow, EventRow, TimerRow
 from engine.visibility import Visibility
@@ -127,58 +133,6 @@ def visible_clause(vis: Visibility, sqlite: bool) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-# A deadline that fell due in the case's current stay and was not met: its action could not
-# fire (a grid case at the top tier has no tier left to climb: `skipped`) or its firing was
-# given up after failing (`failed`). Leaving the state ends it, as it cancels a pending one.
-MISSED_STATUSES: tuple[str, ...] = ("skipped", "failed")
-
-
-def _live_deadline() -> ColumnElement[bool]:
-    """A deadline of the case that still counts: pending, or missed in the current stay."""
-    return and_(
-        timers.c.case_id == cases.c.id,
-        timers.c.kind == "deadline",
-        or_(
-            timers.c.status == "pending",
-            and_(
-                timers.c.status.in_(MISSED_STATUSES),
-                timers.c.armed_seq == cases.c.entered_seq,
-            ),
-        ),
-    )
-
-
-def next_deadline() -> Any:
-    """The earliest deadline that still counts: the next one, or the one missed and unmet."""
-    return select(func.min(timers.c.fire_at)).where(_live_deadline()).scalar_subquery()
-
-
-# A deadline once missed in the case's current stay: fired (its action kept the case in its
-# state), skipped or given up.
-MISSED_HERE: tuple[str, ...] = ("fired", *MISSED_STATUSES)
-
-
-def missed_at(now: datetime) -> Any:
-    """When the case missed the earliest deadline that still makes it overdue: a pending one
-    past due, or one of the current stay that fell due (fired, skipped, given up)."""
-    return (
-        select(func.min(timers.c.fire_at))
-        .where(
-            timers.c.case_id == cases.c.id,
-            timers.c.kind == "deadline",
-            timers.c.fire_at <= now,
-            or_(
-                timers.c.status == "pending",
-                and_(
-                    timers.c.status.in_(MISSED_HERE),
-                    timers.c.armed_seq == cases.c.entered_seq,
-                ),
-            ),
-        )
-        .scalar_subquery()
-    )
-
-
 def tier_of() -> ColumnElement[int]:
     """The case's grid tier (0 without one)."""
     tier: ColumnElement[int] = func.coalesce(cases.c.data[TIER].as_integer(), 0)
@@ -210,15 +164,8 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """Open, and a deadline is past due (pending, or missed and unmet in this stay: skipped
     at the top tier, given up after failing), or one fired while the case stayed in its
     state."""
-    past_due = exists().where(and_(_live_deadline(), timers.c.fire_at <= now))
-    missed_here = exists().where(
-        and_(
-            events.c.case_id == cases.c.id,
-            events.c.role == "system",
-            events.c.seq > cases.c.entered_seq,
-        )
-    )
-    return and_(cases.c.closed_at.is_(None), or_(past_due, missed_here))
+    past_due = exists().where(and_(live_deadline(), timers.c.fire_at <= now))
+    return and_(cases.c.closed_at.is_(None), or_(past_due, fired_here()))
 
 
 def _filtered(
@@ -241,9 +188,7 @@ def _filtered(
         clause = overdue_clause(now)
         query = query.where(clause if f.overdue else ~clause)
     if f.due_before is not None:
-        query = query.where(
-            exists().where(and_(_live_deadline(), timers.c.fire_at <= f.due_before))
-        )
+        query = query.where(exists().where(and_(live_deadline(), timers.c.fire_at <= f.due_before)))
     if f.assigned_to:
         # Assigned to the person: the case's assignee (claimed, assigned by the workroom
         # head, or set by the workflow); a case nobody was assigned to by its fields

@@ -43,6 +43,7 @@ from engine.errors import UnknownWorkflowError
 from engine.reserved import (
     CATEGORY_FIELDS,
     CO_HANDLERS,
+    ESCALATION_COUNT,
     HANDLING_UNIT,
     LEAD_UNIT,
     MERGED_INTO,
@@ -51,6 +52,7 @@ from engine.reserved import (
     RATING_FIELDS,
     TIER,
 )
+from engine.store.deadlines import fired_here, missed_at, next_deadline
 from engine.store.tables import (
     CaseAccessRow,
     CaseRow,
@@ -70,8 +72,8 @@ rate_facts = RateFactRow.__table__  # type: ignore[attr-defined]
 MEDIATED_OUTCOMES: tuple[str, ...] = ("agreement", "failed", "period_expired", "not_performed")
 RESOLVED_OUTCOMES: tuple[str, ...] = ("agreement",)
 URGE_ACTION = "urge"
-# The columns a refresh rewrites: all but the key and the urges, which only `add_urges` moves.
-FACT_COLUMNS: tuple[str, ...] = (
+# The rates' columns (migration 0011).
+RATE_COLUMNS: tuple[str, ...] = (
     "workflow",
     "opened_at",
     "org_unit",
@@ -96,6 +98,11 @@ FACT_COLUMNS: tuple[str, ...] = (
     "agreement",
     "close_s",
 )
+# The overdue board's columns of an open case (migration 0012; 0 and NULL once it is closed):
+# what it is ranked and filtered by, besides the tier and the units above (engine.store.board).
+BOARD_COLUMNS: tuple[str, ...] = ("is_open", "escalated", "missed_here", "next_due", "missed_due")
+# The columns a refresh rewrites: all but the key and the urges, which only `add_urges` moves.
+FACT_COLUMNS: tuple[str, ...] = (*RATE_COLUMNS, *BOARD_COLUMNS)
 _IDS = "__fq_ids__"  # where a refresh's id placeholders go in its compiled text
 _CHUNK = 500  # ids per refresh statement
 
@@ -197,6 +204,21 @@ def flag(cond: Any) -> Any:
     return case((cond, 1), else_=0)
 
 
+def _board_facts() -> list[Any]:
+    """The board's facts of an open case (engine.store.deadlines), 0 and NULL for a closed
+    one: its lookups are made for the open cases only."""
+    is_open = cases.c.closed_at.is_(None)
+    count = func.coalesce(cases.c.data[ESCALATION_COUNT].as_integer(), 0)
+    no_moment = cast(null(), timers.c.fire_at.type)
+    return [
+        flag(is_open).label("is_open"),
+        flag(and_(is_open, count > 0)).label("escalated"),
+        flag(and_(is_open, fired_here().correlate(cases))).label("missed_here"),
+        case((is_open, next_deadline().correlate(cases)), else_=no_moment).label("next_due"),
+        case((is_open, missed_at(None).correlate(cases)), else_=no_moment).label("missed_due"),
+    ]
+
+
 def _raw(rules: RuleBook, is_sqlite: bool, where: Any) -> Any:
     """One row per case: what its facts are made of, each lookup made once (materialised)."""
     responses = {k: r.response for k, r in rules.items() if r.response is not None}
@@ -246,6 +268,7 @@ def _raw(rules: RuleBook, is_sqlite: bool, where: Any) -> Any:
             case((cases.c.closed_at.is_not(None), _close_seconds(is_sqlite)), else_=0.0).label(
                 "close_s"
             ),
+            *_board_facts(),
         )
         .where(where)
         .cte("raw")
@@ -302,25 +325,35 @@ def fact_select(rules: RuleBook, is_sqlite: bool, where: Any) -> Select[Any]:
         counts(r.c.outcome.in_(MEDIATED_OUTCOMES)).label("mediated"),
         counts(r.c.outcome == "agreement").label("agreement"),
         case((and_(counted, closed), r.c.close_s), else_=0.0).label("close_s"),
+        *(r.c[c] for c in BOARD_COLUMNS),
     ).where(r.c.case_id.is_not(None))  # SQLite: an INSERT … SELECT … ON CONFLICT needs a WHERE
 
 
-def _upsert(rules: RuleBook, is_sqlite: bool, where: Any, urges: Any = None) -> Any:
-    """INSERT the facts of the cases `where` selects, replacing theirs but for the urges: a
-    new row takes `urges`, or (None) the case's own count, `cases.urges`."""
+def _upsert(
+    rules: RuleBook,
+    is_sqlite: bool,
+    where: Any,
+    urges: Any = None,
+    columns: Sequence[str] = FACT_COLUMNS,
+) -> Any:
+    """INSERT the facts (`columns` of them) of the cases `where` selects, replacing theirs but
+    for the urges: a new row takes `urges`, or (None) the case's own count, `cases.urges`."""
     query = fact_select(rules, is_sqlite, where)
+    if tuple(columns) != FACT_COLUMNS:
+        picked = query.selected_columns
+        query = query.with_only_columns(picked.case_id, *(picked[c] for c in columns))
     if urges is None:
         urged = cases.alias("urged")
         own = select(urged.c.urges).where(urged.c.id == query.selected_columns.case_id)
         urges = own.scalar_subquery()
     query = query.add_columns(urges.label("urges"))
-    names = ["case_id", *FACT_COLUMNS, "urges"]
+    names = ["case_id", *columns, "urges"]
     if is_sqlite:
-        ins: Any = sqlite.insert(rate_facts).from_select(names, query)
+        ins: Any = sqlite.insert(rate_facts).from_select(names, query, include_defaults=False)
     else:
-        ins = postgresql.insert(rate_facts).from_select(names, query)
+        ins = postgresql.insert(rate_facts).from_select(names, query, include_defaults=False)
     return ins.on_conflict_do_update(
-        index_elements=["case_id"], set_={c: ins.excluded[c] for c in FACT_COLUMNS}
+        index_elements=["case_id"], set_={c: ins.excluded[c] for c in columns}
     )
 
 
@@ -422,17 +455,25 @@ def rebuild(
     *,
     batch: int = 50_000,
     progress: Callable[[int, int], None] | None = None,
+    columns: Sequence[str] = FACT_COLUMNS,
+    open_only: bool = False,
 ) -> None:
     """Write the facts of every case from scratch, `batch` case ids per statement (each in
-    the caller's transaction); `progress(last_id, top_id)` after each batch."""
+    the caller's transaction); `progress(last_id, top_id)` after each batch. `columns`: those
+    of the schema the caller migrates to (0011: the rates' own); `open_only`: rewrite the
+    open cases' rows only, keeping the others (0012: the board's columns of a closed case
+    are their defaults)."""
     is_sqlite = conn.dialect.name == "sqlite"
-    conn.execute(rate_facts.delete())
+    if not open_only:
+        conn.execute(rate_facts.delete())
     top = conn.execute(select(func.max(cases.c.id))).scalar_one()
     if top is None:
         return
     for lo in range(0, int(top) + 1, batch):
         where = and_(cases.c.id >= lo, cases.c.id < lo + batch)
-        conn.execute(_upsert(rules, is_sqlite, where))
+        if open_only:
+            where = and_(where, cases.c.closed_at.is_(None))
+        conn.execute(_upsert(rules, is_sqlite, where, columns=columns))
         if progress is not None:
             progress(min(lo + batch - 1, int(top)), int(top))
 

@@ -78,7 +78,7 @@ GROUP_KEYS: tuple[str, ...] = ("none", "organisation", "grid", "area", "category
 facts = rate_facts.c
 
 
-def _visible_facts(vis: Visibility, sqlite: bool) -> Any:
+def visible_facts(vis: Visibility, sqlite: bool) -> Any:
     """engine.visibility.sees on the facts' own columns (the owner, the grid and its tier,
     the hand-off fields); a shared case (co-handlers, handed over) is asked of the case
     itself (engine.store.queries.visible_clause)."""
@@ -236,7 +236,7 @@ def rate_counts(
     bucket [bounds[i], bounds[i+1]) of opening."""
     if vis.nothing or (f.area_units is not None and not f.area_units):
         return []
-    where = [_visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
+    where = [visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
     if not bounds or vis.everything or tx.sqlite:
         return _counts(tx, _summed(facts, key, bounds, where), bounds)
     # PostgreSQL: the visibility filter (thousands of units) written once, not once per

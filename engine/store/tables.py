@@ -263,13 +263,39 @@ class RateExclusionRow(SQLModel, table=True):
     at: datetime = _dt()
 
 
+BOARD_INDEX_COLUMNS: tuple[str, ...] = (
+    "tier",
+    "missed_due",
+    "next_due",
+    "missed_here",
+    "escalated",
+    "workflow",
+    "org_unit",
+    "grid_unit",
+    "organisation",
+    "handling_unit",
+    "lead_unit",
+    "shared",
+)
+
+
 class RateFactRow(SQLModel, table=True):
     """What the rates count of one case, kept up to date in the transaction that changes the
     case (engine.store.rate_facts): the flags are 0 or 1 and already leave an excluded case
     out, so a rate's counts are plain sums."""
 
     __tablename__ = "rate_facts"
-    __table_args__ = (Index("ix_rate_facts_opened_at", "opened_at"),)
+    __table_args__ = (
+        Index("ix_rate_facts_opened_at", "opened_at"),
+        # The overdue board: its open cases, with what it ranks and filters them by
+        # (engine.store.board), read without the table.
+        Index(
+            "ix_rate_facts_board",
+            *BOARD_INDEX_COLUMNS,
+            sqlite_where=text("is_open = 1"),
+            postgresql_where=text("is_open = 1"),
+        ),
+    )
 
     case_id: int = Field(primary_key=True)
     workflow: str = Field(max_length=64)
@@ -296,6 +322,15 @@ class RateFactRow(SQLModel, table=True):
     mediated: int = 0
     agreement: int = 0
     close_s: float = 0.0
+    # The overdue board's facts of an open case (0 and NULL once closed): whether it climbed
+    # a tier, whether a deadline fired while it stayed in its state, the earliest deadline
+    # that still counts, and the earliest one it misses or missed in its current stay
+    # (engine.store.deadlines: overdue at `now` when `missed_here` or `next_due <= now`).
+    is_open: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    escalated: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    missed_here: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    next_due: datetime | None = _dt(nullable=True)
+    missed_due: datetime | None = _dt(nullable=True)
     urges: int = 0  # how many times the case was urged (催办)
 
 

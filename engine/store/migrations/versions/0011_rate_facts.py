@@ -17,7 +17,7 @@ from alembic import op
 
 import engine.store.types
 from engine.loader import parse_definition
-from engine.store.rate_facts import book_of, rebuild
+from engine.store.rate_facts import RATE_COLUMNS, book_of, rebuild
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -74,7 +74,7 @@ def upgrade() -> None:
     def progress(last_id: int, top_id: int) -> None:
         log.info("rate_facts: cases up to id %d of %d", last_id, top_id)
 
-    rebuild(conn, book, progress=progress)
+    rebuild(conn, book, progress=progress, columns=RATE_COLUMNS)  # 0012 adds the board's
     # Indexed once filled: one sort instead of an index kept up through the back-fill.
     with op.batch_alter_table("rate_facts", schema=None) as batch_op:
         batch_op.create_index("ix_rate_facts_opened_at", ["opened_at"], unique=False)
