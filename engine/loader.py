@@ -86,15 +86,15 @@ TIMER_KEYS = (
 NOT_RECURRING = {
     "after": "a recurring timer falls due 'every' period from its start, not 'after' one",
     "at_field": "a recurring timer falls due 'every' period, not at one field's moment",
-    "remind_at": "each occurrence is itself the notice: no reminder before it",
-    "keep_through": "a recurring timer runs only in its own state (or, case-level, in all)",
-    "deadline": "an occurrence is a due date, not a deadline missed: mark the step it fires",
-    "response": "the response deadline is a single deadline, not a recurring one",
+    "remind_at": "a recurring timer has no reminder: each occurrence is itself the notice",
+    "keep_through": "a recurring timer runs only in its own state, or case-level in all",
+    "deadline": "a recurring timer is not a deadline: an occurrence falls due, none is missed",
+    "response": "a recurring timer cannot be the response deadline, a single deadline",
 }
 # Keys a case-level timer cannot have, and why.
 NOT_CASE_LEVEL = {
-    "keep_through": "a case-level timer runs in every state already",
-    "response": "the response deadline belongs to a state (the first answer in it)",
+    "keep_through": "a case-level timer runs in every state already: no keep_through",
+    "response": "a case-level timer cannot be the response deadline, which belongs to a state",
 }
 TRANSITION_KEYS = (
     "action",
@@ -370,7 +370,7 @@ class _Loader(DefinitionReader):
         if state == CASE_TIMERS:
             for k, why in NOT_CASE_LEVEL.items():
                 if k in m:
-                    self.problem(m[k][0], f"{key}.{k}", f"not on a case-level timer: {why}")
+                    self.problem(m[k][0], f"{key}.{k}", why)
         every = self.recurrence(m, key, state)
         name = self.name(m["name"][1], f"{key}.name", "timer name")
         if name is not None and name in self.timer_names:
@@ -443,15 +443,15 @@ class _Loader(DefinitionReader):
     def recurrence(self, m: dict[str, tuple[Node, Node]], key: str, state: str) -> Every | None:
         """`every:` and what only a recurring timer may have (`until`, `count`,
         `until_state`): each misuse reported where it is written."""
-        ends = [k for k in ("until", "count", "until_state") if k in m]
+        ends = [e for e in ("until", "count", "until_state") if e in m]
         if "every" not in m:
-            for k in ends:
-                msg = f"'{k}' ends a recurring timer: this one has no 'every'"
-                self.problem(m[k][0], f"{key}.{k}", msg, "add 'every: <period>' or remove it")
+            for e in ends:
+                msg = f"{e!r} ends a recurring timer: this one has no 'every'"
+                self.problem(m[e][0], f"{key}.{e}", msg, "add 'every: <period>' or remove it")
             return None
         for k, why in NOT_RECURRING.items():
             if k in m and (state != CASE_TIMERS or k not in NOT_CASE_LEVEL):
-                self.problem(m[k][0], f"{key}.{k}", f"not on a recurring timer: {why}")
+                self.problem(m[k][0], f"{key}.{k}", why)
         if "until" in m and "count" in m:
             msg = "a recurring timer ends by 'until' or by 'count', not both"
             self.problem(m["count"][0], f"{key}.count", msg)
@@ -470,9 +470,9 @@ class _Loader(DefinitionReader):
             return None
 
     def occurrences(self, node: Node, key: str) -> int | None:
-        n = self.scalar(node, key, int, "a whole number")
+        n: int | None = self.scalar(node, key, int, "a whole number")
         if n is not None and not 1 <= n <= MAX_OCCURRENCES:
-            self.problem(node, key, f"count must be 1 to {MAX_OCCURRENCES:,}, got {n}")
+            self.problem(node, key, f"count must be 1 to {MAX_OCCURRENCES}, got {n}")
             return None
         return n
 

@@ -111,15 +111,11 @@ def parse_every(text: object) -> Every:
         normal = f"1 {normal}"
     try:
         duration = parse_duration(normal)
-    except DurationError as exc:
-        raise DurationError(
-            f"bad period {text!r}: expected {EVERY_ACCEPTED}"
-            + (f" ({exc})" if "did you mean" in str(exc) else "")
-        ) from None
+    except DurationError:
+        raise DurationError(f"bad period {text!r}: expected {EVERY_ACCEPTED}") from None
     if duration.unit not in EVERY_UNITS:
         raise DurationError(
             f"bad period {text!r}: a recurring timer counts whole days, working days, weeks,"
-            f" half months or months, not {duration.unit.replace('_', ' ')};"
-            f" expected {EVERY_ACCEPTED}"
+            f" half months or months, not {duration.unit.replace('_', ' ')}"
         )
     return Every(duration.amount, duration.unit)

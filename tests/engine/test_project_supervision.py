@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from engine.clock import ManualClock
+from engine.errors import GuardFailedError
 from engine.model import Actor, Case, Event
 from engine.service import WorkflowService
 
@@ -157,3 +160,15 @@ def test_rectified_in_time_returns_to_the_project(
     assert case.state == "in_progress"
     names = {t.name for t in service.pending_timers(case.id)}
     assert names == {"progress_report", "half_year_summary"}
+
+
+def test_a_project_behind_its_reports_cannot_be_completed(
+    service: WorkflowService, clock: ManualClock
+) -> None:
+    case = open_project(service)
+    sweep_until(service, clock, beijing("2026-12-01", "09:00:00"))
+    with pytest.raises(GuardFailedError):
+        service.fire(case.id, "complete", OWNER, {"final_report": "完成"})
+    service.fire(case.id, "submit_report", OWNER, {"progress_note": "补报"})
+    done = service.fire(case.id, "complete", OWNER, {"final_report": "完成"}).case
+    assert done.state == "final_review"
