@@ -27,9 +27,10 @@ GHOST_SUFFIX = {"zh": "（已删除）", "en": " (removed)"}
 
 def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None) -> str:
     """Mermaid `stateDiagram-v2` text: states with their labels, actions on the arrows,
-    timers as notes (the case-level ones on the left of the initial state, marked "case"). With `marks` (engine.definition_diff), added and changed states carry
-    a class, arrows and timer notes start with a marker (＋ added, ✎ changed), and removed
-    states and arrows are drawn as dashed ghosts (－)."""
+    timers as notes (the case-level ones on the left of the initial state, marked "case").
+    With `marks` (engine.definition_diff), added and changed states carry a class, arrows
+    and timer notes start with a marker (＋ added, ✎ changed), and removed states and
+    arrows are drawn as dashed ghosts (－)."""
     lines = ["stateDiagram-v2", f"    [*] --> {definition.initial}"]
     for name, st in definition.states.items():
         lines.append(f'    state "{label_text(st.label.get(lang))}" as {name}')
