@@ -258,11 +258,12 @@ def render_definition(
     may_edit = page.may(Permission.PUBLISH_DEFINITION)
     forms: dict[tuple[str, str], TimerForm] = {}
     if may_edit and definition.version == max(versions):
-        # A state's timer may be rewritten here (engine.timer_edit); a case-level one in its file.
+        # A state's single timer may be rewritten here (engine.timer_edit); a case-level
+        # or a recurring one in its file.
         forms = {
             (t.state, t.name): timer_form(t, page.lang)
             for t in definition.all_timers()
-            if not t.case_level
+            if not t.case_level and t.every is None
         }
         forms.update(timer_forms or {})
     return page.render(
