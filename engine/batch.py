@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from engine.model import Case, Event, Notification, Timer
+from engine.model import CASE_ARMED, Case, Event, Notification, Timer
 from engine.ports import BulkTransaction, DuplicateKeyError
 
 _T = TypeVar("_T")
@@ -35,6 +35,7 @@ class _Writes:
     events: list[Event] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     cancelled: dict[int, datetime] = field(default_factory=dict)
+    cancelled_by_name: list[tuple[int, str, datetime]] = field(default_factory=list)
     armed: list[Timer] = field(default_factory=list)
     notes: list[Notification] = field(default_factory=list)
     finished: list[Timer] = field(default_factory=list)
@@ -131,7 +132,11 @@ class SweepBatch:
         had = self.w.cancelled.get(case_id)
         self.w.cancelled[case_id] = at
         # Timers armed earlier in this batch are pending too: cancelled like stored ones.
-        touched = [t for t in self._armed.get(case_id, ()) if t.status == "pending"]
+        touched = [
+            t
+            for t in self._armed.get(case_id, ())
+            if t.status == "pending" and t.armed_seq != CASE_ARMED
+        ]
         for t in touched:
             t.status = "cancelled"
 
@@ -140,6 +145,24 @@ class SweepBatch:
                 del self.w.cancelled[case_id]
             else:
                 self.w.cancelled[case_id] = had
+            for t in touched:
+                t.status = "pending"
+
+        self._undo.append(undo)
+
+    def cancel_named_timers(self, items: Sequence[tuple[int, str]], at: datetime) -> None:
+        self._append(self.w.cancelled_by_name, [(c, name, at) for c, name in items])
+        wanted = set(items)
+        touched = [
+            t
+            for c, _ in wanted
+            for t in self._armed.get(c, ())
+            if t.status == "pending" and (c, t.name) in wanted
+        ]
+        for t in touched:
+            t.status = "cancelled"
+
+        def undo() -> None:
             for t in touched:
                 t.status = "pending"
 
@@ -191,6 +214,9 @@ class SweepBatch:
         self.tx.append_events(w.events)
         for at in sorted(set(w.cancelled.values())):
             self.tx.cancel_timers_of([c for c, t in w.cancelled.items() if t == at], at)
+        for at in sorted({at for _, _, at in w.cancelled_by_name}):
+            named = [(c, name) for c, name, when in w.cancelled_by_name if when == at]
+            self.tx.cancel_named_timers(named, at)
         if w.armed:
             self.tx.arm_timers(w.armed)
         if w.notes:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from engine.durations import Duration
 from engine.expressions import Expression
+from engine.recurrence import Every
 
 KNOWN_ROLES: tuple[str, ...] = (
     "grid_member",
@@ -99,6 +100,21 @@ class TimerDef:
     deadline: bool = False
     # The deadline a response must beat (响应率): the first action by a person in its state.
     response: bool = False
+    # A recurring timer's period (`every:`, engine.recurrence) and its end: a date field
+    # (`until:`), a number of occurrences (`count:`), or states that end it (`until_state:`).
+    every: Every | None = None
+    until_field: str | None = None
+    count: int | None = None
+    until_state: tuple[str, ...] = ()
+
+    @property
+    def case_level(self) -> bool:
+        """A timer of the whole case (the workflow's `timers:`), not of one state."""
+        return self.state == CASE_TIMERS
+
+
+#: The `state` of a case-level timer (engine.case_timers).
+CASE_TIMERS = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +169,8 @@ class Definition:
     description: Label | None = None
     # The fields a new case may be opened with (`opening: {accepts: [...]}`).
     opening_accepts: tuple[str, ...] = ()
+    # The timers of the whole case (`timers:` at the top), whatever its state.
+    timers: tuple[TimerDef, ...] = ()
     _index: dict[tuple[str, str], TransitionDef] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -173,7 +191,8 @@ class Definition:
         return [t for t in self.transitions if state in t.sources]
 
     def all_timers(self) -> list[TimerDef]:
-        return [t for s in self.states.values() for t in s.timers]
+        """Every timer: the states' own, then the case-level ones."""
+        return [*(t for s in self.states.values() for t in s.timers), *self.timers]
 
     def deadline_timers(self) -> list[str]:
         """Names of the timers that are deadlines (missing one counts in the on-time rate)."""

@@ -27,9 +27,10 @@ GHOST_SUFFIX = {"zh": "（已删除）", "en": " (removed)"}
 
 def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None) -> str:
     """Mermaid `stateDiagram-v2` text: states with their labels, actions on the arrows,
-    timers as notes. With `marks` (engine.definition_diff), added and changed states carry
-    a class, arrows and timer notes start with a marker (＋ added, ✎ changed), and removed
-    states and arrows are drawn as dashed ghosts (－)."""
+    timers as notes (the case-level ones on the left of the initial state, marked "case").
+    With `marks` (engine.definition_diff), added and changed states carry a class, arrows
+    and timer notes start with a marker (＋ added, ✎ changed), and removed states and
+    arrows are drawn as dashed ghosts (－)."""
     lines = ["stateDiagram-v2", f"    [*] --> {definition.initial}"]
     for name, st in definition.states.items():
         lines.append(f'    state "{label_text(st.label.get(lang))}" as {name}')
@@ -53,6 +54,10 @@ def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None
             op = marks.timers.get(timer.name) if marks else None
             note = label_text(_marked(_timer_note(timer), op))
             lines.append(f"    note right of {name}: {note}")
+    for timer in definition.timers:
+        op = marks.timers.get(timer.name) if marks else None
+        note = label_text(_marked(_timer_note(timer), op))
+        lines.append(f"    note left of {definition.initial}: {note}")
     if marks is not None:
         lines.extend(_classes(marks, definition.states, ghosts))
     return "\n".join(lines) + "\n"
@@ -60,14 +65,25 @@ def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None
 
 def _timer_note(timer: TimerDef) -> str:
     after = timer.after
-    if after.duration is not None:
+    if timer.every is not None:
+        when = f"every {timer.every}"
+    elif after.duration is not None:
         when = str(after.duration)
     elif after.by:
         when = f"by {after.by}"
     else:
         when = f"at {timer.at_field}"
+    if timer.from_field:
+        when += f" from {timer.from_field}"
+    if timer.count is not None:
+        when += f", {timer.count} times"
+    if timer.until_field:
+        when += f" until {timer.until_field}"
+    if timer.until_state:
+        when += f" until {', '.join(timer.until_state)}"
     then = timer.action or ("notify " + ", ".join(timer.notify))
-    return f"⏱ {timer.name} {when} → {then}"
+    scope = "case " if timer.case_level else ""
+    return f"⏱ {scope}{timer.name} {when} → {then}"
 
 
 def _marked(label: str, op: str | None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.case_timers import on_fire
 from engine.clock import Clock
 from engine.errors import (
     ConflictError,
@@ -150,6 +151,8 @@ def fire_in(
             arm(tx, arms, updated, armed_from or now, now, calendar)
         if kept.timers:
             tx.arm_timers(kept.armed(seq))
+    if plans.case_timers:
+        on_fire(tx, plans.case_timers, case, updated, {**payload, **changes}, now, calendar)
     if t.notify:
         tx.add_notifications(notices(tx, updated, t.notify, "transition", now, action))
     return FireResult(updated, event)

@@ -17,6 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from engine.definition import (
+    CASE_TIMERS,
     KNOWN_ROLES,
     SYSTEM_ROLE,
     Definition,
@@ -27,9 +28,11 @@ from engine.definition import (
     TransitionDef,
 )
 from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check_value
+from engine.durations import DurationError
 from engine.errors import DefinitionError, Problem
 from engine.expression_check import TypeChecker
 from engine.expressions import Expression
+from engine.recurrence import MAX_OCCURRENCES, Every, parse_every
 from engine.reserved import ENGINE_OWNED
 from engine.yaml_reader import (
     MAX_PROBLEMS,
@@ -55,6 +58,7 @@ TOP_KEYS = (
     "opening",
     "fields",
     "tiers",
+    "timers",
     "states",
     "transitions",
 )
@@ -73,7 +77,25 @@ TIMER_KEYS = (
     "keep_through",
     "deadline",
     "response",
+    "every",
+    "until",
+    "count",
+    "until_state",
 )
+# Keys a recurring timer (`every:`) cannot have, and why.
+NOT_RECURRING = {
+    "after": "a recurring timer falls due 'every' period from its start, not 'after' one",
+    "at_field": "a recurring timer falls due 'every' period, not at one field's moment",
+    "remind_at": "a recurring timer has no reminder: each occurrence is itself the notice",
+    "keep_through": "a recurring timer runs only in its own state, or case-level in all",
+    "deadline": "a recurring timer is not a deadline: an occurrence falls due, none is missed",
+    "response": "a recurring timer cannot be the response deadline, a single deadline",
+}
+# Keys a case-level timer cannot have, and why.
+NOT_CASE_LEVEL = {
+    "keep_through": "a case-level timer runs in every state already: no keep_through",
+    "response": "a case-level timer cannot be the response deadline, which belongs to a state",
+}
 TRANSITION_KEYS = (
     "action",
     "label",
@@ -210,6 +232,7 @@ class _Loader(DefinitionReader):
         state_nodes = self.state_nodes(get("states"))
         raw = self.raw_transitions(get("transitions"), state_nodes)
         states = self.build_states(state_nodes, raw)
+        case_timers = self.build_case_timers(get("timers"), raw)
         initial = None
         if (n := get("initial")) is not None:
             initial = self.scalar(n, "initial", str, "a state name")
@@ -242,6 +265,7 @@ class _Loader(DefinitionReader):
             source=self.text,
             path=self.file,
             opening_accepts=opening_accepts,
+            timers=case_timers,
         )
 
     def opening(self, node: Node) -> tuple[str, ...]:
@@ -321,12 +345,33 @@ class _Loader(DefinitionReader):
                 out[sname] = StateDef(sname, label, roles, final, tuple(timers))
         return out
 
+    def build_case_timers(
+        self, node: Node | None, raw: list[_RawTransition]
+    ) -> tuple[TimerDef, ...]:
+        """The workflow's `timers:`: the case's own, whatever its state (engine.case_timers)."""
+        if node is None:
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.problem(node, "timers", "expected a list of timers")
+            return ()
+        out: list[TimerDef] = []
+        for i, item in enumerate(node.value):
+            timer = self.build_timer(item, f"timers[{i}]", CASE_TIMERS, raw)
+            if timer is not None:
+                out.append(timer)
+        return tuple(out)
+
     def build_timer(
         self, node: Node, key: str, state: str, raw: list[_RawTransition]
     ) -> TimerDef | None:
         m = self.mapping(node, key, TIMER_KEYS, ("name",))
         if m is None or "name" not in m:
             return None
+        if state == CASE_TIMERS:
+            for k, why in NOT_CASE_LEVEL.items():
+                if k in m:
+                    self.problem(m[k][0], f"{key}.{k}", why)
+        every = self.recurrence(m, key, state)
         name = self.name(m["name"][1], f"{key}.name", "timer name")
         if name is not None and name in self.timer_names:
             first = self.timer_names[name].start_mark.line + 1
@@ -334,8 +379,8 @@ class _Loader(DefinitionReader):
             self.problem(m["name"][1], f"{key}.name", msg)
         elif name is not None:
             self.timer_names[name] = m["name"][1]
-        if "after" not in m and "at_field" not in m:
-            self.problem(node, f"{key}.after", "a timer needs 'after' or 'at_field'")
+        if "after" not in m and "at_field" not in m and "every" not in m:
+            self.problem(node, f"{key}.after", "a timer needs 'after', 'at_field' or 'every'")
         after = TimerAfter()
         if "after" in m:
             after = self.timer_after(m["after"][1], f"{key}.after") or after
@@ -347,9 +392,9 @@ class _Loader(DefinitionReader):
                 self.problem(m["at_field"][1], f"{key}.at_field", msg)
             at_field = f.name if f is not None else None
         from_field = self.moment_field(m, "from_field", key)
-        keep_through = self.kept_through(m, key, state)
+        keep_through = self.kept_through(m, key, state) if state != CASE_TIMERS else ()
         action = (
-            self.timer_action(m["action"][1], f"{key}.action", state, raw)
+            self.timer_action(m["action"][1], f"{key}.action", state, raw, every is not None)
             if "action" in m
             else None
         )
@@ -373,6 +418,8 @@ class _Loader(DefinitionReader):
             self.response_timer = m["response"][1]
         if name is None:
             return None
+        until_field = self.moment_field(m, "until", key) if every is not None else None
+        count = self.occurrences(m["count"][1], f"{key}.count") if "count" in m else None
         return TimerDef(
             name,
             state,
@@ -387,7 +434,68 @@ class _Loader(DefinitionReader):
             keep_through=keep_through,
             deadline=deadline,
             response=response,
+            every=every,
+            until_field=until_field,
+            count=count if every is not None else None,
+            until_state=self.ending_states(m, key, state) if every is not None else (),
         )
+
+    def recurrence(self, m: dict[str, tuple[Node, Node]], key: str, state: str) -> Every | None:
+        """`every:` and what only a recurring timer may have (`until`, `count`,
+        `until_state`): each misuse reported where it is written."""
+        ends = [e for e in ("until", "count", "until_state") if e in m]
+        if "every" not in m:
+            for e in ends:
+                msg = f"{e!r} ends a recurring timer: this one has no 'every'"
+                self.problem(m[e][0], f"{key}.{e}", msg, "add 'every: <period>' or remove it")
+            return None
+        for k, why in NOT_RECURRING.items():
+            if k in m and (state != CASE_TIMERS or k not in NOT_CASE_LEVEL):
+                self.problem(m[k][0], f"{key}.{k}", why)
+        if "until" in m and "count" in m:
+            msg = "a recurring timer ends by 'until' or by 'count', not both"
+            self.problem(m["count"][0], f"{key}.count", msg)
+        if "until_state" in m and state != CASE_TIMERS:
+            msg = "a state's recurring timer ends when the case leaves the state"
+            hint = "'until_state' is for a case-level timer (the workflow's 'timers:')"
+            self.problem(m["until_state"][0], f"{key}.until_state", msg, hint)
+        node = m["every"][1]
+        text = self.scalar(node, f"{key}.every", (str, int), "a period such as 'half month'")
+        if text is None:
+            return None
+        try:
+            return parse_every(str(text))
+        except DurationError as exc:
+            self.problem(node, f"{key}.every", str(exc))
+            return None
+
+    def occurrences(self, node: Node, key: str) -> int | None:
+        n: int | None = self.scalar(node, key, int, "a whole number")
+        if n is not None and not 1 <= n <= MAX_OCCURRENCES:
+            self.problem(node, key, f"count must be 1 to {MAX_OCCURRENCES}, got {n}")
+            return None
+        return n
+
+    def ending_states(
+        self, m: dict[str, tuple[Node, Node]], key: str, state: str
+    ) -> tuple[str, ...]:
+        """`until_state`: the states whose reaching ends a case-level recurring timer."""
+        if "until_state" not in m or state != CASE_TIMERS:
+            return ()
+        out: list[str] = []
+        for sname, snode in self.string_list(
+            m["until_state"][1], f"{key}.until_state", "a state name"
+        ):
+            if sname not in self.state_roles:
+                self.problem(
+                    snode,
+                    f"{key}.until_state",
+                    f"until_state names unknown state {sname!r}",
+                    did_you_mean(sname, sorted(self.state_roles)),
+                )
+            elif sname not in out:
+                out.append(sname)
+        return tuple(out)
 
     def kept_through(
         self, m: dict[str, tuple[Node, Node]], key: str, state: str
@@ -427,18 +535,31 @@ class _Loader(DefinitionReader):
         return f.name if f is not None else None
 
     def timer_action(
-        self, node: Node, key: str, state: str, raw: list[_RawTransition]
+        self, node: Node, key: str, state: str, raw: list[_RawTransition], recurring: bool = False
     ) -> str | None:
         action: str | None = self.scalar(node, key, str, "an action name")
         if action is None:
             return None
-        here = [t for t in raw if t.action == action and state in t.source_names]
+        anywhere = state == CASE_TIMERS
+        here = [t for t in raw if t.action == action and (anywhere or state in t.source_names)]
         if not here and action in self.unread_actions:
             pass  # its transition has a problem of its own
         elif not here:
-            possible = sorted({t.action for t in raw if state in t.source_names})
-            msg = f"timer action {action!r} is not a transition from state {state!r}"
+            possible = sorted({t.action for t in raw if anywhere or state in t.source_names})
+            msg = (
+                f"timer action {action!r} is not a transition of the workflow"
+                if anywhere
+                else f"timer action {action!r} is not a transition from state {state!r}"
+            )
             self.problem(node, key, msg, did_you_mean(action, possible))
+        elif recurring and not all(
+            self.quiet_value(_entry(t.node, "internal")) is True for t in here
+        ):
+            msg = (
+                f"a recurring timer's action must be an internal self-loop: {action!r}"
+                " would leave or re-enter the state at each occurrence"
+            )
+            self.problem(node, key, msg, "use a transition with 'to' = 'from' and 'internal: true'")
         elif SYSTEM_ROLE not in here[0].roles:
             msg = (
                 f"timer action {action!r} does not allow role 'system', which fires timers"

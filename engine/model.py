@@ -60,7 +60,8 @@ class Event:
 
 @dataclass(slots=True)
 class Timer:
-    """A deadline or a reminder, armed when a case enters a state."""
+    """A deadline or a reminder, armed when a case enters a state, or a timer of the whole
+    case (`armed_seq` CASE_ARMED: armed when it opens or a field is set, engine.case_timers)."""
 
     case_id: int
     name: str
@@ -77,6 +78,8 @@ class Timer:
     attempts: int = 0
     last_error: str | None = None
     next_attempt_at: datetime | None = None
+    # Of a recurring timer: which occurrence this is (1, 2, …); None for a single one.
+    occurrence: int | None = None
 
     @property
     def retrying(self) -> bool:
@@ -86,6 +89,10 @@ class Timer:
         deadlines (overdue lists, countdowns, cancelling them when the case leaves the
         state) still sees it as the live deadline it is."""
         return self.status == "pending" and self.attempts > 0
+
+
+#: The `armed_seq` of a case-level timer: armed for the case, not for one stay in a state.
+CASE_ARMED = 0
 
 
 @dataclass(frozen=True, slots=True)

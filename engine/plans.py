@@ -50,6 +50,8 @@ class DefinitionPlan:
         # What a new case may be opened with.
         self.check_opening = check.only(definition.opening_accepts, "opening a case")
         self.tracks_assignee = "assignee" in definition.fields
+        # The timers of the whole case (engine.case_timers), looked at by every firing.
+        self.case_timers = definition.timers
         self._defaults = [
             (name, f.default, not isinstance(f.default, _IMMUTABLE))
             for name, f in definition.fields.items()

@@ -46,7 +46,12 @@ class Transaction(Protocol):
     def append_event(self, event: Event) -> None: ...
 
     def cancel_timers(self, case_id: int, at: datetime) -> None:
-        """Make every pending timer of the case stale (the state it was armed in was left)."""
+        """Make every pending timer of the case's state stale (the state it was armed in was
+        left); its case-level timers keep running."""
+        ...
+
+    def cancel_named_timers(self, items: Sequence[tuple[int, str]], at: datetime) -> None:
+        """Cancel the pending timers named, per (case id, timer name)."""
         ...
 
     def arm_timers(self, timers: Sequence[Timer]) -> None: ...

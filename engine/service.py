@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.case_timers import on_open
 from engine.clock import Clock
 from engine.definition import SYSTEM_ROLE, Definition, TransitionDef
 from engine.errors import (
@@ -187,6 +188,8 @@ class WorkflowService:
         )
         tx.append_event(event)
         arm(tx, plans.entry_timers(case.state), case, now, now, self.calendar)
+        if plans.case_timers:
+            on_open(tx, plans.case_timers, case, now, self.calendar)
         return FireResult(case, event)
 
     def fire(
@@ -361,7 +364,7 @@ class WorkflowService:
         alert. Call it again until it claims nothing.
         """
         now = now or self.clock.now()
-        return sweep_batch(self.store, now, limit, self.definition_of, self._fire_in)
+        return sweep_batch(self.store, now, limit, self.definition_of, self._fire_in, self.calendar)
 
     # -- internals -------------------------------------------------------------------------
     def _plans(self, case: Case) -> DefinitionPlan:

@@ -26,6 +26,7 @@ from engine.definition import Definition
 from engine.model import Case, Notification, SweepReport, Timer
 from engine.ports import Store, Transaction
 from engine.timers import FireFn, fire_timer, timer_key
+from engine.workcalendar import WorkCalendar
 
 # The waits after the 1st, 2nd, 3rd and 4th failure; the next failure gives the timer up.
 BACKOFF: tuple[timedelta, ...] = (
@@ -46,15 +47,17 @@ def sweep_batch(
     limit: int,
     definition_of: Callable[[Case], Definition],
     fire: FireFn,
+    calendar: WorkCalendar | None = None,
 ) -> SweepReport:
     """Claim up to `limit` timers due by `now` and fire them; commit what fired even when
-    one of them fails."""
+    one of them fails. `calendar` counts recurring timers' next occurrences."""
+    cal = calendar or WorkCalendar()
     try:
-        return _in_bulk(store, now, limit, definition_of, fire)
+        return _in_bulk(store, now, limit, definition_of, fire, cal)
     except Exception as exc:
         # Which timer failed, and why, is found (and recorded) by firing them one by one.
         # A database that is unreachable fails that transaction too, and the caller retries.
-        report = _one_by_one(store, now, limit, definition_of, fire)
+        report = _one_by_one(store, now, limit, definition_of, fire, cal)
         # Said even when no timer fails the second time: a bulk path that keeps failing
         # would otherwise go unnoticed, only slower.
         report.errors.insert(0, f"sweep batch fired timer by timer after {_error_text(exc)}")
@@ -67,6 +70,7 @@ def _in_bulk(
     limit: int,
     definition_of: Callable[[Case], Definition],
     fire: FireFn,
+    calendar: WorkCalendar,
 ) -> SweepReport:
     report = SweepReport()
     with store.transaction() as tx:
@@ -78,7 +82,7 @@ def _in_bulk(
         fired_before = tx.existing_keys([timer_key(t) for t in due])
         batch = SweepBatch(tx, cases, fired_before)
         for timer in due:
-            fire_timer(batch, timer, now, report, definition_of, fire)
+            fire_timer(batch, timer, now, report, definition_of, fire, calendar)
         batch.flush()
     return report
 
@@ -89,6 +93,7 @@ def _one_by_one(
     limit: int,
     definition_of: Callable[[Case], Definition],
     fire: FireFn,
+    calendar: WorkCalendar,
 ) -> SweepReport:
     report = SweepReport()
     with store.transaction() as tx:
@@ -98,7 +103,7 @@ def _one_by_one(
             outcome = SweepReport()  # counted only if the timer's writes stand
             try:
                 with tx.savepoint():
-                    fire_timer(tx, timer, now, outcome, definition_of, fire)
+                    fire_timer(tx, timer, now, outcome, definition_of, fire, calendar)
             except Exception as exc:
                 record_failure(tx, timer, now, _error_text(exc), report)
             else:

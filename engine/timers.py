@@ -1,5 +1,11 @@
 """Timers: armed on entering a state, stale once it is left, fired by the sweep.
 
+A case-level timer (the workflow's `timers:`) is armed for the case instead (engine.case_timers)
+and is stale once the case is closed. A recurring timer (`every:`) is one row per occurrence:
+firing one arms the next, counted from the series' start, not from when the sweep ran, so an
+occurrence missed while nothing ran is armed already past due and fired by the next batch with
+its own lateness: every occurrence is recorded, each once (its own row, its own key).
+
 Arming writes a deadline (and, where the definition asks for one, a reminder before it) in
 the transaction of the transition that entered the state. Sweeping fires a due deadline
 through the same firing code as any action, as the system actor, with the idempotency key
@@ -21,9 +27,10 @@ from engine.errors import (
     MissingFieldsError,
     UnknownActionError,
 )
-from engine.model import SYSTEM_ACTOR, Actor, Case, FireResult, SweepReport, Timer
+from engine.model import CASE_ARMED, SYSTEM_ACTOR, Actor, Case, FireResult, SweepReport, Timer
 from engine.notices import notices
 from engine.ports import DuplicateKeyError, Transaction
+from engine.recurrence import MAX_OCCURRENCES
 from engine.workcalendar import WorkCalendar
 
 
@@ -61,23 +68,66 @@ def arm(
     or, for a timer with `from_field`, from the moment that field names."""
     armed = []
     for tdef in timers:
+        seq = CASE_ARMED if tdef.case_level else case.entered_seq
         begin = period_start(tdef, case, start, calendar)
+        if tdef.every is not None:
+            first = occurrence_due(tdef, case.data, begin, 1, None, calendar)
+            if first is not None:
+                armed.append(
+                    Timer(
+                        case.id, tdef.name, "deadline", first, seq, action=tdef.action, occurrence=1
+                    )
+                )
+            continue
         due = due_at(tdef, case.data, begin, calendar)
         if due is None:
             continue
-        armed.append(
-            Timer(case.id, tdef.name, "deadline", due, case.entered_seq, action=tdef.action)
-        )
+        armed.append(Timer(case.id, tdef.name, "deadline", due, seq, action=tdef.action))
         if tdef.remind_at is not None and tdef.notify and due > now:
             remind = max(now, remind_at(tdef, tdef.remind_at, case.data, begin, due, calendar))
-            armed.append(Timer(case.id, tdef.name, "reminder", remind, case.entered_seq))
+            armed.append(Timer(case.id, tdef.name, "reminder", remind, seq))
     if armed:
         tx.arm_timers(armed)
 
 
+def occurrence_due(
+    tdef: TimerDef,
+    data: Mapping[str, Any],
+    begin: datetime,
+    k: int,
+    previous: datetime | None,
+    calendar: WorkCalendar,
+) -> datetime | None:
+    """When the k-th occurrence of a recurring timer falls due (`previous`: the (k-1)-th's
+    moment, if known), or None once the series has ended: more than `count` occurrences,
+    or past the moment its `until` field names."""
+    every = tdef.every
+    if every is None or k > (tdef.count or MAX_OCCURRENCES):
+        return None
+    if previous is None or tdef.working_days_only:
+        due = every.nth(begin, k, calendar)
+    else:
+        due = every.after(previous, begin, k - 1, calendar)
+    if tdef.working_days_only:
+        due = calendar.roll_forward(due)
+    if tdef.until_field is not None:
+        end = as_moment(data.get(tdef.until_field), calendar.tz)
+        if end is not None and due > end:
+            return None
+    return due
+
+
+def is_live(timer: Timer, case: Case, tdef: TimerDef | None) -> bool:
+    """Whether a timer still counts: a state's timer while the case stays where it was
+    armed; a case-level timer while the case is open and has not reached its `until_state`."""
+    if timer.armed_seq != CASE_ARMED:
+        return case.entered_seq == timer.armed_seq
+    return case.closed_at is None and (tdef is None or case.state not in tdef.until_state)
+
+
 #: Duration units counted in whole days: a period of them that starts on a day does not
 #: count that day and ends at the end of its last day (民法典 art. 201, 203).
-DAY_UNITS = ("days", "weeks", "months")
+DAY_UNITS = ("days", "weeks", "months", "half_months")
 
 
 def period_start(tdef: TimerDef, case: Case, entered: datetime, calendar: WorkCalendar) -> datetime:
@@ -87,11 +137,12 @@ def period_start(tdef: TimerDef, case: Case, entered: datetime, calendar: WorkCa
     that day: the day itself is not counted (民法典 art. 201), so 15 days from an application
     received on 20 November end with 5 December (LDMAL art. 14)."""
     if tdef.from_field is None:
-        return entered
+        return case.opened_at if tdef.case_level else entered
     value = case.data.get(tdef.from_field)
     begin = as_moment(value, calendar.tz) or case.opened_at
     duration = tdef.after.pick(case.data)
-    if duration is not None and duration.unit in DAY_UNITS:
+    unit = tdef.every.unit if tdef.every is not None else duration and duration.unit
+    if unit in DAY_UNITS:
         day = calendar.local(begin).date()
         begin = datetime.combine(day, END_OF_DAY, tzinfo=calendar.zone)
     return begin
@@ -161,13 +212,17 @@ def timer_key(timer: Timer) -> str:
 
 
 def timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
-    """The timer `name` of `state`, or the one of another state kept running through it."""
+    """The timer `name` of `state`, the case's own, or the one of another state kept
+    running through it."""
     st = definition.states.get(state)
     if st is None:
         return None
     own = next((t for t in st.timers if t.name == name), None)
     if own is not None:
         return own
+    of_case = next((t for t in definition.timers if t.name == name), None)
+    if of_case is not None:
+        return of_case
     return next(
         (
             t
@@ -186,20 +241,27 @@ def fire_timer(
     report: SweepReport,
     definition_of: Callable[[Case], Definition],
     fire: FireFn,
+    calendar: WorkCalendar | None = None,
 ) -> None:
-    """Fire one claimed timer and record its outcome on it and in `report`."""
+    """Fire one claimed timer and record its outcome on it and in `report`; a recurring
+    timer's next occurrence is armed with it (`calendar`: the service's)."""
     lateness = max(0.0, (now - timer.fire_at).total_seconds())
     timer.fired_at = now
     timer.next_attempt_at = None
     timer.lateness_s = lateness
     case = tx.get_case(timer.case_id)
-    if case is None or case.entered_seq != timer.armed_seq:
+    definition = definition_of(case) if case is not None else None
+    tdef = (
+        timer_def(definition, case.state, timer.name)
+        if case is not None and definition is not None
+        else None
+    )
+    if case is None or not is_live(timer, case, tdef):
         timer.status = "stale"
         report.stale += 1
         tx.finish_timer(timer)
         return
-    definition = definition_of(case)
-    tdef = timer_def(definition, case.state, timer.name)
+    recurring = tdef if timer.occurrence is not None and tdef and tdef.every else None
     notify = tdef.notify if tdef else ()
     # The unit holding the deadline, resolved now: the case may climb a tier below.
     if timer.kind == "reminder" or timer.action is None:
@@ -207,6 +269,8 @@ def fire_timer(
         tx.add_notifications(notices(tx, case, notify, kind, now, f"{kind}:{timer.name}"))
         timer.status = "fired"
         report.reminded += 1
+        if recurring is not None:
+            arm_next(tx, timer, recurring, calendar or WorkCalendar())
         tx.finish_timer(timer)
         return
     held_by = notices(tx, case, notify, "deadline", now, f"deadline:{timer.name}")
@@ -260,7 +324,36 @@ def fire_timer(
         timer.status = "fired"
         report.fired += 1
         report.max_lateness_s = max(report.max_lateness_s, lateness)
+    if recurring is not None and timer.note != "already fired":
+        arm_next(tx, timer, recurring, calendar or WorkCalendar())
     tx.finish_timer(timer)
+
+
+def arm_next(tx: Transaction, timer: Timer, tdef: TimerDef, calendar: WorkCalendar) -> None:
+    """Arm the occurrence after `timer` (fired, or skipped: the series goes on) unless the
+    series has ended or the case no longer runs it. It is counted from the series' start:
+    one already past due (the sweep did not run for a while) fires in the next batch, late."""
+    case = tx.get_case(timer.case_id)
+    if case is None or not is_live(timer, case, tdef) or timer.occurrence is None:
+        return
+    entered = case.state_entered_at
+    begin = period_start(tdef, case, entered, calendar)
+    k = timer.occurrence + 1
+    due = occurrence_due(tdef, case.data, begin, k, timer.fire_at, calendar)
+    if due is not None:
+        tx.arm_timers(
+            [
+                Timer(
+                    case.id,
+                    timer.name,
+                    "deadline",
+                    due,
+                    timer.armed_seq,
+                    action=timer.action,
+                    occurrence=k,
+                )
+            ]
+        )
 
 
 def human(seconds: float) -> str:

@@ -21,8 +21,9 @@ from api.pages.views import action_label
 from engine.casework.permissions import Permission
 from engine.casework.shipped import definition_problems
 from engine.casework.versions_in_use import open_cases_by_version
-from engine.definition import Definition
+from engine.definition import Definition, TimerDef
 from engine.diagram import mermaid
+from engine.durations import Duration
 
 router = APIRouter(route_class=PageRoute)
 
@@ -84,10 +85,11 @@ class TimerLine:
     reason: str
 
 
-def _after(definition: Definition, state: str, name: str, lang: str) -> str:
-    timer = next(t for t in definition.states[state].timers if t.name == name)
+def _after(definition: Definition, timer: TimerDef, lang: str) -> str:
     a = timer.after
     parts = []
+    if timer.every is not None:
+        parts.extend(_every(definition, timer, lang))
     if a.duration is not None:
         parts.append(duration_text(a.duration, lang))
     if a.by:
@@ -103,6 +105,37 @@ def _after(definition: Definition, state: str, name: str, lang: str) -> str:
     if timer.working_days_only:
         parts.append(translate(lang, "defs.working_days_only"))
     return "; ".join(parts)
+
+
+def _every(definition: Definition, timer: TimerDef, lang: str) -> list[str]:
+    """A recurring timer's period and its end, in the page's words."""
+    every = timer.every
+    assert every is not None
+    if every.unit == "half_months":
+        period = translate(lang, "defs.half_month")
+    elif every.unit == "weeks":
+        period = duration_text(Duration(every.amount * 7, "days"), lang)
+    else:
+        period = duration_text(Duration(every.amount, every.unit), lang)
+    parts = [translate(lang, "defs.every", period=period)]
+    if timer.from_field:
+        parts.append(
+            translate(lang, "defs.counted_from", field=_field(definition, timer.from_field, lang))
+        )
+    if timer.count is not None:
+        parts.append(translate(lang, "defs.count", n=timer.count))
+    if timer.until_field:
+        parts.append(
+            translate(lang, "defs.until", field=_field(definition, timer.until_field, lang))
+        )
+    if timer.until_state:
+        states = "、".join(
+            definition.states[s].label.get(lang)
+            for s in timer.until_state
+            if s in definition.states
+        )
+        parts.append(translate(lang, "defs.until_state", states=states))
+    return parts
 
 
 def _field(definition: Definition, name: str, lang: str) -> str:
@@ -135,10 +168,10 @@ def describe(definition: Definition, lang: str) -> dict[str, object]:
         ],
         "timers": [
             TimerLine(
-                st[t.state].label.get(lang),
+                translate(lang, "defs.case_level") if t.case_level else st[t.state].label.get(lang),
                 t.name,
                 t.state,
-                _after(definition, t.state, t.name, lang),
+                _after(definition, t, lang),
                 action_label(definition, t.action, lang)
                 if t.action
                 else translate(lang, "defs.notify", roles=_roles(t.notify, lang)),
@@ -225,7 +258,13 @@ def render_definition(
     may_edit = page.may(Permission.PUBLISH_DEFINITION)
     forms: dict[tuple[str, str], TimerForm] = {}
     if may_edit and definition.version == max(versions):
-        forms = {(t.state, t.name): timer_form(t, page.lang) for t in definition.all_timers()}
+        # A state's single timer may be rewritten here (engine.timer_edit); a case-level
+        # or a recurring one in its file.
+        forms = {
+            (t.state, t.name): timer_form(t, page.lang)
+            for t in definition.all_timers()
+            if not t.case_level and t.every is None
+        }
         forms.update(timer_forms or {})
     return page.render(
         "supervisor/definition.html",

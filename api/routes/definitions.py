@@ -67,6 +67,23 @@ def _after(t: TimerDef) -> str:
     return f"at {t.at_field}" if t.at_field else ""
 
 
+def _timer(t: TimerDef) -> TimerOut:
+    return TimerOut(
+        name=t.name,
+        after=_after(t),
+        at_field=t.at_field,
+        action=t.action,
+        remind_at=t.remind_at,
+        notify=list(t.notify),
+        working_days_only=t.working_days_only,
+        every=str(t.every) if t.every is not None else None,
+        from_field=t.from_field,
+        until=t.until_field,
+        count=t.count,
+        until_state=list(t.until_state),
+    )
+
+
 @router.get("/definitions", responses=ERRORS)
 def list_definitions(user: CurrentUser, ctx: ContextDep) -> list[DefinitionSummary]:
     """Every workflow at its latest version, with the versions published."""
@@ -90,21 +107,11 @@ def get_definition(
                 label=label(s.label),
                 roles=list(s.roles),
                 final=s.final,
-                timers=[
-                    TimerOut(
-                        name=t.name,
-                        after=_after(t),
-                        at_field=t.at_field,
-                        action=t.action,
-                        remind_at=t.remind_at,
-                        notify=list(t.notify),
-                        working_days_only=t.working_days_only,
-                    )
-                    for t in s.timers
-                ],
+                timers=[_timer(t) for t in s.timers],
             )
             for s in d.states.values()
         ],
+        timers=[_timer(t) for t in d.timers],
         transitions=[
             TransitionOut(
                 action=t.action,

@@ -29,6 +29,12 @@ class TimerOut(BaseModel):
     remind_at: float | None
     notify: list[str]
     working_days_only: bool
+    # A recurring timer: its period ("half month", "1 month", "5 working days") and its end.
+    every: str | None = None
+    from_field: str | None = None
+    until: str | None = None
+    count: int | None = None
+    until_state: list[str] = []
 
 
 class StateOut(BaseModel):
@@ -61,6 +67,8 @@ class DefinitionOut(DefinitionSummary):
     initial: str
     owner_roles: list[str]
     states: list[StateOut]
+    # The timers of the whole case, whatever its state.
+    timers: list[TimerOut] = []
     transitions: list[TransitionOut]
     fields: list[FieldOut]
     tiers: list[TierOut]

@@ -37,7 +37,15 @@ def clone_case(
     case_rest = _case_params(store, template)
     event_rests = [hot.event_params(replace(e, idem_key=None))[1:] for e in history]
     timer_rests = [
-        (t.name, t.kind, t.action, hot.dt_out(t.fire_at + shift), t.armed_seq, t.status)
+        (
+            t.name,
+            t.kind,
+            t.action,
+            hot.dt_out(t.fire_at + shift),
+            t.armed_seq,
+            t.status,
+            t.occurrence,
+        )
         for t in pending
     ]
     ids: list[int] = []

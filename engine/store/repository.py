@@ -54,6 +54,7 @@ def _timer_from(row: Row[Any]) -> Timer:
         attempts=m["attempts"],
         last_error=m["last_error"],
         next_attempt_at=m["next_attempt_at"],
+        occurrence=m["occurrence"],
     )
 
 
@@ -162,13 +163,29 @@ class SqlTransaction:
     def cancel_timers(self, case_id: int, at: datetime) -> None:
         self.cursor.execute(self.hot.cancel_timers, (self.hot.dt_out(at), case_id))
 
+    def cancel_named_timers(self, items: Sequence[tuple[int, str]], at: datetime) -> None:
+        if items:
+            when = self.hot.dt_out(at)
+            self.cursor.executemany(
+                self.hot.cancel_named_timer, [(when, c, name) for c, name in items]
+            )
+
     def arm_timers(self, items: Sequence[Timer]) -> None:
         self.touch(t.case_id for t in items)
         dt = self.hot.dt_out
         self.cursor.executemany(
             self.hot.insert_timer,
             [
-                (t.case_id, t.name, t.kind, t.action, dt(t.fire_at), t.armed_seq, t.status)
+                (
+                    t.case_id,
+                    t.name,
+                    t.kind,
+                    t.action,
+                    dt(t.fire_at),
+                    t.armed_seq,
+                    t.status,
+                    t.occurrence,
+                )
                 for t in items
             ],
         )

@@ -62,9 +62,15 @@ class Statements:
         self.event_by_key = f"SELECT {EVENT_COLUMNS} FROM events WHERE idem_key = {p}"
         self.events_of_case = f"SELECT {EVENT_COLUMNS} FROM events WHERE case_id = {p} ORDER BY seq"
 
+        # Leaving a state: its timers (a case-level one, armed_seq 0, keeps running).
         self.cancel_timers = (
             f"UPDATE timers SET status = 'cancelled', fired_at = {p}"
-            f" WHERE case_id = {p} AND status = 'pending'"
+            f" WHERE case_id = {p} AND status = 'pending' AND armed_seq > 0"
+        )
+        # One timer by name (a case-level timer re-armed, ended or closed with its case).
+        self.cancel_named_timer = (
+            f"UPDATE timers SET status = 'cancelled', fired_at = {p}"
+            f" WHERE case_id = {p} AND name = {p} AND status = 'pending'"
         )
         self.finish_timer = (
             f"UPDATE timers SET status = {p}, fired_at = {p}, lateness_s = {p}, note = {p}"
@@ -77,8 +83,8 @@ class Statements:
             f" attempts = {p}, last_error = {p}, next_attempt_at = {p} WHERE id = {p}"
         )
         self.insert_timer = (
-            "INSERT INTO timers (case_id, name, kind, action, fire_at, armed_seq, status)"
-            f" VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})"
+            "INSERT INTO timers (case_id, name, kind, action, fire_at, armed_seq, status,"
+            f" occurrence) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
         )
         self.insert_notification = (
             "INSERT INTO notifications (case_id, role, unit, kind, subject, created_at, status,"

@@ -106,6 +106,8 @@ class TimerRow(SQLModel, table=True):
     action: str | None = Field(default=None, max_length=64)
     fire_at: datetime = _dt()
     armed_seq: int
+    # Which occurrence of a recurring timer (engine.recurrence); NULL for a single one.
+    occurrence: int | None = None
     status: str = Field(default="pending", max_length=16)
     fired_at: datetime | None = _dt(nullable=True)
     lateness_s: float | None = None

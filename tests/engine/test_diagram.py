@@ -159,3 +159,23 @@ def test_a_new_workflow_is_all_added() -> None:
         for line in lines
         if " --> " in line and "[*]" not in line
     )
+
+
+def test_case_level_and_recurring_timers_are_notes_beside_the_initial_state() -> None:
+    d = load_definition(
+        Path(__file__).resolve().parents[2] / "definitions/project_supervision.yaml"
+    )
+    lines = mermaid(d, "en").splitlines()
+    report = label_text(
+        "⏱ case progress_report every half month from start_date until end_date"
+        " until final_review → report_period_ends"
+    )
+    assert f"    note left of in_progress: {report}" in lines
+    summary = [x for x in lines if "half_year_summary" in x]
+    assert summary == [
+        "    note left of in_progress: "
+        + label_text(
+            "⏱ case half_year_summary every 6 months from start_date until end_date"
+            " until final_review → summary_due"
+        )
+    ]

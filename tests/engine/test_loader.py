@@ -32,6 +32,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "final state with timers": ("final_state_with_timers",),
     "duplicate action from the same source state": ("duplicate_action", "duplicate_state_in_from"),
     "duplicate timer name": ("duplicate_timer_name",),
+    "recurring timer: its period, its end (until or count, until_state case-level only), an"
+    " internal action, no reminder": ("recurring_misuse",),
+    "case-level timer: no keep_through, not the response deadline, an action of the workflow": (
+        "case_timer_misuse",
+    ),
     "timer action not a transition from its state allowed for role system": (
         "timer_action_not_in_state",
         "timer_action_not_system",

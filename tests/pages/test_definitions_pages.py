@@ -16,7 +16,7 @@ def test_definitions_list(login_as: LoginAs) -> None:
     assert template_of(response) == "supervisor/definitions.html"
     page: dict[str, Any] = context_of(response)
     names = [d.name for d in page["definitions"]]
-    assert names == ["grid_escalation", "labor_dispute", "mediation"]
+    assert names == ["grid_escalation", "labor_dispute", "mediation", "project_supervision"]
     assert page["may_edit"]
     mediation = page["definitions"][2]
     latest = mediation.versions[-1]
@@ -58,6 +58,7 @@ def test_the_shipped_files_left_out_are_shown_above_the_list(
         "grid_escalation",
         "labor_dispute",
         "mediation",
+        "project_supervision",
     ]
 
 
@@ -101,3 +102,12 @@ def test_organisation_admins_read_but_do_not_edit(login_as: LoginAs) -> None:
 def test_an_unknown_workflow_is_not_found(login_as: LoginAs) -> None:
     response = login_as("supervisor").get("/supervisor/definitions/nope")
     assert response.status_code == 404
+
+
+def test_a_definition_page_shows_case_level_and_recurring_timers(login_as: LoginAs) -> None:
+    client = login_as("supervisor")
+    zh = client.get("/supervisor/definitions/project_supervision").text
+    assert "全案（各环节）" in zh
+    assert "每半个月（每月15日和月末）; 自项目开始日期起; 至计划完成日期止; 到达期终评审即止" in zh
+    en = client.get("/supervisor/definitions/project_supervision?lang=en").text
+    assert "every half month (the 15th and the month&#39;s end); from Start date" in en

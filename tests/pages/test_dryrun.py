@@ -80,3 +80,24 @@ def test_parse_values(grid: Definition, pairs: list[str], expected: dict[str, ob
 def test_parse_values_refuses(grid: Definition, pair: str) -> None:
     with pytest.raises(StepError):
         parse_values(grid, [pair], "Asia/Shanghai")
+
+
+def test_a_dry_run_fires_each_half_month_of_a_case_level_recurring_timer(
+    shipped: list[Definition],
+) -> None:
+    project = next(d for d in shipped if d.name == "project_supervision")
+    opening = "project_name=x\nservice_area=arts\nstart_date=2026-11-23\nend_date=2027-06-30"
+    script = "+1 month\nrecord_findings findings=x rectification_due=2027-01-05\n+1 month"
+    run = play(project, script, opening, START, WorkCalendar())
+    ends = [(s.at, s.state_after) for s in run.automatic if s.action == "report_period_ends"]
+    beijing = [a.astimezone(WorkCalendar().zone).date().isoformat() for a, _ in ends]
+    # Half months end with the 15th and the month's last day, whatever state the case is in.
+    assert beijing == ["2026-11-30", "2026-12-15", "2026-12-31", "2027-01-15"]
+    assert [s for _, s in ends] == [
+        "in_progress",
+        "in_progress",
+        "rectifying",
+        "rectification_overdue",
+    ]
+    assert run.data["reports_due"] == 4 and run.data["reports_behind"] == 4
+    assert {t.name for t in run.deadlines} == {"progress_report", "half_year_summary"}
