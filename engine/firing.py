@@ -30,6 +30,7 @@ from engine.model import Actor, Case, Event, FireResult
 from engine.notices import notices
 from engine.plans import DefinitionPlan
 from engine.ports import Transaction
+from engine.tasks import give_on_entry
 from engine.timers import arm
 from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
@@ -150,6 +151,7 @@ def fire_in(
             arm(tx, arms, updated, armed_from or now, now, calendar)
         if kept.timers:
             tx.arm_timers(kept.armed(seq))
+        give_on_entry(tx, plans.definition, updated, actor, armed_from or now, now, calendar)
     if t.notify:
         tx.add_notifications(notices(tx, updated, t.notify, "transition", now, action))
     return FireResult(updated, event)

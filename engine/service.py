@@ -29,6 +29,7 @@ from engine.plans import DefinitionPlan, plan_for
 from engine.ports import DuplicateKeyError, Store, Transaction
 from engine.registry import Registry
 from engine.sweep import sweep_batch
+from engine.tasks import give_on_entry
 from engine.timers import arm
 from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
@@ -187,6 +188,7 @@ class WorkflowService:
         )
         tx.append_event(event)
         arm(tx, plans.entry_timers(case.state), case, now, now, self.calendar)
+        give_on_entry(tx, definition, case, actor, now, now, self.calendar)
         return FireResult(case, event)
 
     def fire(
