@@ -320,7 +320,7 @@ class InvalidTaskError(FengqiaoError):
     def __init__(self, field: str, problem: str) -> None:
         self.field = field
         self.problem = problem
-        super().__init__(f"{field}: {problem}")
+        super().__init__(f"task {field}: {problem}")
 
 
 class TaskFinishedError(FengqiaoError):
