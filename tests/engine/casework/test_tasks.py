@@ -15,7 +15,6 @@ from engine.casework.tasks import (
     LINKED_DECISION,
     TASK_ADDED,
     TASK_ASSIGNED,
-    TASK_CLOSED,
     TASK_DONE,
     add_task,
     assign_task,
@@ -35,7 +34,7 @@ from tests.engine.casework.unit_people import add_user
 def _meeting(cw: Casework, linked: list[str] | None = None) -> Case:
     """A joint meeting convened by the supervisor (district d1), in follow-up."""
     sup = person("supervisor")
-    data = {"topic": "小区停车难", "meeting_date": "2026-11-24T09:00:00+08:00"}
+    data: dict[str, object] = {"topic": "小区停车难", "meeting_date": "2026-11-24T09:00:00+08:00"}
     if linked is not None:
         data["linked_cases"] = linked
     opened = open_case(cw, sup, "joint_meeting", data)
@@ -63,7 +62,9 @@ def _meeting(cw: Casework, linked: list[str] | None = None) -> Case:
 def test_decisions_done_move_the_meeting_on(cw: Casework, clock: ManualClock) -> None:
     case = _meeting(cw)
     sup = person("supervisor")
-    union_task = add_task(cw, sup, case.id, unit="union", title="职工停车位协调", due="5 working days")
+    union_task = add_task(
+        cw, sup, case.id, unit="union", title="职工停车位协调", due="5 working days"
+    )
     cm_task = add_task(cw, sup, case.id, unit="cm1", title="社区划定停车区", due="2026-12-10")
     assert union_task.status == OPEN and union_task.due_at > clock.now()
     assert cm_task.due_at.date().isoformat() == "2026-12-10"
@@ -144,7 +145,7 @@ def test_decisions_are_written_into_the_linked_cases(cw: Casework) -> None:
         cw,
         org,
         "mediation",
-        {"category": "family", "source": "walk_in", "description": "停车纠纷", "notice_given": True},
+        {"category": "family", "source": "walk_in", "description": "纠纷", "notice_given": True},
     ).case
     case = _meeting(cw, linked=[str(linked.id)])
     add_task(cw, person("supervisor"), case.id, unit="union", title="协调车位")
