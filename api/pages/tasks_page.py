@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 
 from api.pages.case_page import render_case
 from api.pages.errors import PageRoute
-from api.pages.messages import engine_text
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.params import CaseIdPath
@@ -28,6 +27,8 @@ from engine.errors import RoleNotAllowedError
 router = APIRouter(route_class=PageRoute)
 
 TEXT_MAX = 2000
+# The inputs a refusal names (engine.casework.tasks), each with its own text.
+INVALID = ("title", "due", "note", "reason", "assignee", "linked_cases", "case")
 
 
 @router.post("/cases/{case_id}/tasks")
@@ -78,11 +79,14 @@ def _answer(page: Page, case_id: int, run: Callable[[], object], done: str) -> R
         run()
     except (InvalidTaskError, TaskFinishedError, UnknownUnitError, RoleNotAllowedError) as exc:
         case = visible_case(page.ctx, page.user, case_id)
-        status = 409 if isinstance(exc, TaskFinishedError) else 422
-        if isinstance(exc, RoleNotAllowedError):
-            status = 403
-        message = engine_text(page.lang, str(exc))
-        return render_case(page, case, errors={"_tasks": message}, status_code=status)
+        status, key = 422, "task.invalid.unit"
+        if isinstance(exc, InvalidTaskError):
+            key = f"task.invalid.{exc.field}" if exc.field in INVALID else "task.invalid.case"
+        elif isinstance(exc, TaskFinishedError):
+            status, key = 409, "task.finished"
+        elif isinstance(exc, RoleNotAllowedError):
+            status, key = 403, "task.not_allowed"
+        return render_case(page, case, errors={"_tasks": page.t(key)}, status_code=status)
     return RedirectResponse(f"/cases/{case_id}?task={done}#tasks", status_code=303)
 
 
