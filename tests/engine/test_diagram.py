@@ -159,3 +159,14 @@ def test_a_new_workflow_is_all_added() -> None:
         for line in lines
         if " --> " in line and "[*]" not in line
     )
+
+
+def test_a_state_with_tasks_shows_them_in_a_note() -> None:
+    meeting = load_definition(
+        Path(__file__).resolve().parents[2] / "definitions/joint_meeting.yaml"
+    )
+    lines = mermaid(meeting, "zh").splitlines()
+    [note] = [line for line in lines if line.startswith("    note left of follow_up: ")]
+    assert "☑ supervisor, org_admin" in note and "10 working days" in note
+    assert "decision_overdue" in note and "✓ → all_carried_out" in note
+    assert not any(line.startswith("    note left of in_session") for line in lines)

@@ -23,7 +23,7 @@ from engine.casework.tasks import (
     complete_task,
 )
 from engine.clock import ManualClock
-from engine.errors import CaseNotFoundError, RoleNotAllowedError
+from engine.errors import CaseNotFoundError, GuardFailedError, RoleNotAllowedError
 from engine.model import Case
 from engine.store import audit
 from engine.tasks import CLOSED, DONE, OPEN
@@ -189,3 +189,50 @@ def test_a_state_without_tasks_takes_none(cw: Casework) -> None:
     case = open_case(cw, sup, "joint_meeting", {"topic": "议题"}).case
     with pytest.raises(InvalidTaskError):
         add_task(cw, sup, case.id, unit="union", title="太早")
+
+
+def test_a_meeting_called_off_or_without_decisions(cw: Casework) -> None:
+    sup = person("supervisor")
+    called_off = open_case(cw, sup, "joint_meeting", {"topic": "议题"}).case
+    done = fire(
+        cw, sup, called_off.id, "cancel", {"cancel_reason": "改期"}, expected_version=1
+    ).case
+    assert done.state == "cancelled"
+    lone = open_case(cw, sup, "joint_meeting", {"topic": "议题"}).case
+    with pytest.raises(GuardFailedError):  # a joint meeting joins at least two units
+        fire(
+            cw,
+            sup,
+            lone.id,
+            "convene",
+            {
+                "meeting_date": "2026-12-01T09:00:00+08:00",
+                "chair_unit": "union",
+                "co_handlers": ["union"],
+            },
+            expected_version=1,
+        )
+    case = _meeting(cw)
+    assert case.data["chair_unit"] == "women"  # the rotating chair, recorded
+    quiet = open_case(cw, sup, "joint_meeting", {"topic": "通报"}).case
+    quiet = fire(
+        cw,
+        sup,
+        quiet.id,
+        "convene",
+        {
+            "meeting_date": "2026-12-01T09:00:00+08:00",
+            "chair_unit": "youth",
+            "co_handlers": ["union", "women"],
+        },
+        expected_version=1,
+    ).case
+    ended = fire(
+        cw,
+        sup,
+        quiet.id,
+        "record_minutes_only",
+        {"minutes": "通报情况"},
+        expected_version=quiet.version,
+    ).case
+    assert ended.state == "concluded"
