@@ -26,6 +26,7 @@ from api.routes import (
     parties,
     rates,
     reports,
+    tasks,
     units,
     users,
 )
@@ -107,7 +108,7 @@ def create_app(
         health,
     ):
         app.include_router(module.router, prefix="/api")
-    for module in (units, grids, assignment):
+    for module in (units, grids, assignment, tasks):
         app.include_router(module.router, prefix="/api")
     app.include_router(migrations.router, prefix="/api")
     app.include_router(users.router, prefix="/api")

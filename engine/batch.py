@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from engine.model import CASE_ARMED, Case, Event, Notification, Timer
+from engine.model import CASE_ARMED, Case, Event, Notification, Task, Timer
 from engine.ports import BulkTransaction, DuplicateKeyError
 
 _T = TypeVar("_T")
@@ -181,6 +181,11 @@ class SweepBatch:
 
     def add_notifications(self, notes: Sequence[Notification]) -> None:
         self._append(self.w.notes, notes)
+
+    def open_tasks(self, tasks: Sequence[Task]) -> list[int]:
+        """Written at once (their ids name their timers): a firing gives tasks only after
+        its last check and its event, so nothing after them undoes the firing."""
+        return self.tx.open_tasks(tasks)
 
     def finish_timer(self, timer: Timer) -> None:
         self._append(self.w.finished, [timer])

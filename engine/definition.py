@@ -117,6 +117,47 @@ class TimerDef:
 CASE_TIMERS = ""
 
 
+#: The prefix of a task's timers' names: ``task:<task id>`` (engine.tasks).
+TASK_TIMER_PREFIX = "task:"
+
+
+@dataclass(frozen=True, slots=True)
+class TasksDef:
+    """A state's tasks (任务, 协同处置): each unit doing its part of the case, each task with
+    its own deadline, reminder, assignee and completion note (engine.tasks)."""
+
+    state: str
+    after: Duration
+    # A list field: entering the state gives each unit it names a task titled `title`.
+    units: str | None = None
+    title: Label | None = None
+    remind_at: float | None = None
+    notify: tuple[str, ...] = ()
+    reason: Label | None = None
+    # The transition (from this state, internal, role system) a task's missed deadline fires.
+    overdue: str | None = None
+    # The transition (from this state, role system) fired once no task is left open.
+    done: str | None = None
+    # Who may add a task while the case is here; who may close an open one with a reason
+    # (the lead); who may complete one (in the task's unit).
+    add: tuple[str, ...] = ()
+    close: tuple[str, ...] = ()
+    complete: tuple[str, ...] = ()
+
+    def timer(self, task_id: int) -> TimerDef:
+        """The deadline of one task, as the sweep and the reminders read a timer."""
+        return TimerDef(
+            name=f"{TASK_TIMER_PREFIX}{task_id}",
+            state=self.state,
+            after=TimerAfter(duration=self.after),
+            action=self.overdue,
+            remind_at=self.remind_at,
+            notify=self.notify,
+            reason=self.reason,
+            deadline=True,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class StateDef:
     name: str
@@ -124,6 +165,7 @@ class StateDef:
     roles: tuple[str, ...] = ()
     final: bool = False
     timers: tuple[TimerDef, ...] = ()
+    tasks: TasksDef | None = None
 
 
 @dataclass(frozen=True, slots=True)

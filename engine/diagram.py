@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from engine.definition import Definition, TimerDef
+from engine.definition import Definition, TasksDef, TimerDef
 from engine.definition_diff import Marks
 
 # Characters Mermaid reads as syntax, as a directive (`%%{init: …}%%`) or as HTML (`<img>`),
@@ -54,6 +54,8 @@ def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None
             op = marks.timers.get(timer.name) if marks else None
             note = label_text(_marked(_timer_note(timer), op))
             lines.append(f"    note right of {name}: {note}")
+        if st.tasks is not None:
+            lines.append(f"    note left of {name}: {label_text(_tasks_note(st.tasks, lang))}")
     for timer in definition.timers:
         op = marks.timers.get(timer.name) if marks else None
         note = label_text(_marked(_timer_note(timer), op))
@@ -84,6 +86,19 @@ def _timer_note(timer: TimerDef) -> str:
     then = timer.action or ("notify " + ", ".join(timer.notify))
     scope = "case " if timer.case_level else ""
     return f"⏱ {scope}{timer.name} {when} → {then}"
+
+
+def _tasks_note(tasks: TasksDef, lang: str) -> str:
+    """A state's tasks: who gets one, each one's period, what its deadline and the last one
+    done fire."""
+    who = f"☑ {tasks.units}" if tasks.units else "☑ " + ", ".join(tasks.add)
+    title = f" {tasks.title.get(lang)}" if tasks.title else ""
+    then = [f"⏱ {tasks.after}"]
+    if tasks.overdue:
+        then.append(f"→ {tasks.overdue}")
+    if tasks.done:
+        then.append(f"✓ → {tasks.done}")
+    return f"{who}{title} {' '.join(then)}"
 
 
 def _marked(label: str, op: str | None) -> str:

@@ -31,6 +31,7 @@ from engine.model import Actor, Case, Event, FireResult
 from engine.notices import notices
 from engine.plans import DefinitionPlan
 from engine.ports import Transaction
+from engine.tasks import give_on_entry
 from engine.timers import arm
 from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
@@ -151,6 +152,7 @@ def fire_in(
             arm(tx, arms, updated, armed_from or now, now, calendar)
         if kept.timers:
             tx.arm_timers(kept.armed(seq))
+        give_on_entry(tx, plans.definition, updated, actor, armed_from or now, now, calendar)
     if plans.case_timers:
         on_fire(tx, plans.case_timers, case, updated, {**payload, **changes}, now, calendar)
     if t.notify:

@@ -34,6 +34,7 @@ from engine.expression_check import TypeChecker
 from engine.expressions import Expression
 from engine.recurrence import MAX_OCCURRENCES, Every, parse_every
 from engine.reserved import ENGINE_OWNED
+from engine.task_reader import Edge, read_tasks
 from engine.yaml_reader import (
     MAX_PROBLEMS,
     TooManyProblems,
@@ -63,7 +64,7 @@ TOP_KEYS = (
     "transitions",
 )
 TOP_REQUIRED = ("name", "version", "title", "initial", "states", "transitions")
-STATE_KEYS = ("label", "roles", "final", "timers")
+STATE_KEYS = ("label", "roles", "final", "timers", "tasks")
 TIMER_KEYS = (
     "name",
     "after",
@@ -341,8 +342,16 @@ class _Loader(DefinitionReader):
                         timer = self.build_timer(item, f"{key}.timers[{i}]", sname, raw)
                         if timer is not None:
                             timers.append(timer)
+            tasks = None
+            if "tasks" in m:
+                knode, tasks_node = m["tasks"]
+                if final:
+                    self.problem(knode, f"{key}.tasks", "a final state cannot have tasks")
+                else:
+                    edges = [_edge(self, t) for t in raw if sname in t.source_names]
+                    tasks = read_tasks(self, tasks_node, f"{key}.tasks", sname, edges)
             if label is not None:
-                out[sname] = StateDef(sname, label, roles, final, tuple(timers))
+                out[sname] = StateDef(sname, label, roles, final, tuple(timers), tasks)
         return out
 
     def build_case_timers(
@@ -733,6 +742,14 @@ class _Loader(DefinitionReader):
                     f"state {sname!r} has no way out and is not final",
                     "add a transition to another state or mark it 'final: true'",
                 )
+
+
+def _edge(reader: _Loader, t: _RawTransition) -> Edge:
+    """A transition as the tasks' checks see it (its `internal` read quietly: a bad value is
+    reported where the transition is built)."""
+    entry = t.entries.get("internal")
+    internal = entry is not None and reader.quiet_value(entry[1]) is True
+    return Edge(t.action, t.dest, t.roles, internal)
 
 
 def _role_names(node: Node) -> tuple[str, ...]:

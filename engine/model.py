@@ -93,6 +93,36 @@ class Timer:
 
 #: The `armed_seq` of a case-level timer: armed for the case, not for one stay in a state.
 CASE_ARMED = 0
+TASK_OPEN = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One unit's part of a case. `title` empty: the state's `tasks.title` (a task given
+    from the units field); `note`: the completion note; `reason`: why the lead closed it."""
+
+    case_id: int
+    state: str
+    armed_seq: int
+    unit: str
+    title: str
+    due_at: datetime
+    created_at: datetime
+    created_by: str
+    id: int = 0
+    assignee: str | None = None
+    status: str = TASK_OPEN  # open | done | closed
+    note: str | None = None
+    reason: str | None = None
+    finished_at: datetime | None = None
+    finished_by: str | None = None
+
+    def current(self, case: Case) -> bool:
+        """Whether the task belongs to the case's present stay in its state."""
+        return case.state == self.state and case.entered_seq == self.armed_seq
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status == TASK_OPEN and self.due_at <= now
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from engine.definition import Definition
 from engine.errors import FengqiaoError
-from engine.model import Case, Event, Notification, Timer
+from engine.model import Case, Event, Notification, Task, Timer
 
 
 class DuplicateKeyError(FengqiaoError):
@@ -57,6 +57,10 @@ class Transaction(Protocol):
     def arm_timers(self, timers: Sequence[Timer]) -> None: ...
 
     def add_notifications(self, notes: Sequence[Notification]) -> None: ...
+
+    def open_tasks(self, tasks: Sequence[Task]) -> list[int]:
+        """Insert tasks within cases (engine.tasks); their ids, in order."""
+        ...
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due by `now`, oldest first, locked for this transaction together

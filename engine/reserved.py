@@ -43,6 +43,7 @@ CRIME_RISK = "crime_risk"
 AGREEMENT_TERMS = "agreement_terms"
 VISIT_DATE = "visit_date"
 PERFORMANCE = "performance"
+LINKED_CASES = "linked_cases"
 
 # Units named here hold the case besides its owner (they see it, and its notifications go to
 # them): a single unit code each ...
@@ -91,6 +92,7 @@ RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
             ReservedField(AGREEMENT_TERMS, ("text", "string"), "the terms agreed: printable"),
             ReservedField(VISIT_DATE, ("date", "datetime"), "the follow-up visit's date"),
             ReservedField(PERFORMANCE, ("enum", "string"), "how the agreement was performed"),
+            ReservedField(LINKED_CASES, ("list",), "case ids shown each task given (decisions)"),
         )
     }
 )

@@ -30,6 +30,7 @@ from engine.plans import DefinitionPlan, plan_for
 from engine.ports import DuplicateKeyError, Store, Transaction
 from engine.registry import Registry
 from engine.sweep import sweep_batch
+from engine.tasks import give_on_entry
 from engine.timers import arm
 from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
@@ -190,6 +191,7 @@ class WorkflowService:
         arm(tx, plans.entry_timers(case.state), case, now, now, self.calendar)
         if plans.case_timers:
             on_open(tx, plans.case_timers, case, now, self.calendar)
+        give_on_entry(tx, definition, case, actor, now, now, self.calendar)
         return FireResult(case, event)
 
     def fire(

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from engine.definition import Definition, TimerDef
+from engine.definition import TASK_TIMER_PREFIX, Definition, TimerDef
 from engine.errors import (
     ConflictError,
     EffectError,
@@ -212,11 +212,14 @@ def timer_key(timer: Timer) -> str:
 
 
 def timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
-    """The timer `name` of `state`, the case's own, or the one of another state kept
-    running through it."""
+    """The timer `name` of `state`, the case's own, the one of another state kept running
+    through it, or a task's deadline (``task:<id>``, engine.tasks)."""
     st = definition.states.get(state)
     if st is None:
         return None
+    if name.startswith(TASK_TIMER_PREFIX):
+        number = name.removeprefix(TASK_TIMER_PREFIX)
+        return st.tasks.timer(int(number)) if st.tasks and number.isdigit() else None
     own = next((t for t in st.timers if t.name == name), None)
     if own is not None:
         return own

@@ -11,11 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.auth import hash_password
-from engine.model import Actor
+from engine.casework import tasks
+from engine.casework.identity import User
+from engine.definition import SYSTEM_ROLE
+from engine.model import SYSTEM_ACTOR, Actor
 from engine.store.parties import add_party
-from engine.store.units import add_missing_units
+from engine.store.units import add_missing_units, unit_tree
 from engine.store.users import save_user
 from engine.units import UnitRecord
+from engine.visibility import visibility_for
 from fengqiao.context import Context
 from fengqiao.demo_cases import Script, scripts
 
@@ -124,16 +128,43 @@ def seed_cases(ctx: Context) -> dict[str, int]:
         for i, (action, role, data) in enumerate(s.steps):
             if action == "merge":
                 data = {"merged_into": str(out.get(str(data["merged_into"]), ""))}
+            actor = SYSTEM_ACTOR if role == SYSTEM_ROLE else Actor(_actor_for(role, s), role)
             result = ctx.cw.service.fire(
                 case.id,
                 action,
-                Actor(_actor_for(role, s), role),
+                actor,
                 data,
                 idempotency_key=f"demo:{s.key}:{i}:{action}",
             )
             case = result.case
+        if not opened.replayed and s.tasks:
+            _seed_tasks(ctx, s, case.id)
         out[s.key] = case.id
     return out
+
+
+def _seed_tasks(ctx: Context, s: Script, case_id: int) -> None:
+    """The script's tasks, through the use cases: given by its lead, then done by a demo
+    user of the task's unit or closed by the lead (a case seeded before keeps its own)."""
+    with ctx.cw.store.transaction(write=False) as tx:
+        tree = unit_tree(tx)
+
+    def user(username: str) -> User:
+        u = next(x for x in USERS if x.username == username)
+        scope = visibility_for(tree, u.role, u.unit, u.grid_units)
+        return User(0, u.username, u.display_name, u.role, u.unit, list(u.grid_units), scope=scope)
+
+    lead = user(s.task_lead)
+    given = [
+        tasks.add_task(ctx.cw, lead, case_id, unit=t.unit, title=t.title, due=t.due)
+        for t in s.tasks
+    ]
+    for t, task in zip(s.tasks, given, strict=True):
+        if t.outcome == "done":
+            member = next(u.username for u in USERS if u.unit == t.unit)
+            tasks.complete_task(ctx.cw, user(member), case_id, task.id, t.text)
+        elif t.outcome == "closed":
+            tasks.close_task(ctx.cw, lead, case_id, task.id, t.text)
 
 
 def _role_of(username: str) -> str:

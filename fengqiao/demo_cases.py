@@ -12,6 +12,18 @@ from typing import Any
 Step = tuple[str, str, dict[str, Any]]  # action, role, data
 
 
+@dataclass(frozen=True)
+class DemoTask:
+    """A task given in a demo case once its steps are fired (engine.casework.tasks), by the
+    script's `task_lead`, then done by its unit or closed by the lead with `text`."""
+
+    unit: str
+    title: str
+    due: str | None = None
+    outcome: str = "open"  # open | done | closed
+    text: str = ""
+
+
 @dataclass
 class Script:
     """One demo case: where it is opened and the steps that bring it to its state."""
@@ -24,6 +36,8 @@ class Script:
     org_unit: str | None = None
     grid_unit: str | None = None
     parties: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[DemoTask] = field(default_factory=list)
+    task_lead: str = ""
 
 
 def _mediation(later: str, visit: str) -> list[Script]:
@@ -329,6 +343,165 @@ def _grid(next_week: str) -> list[Script]:
     return scripts
 
 
+def _joint_meeting(meeting: str) -> list[Script]:
+    """联席会议 (definitions/joint_meeting.yaml): convened by the district supervisor."""
+    opened = {
+        "topic": "和平里小区停车难与职工通勤",
+        "description": "议题（草案）已与交通、城管部门会前协商。",
+        "linked_cases": [],
+        "meeting_date": meeting,
+    }
+    convene: Step = (
+        "convene",
+        "supervisor",
+        {"chair_unit": "women", "co_handlers": ["union", "women", "cm-hp-1"]},
+    )
+    minutes: Step = (
+        "record_minutes",
+        "supervisor",
+        {"minutes": "一、工会协调企业错峰开放停车位；二、社区重新划定停车区；三、妇联开展宣传。"},
+    )
+    decisions = [
+        DemoTask("union", "协调辖区企业错峰开放停车位", "10 working days"),
+        DemoTask("cm-hp-1", "重新划定小区停车区域", "5 working days", "done", "已划线"),
+        DemoTask("women", "开展文明停车宣传", "2 days"),
+    ]
+    return [
+        Script(
+            "meeting:consultation", "joint_meeting", "supervisor", opened, [], org_unit="d-east"
+        ),
+        Script(
+            "meeting:in_session",
+            "joint_meeting",
+            "supervisor",
+            opened,
+            [convene],
+            org_unit="d-east",
+        ),
+        Script(
+            "meeting:follow_up",
+            "joint_meeting",
+            "supervisor",
+            opened,
+            [convene, minutes],
+            org_unit="d-east",
+            tasks=decisions,
+            task_lead="supervisor",
+        ),
+        Script(
+            "meeting:concluded",
+            "joint_meeting",
+            "supervisor",
+            {**opened, "topic": "困难职工帮扶资金统筹"},
+            [convene, minutes],
+            org_unit="d-east",
+            tasks=[
+                DemoTask("union", "梳理困难职工名单", None, "done", "已梳理 12 户"),
+                DemoTask("women", "对接妇女帮扶项目", None, "closed", "并入下季度会议议题"),
+            ],
+            task_lead="supervisor",
+        ),
+        Script(
+            "meeting:cancelled",
+            "joint_meeting",
+            "supervisor",
+            {**opened, "topic": "暑期青少年托管"},
+            [("cancel", "supervisor", {"cancel_reason": "议题已由团区委单独办理"})],
+            org_unit="d-east",
+        ),
+    ]
+
+
+def _deliberation() -> list[Script]:
+    """百姓议事厅 (definitions/deliberation.yaml): a community's five steps."""
+    opened = {
+        "topic": "老旧小区加装电梯",
+        "raised_by": "residents",
+        "location": "和平里七区5号楼",
+        "description": "干部入户走访，五楼以上老人上下楼困难。",
+    }
+    hear: Step = ("hear", "handler", {})
+    deliberate: Step = ("deliberate", "handler", {"opinions": "多数住户同意，一楼住户担心采光。"})
+    decide: Step = (
+        "decide",
+        "handler",
+        {"decision": "加装电梯，一楼住户给予补偿，施工前再行公示。", "participants": 28},
+    )
+    work = [
+        DemoTask("cm-hp-1", "组织住户签订加装协议", "10 working days", "done", "已签 18 户"),
+        DemoTask("s-heping", "协调规划审批", "10 working days", "done", "审批已通过"),
+    ]
+    return [
+        Script("deliberation:asking", "deliberation", "handler", opened, [], org_unit="cm-hp-1"),
+        Script(
+            "deliberation:hearing", "deliberation", "handler", opened, [hear], org_unit="cm-hp-1"
+        ),
+        Script(
+            "deliberation:deliberating",
+            "deliberation",
+            "handler",
+            opened,
+            [hear, deliberate],
+            org_unit="cm-hp-1",
+        ),
+        Script(
+            "deliberation:doing",
+            "deliberation",
+            "handler",
+            {**opened, "topic": "小区垃圾分类投放点调整"},
+            [hear, deliberate, decide],
+            org_unit="cm-hp-1",
+            tasks=[DemoTask("cm-hp-1", "调整投放点位置", "3 days"), work[1]],
+            task_lead="handler",
+        ),
+        Script(
+            "deliberation:publicity",
+            "deliberation",
+            "handler",
+            opened,
+            [hear, deliberate, decide],
+            org_unit="cm-hp-1",
+            tasks=work,
+            task_lead="handler",
+        ),
+        Script(
+            "deliberation:evaluation",
+            "deliberation",
+            "handler",
+            {**opened, "topic": "健身器材更新"},
+            [
+                hear,
+                deliberate,
+                (
+                    "reject",
+                    "handler",
+                    {"rejection_reason": "器材在保修期内，由厂家维修。", "participants": 12},
+                ),
+                ("publicity_ended", "system", {}),
+            ],
+            org_unit="cm-hp-1",
+        ),
+        Script(
+            "deliberation:closed",
+            "deliberation",
+            "handler",
+            {**opened, "topic": "小区广场舞噪音"},
+            [
+                hear,
+                deliberate,
+                (
+                    "reject",
+                    "handler",
+                    {"rejection_reason": "经议定改为约定活动时段，无需办理。", "participants": 35},
+                ),
+                ("publicity_ended", "system", {}),
+                ("rate", "handler", {"rating": 4, "evaluation": "居民基本满意"}),
+            ],
+            org_unit="cm-hp-1",
+        ),
+    ]
+
+
 def scripts(today: date) -> list[Script]:
     """Every demo case, with dates relative to `today`."""
     later = (today + timedelta(days=30)).isoformat()
@@ -337,4 +510,6 @@ def scripts(today: date) -> list[Script]:
         *_mediation(later, visit),
         *_labour(later, visit),
         *_grid((today + timedelta(days=7)).isoformat()),
+        *_joint_meeting(f"{(today + timedelta(days=2)).isoformat()}T09:00:00+08:00"),
+        *_deliberation(),
     ]

@@ -18,6 +18,7 @@ from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.params import CaseIdPath
 from api.pages.parties import PartyView, party_views, reveal
+from api.pages.task_views import task_section
 from api.pages.views import (
     action_forms,
     action_label,
@@ -32,6 +33,7 @@ from engine import printables
 from engine.casework.assignment import mediators_for
 from engine.casework.cases import case_view, fire, visible_case
 from engine.casework.permissions import Permission
+from engine.casework.tasks import case_tasks
 from engine.casework.urging import NOTE_MAX, URGE, urge
 from engine.definition import Definition
 from engine.errors import (
@@ -48,6 +50,8 @@ from engine.timers import timer_def
 router = APIRouter(route_class=PageRoute)
 
 IDEM_FIELD = "idem"
+# What the task forms report back (api.pages.tasks_page).
+TASK_STEPS = ("added", "complete", "close", "assign")
 
 
 def suggestions(page: Page) -> dict[str, Any]:
@@ -84,6 +88,7 @@ def render_case(
     )
     final = definition.states[case.state].final
     deadlines = sorted((t for t in view.deadlines if t.kind == "deadline"), key=lambda t: t.fire_at)
+    tasks = task_section(case_tasks(ctx, page.user, case.id), definition, tree, lang, tz, now)
     return page.render(
         "workroom/case.html",
         {
@@ -133,6 +138,7 @@ def render_case(
             "urge_max": NOTE_MAX,
             "urges": sum(1 for e in view.history if e.action == URGE),
             "documents": printables.available(definition, case, view.history),
+            **tasks,
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",
@@ -191,10 +197,13 @@ def show_case(
     assigned: str = "",
     handed: str = "",
     urged: str = "",
+    task: str = "",
 ) -> Response:
     case = visible_case(page.ctx, page.user, case_id)
     flash = ""
-    if urged:
+    if task in TASK_STEPS:
+        flash = page.t(f"task.done.{task}")
+    elif urged:
         flash = page.t("urge.done")
     elif handed:
         flash = page.t("handover.done", unit=handed[:64])

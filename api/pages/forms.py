@@ -75,6 +75,8 @@ def display_value(fdef: FieldDef | None, value: Any, lang: str) -> str:
         return label.get(lang) if label else value
     if isinstance(value, bool):
         return translate(lang, "form.yes" if value else "form.no")
+    if fdef is not None and fdef.type == "datetime" and isinstance(value, str) and len(value) > 16:
+        return value[:16].replace("T", " ")  # the moment as written, to the minute
     if isinstance(value, list):
         return (
             "、".join(str(v) for v in value) if lang == "zh" else ", ".join(str(v) for v in value)

@@ -12,11 +12,13 @@ from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
 from api.pages.messages import definition_names, engine_text
 from engine.casework.case_records import EVENTS as RECORDED_CHANGES
+from engine.casework.tasks import EVENTS as TASK_EVENTS
 from engine.casework.urging import URGE
 from engine.definition import Definition
 from engine.messages import identify
 from engine.model import Case, Event, Timer
 from engine.service import MIGRATE_ACTION, ActionOption
+from engine.timers import timer_def
 from engine.units import UnitTree
 
 # The field that says what a case is about, per workflow (the first one a workflow has).
@@ -226,7 +228,7 @@ def event_label(definition: Definition, event: Event, lang: str) -> str:
     version = event.changes.get("workflow_version")
     if event.action == MIGRATE_ACTION and isinstance(version, int):
         return translate(lang, "case.event.migrated", version=version)
-    if event.action in RECORDED_CHANGES:
+    if event.action in RECORDED_CHANGES or event.action in TASK_EVENTS:
         return translate(lang, f"case.event.{event.action}")
     if event.action == URGE:
         return translate(lang, "case.event.urged")
@@ -240,11 +242,9 @@ def span_text(seconds: float, lang: str) -> str:
 def timer_views(
     definition: Definition, case: Case, timers: list[Timer], lang: str, now: datetime, tz: str
 ) -> list[TimerView]:
-    st = definition.states.get(case.state)
-    defs = {t.name: t for t in st.timers} if st else {}
     out = []
     for timer in timers:
-        tdef = defs.get(timer.name)
+        tdef = timer_def(definition, case.state, timer.name)
         reason = tdef.reason.get(lang) if tdef and tdef.reason else timer.name
         then = action_label(definition, timer.action, lang) if timer.action else ""
         kind = translate(

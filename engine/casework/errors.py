@@ -302,3 +302,31 @@ class NotPrintableError(FengqiaoError):
         self.case_id = case_id
         self.document = document
         super().__init__(f"case {case_id} has no {document} to print")
+
+
+class UnknownTaskError(FengqiaoError):
+    """Raised when a case has no task of that id the user may see (404, like a case)."""
+
+    def __init__(self, case_id: int, task_id: int) -> None:
+        self.case_id = case_id
+        self.task_id = task_id
+        super().__init__(f"case {case_id} has no task {task_id}")
+
+
+class InvalidTaskError(FengqiaoError):
+    """Raised when a task's unit, title, deadline, assignee, note or reason is refused, or the
+    case's state takes no tasks (engine.casework.tasks)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"task {field}: {problem}")
+
+
+class TaskFinishedError(FengqiaoError):
+    """Raised when a task is no longer open (done, closed, or its case left the state)."""
+
+    def __init__(self, task_id: int, status: str) -> None:
+        self.task_id = task_id
+        self.status = status
+        super().__init__(f"task {task_id} is {status}: it can no longer change")

@@ -9,16 +9,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, event, or_, select
+from sqlalchemy import Engine, Row, and_, event, insert, or_, select
 from sqlalchemy.engine import Connection
 
-from engine.model import Case, Event, Notification, Timer
+from engine.model import Case, Event, Notification, Task, Timer
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
 from engine.store.statements import Statements
-from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow, UnitRow
+from engine.store.tables import CaseRow, EventRow, NotificationRow, TaskRow, TimerRow, UnitRow
 
 _T = TypeVar("_T")
 
@@ -27,6 +27,7 @@ events = EventRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 notifications = NotificationRow.__table__  # type: ignore[attr-defined]
 units = UnitRow.__table__  # type: ignore[attr-defined]
+case_tasks = TaskRow.__table__  # type: ignore[attr-defined]
 
 IDEM_KEY_CONSTRAINT = "events_idem_key_key"  # PostgreSQL's name for UNIQUE (idem_key)
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
@@ -198,6 +199,28 @@ class SqlTransaction:
             self.hot.insert_notification,
             [(n.case_id, n.role, n.unit, n.kind, n.subject, dt(n.created_at)) for n in notes],
         )
+
+    def open_tasks(self, items: Sequence[Task]) -> list[int]:
+        self.touch(t.case_id for t in items)
+        ids = []
+        for t in items:
+            row = self.conn.execute(
+                insert(case_tasks).returning(case_tasks.c.id),
+                {
+                    "case_id": t.case_id,
+                    "state": t.state,
+                    "armed_seq": t.armed_seq,
+                    "unit": t.unit,
+                    "title": t.title,
+                    "assignee": t.assignee,
+                    "due_at": t.due_at,
+                    "status": t.status,
+                    "created_at": t.created_at,
+                    "created_by": t.created_by[:64],
+                },
+            ).one()
+            ids.append(int(row.id))
+        return ids
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         query = (

@@ -388,3 +388,31 @@ class MigrationCaseRow(SQLModel, table=True):
     before: str = Field(default="[]", sa_type=Text)
     after: str = Field(default="[]", sa_type=Text)
     moved_at: datetime | None = _dt(nullable=True)
+
+
+class TaskRow(SQLModel, table=True):
+    """A unit's part of a case (任务, engine.tasks): its deadline is a timer ``task:<id>``;
+    the completion note and the lead's reason for closing it are kept here, not in the
+    history, so a co-handling unit reads only its own (engine.tasks.tasks_seen)."""
+
+    __tablename__ = "case_tasks"
+    __table_args__ = (
+        Index("ix_case_tasks_case", "case_id", "id"),
+        Index("ix_case_tasks_unit_open", "unit", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id")
+    state: str = Field(max_length=64)
+    armed_seq: int
+    unit: str = Field(max_length=64)
+    title: str = Field(default="", max_length=500)
+    assignee: str | None = Field(default=None, max_length=64)
+    due_at: datetime = _dt()
+    status: str = Field(default="open", max_length=16)  # open | done | closed
+    note: str | None = None
+    reason: str | None = None
+    created_at: datetime = _dt()
+    created_by: str = Field(max_length=64)
+    finished_at: datetime | None = _dt(nullable=True)
+    finished_by: str | None = Field(default=None, max_length=64)

@@ -179,3 +179,14 @@ def test_case_level_and_recurring_timers_are_notes_beside_the_initial_state() ->
             " until final_review → summary_due"
         )
     ]
+
+
+def test_a_state_with_tasks_shows_them_in_a_note() -> None:
+    meeting = load_definition(
+        Path(__file__).resolve().parents[2] / "definitions/joint_meeting.yaml"
+    )
+    lines = mermaid(meeting, "zh").splitlines()
+    [note] = [line for line in lines if line.startswith("    note left of follow_up: ")]
+    assert "☑ supervisor, org_admin" in note and "10 working days" in note
+    assert "decision_overdue" in note and "✓ → all_carried_out" in note
+    assert not any(line.startswith("    note left of in_session") for line in lines)

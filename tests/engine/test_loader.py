@@ -90,6 +90,15 @@ RULES: dict[str, tuple[str, ...]] = {
         "effect_always_overflows",
     ),
     "bounded work": ("yaml_anchor", "yaml_too_deep", "expression_too_long"),
+    "tasks: a list field, system actions from the state, an internal overdue step": (
+        "tasks_units_not_a_list",
+        "tasks_overdue_not_internal",
+        "tasks_done_not_system",
+        "tasks_nobody_gives",
+        "tasks_unknown_action",
+        "tasks_overdue_moves_on",
+        "final_state_with_tasks",
+    ),
     "typing rules of guards and set values": (
         "guard_enum_not_a_value",
         "guard_compared_across_types",

@@ -93,7 +93,9 @@ def test_a_folder_with_a_bad_file_answers_the_others_and_its_problems(tmp_path: 
     bad.write_text(bad.read_text(encoding="utf-8").replace("initial: ", "initial: [", 1))
     found = read_shipped(tmp_path)
     assert [d.name for d in found.definitions] == [
+        "deliberation",
         "grid_escalation",
+        "joint_meeting",
         "mediation",
         "project_supervision",
     ]
