@@ -52,6 +52,7 @@ from engine.reserved import (
     RATING_FIELDS,
     TIER,
 )
+from engine.store import rate_months
 from engine.store.deadlines import fired_here, missed_at, next_deadline
 from engine.store.tables import (
     CaseAccessRow,
@@ -416,7 +417,8 @@ def refresh(
     if len(touched) == 1:  # a firing: one case, its version known
         ((case_id, version),) = touched.items()
         if version is not None:
-            cur.execute(hot.text_for((version,), 1, lookup, tx.conn.dialect), (case_id,))
+            with rate_months.kept(tx, (case_id,)):
+                cur.execute(hot.text_for((version,), 1, lookup, tx.conn.dialect), (case_id,))
             return
     known = {i: k for i, k in touched.items() if k is not None}
     unknown = [i for i, k in touched.items() if k is None]
@@ -434,7 +436,8 @@ def refresh(
         chunk = ids[i : i + _CHUNK]
         versions = tuple(sorted({known[c] for c in chunk}))
         sql = hot.text_for(versions, len(chunk), lookup, tx.conn.dialect)
-        cur.execute(sql, tuple(chunk))
+        with rate_months.kept(tx, chunk):
+            cur.execute(sql, tuple(chunk))
 
 
 def add_urges(tx: FactsTransaction, case_ids: Sequence[int]) -> None:
@@ -442,10 +445,13 @@ def add_urges(tx: FactsTransaction, case_ids: Sequence[int]) -> None:
     times: dict[int, int] = {}
     for c in case_ids:
         times[c] = times.get(c, 0) + 1
-    for c, n in sorted(times.items()):
-        tx.conn.execute(
-            update(rate_facts).where(rate_facts.c.case_id == c).values(urges=rate_facts.c.urges + n)
-        )
+    with rate_months.kept(tx, sorted(times)):
+        for c, n in sorted(times.items()):
+            tx.conn.execute(
+                update(rate_facts)
+                .where(rate_facts.c.case_id == c)
+                .values(urges=rate_facts.c.urges + n)
+            )
 
 
 # -- from scratch --------------------------------------------------------------------------------
@@ -457,25 +463,27 @@ def rebuild(
     progress: Callable[[int, int], None] | None = None,
     columns: Sequence[str] = FACT_COLUMNS,
     open_only: bool = False,
+    months: bool = True,
 ) -> None:
     """Write the facts of every case from scratch, `batch` case ids per statement (each in
     the caller's transaction); `progress(last_id, top_id)` after each batch. `columns`: those
     of the schema the caller migrates to (0011: the rates' own); `open_only`: rewrite the
     open cases' rows only, keeping the others (0012: the board's columns of a closed case
-    are their defaults)."""
+    are their defaults); `months`: sum them into their months (`rate_months`) afterwards."""
     is_sqlite = conn.dialect.name == "sqlite"
     if not open_only:
         conn.execute(rate_facts.delete())
-    top = conn.execute(select(func.max(cases.c.id))).scalar_one()
-    if top is None:
-        return
-    for lo in range(0, int(top) + 1, batch):
+    found = conn.execute(select(func.max(cases.c.id))).scalar_one()
+    top = -1 if found is None else int(found)
+    for lo in range(0, top + 1, batch):
         where = and_(cases.c.id >= lo, cases.c.id < lo + batch)
         if open_only:
             where = and_(where, cases.c.closed_at.is_(None))
         conn.execute(_upsert(rules, is_sqlite, where, columns=columns))
         if progress is not None:
-            progress(min(lo + batch - 1, int(top)), int(top))
+            progress(min(lo + batch - 1, top), top)
+    if months:
+        rate_months.rebuild(conn)
 
 
 def book_of(definitions: Iterable[Definition]) -> dict[tuple[str, int], FactRules]:

@@ -416,3 +416,34 @@ class TaskRow(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     finished_at: datetime | None = _dt(nullable=True)
     finished_by: str | None = Field(default=None, max_length=64)
+class RateMonthRow(SQLModel, table=True):
+    """The rate facts summed per month of opening (China Standard Time, UTC+8) and per what
+    the rates filter, group and apply visibility by: kept with the facts, in the same
+    transaction (engine.store.rate_months); the trend reads a few thousand of these instead
+    of a million cases. A unit column without a unit holds ''."""
+
+    __tablename__ = "rate_months"
+
+    month: int = Field(primary_key=True)  # year * 12 + month - 1
+    workflow: str = Field(primary_key=True, max_length=64)
+    org_unit: str = Field(primary_key=True, max_length=64)
+    grid_unit: str = Field(primary_key=True, max_length=64)
+    area_unit: str = Field(primary_key=True, max_length=64)
+    organisation: str = Field(primary_key=True, max_length=64)
+    handling_unit: str = Field(primary_key=True, max_length=64)
+    lead_unit: str = Field(primary_key=True, max_length=64)
+    tier: int = Field(primary_key=True)
+    shared: int = Field(primary_key=True)
+    counted: int = 0
+    excluded: int = 0
+    awaiting: int = 0
+    in_time: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    closed: int = 0
+    on_time: int = 0
+    mediated: int = 0
+    agreement: int = 0
+    close_s: float = 0.0
+    urged: int = 0  # cases counted and urged at least once

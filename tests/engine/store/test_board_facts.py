@@ -10,40 +10,23 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.casework.context import Casework
 from engine.casework.urging import urge
 from engine.clock import ManualClock
-from engine.definition import Definition
 from engine.errors import FengqiaoError
-from engine.registry import Registry
 from engine.reserved import ESCALATION_COUNT
-from engine.service import WorkflowService
 from engine.store import board as board_store
 from engine.store import queries
 from engine.store.rate_facts import BOARD_COLUMNS, FACT_COLUMNS, facts
-from engine.store.repository import SqlStore
-from engine.store.sealing import Sealer, new_key_text
-from engine.store.units import save_units
 from engine.visibility import Visibility
-from engine.workcalendar import WorkCalendar
-from tests.engine.casework.conftest import UNITS, person
+from tests.engine.casework.conftest import person
 from tests.engine.store.test_rate_facts import SUPERVISOR, Cases, assert_facts_rebuild_alike
 
 WHO = ("supervisor", "org_admin", "grid_member")
 OPS = ("open", "open", "step", "step", "later", "wait", "urge", "hand_over", "merge", "exclude")
-
-
-@pytest.fixture
-def cw(store: SqlStore, shipped: list[Definition], clock: ManualClock) -> Casework:
-    with store.transaction() as tx:
-        save_units(tx, list(UNITS))
-    registry = Registry(shipped)
-    service = WorkflowService(store, registry, clock, WorkCalendar())
-    return Casework(store, registry, service, clock, Sealer.from_text(new_key_text()))
 
 
 class BoardCases(Cases):

@@ -74,7 +74,8 @@ def upgrade() -> None:
     def progress(last_id: int, top_id: int) -> None:
         log.info("rate_facts: cases up to id %d of %d", last_id, top_id)
 
-    rebuild(conn, book, progress=progress, columns=RATE_COLUMNS)  # 0012 adds the board's
+    # 0012 adds the board's columns and the months
+    rebuild(conn, book, progress=progress, columns=RATE_COLUMNS, months=False)
     # Indexed once filled: one sort instead of an index kept up through the back-fill.
     with op.batch_alter_table("rate_facts", schema=None) as batch_op:
         batch_op.create_index("ix_rate_facts_opened_at", ["opened_at"], unique=False)

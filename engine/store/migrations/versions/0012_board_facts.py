@@ -1,4 +1,4 @@
-"""rate_facts: the overdue board's facts of each open case, and an index of them
+"""rate_facts: the overdue board's facts of each open case, and an index of them; rate_months
 
 Revision ID: 0012
 Revises: 0011
@@ -9,6 +9,10 @@ climbed a tier, whether a deadline fired while it stayed in its state, the earli
 that still counts, the earliest one missed in its stay; engine.store.rate_facts.BOARD_COLUMNS),
 fills them for the open cases (a closed case keeps 0 and NULL), 50,000 case ids per
 statement, then indexes the open cases' rows (`ix_rate_facts_board`, partial).
+
+Creates `rate_months`, the facts summed per month of opening (China Standard Time) and per
+what the rates filter and apply visibility by (engine.store.rate_months), and fills it from
+the facts.
 """
 
 import logging
@@ -45,6 +49,37 @@ INDEXED = (
 )
 
 
+def _create_months() -> None:
+    unit = sa.String(length=64)
+    keys = ("workflow", "org_unit", "grid_unit", "area_unit", "organisation", "handling_unit")
+    op.create_table(
+        "rate_months",
+        sa.Column("month", sa.Integer(), nullable=False),
+        *(sa.Column(name, unit, nullable=False) for name in (*keys, "lead_unit")),
+        sa.Column("tier", sa.Integer(), nullable=False),
+        sa.Column("shared", sa.Integer(), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in (
+                "counted",
+                "excluded",
+                "awaiting",
+                "in_time",
+                "resolved",
+                "rated",
+                "satisfied",
+                "closed",
+                "on_time",
+                "mediated",
+                "agreement",
+            )
+        ),
+        sa.Column("close_s", sa.Float(), nullable=False),
+        sa.Column("urged", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", *keys, "lead_unit", "tier", "shared"),
+    )
+
+
 def upgrade() -> None:
     with op.batch_alter_table("rate_facts", schema=None) as batch_op:
         for name in ("is_open", "escalated", "missed_here"):
@@ -52,6 +87,8 @@ def upgrade() -> None:
         for name in ("next_due", "missed_due"):
             batch_op.add_column(sa.Column(name, UTCDateTime(timezone=True), nullable=True))
     conn = op.get_bind()
+    if not sa.inspect(conn).has_table("rate_months"):
+        _create_months()
     rows = conn.execute(sa.text("SELECT source FROM definitions")).all()
     book = book_of(parse_definition(r.source, check_types=False) for r in rows)
 
@@ -70,6 +107,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("rate_months")
     with op.batch_alter_table("rate_facts", schema=None) as batch_op:
         batch_op.drop_index("ix_rate_facts_board")
         for name in ("missed_due", "next_due", "missed_here", "escalated", "is_open"):

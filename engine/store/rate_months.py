@@ -1,0 +1,147 @@
+"""The rate facts summed per month of opening, kept with the facts (`rate_months`).
+
+A month is one of China Standard Time (UTC+8, the workrooms' time; no daylight saving): the
+trend of a workroom on that time reads these sums (engine.store.rates), a few thousand rows
+for a year instead of every case. Each row sums the facts of the cases sharing its month and
+what the rates filter, group and apply visibility by (workflow, owner, grid, area, the
+hand-off units, tier, shared). The transaction that rewrites cases' facts
+(engine.store.rate_facts.refresh, add_urges) reads their rows before and after, and adds the
+difference to their months, the months' rows in one order (two transactions never wait for
+each other's rows crosswise). `rebuild` sums every case's facts from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, case, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from engine.store.tables import RateFactRow, RateMonthRow
+
+rate_facts = RateFactRow.__table__  # type: ignore[attr-defined]
+rate_months = RateMonthRow.__table__  # type: ignore[attr-defined]
+
+CST = timezone(timedelta(hours=8))
+UNIT_KEYS: tuple[str, ...] = (
+    "workflow",
+    "org_unit",
+    "grid_unit",
+    "area_unit",
+    "organisation",
+    "handling_unit",
+    "lead_unit",
+)
+KEYS: tuple[str, ...] = ("month", *UNIT_KEYS, "tier", "shared")
+SUMS: tuple[str, ...] = (
+    "counted",
+    "excluded",
+    "awaiting",
+    "in_time",
+    "resolved",
+    "rated",
+    "satisfied",
+    "closed",
+    "on_time",
+    "mediated",
+    "agreement",
+    "close_s",
+    "urged",
+)
+_CHUNK = 500
+
+Key = tuple[Any, ...]
+Sums = dict[Key, list[float]]
+
+
+class MonthsTransaction(Protocol):
+    conn: Connection
+    sqlite: bool
+
+
+def month_of(moment: datetime) -> int:
+    """The month (year * 12 + month - 1) holding `moment` in China Standard Time."""
+    local = moment.astimezone(CST)
+    return local.year * 12 + local.month - 1
+
+
+def month_start(month: int) -> datetime:
+    """The moment a month begins (China Standard Time), in UTC."""
+    return datetime(month // 12, month % 12 + 1, 1, tzinfo=CST).astimezone(UTC)
+
+
+def _rows_query() -> Any:
+    f = rate_facts.c
+    urged = case((f.urges > 0, f.counted), else_=0)
+    cols = [f[c] for c in SUMS if c != "urged"]
+    return select(f.opened_at, *(f[c] for c in UNIT_KEYS), f.tier, f.shared, *cols, urged)
+
+
+def _add(sums: Sums, rows: Iterable[Any], sign: int) -> None:
+    for r in rows:
+        key = (month_of(r[0]), *(v or "" for v in r[1 : 1 + len(UNIT_KEYS)]), r[8], r[9])
+        values = r[10:]
+        found = sums.get(key)
+        if found is None:
+            found = sums[key] = [0.0] * len(SUMS)
+        for i, v in enumerate(values):
+            found[i] += sign * v
+
+
+def _snapshot(conn: Connection, case_ids: Sequence[int], sums: Sums, sign: int) -> None:
+    query = _rows_query()
+    for i in range(0, len(case_ids), _CHUNK):
+        chunk = list(case_ids[i : i + _CHUNK])
+        _add(sums, conn.execute(query.where(rate_facts.c.case_id.in_(chunk))), sign)
+
+
+def _row(key: Key, values: list[float]) -> dict[str, Any]:
+    row: dict[str, Any] = dict(zip(KEYS, key, strict=True))
+    for name, v in zip(SUMS, values, strict=True):
+        row[name] = v if name == "close_s" else round(v)
+    return row
+
+
+@contextmanager
+def kept(tx: MonthsTransaction, case_ids: Sequence[int]) -> Iterator[None]:
+    """Keep the months of these cases through a change of their facts made inside."""
+    ids = sorted(set(case_ids))
+    delta: Sums = {}
+    _snapshot(tx.conn, ids, delta, -1)
+    yield
+    _snapshot(tx.conn, ids, delta, 1)
+    rows = [_row(k, v) for k, v in sorted(delta.items()) if any(v)]
+    if not rows:
+        return
+    ins: Any = (sqlite if tx.sqlite else postgresql).insert(rate_months)
+    stmt = ins.on_conflict_do_update(
+        index_elements=list(KEYS),
+        set_={c: rate_months.c[c] + ins.excluded[c] for c in SUMS},
+    )
+    tx.conn.execute(stmt, rows)
+
+
+def rebuild(conn: Connection, batch: int = 50_000) -> None:
+    """Sum every case's facts into its month from scratch (in the caller's transaction)."""
+    conn.execute(rate_months.delete())
+    sums: Sums = {}
+    result = conn.execute(_rows_query().execution_options(yield_per=batch))
+    for part in result.partitions():
+        _add(sums, part, 1)
+    rows = [_row(k, v) for k, v in sorted(sums.items())]
+    for i in range(0, len(rows), batch):
+        conn.execute(rate_months.insert(), rows[i : i + batch])
+
+
+def months(conn: Connection) -> dict[Key, tuple[Any, ...]]:
+    """Every month row (key → sums, 0 rows left out), for comparing."""
+    rows = conn.execute(select(rate_months).order_by(*(rate_months.c[k] for k in KEYS)))
+    out = {}
+    for r in rows:
+        values = tuple(r._mapping[c] for c in SUMS)
+        if any(values):
+            out[tuple(r._mapping[k] for k in KEYS)] = values
+    return out
