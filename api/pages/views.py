@@ -241,7 +241,8 @@ def timer_views(
     definition: Definition, case: Case, timers: list[Timer], lang: str, now: datetime, tz: str
 ) -> list[TimerView]:
     st = definition.states.get(case.state)
-    defs = {t.name: t for t in st.timers} if st else {}
+    # The state's timers and the case's own (a recurring timer shows its next occurrence).
+    defs = {t.name: t for t in (*(st.timers if st else ()), *definition.timers)}
     out = []
     for timer in timers:
         tdef = defs.get(timer.name)
