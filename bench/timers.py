@@ -12,9 +12,17 @@ database copied with CREATE DATABASE … TEMPLATE): timers fired per second from
 all sweepers are ready to the last commit, the due query's median time with every timer
 pending, and each process's peak memory. The last stdout line is one JSON object.
 
+The recurring scenario (`--scenario recurring`) seeds project supervision cases instead
+(definitions/project_supervision.yaml), each with its two case-level recurring timers (a
+progress report every half month, a summary every half year), and sweeps a month later, as
+after a month without a sweeper: every half month that ended meanwhile is fired, each
+occurrence arming the next (already past due, so fired by a later batch), each with its
+own lateness. Its figure is occurrences fired per second.
+
     python bench/timers.py --quick
     python bench/timers.py                      # 1,000,000 timers, 10 % due
     python bench/timers.py --pg ''              # SQLite only
+    python bench/timers.py --scenario recurring --timers 1000000   # a month of occurrences
 """
 
 from __future__ import annotations
@@ -58,6 +66,20 @@ LATER = timedelta(days=30)
 TIMERS_PER_CASE = 2
 BATCH = 500
 GRID = Actor("zhao.grid", "grid_member")
+OWNER = Actor("zhang.fulian", "org_admin")
+PROJECT = {
+    "project_name": "婚姻家庭纠纷调解项目",
+    "service_area": "legal_advice",
+    "project_owner": "区妇联权益部",
+    "deliverables": ["每月两次法律咨询"],
+    "start_date": "2026-11-23",
+    "end_date": "2027-11-22",
+}
+# The recurring scenario's sweep: a month after the start, two half months have ended
+# (30 November, 15 December); the next (31 December) and the half year are not due.
+RECURRING_NOW = START + timedelta(days=30)
+RECURRING_PER_CASE = 2  # pending recurring timers per case
+OCCURRENCES_PER_CASE = 2  # fired per case by the month's sweep
 REPORT = {
     "grid_unit": "g-1",
     "location": "和平里3号楼",
@@ -106,14 +128,34 @@ def seed(url: str, timers: int, due: int) -> dict[str, float]:
     }
 
 
+def seed_recurring(url: str, timers: int) -> dict[str, float]:
+    """Project cases holding `timers` pending recurring timers (two a case)."""
+    engine = make_engine(url)
+    upgrade(engine)
+    store = SqlStore(engine)
+    shipped = load_directory(ROOT / "definitions")
+    with store.transaction() as tx:
+        stored.sync_shipped(tx, shipped, START)
+    service = WorkflowService(store, Registry(shipped), ManualClock(START), WorkCalendar())
+    template = service.open_case("project_supervision", OWNER, PROJECT).case
+    assert len(service.pending_timers(template.id)) == RECURRING_PER_CASE
+    began = time.perf_counter()
+    clone_case(store, template.id, timers // RECURRING_PER_CASE - 1)
+    seconds = time.perf_counter() - began
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return {"seed_s": round(seconds, 2)}
+
+
 # -- sweeper processes ---------------------------------------------------------------------
-def sweeper(url: str) -> None:
+def sweeper(url: str, now: datetime = NOW) -> None:
     """One sweeper process: get ready, wait for "go" on stdin, sweep all, print a report."""
     engine = make_engine(url)
     store = SqlStore(engine)
     with store.transaction(write=False) as tx:
         published = stored.published(tx)
-    service = WorkflowService(store, Registry(published), ManualClock(NOW), WorkCalendar())
+    service = WorkflowService(store, Registry(published), ManualClock(now), WorkCalendar())
     print("ready", flush=True)
     sys.stdin.readline()
     began = time.time()
@@ -132,9 +174,9 @@ def sweeper(url: str) -> None:
     engine.dispose()
 
 
-def sweep(url: str, processes: int) -> dict[str, Any]:
+def sweep(url: str, processes: int, now: datetime = NOW) -> dict[str, Any]:
     """Fire every due timer with `processes` sweeper processes started together."""
-    command = [sys.executable, __file__, "sweeper", url]
+    command = [sys.executable, __file__, "sweeper", url, now.isoformat()]
     with ExitStack() as stack:
         procs = [
             stack.enter_context(
@@ -201,6 +243,27 @@ def pg_run(base: str, timers: int, due: int) -> dict[str, Any]:
         admin.dispose()
 
 
+def recurring_run(timers: int) -> dict[str, Any]:
+    """The recurring scenario on SQLite: a month of occurrences fired by one sweeper."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'recurring.db'}"
+        seeded = seed_recurring(url, timers)
+        one = sweep(url, 1, RECURRING_NOW)
+        cases = timers // RECURRING_PER_CASE
+        assert one["escalations"] == cases * OCCURRENCES_PER_CASE, one
+        with SqlStore(make_engine(url)).transaction(write=False) as tx:
+            armed = tx.timers(1, pending_only=True)
+        return {
+            **seeded,
+            "cases": cases,
+            "occurrences_fired": one["escalations"],
+            "one_sweeper": one,
+            "occurrences_per_s": one["timers_per_s"],
+            "next_armed": sorted((t.name, t.occurrence) for t in armed),
+            "db_mb": round(sum(f.stat().st_size for f in Path(tmp).iterdir()) / 2**20, 1),
+        }
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="50,000 timers, 20 %% due: under 30 s")
@@ -211,8 +274,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=os.environ.get("FENGQIAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server to create the bench databases on ('' for none)",
     )
+    ap.add_argument(
+        "--scenario",
+        choices=("escalation", "recurring"),
+        default="escalation",
+        help="grid escalations (default), or a month of recurring timers' occurrences",
+    )
     args = ap.parse_args(argv)
     timers = args.timers or (50_000 if args.quick else 1_000_000)
+    if args.scenario == "recurring":
+        out: dict[str, Any] = {
+            "bench": "timers",
+            "scenario": "recurring",
+            "recurring_timers": timers,
+            "batch": BATCH,
+            "cpus": os.cpu_count(),
+            "sqlite": recurring_run(timers),
+        }
+        out["occurrences_per_s"] = out["sqlite"]["occurrences_per_s"]
+        out["bench_peak_rss_mb"] = round(peak_rss_mb(), 1)
+        print(json.dumps(out))
+        return out
     share = args.due or (0.2 if args.quick else 0.1)
     due = int(timers * share) // TIMERS_PER_CASE * TIMERS_PER_CASE
     result: dict[str, Any] = {
@@ -234,7 +316,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "sweeper":
-        sweeper(sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "sweeper":
+        sweeper(sys.argv[2], datetime.fromisoformat(sys.argv[3]))
     else:
         main()

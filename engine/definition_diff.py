@@ -506,6 +506,11 @@ _TIMER_ATTRS = {
     "action": _attr("到期动作", "action"),
     "working_days_only": _attr("是否仅工作日", "working days only"),
     "reason": _attr("说明", "reason", _as_label),
+    "from_field": _attr("起算字段", "counted from"),
+    "every": _attr("周期", "every"),
+    "until": _attr("截止日期字段", "until"),
+    "count": _attr("次数", "occurrences"),
+    "until_state": _attr("截止状态", "until state", _as_names),
 }
 
 
@@ -521,6 +526,11 @@ def _timer_values(t: TimerDef) -> dict[str, object]:
         "action": t.action,
         "working_days_only": t.working_days_only,
         "reason": t.reason,
+        "from_field": t.from_field,
+        "every": str(t.every) if t.every is not None else None,
+        "until": t.until_field,
+        "count": t.count,
+        "until_state": t.until_state,
     }
 
 
@@ -590,6 +600,8 @@ def _table(b: _Builder, was: TimerDef, now: TimerDef) -> bool:
 
 def _when(t: TimerDef, lang: str) -> str:
     a = t.after
+    if t.every is not None:
+        return f"每 {t.every}" if lang == "zh" else f"every {t.every}"
     if a.duration is not None:
         return duration_text(a.duration, lang)
     if a.by:

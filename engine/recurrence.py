@@ -84,11 +84,14 @@ class Every:
 
 
 def _half_month(start: datetime, k: int, calendar: WorkCalendar) -> datetime:
-    local = calendar.local(start)
-    # The half-month boundaries are the 15th and the last day of each month, at day's end.
+    local = calendar.local(start).replace(tzinfo=None)
+    # The half-month boundaries are the 15th and the last day of each month, at day's end:
+    # the first one after the start is the k = 1 occurrence.
     index = (local.year * 12 + local.month - 1) * 2  # the first half of the start's month
-    while _boundary(index, calendar) <= start:
-        index += 1
+    last = _calendar.monthrange(local.year, local.month)[1]
+    for day in (15, last):
+        if local >= datetime.combine(date(local.year, local.month, day), _END_OF_DAY):
+            index += 1
     return _boundary(index + k - 1, calendar)
 
 

@@ -499,6 +499,63 @@ def _deliberation() -> list[Script]:
             ],
             org_unit="cm-hp-1",
         ),
+def _projects(today: date) -> list[Script]:
+    """Service projects under supervision (项目化, seed 002), started today: reports fall due
+    at the end of each half month, the summary half a year on."""
+    project = {
+        "project_name": "职工法律服务进企业",
+        "service_area": "legal_advice",
+        "project_owner": "区总工会法律服务部",
+        "deliverables": ["每月两次法律咨询", "劳动争议调解员培训四期", "年度服务报告"],
+        "start_date": today.isoformat(),
+        "end_date": (today + timedelta(days=365)).isoformat(),
+    }
+    report: Step = ("submit_report", "org_admin", {"progress_note": "本半月开展法律咨询两次。"})
+    findings: Step = (
+        "record_findings",
+        "supervisor",
+        {
+            "findings": "培训台账不全，缺少签到记录。",
+            "rectification_due": (today + timedelta(days=14)).isoformat(),
+        },
+    )
+    complete: Step = ("complete", "org_admin", {"final_report": "清单所列成果全部完成。"})
+    evaluate: Step = (
+        "evaluate",
+        "supervisor",
+        {"evaluation": "good", "evaluation_note": "服务覆盖面广，台账规范。"},
+    )
+    paths: dict[str, list[Step]] = {
+        "in_progress": [report],
+        "rectifying": [report, findings],
+        "rectification_overdue": [report, findings, ("rectification_missed", "supervisor", {})],
+        "final_review": [report, complete],
+        "closed": [report, complete, evaluate],
+    }
+    terminated: list[Step] = [
+        findings,
+        ("rectification_missed", "supervisor", {}),
+        ("terminate", "supervisor", {"evaluation_note": "逾期未整改，终止项目。"}),
+    ]
+    return [
+        Script(
+            f"project_supervision:{state}",
+            "project_supervision",
+            "org_admin",
+            project,
+            path,
+            org_unit="union",
+        )
+        for state, path in paths.items()
+    ] + [
+        Script(
+            "project_supervision:terminated",
+            "project_supervision",
+            "org_admin",
+            {**project, "project_name": "青少年心理关爱课堂"},
+            terminated,
+            org_unit="union",
+        )
     ]
 
 
@@ -512,4 +569,5 @@ def scripts(today: date) -> list[Script]:
         *_grid((today + timedelta(days=7)).isoformat()),
         *_joint_meeting(f"{(today + timedelta(days=2)).isoformat()}T09:00:00+08:00"),
         *_deliberation(),
+        *_projects(today),
     ]

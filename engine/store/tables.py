@@ -416,6 +416,8 @@ class TaskRow(SQLModel, table=True):
     created_by: str = Field(max_length=64)
     finished_at: datetime | None = _dt(nullable=True)
     finished_by: str | None = Field(default=None, max_length=64)
+
+
 class RateMonthRow(SQLModel, table=True):
     """The rate facts summed per month of opening (China Standard Time, UTC+8) and per what
     the rates filter, group and apply visibility by: kept with the facts, in the same

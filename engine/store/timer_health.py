@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, literal_column, or_, select
 
+from engine.model import CASE_ARMED
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseRow, TimerRow
 
@@ -48,6 +49,12 @@ def timer_health(tx: SqlTransaction, now: datetime) -> TimerHealth:
                 or_(
                     PENDING,
                     and_(t.status == "failed", cases.c.entered_seq == t.armed_seq),
+                    # A case-level timer (engine.case_timers) counts while the case is open.
+                    and_(
+                        t.status == "failed",
+                        t.armed_seq == CASE_ARMED,
+                        cases.c.closed_at.is_(None),
+                    ),
                 ),
             )
         )

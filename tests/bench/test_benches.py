@@ -115,3 +115,11 @@ def test_export_bench_writes_every_case_at_both_sizes() -> None:
         for fmt in ("csv", "xlsx"):
             figures = result["sqlite"][size][fmt]
             assert figures["rows"] == cases and figures["peak_alloc_mb"] > 0
+
+
+def test_timers_bench_fires_a_month_of_recurring_occurrences() -> None:
+    result = run("timers.py", "--scenario", "recurring", "--timers", "200", "--pg", "")
+    assert result["scenario"] == "recurring"
+    assert result["sqlite"]["occurrences_fired"] == 200  # two half months for each of 100 cases
+    assert result["sqlite"]["one_sweeper"]["errors"] == 0
+    assert result["sqlite"]["next_armed"] == [["half_year_summary", 1], ["progress_report", 3]]

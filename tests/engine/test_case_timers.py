@@ -15,6 +15,7 @@ from engine.model import Actor, Event
 from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store.repository import SqlStore
+from engine.store.timer_health import timer_health
 from engine.workcalendar import WorkCalendar
 
 SOURCE = """
@@ -204,3 +205,18 @@ def test_leaving_the_state_ends_its_recurring_timer_and_coming_back_starts_it_af
     assert pending(svc, case.id, "round") == []
     svc.fire(case.id, "receive", MEDIATOR, {"received_at": "2026-11-26T09:30:00+08:00"})
     assert pending(svc, case.id, "round") == [("2026-11-30 09:30", 1)]
+
+
+def test_a_case_level_timer_given_up_counts_in_the_health_while_the_case_is_open(
+    svc: WorkflowService, clock: ManualClock, store: SqlStore
+) -> None:
+    case = svc.open_case("inspection", MEDIATOR, {}).case
+    [weekly] = [t for t in svc.pending_timers(case.id) if t.name == "weekly_check"]
+    weekly.status, weekly.attempts, weekly.fired_at = "failed", 5, clock.now()
+    with store.transaction() as tx:
+        tx.finish_timers([weekly])
+    with store.transaction(write=False) as tx:
+        assert timer_health(tx, clock.now()).failed == 1
+    svc.fire(case.id, "close", MEDIATOR)
+    with store.transaction(write=False) as tx:
+        assert timer_health(tx, clock.now()).failed == 0

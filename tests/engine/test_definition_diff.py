@@ -402,3 +402,15 @@ def test_a_fields_help_and_value_labels() -> None:
         "field severity: value labels none → red=Red",
     ]
     assert d.changes[1].zh == "字段 severity 的取值名称从 无改为 red=红色"
+
+
+def test_a_recurring_timers_period_and_end_are_compared() -> None:
+    path = Path(__file__).resolve().parents[2] / "definitions" / "project_supervision.yaml"
+    old = load_definition(path)
+    text = old.source.replace("    every: half month\n", "    every: month\n", 1)
+    text = text.replace("    until_state: [final_review]\n", "    count: 12\n", 1)
+    text = text.replace("    until: end_date\n", "", 1)
+    changes = [c for c in diff(old, parse_definition(text)).changes if c.kind == "timer"]
+    assert {c.name for c in changes} == {"progress_report"}
+    words = " | ".join(c.en for c in changes)
+    assert "half month" in words and "1 month" in words and "12" in words

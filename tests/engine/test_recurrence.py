@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import calendar
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -109,3 +110,17 @@ def test_days_and_weeks_keep_the_local_time_of_day() -> None:
 def test_occurrences_count_from_one() -> None:
     with pytest.raises(ValueError, match="counted from 1"):
         parse_every("month").nth(bj("2027-01-01T00:00:00"), 0, CAL)
+
+
+def test_the_kth_half_month_is_the_kth_boundary_after_any_start() -> None:
+    boundaries = [
+        datetime.combine(date(y, m, d), time(23, 59, 59), tzinfo=CAL.zone).astimezone(UTC)
+        for y in (2026, 2027, 2028)
+        for m in range(1, 13)
+        for d in (15, calendar.monthrange(y, m)[1])
+    ]
+    every = parse_every("half month")
+    starts = [bj("2026-01-01T00:00:00") + timedelta(minutes=97 * i) for i in range(0, 8000, 37)]
+    for start in [*starts, *boundaries[:30]]:
+        expected = [b for b in boundaries if b > start][:3]
+        assert [every.nth(start, k, CAL) for k in (1, 2, 3)] == expected, start

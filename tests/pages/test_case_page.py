@@ -295,3 +295,16 @@ def test_a_running_case_shows_its_workflow_version_and_a_newer_one(
     shown = login_as("mediator").get(f"/cases/{case_id}")
     assert page_of(shown)["workflow_version"].link == ""
     assert "/supervisor/definitions/" not in shown.text and "v2" in shown.text
+
+
+def test_a_projects_page_shows_its_case_level_recurring_deadlines_with_their_reasons(
+    login_as: LoginAs, demo_cases: dict[str, int]
+) -> None:
+    case_id = demo_cases["project_supervision:rectifying"]
+    page = page_of(login_as("supervisor").get(f"/cases/{case_id}"))
+    reasons = {t.name: t.reason for t in page["timers"]}
+    assert reasons == {
+        "progress_report": "每半个月一报",
+        "half_year_summary": "每半年进行一次总结",
+        "rectification_deadline": "逾期未整改",
+    }
