@@ -126,7 +126,7 @@ def tasks_seen(
 ) -> list[Task]:
     """The tasks a user who sees the case sees: all of them when they lead it; a
     co-handling unit only its own (one unit's notes are not another's business:
-    need to know, docs/TASKS.md)."""
+    need to know, definitions/README.md, "tasks")."""
     if leads(vis, case, handed_to):
         return list(tasks)
     return [t for t in tasks if in_unit(vis, t)]

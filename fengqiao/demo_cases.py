@@ -499,6 +499,9 @@ def _deliberation() -> list[Script]:
             ],
             org_unit="cm-hp-1",
         ),
+    ]
+
+
 def _projects(today: date) -> list[Script]:
     """Service projects under supervision (项目化, seed 002), started today: reports fall due
     at the end of each half month, the summary half a year on."""

@@ -20,7 +20,9 @@ def latest(w: World, name: str = "mediation") -> int:
 def test_list_and_get(world: World) -> None:
     listed = world.client.get("/api/definitions", headers=world.h("mediator")).json()
     assert [d["name"] for d in listed] == [
+        "deliberation",
         "grid_escalation",
+        "joint_meeting",
         "labor_dispute",
         "mediation",
         "project_supervision",

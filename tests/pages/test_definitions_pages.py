@@ -16,9 +16,16 @@ def test_definitions_list(login_as: LoginAs) -> None:
     assert template_of(response) == "supervisor/definitions.html"
     page: dict[str, Any] = context_of(response)
     names = [d.name for d in page["definitions"]]
-    assert names == ["grid_escalation", "labor_dispute", "mediation", "project_supervision"]
+    assert names == [
+        "deliberation",
+        "grid_escalation",
+        "joint_meeting",
+        "labor_dispute",
+        "mediation",
+        "project_supervision",
+    ]
     assert page["may_edit"]
-    mediation = page["definitions"][2]
+    mediation = next(d for d in page["definitions"] if d.name == "mediation")
     latest = mediation.versions[-1]
     assert (mediation.title, mediation.version, mediation.versions) == (
         "人民调解",
@@ -55,7 +62,9 @@ def test_the_shipped_files_left_out_are_shown_above_the_list(
     assert "Every other workflow and every published version keep running" in en
     page: dict[str, Any] = context_of(client.get("/supervisor/definitions"))
     assert [d.name for d in page["definitions"]] == [
+        "deliberation",
         "grid_escalation",
+        "joint_meeting",
         "labor_dispute",
         "mediation",
         "project_supervision",

@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from engine.casework import cases, exclusions, grid_reports, handover, parties, publishing
+from engine.casework import cases, exclusions, grid_reports, handover, parties, publishing, tasks
 from engine.casework.context import Casework
 from engine.casework.errors import NotPermittedError, UnknownUnitError
 from engine.casework.grid_reports import GridReport
@@ -18,6 +18,7 @@ from engine.store import audit, queries
 from engine.store import rates as rate_store
 from engine.store.parties import parties_of
 from tests.engine.casework.conftest import person
+from tests.engine.casework.test_tasks import follow_up_meeting
 
 INTAKE: dict[str, Any] = {
     "category": "family",
@@ -170,3 +171,34 @@ def test_a_publication_whose_audit_fails_is_not_published(cw: Casework, audit_do
             cw, person("supervisor"), changed, reason="英文名试行", based_on=before[-1].version
         )
     assert cw.registry.versions("mediation") == before
+
+
+def test_a_task_whose_audit_fails_is_not_given(cw: Casework, audit_down: None) -> None:
+    meeting = follow_up_meeting(cw)
+    with pytest.raises(AuditDown):
+        tasks.add_task(cw, person("supervisor"), meeting.id, unit="union", title="落实")
+    assert tasks.case_tasks(cw, person("supervisor"), meeting.id).tasks == []
+    assert queries_handed(cw, meeting.id) == []
+    assert cw.service.get_case(meeting.id).version == meeting.version
+
+
+def test_a_task_done_whose_audit_fails_stays_open(
+    cw: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    meeting = follow_up_meeting(cw)
+    given = tasks.add_task(cw, person("supervisor"), meeting.id, unit="union", title="落实")
+
+    def refuse(*_: object, **__: object) -> NoReturn:
+        raise AuditDown
+
+    monkeypatch.setattr(audit, "record", refuse)
+    with pytest.raises(AuditDown):
+        tasks.complete_task(cw, person("org_admin"), meeting.id, given.id, "完成")
+    [still] = tasks.case_tasks(cw, person("supervisor"), meeting.id).tasks
+    assert still.status == "open" and still.note is None
+    assert cw.service.get_case(meeting.id).state == "follow_up"  # the done step did not fire
+
+
+def queries_handed(cw: Casework, case_id: int) -> list[str]:
+    with cw.store.transaction(write=False) as tx:
+        return queries.handed_units(tx, case_id)

@@ -31,7 +31,7 @@ from tests.engine.casework.conftest import person
 from tests.engine.casework.unit_people import add_user
 
 
-def _meeting(cw: Casework, linked: list[str] | None = None) -> Case:
+def follow_up_meeting(cw: Casework, linked: list[str] | None = None) -> Case:
     """A joint meeting convened by the supervisor (district d1), in follow-up."""
     sup = person("supervisor")
     data: dict[str, object] = {"topic": "小区停车难", "meeting_date": "2026-11-24T09:00:00+08:00"}
@@ -60,7 +60,7 @@ def _meeting(cw: Casework, linked: list[str] | None = None) -> Case:
 
 
 def test_decisions_done_move_the_meeting_on(cw: Casework, clock: ManualClock) -> None:
-    case = _meeting(cw)
+    case = follow_up_meeting(cw)
     sup = person("supervisor")
     union_task = add_task(
         cw, sup, case.id, unit="union", title="职工停车位协调", due="5 working days"
@@ -99,7 +99,7 @@ def test_decisions_done_move_the_meeting_on(cw: Casework, clock: ManualClock) ->
 
 
 def test_the_lead_closes_a_task_with_a_reason(cw: Casework) -> None:
-    case = _meeting(cw)
+    case = follow_up_meeting(cw)
     sup = person("supervisor")
     task = add_task(cw, sup, case.id, unit="union", title="走访企业")
     with pytest.raises(RoleNotAllowedError):  # the task's unit is not the lead
@@ -114,7 +114,7 @@ def test_the_lead_closes_a_task_with_a_reason(cw: Casework) -> None:
 
 
 def test_an_overdue_task_escalates_through_the_sweep(cw: Casework, clock: ManualClock) -> None:
-    case = _meeting(cw)
+    case = follow_up_meeting(cw)
     sup = person("supervisor")
     late = add_task(cw, sup, case.id, unit="union", title="提交方案", due="2 days")
     kept = add_task(cw, sup, case.id, unit="women", title="妇女议题调研", due="10 days")
@@ -136,7 +136,8 @@ def test_an_overdue_task_escalates_through_the_sweep(cw: Casework, clock: Manual
     clock.advance(timedelta(days=8))
     cw.service.fire_due_timers()
     assert cw.service.get_case(case.id).data["escalation_count"] == 2
-    assert case_view(cw, sup, case.id).case.state == "follow_up"
+    # The meeting is on the overdue board until it moves on (a deadline fired in this stay).
+    assert case_view(cw, sup, case.id).overdue
 
 
 def test_decisions_are_written_into_the_linked_cases(cw: Casework) -> None:
@@ -147,19 +148,19 @@ def test_decisions_are_written_into_the_linked_cases(cw: Casework) -> None:
         "mediation",
         {"category": "family", "source": "walk_in", "description": "纠纷", "notice_given": True},
     ).case
-    case = _meeting(cw, linked=[str(linked.id)])
+    case = follow_up_meeting(cw, linked=[str(linked.id)])
     add_task(cw, person("supervisor"), case.id, unit="union", title="协调车位")
     last = cw.service.history(linked.id)[-1]
     assert last.action == LINKED_DECISION and "协调车位" in (last.note or "")
     assert cw.service.get_case(linked.id).state == linked.state
-    nobody = _meeting(cw, linked=["999999"])
+    nobody = follow_up_meeting(cw, linked=["999999"])
     with pytest.raises(InvalidTaskError):
         add_task(cw, person("supervisor"), nobody.id, unit="union", title="无")
     assert case_tasks(cw, person("supervisor"), nobody.id).tasks == []  # nothing written
 
 
 def test_who_may_give_and_see_tasks(cw: Casework) -> None:
-    case = _meeting(cw)
+    case = follow_up_meeting(cw)
     sup = person("supervisor")
     task = add_task(cw, sup, case.id, unit="union", title="工会任务")
     with pytest.raises(RoleNotAllowedError):  # an attending unit does not give tasks
@@ -212,7 +213,7 @@ def test_a_meeting_called_off_or_without_decisions(cw: Casework) -> None:
             },
             expected_version=1,
         )
-    case = _meeting(cw)
+    case = follow_up_meeting(cw)
     assert case.data["chair_unit"] == "women"  # the rotating chair, recorded
     quiet = open_case(cw, sup, "joint_meeting", {"topic": "通报"}).case
     quiet = fire(
