@@ -30,6 +30,7 @@ from engine.definition_reader import NAME_RE, NAME_RULE, DefinitionReader, check
 from engine.errors import DefinitionError, Problem
 from engine.expression_check import TypeChecker
 from engine.expressions import Expression
+from engine.points_reader import read_points
 from engine.reserved import ENGINE_OWNED
 from engine.yaml_reader import (
     MAX_PROBLEMS,
@@ -87,6 +88,7 @@ TRANSITION_KEYS = (
     "notify",
     "internal",
     "accepts",
+    "points",
 )
 OPENING_KEYS = ("accepts",)
 
@@ -536,6 +538,7 @@ class _Loader(DefinitionReader):
             guard_message = self.label(gm[1], f"{key}.guard_message") if gm else None
             sets = self.effects(m["set"][1], f"{key}.set") if "set" in m else ()
             notify = self.roles(m["notify"][1], f"{key}.notify") if "notify" in m else ()
+            points = read_points(self, m["points"][1], f"{key}.points") if "points" in m else ()
             internal = False
             if "internal" in m:
                 inode = m["internal"][1]
@@ -559,6 +562,7 @@ class _Loader(DefinitionReader):
                     notify=notify,
                     internal=internal,
                     accepts=tuple(dict.fromkeys([*requires, *accepts])),
+                    points=points,
                 )
             )
         return out

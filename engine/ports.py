@@ -10,6 +10,7 @@ from typing import Protocol
 from engine.definition import Definition
 from engine.errors import FengqiaoError
 from engine.model import Case, Event, Notification, Timer
+from engine.points import PointEntry
 
 
 class DuplicateKeyError(FengqiaoError):
@@ -52,6 +53,10 @@ class Transaction(Protocol):
     def arm_timers(self, timers: Sequence[Timer]) -> None: ...
 
     def add_notifications(self, notes: Sequence[Notification]) -> None: ...
+
+    def add_points(self, entries: Sequence[PointEntry]) -> None:
+        """Append entries to the points ledger (append-only: nothing updates or deletes)."""
+        ...
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due by `now`, oldest first, locked for this transaction together

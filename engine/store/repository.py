@@ -9,16 +9,24 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, event, or_, select
+from sqlalchemy import Engine, Row, and_, event, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from engine.model import Case, Event, Notification, Timer
+from engine.points import PointEntry
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
 from engine.store.statements import Statements
-from engine.store.tables import CaseRow, EventRow, NotificationRow, TimerRow, UnitRow
+from engine.store.tables import (
+    CaseRow,
+    EventRow,
+    NotificationRow,
+    PointRow,
+    TimerRow,
+    UnitRow,
+)
 
 _T = TypeVar("_T")
 
@@ -27,6 +35,7 @@ events = EventRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 notifications = NotificationRow.__table__  # type: ignore[attr-defined]
 units = UnitRow.__table__  # type: ignore[attr-defined]
+points_ledger = PointRow.__table__  # type: ignore[attr-defined]
 
 IDEM_KEY_CONSTRAINT = "events_idem_key_key"  # PostgreSQL's name for UNIQUE (idem_key)
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
@@ -35,6 +44,26 @@ _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parame
 def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
+
+
+def ledger_row(e: PointEntry) -> dict[str, Any]:
+    """A ledger entry as the row it is written as (no id: the database gives it)."""
+    return {
+        "at": e.at,
+        "account_kind": e.account_kind,
+        "account": e.account,
+        "amount": e.amount,
+        "category": e.category,
+        "actor": e.actor,
+        "reason_zh": e.reason_zh,
+        "reason_en": e.reason_en,
+        "case_id": e.case_id,
+        "seq": e.seq,
+        "action": e.action,
+        "corrects": e.corrects,
+        "partner": e.partner,
+        "note": e.note,
+    }
 
 
 def _timer_from(row: Row[Any]) -> Timer:
@@ -181,6 +210,10 @@ class SqlTransaction:
             self.hot.insert_notification,
             [(n.case_id, n.role, n.unit, n.kind, n.subject, dt(n.created_at)) for n in notes],
         )
+
+    def add_points(self, entries: Sequence[PointEntry]) -> None:
+        if entries:
+            self.conn.execute(insert(points_ledger), [ledger_row(e) for e in entries])
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         query = (
