@@ -65,8 +65,10 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.URGE: _ADMINS,
         # Points (engine.casework.points): the community's staff record redemptions with the
         # partners; a supervisor undoes a mistaken entry with a counter-entry.
-        Permission.READ_POINTS: frozenset({"grid_member", "org_admin", "supervisor", "admin"}),
-        Permission.REDEEM_POINTS: frozenset({"grid_member", "org_admin", "admin"}),
+        Permission.READ_POINTS: frozenset(
+            {"grid_member", "handler", "org_admin", "supervisor", "admin"}
+        ),
+        Permission.REDEEM_POINTS: frozenset({"grid_member", "handler", "org_admin", "admin"}),
         Permission.CORRECT_POINTS: _SUPERVISORS,
     }
 )

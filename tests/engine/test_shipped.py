@@ -92,7 +92,12 @@ def test_a_folder_with_a_bad_file_answers_the_others_and_its_problems(tmp_path: 
     bad = tmp_path / "labor_dispute.yaml"
     bad.write_text(bad.read_text(encoding="utf-8").replace("initial: ", "initial: [", 1))
     found = read_shipped(tmp_path)
-    assert [d.name for d in found.definitions] == ["grid_escalation", "mediation"]
+    assert [d.name for d in found.definitions] == [
+        "grid_escalation",
+        "mediation",
+        "public_points",
+        "quarterly_scoring",
+    ]
     assert {p.file for p in found.problems} == {str(bad)}
     assert "YAML syntax error" in found.problems[0].message
 
