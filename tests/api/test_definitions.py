@@ -19,7 +19,13 @@ def latest(w: World, name: str = "mediation") -> int:
 
 def test_list_and_get(world: World) -> None:
     listed = world.client.get("/api/definitions", headers=world.h("mediator")).json()
-    assert [d["name"] for d in listed] == ["grid_escalation", "labor_dispute", "mediation"]
+    assert [d["name"] for d in listed] == [
+        "grid_escalation",
+        "labor_dispute",
+        "mediation",
+        "public_points",
+        "quarterly_scoring",
+    ]
     d = world.client.get("/api/definitions/mediation", headers=world.h("mediator")).json()
     assert d["version"] == latest(world)
     assert d["initial"] == "intake"
