@@ -9,9 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from engine.casework.context import Casework
 from engine.casework.exclusions import exclude_case, include_case
@@ -29,7 +29,7 @@ from engine.service import WorkflowService
 from engine.store import rate_facts
 from engine.store import rates as rate_store
 from engine.store.definitions import sync_shipped
-from engine.store.migrate import upgrade
+from engine.store.migrate import alembic_config, upgrade
 from engine.store.rate_facts import add_urges, book_of, rebuild
 from engine.store.rates import RateFilter
 from engine.store.repository import SqlStore
@@ -280,9 +280,11 @@ def test_the_migration_back_fills_the_facts_the_firings_kept(
     with engine.connect() as conn:
         kept = rate_facts.facts(conn)
     assert len(kept) == 6
-    with engine.begin() as conn:  # back to the schema before migration 0011
-        conn.execute(text("DROP TABLE rate_facts"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0010'"))
+    # Back to the schema before migration 0011 (the migrations after it undone first).
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0010")
     upgrade(engine)
     with engine.connect() as conn:
         assert rate_facts.facts(conn) == kept
