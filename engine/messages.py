@@ -149,6 +149,7 @@ MESSAGES: Mapping[str, str] = {
     "def.points_category_values": "category field {name} has values that are no points category: {values}",
     "def.points_categories": "categories: {categories}",
     "def.points_unknown_category": "unknown points category {name}",
+    "def.points_redemption": "category 'redemption' is written by redemptions only, not by a workflow",
     "expr.syntax_incomplete": "syntax error: incomplete expression ({error})",
     "expr.syntax": "syntax error: {error}",
     "expr.not_string": "expected an expression string, not {kind}",

@@ -43,6 +43,7 @@ CATEGORIES: Mapping[str, str] = MappingProxyType(
 #: The items of the quarterly assessment, in the order seed 002 lists them.
 ASSESSMENT_ITEMS: tuple[str, ...] = tuple(c for c, b in CATEGORIES.items() if b == ASSESSMENT)
 
+REDEMPTION = "redemption"  # written by engine.casework.points.redeem only
 PERSON = "person"  # a resident or a community social organisation, by name
 UNIT = "unit"  # a unit of the tree (a mass organisation), by code
 ACCOUNT_KINDS: tuple[str, ...] = (PERSON, UNIT)

@@ -8,11 +8,12 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from engine.definition import PointsEffect
 from engine.definition_reader import DefinitionReader
-from engine.points import ACTOR, CASE_UNIT, CATEGORIES, MAX_AMOUNT, PERSON, UNIT
+from engine.points import ACTOR, CASE_UNIT, CATEGORIES, MAX_AMOUNT, PERSON, REDEMPTION, UNIT
 from engine.yaml_reader import did_you_mean
 
 POINTS_KEYS = ("person", "unit", "award", "deduct", "category", "reason")
-_KNOWN = f"categories: {', '.join(CATEGORIES)}"
+_KNOWN = f"categories: {', '.join(c for c in CATEGORIES if c != REDEMPTION)}"
+_REDEMPTION_ONLY = "category 'redemption' is written by redemptions only, not by a workflow"
 _NAME_TYPES = ("string", "enum")  # fields that can hold a person's name or a unit's code
 
 
@@ -127,6 +128,9 @@ def _category(reader: DefinitionReader, node: Node, key: str) -> tuple[str | Non
     name = reader.scalar(node, key, str, "a points category or an enum field")
     if name is None:
         return None, None
+    if name == REDEMPTION:
+        reader.problem(node, key, _REDEMPTION_ONLY)
+        return None, None
     if name in CATEGORIES:
         return name, None
     if name in reader.field_names:
@@ -136,7 +140,7 @@ def _category(reader: DefinitionReader, node: Node, key: str) -> tuple[str | Non
         if f.type != "enum":
             reader.problem(node, key, f"category field {name!r} is a {f.type} field, not an enum")
             return None, None
-        unknown = [v for v in f.values if v not in CATEGORIES]
+        unknown = [v for v in f.values if v not in CATEGORIES or v == REDEMPTION]
         if unknown:
             msg = f"category field {name!r} has values that are no points category: "
             reader.problem(node, key, msg + ", ".join(unknown), _KNOWN)

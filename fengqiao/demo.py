@@ -14,7 +14,7 @@ from api.auth import hash_password
 from engine.casework import points
 from engine.casework.identity import User
 from engine.model import Actor
-from engine.points import PERSON
+from engine.points import PERSON, REDEMPTION
 from engine.store.parties import add_party
 from engine.store.units import add_missing_units
 from engine.store.users import save_user
@@ -163,12 +163,12 @@ def _party(p: dict[str, Any]) -> dict[str, Any]:
 
 
 # A redemption with a community partner (社区伙伴, seed 003): (account, points, partner, what).
-REDEMPTION = ("王秀英", 20, "惠民超市", "大米一袋、食用油一桶")
+DEMO_REDEMPTION = ("王秀英", 20, "惠民超市", "大米一袋、食用油一桶")
 
 
 def seed_redemption(ctx: Context) -> None:
     """The demo's redemption, once: a second run finds it in the ledger and adds none."""
-    account, amount, partner, note = REDEMPTION
+    account, amount, partner, note = DEMO_REDEMPTION
     user = User(
         id=0,
         username="grid_member",
@@ -179,7 +179,7 @@ def seed_redemption(ctx: Context) -> None:
         scope=Visibility(),
     )
     page = points.ledger(ctx.cw, user, account_kind=PERSON, account=account, limit=500)
-    if not any(e.category == points.REDEMPTION for e in page.entries):
+    if not any(e.category == REDEMPTION for e in page.entries):
         points.redeem(
             ctx.cw,
             user,

@@ -30,6 +30,7 @@ from engine.points import (
     BENEFIT,
     CATEGORIES,
     MAX_AMOUNT,
+    REDEMPTION,
     UNIT,
     PointEntry,
     Quarter,
@@ -39,7 +40,6 @@ from engine.store import points as ledger_store
 from engine.store.points import Balance
 from engine.store.units import all_units
 
-REDEMPTION = "redemption"
 TEXT_MAX = 500
 NAME_MAX = 128
 PAGE_MAX = 500
