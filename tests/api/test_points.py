@@ -148,3 +148,28 @@ def test_the_quarterly_ranking_lists_every_organisation(any_world: World) -> Non
         "/api/points/ledger", params={"book": "assessment"}, headers=w.h("supervisor")
     ).json()
     assert [e["amount"] for e in book["entries"]] == [-3, 8]
+
+
+def test_a_grid_member_records_the_work_and_the_community_verifies_it(any_world: World) -> None:
+    w = any_world
+    r = w.client.post(
+        "/api/cases",
+        json={"workflow": "public_points", "data": WORK, "grid_unit": "g-hp-1-1"},
+        headers=w.h("grid_member"),
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()["case"]
+    # Held at the community tier: the community's handler sees it, another community's not.
+    assert w.client.get(f"/api/cases/{case['id']}", headers=w.h("handler_west")).status_code == 404
+    r = w.client.post(
+        f"/api/cases/{case['id']}/actions/verify",
+        json={"expected_version": case["version"], "data": {}},
+        headers=w.h("handler"),
+    )
+    assert r.status_code == 200, r.text
+    ledger = w.client.get(
+        "/api/points/ledger", params={"case_id": case["id"]}, headers=w.h("handler")
+    ).json()
+    assert [(e["account"], e["amount"], e["actor"]) for e in ledger["entries"]] == [
+        ("夕阳红志愿队", 40, "handler")
+    ]
