@@ -29,6 +29,7 @@ router = APIRouter(route_class=PageRoute)
 
 PATH = "/points"
 RANKING = "/points/ranking"
+RECORD_WORKFLOW = "public_points"  # public-benefit work is recorded as a case of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,10 @@ def _render(
             "balances": balances,
             "may_redeem": page.may(Permission.REDEEM_POINTS) and book == BENEFIT,
             "may_correct": page.may(Permission.CORRECT_POINTS),
+            "may_record": any(
+                d.name == RECORD_WORKFLOW and page.user.role in d.owner_roles
+                for d in page.ctx.registry.all_latest()
+            ),
             "error": error,
             "form": form or {},
             "name_max": NAME_MAX,

@@ -33,6 +33,9 @@ def test_the_ledger_shows_balances_and_where_each_entry_came_from(
     assert demo_cases["points:awarded"] in by_case
     assert any(e.partner == "惠民超市" and e.amount == -20 for e in seen["entries"])
     assert "惠民超市" in page.text and f"/cases/{demo_cases['points:awarded']}" in page.text
+    assert 'href="/workroom/new?workflow=public_points"' in page.text  # record new work
+    org_admin = login_as("org_admin").get("/points").text
+    assert 'href="/workroom/new?workflow=public_points"' not in org_admin
 
 
 def test_a_redemption_fits_the_balance_or_is_refused(login_as: LoginAs, ctx: Casework) -> None:
