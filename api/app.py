@@ -24,6 +24,7 @@ from api.routes import (
     imports,
     migrations,
     parties,
+    points,
     rates,
     reports,
     tasks,
@@ -54,6 +55,10 @@ TAGS = [
     {
         "name": "directory",
         "description": "Organisations, areas and users: import, export; the audit log.",
+    },
+    {
+        "name": "points",
+        "description": "公益积分 and 积分评定: the ledger, balances, redemptions, the ranking.",
     },
     {"name": "migrations", "description": "Move running cases to another workflow version."},
     {"name": "users", "description": "Manage users; change your own password."},
@@ -104,6 +109,7 @@ def create_app(
         parties,
         definitions,
         rates,
+        points,
         directory,
         health,
     ):

@@ -37,11 +37,14 @@ from api.unavailable import RETRY_AFTER_S, is_outage, is_unstorable
 from engine.casework.errors import (
     AdminExistsError,
     AlreadyAssignedError,
+    AlreadyCorrectedError,
     CaseClosedError,
     ConfirmationRequiredError,
     DuplicateUserError,
     ImportRefusedError,
+    InsufficientPointsError,
     InvalidKeyError,
+    InvalidPointsError,
     InvalidReasonError,
     InvalidTaskError,
     InvalidUnitError,
@@ -65,6 +68,7 @@ from engine.casework.errors import (
     UnitRetiredError,
     UnknownMemberError,
     UnknownMigrationError,
+    UnknownPointsEntryError,
     UnknownTaskError,
     UnknownUnitError,
     UnknownUserError,
@@ -420,6 +424,27 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     ),
     UnknownTaskError: Rule(404, "not-found", "Not found"),
     TaskFinishedError: Rule(409, "task-finished", "The task can no longer change"),
+    InvalidPointsError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.problem)]))),
+    ),
+    InsufficientPointsError: Rule(
+        422,
+        "insufficient-points",
+        "Not enough points",
+        lambda e, a: replace(a, extra=dict(account=e.account, balance=e.balance, asked=e.asked)),
+    ),
+    UnknownPointsEntryError: Rule(
+        404, "not-found", "Not found", lambda e, a: replace(a, extra=dict(entry_id=e.entry_id))
+    ),
+    AlreadyCorrectedError: Rule(
+        409,
+        "already-corrected",
+        "The entry is corrected already or is a counter-entry",
+        lambda e, a: replace(a, extra=dict(entry_id=e.entry_id, corrected_by=e.by)),
+    ),
     InvalidUrgeError: Rule(
         422,
         "validation",

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from engine.model import CASE_ARMED, Case, Event, Notification, Task, Timer
+from engine.points import PointEntry
 from engine.ports import BulkTransaction, DuplicateKeyError
 
 _T = TypeVar("_T")
@@ -38,6 +39,7 @@ class _Writes:
     cancelled_by_name: list[tuple[int, str, datetime]] = field(default_factory=list)
     armed: list[Timer] = field(default_factory=list)
     notes: list[Notification] = field(default_factory=list)
+    points: list[PointEntry] = field(default_factory=list)
     finished: list[Timer] = field(default_factory=list)
 
 
@@ -187,6 +189,9 @@ class SweepBatch:
         its last check and its event, so nothing after them undoes the firing."""
         return self.tx.open_tasks(tasks)
 
+    def add_points(self, entries: Sequence[PointEntry]) -> None:
+        self._append(self.w.points, entries)
+
     def finish_timer(self, timer: Timer) -> None:
         self._append(self.w.finished, [timer])
 
@@ -208,7 +213,7 @@ class SweepBatch:
     # -- the bulk write --------------------------------------------------------------------
     def flush(self) -> None:
         """Write everything recorded, in the order a firing writes it: cases, history,
-        stale timers, new timers, notifications, and last the swept timers' outcomes."""
+        stale timers, new timers, notifications, points, and last the swept timers' outcomes."""
         w = self.w
         written = self.tx.update_cases([(c, w.expected[i]) for i, c in w.updated.items()])
         if written != len(w.updated):
@@ -226,5 +231,7 @@ class SweepBatch:
             self.tx.arm_timers(w.armed)
         if w.notes:
             self.tx.add_notifications(w.notes)
+        if w.points:
+            self.tx.add_points(w.points)
         self.tx.finish_timers(w.finished)
         self._undo.clear()

@@ -169,6 +169,29 @@ class StateDef:
 
 
 @dataclass(frozen=True, slots=True)
+class PointsEffect:
+    """One `points:` entry of a transition: who, how many (a constant or an int field's
+    value), added or taken away, under which category (a constant or an enum field's
+    value), and why."""
+
+    account_kind: str  # "person" or "unit"
+    account_from: str  # "actor" / "case" (engine.points) or the name of the field holding it
+    amount: int | None
+    amount_field: str | None
+    deduct: bool
+    category: str | None
+    category_field: str | None
+    reason: Label
+
+    def describe(self) -> str:
+        """A short English text for diagrams and dry runs: ``+10 publicity → unit case``."""
+        sign = "-" if self.deduct else "+"
+        amount = str(self.amount) if self.amount is not None else str(self.amount_field)
+        category = self.category or self.category_field
+        return f"{sign}{amount} {category} → {self.account_kind} {self.account_from}"
+
+
+@dataclass(frozen=True, slots=True)
 class TransitionDef:
     action: str
     label: Label
@@ -183,6 +206,8 @@ class TransitionDef:
     internal: bool = False
     # The fields the action's input may carry: its `requires`, then its declared `accepts`.
     accepts: tuple[str, ...] = ()
+    # Points awarded or deducted when the action is taken (engine.points).
+    points: tuple[PointsEffect, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from engine.definition import Definition, TasksDef, TimerDef
+from engine.definition import Definition, PointsEffect, TasksDef, TimerDef
 from engine.definition_diff import Marks
 
 # Characters Mermaid reads as syntax, as a directive (`%%{init: …}%%`) or as HTML (`<img>`),
@@ -26,11 +26,12 @@ GHOST_SUFFIX = {"zh": "（已删除）", "en": " (removed)"}
 
 
 def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None) -> str:
-    """Mermaid `stateDiagram-v2` text: states with their labels, actions on the arrows,
-    timers as notes (the case-level ones on the left of the initial state, marked "case").
-    With `marks` (engine.definition_diff), added and changed states carry a class, arrows
-    and timer notes start with a marker (＋ added, ✎ changed), and removed states and
-    arrows are drawn as dashed ghosts (－)."""
+    """Mermaid `stateDiagram-v2` text: states with their labels, actions on the arrows (with
+    the points they award or deduct), timers as notes (the case-level ones on the left of the
+    initial state, marked "case"), a state's tasks as a note on its left. With `marks`
+    (engine.definition_diff), added and changed states carry a class, arrows and timer notes
+    start with a marker (＋ added, ✎ changed), and removed states and arrows are drawn as
+    dashed ghosts (－)."""
     lines = ["stateDiagram-v2", f"    [*] --> {definition.initial}"]
     for name, st in definition.states.items():
         lines.append(f'    state "{label_text(st.label.get(lang))}" as {name}')
@@ -38,7 +39,7 @@ def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None
     for name, was in ghosts.items():
         lines.append(f'    state "{label_text(was.get(lang) + GHOST_SUFFIX[lang])}" as {name}')
     for t in definition.transitions:
-        label = label_text(t.label.get(lang))
+        label = label_text(" ".join([t.label.get(lang), *map(points_text, t.points)]))
         for source in t.sources:
             op = marks.transitions.get((t.action, source)) if marks else None
             lines.append(f"    {source} --> {t.dest}: {_marked(label, op)}")
@@ -63,6 +64,14 @@ def mermaid(definition: Definition, lang: str = "zh", marks: Marks | None = None
     if marks is not None:
         lines.extend(_classes(marks, definition.states, ghosts))
     return "\n".join(lines) + "\n"
+
+
+def points_text(effect: PointsEffect) -> str:
+    """A `points:` effect on its arrow: ``🏅 +proposed_points activity → participant``."""
+    sign = "-" if effect.deduct else "+"
+    amount = effect.amount if effect.amount is not None else effect.amount_field
+    category = effect.category or effect.category_field
+    return f"🏅 {sign}{amount} {category} → {effect.account_from}"
 
 
 def _timer_note(timer: TimerDef) -> str:

@@ -5,7 +5,8 @@ actor's role may take it, the data fits the fields, the required fields are pres
 guard holds and the effects compute. Then the case is written with a version check (a stale
 version is a ConflictError), its history event appended, the timers of the state it left
 made stale and those of the state it entered armed, and notifications queued — all through
-the caller's transaction, so all or nothing.
+the caller's transaction, so all or nothing. A transition's `points:` are worked out before
+anything is written and added to the ledger with the event (engine.points).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from engine.loader import did_you_mean
 from engine.model import Actor, Case, Event, FireResult
 from engine.notices import notices
 from engine.plans import DefinitionPlan
+from engine.points import entries_for
 from engine.ports import Transaction
 from engine.tasks import give_on_entry
 from engine.timers import arm
@@ -98,12 +100,26 @@ def fire_in(
             changes[fname] = value
     dest = plan.dest
     now = clock.now()
+    seq = case.last_seq + 1
+    points = (
+        entries_for(
+            plan.points,
+            action=action,
+            data=merged,
+            actor=actor.name,
+            case_unit=case.org_unit or case.grid_unit,
+            case_id=case.id,
+            seq=seq,
+            at=now,
+        )
+        if plan.points
+        else None
+    )
     kept = kept_through(
         tx, plans.definition, case, dest, action, {**payload, **changes}, now, calendar.tz
     )
     previous_version = case.version
     reenter = plan.reenter
-    seq = case.last_seq + 1
     updated = Case(
         id=case.id,
         workflow=case.workflow,
@@ -142,6 +158,8 @@ def fire_in(
         note=note,
     )
     tx.append_event(event)
+    if points:
+        tx.add_points(points)
     if reenter:
         if plan.leaves_timers:
             tx.cancel_timers(case.id, now)

@@ -32,6 +32,7 @@ from engine.durations import DurationError
 from engine.errors import DefinitionError, Problem
 from engine.expression_check import TypeChecker
 from engine.expressions import Expression
+from engine.points_reader import read_points
 from engine.recurrence import MAX_OCCURRENCES, Every, parse_every
 from engine.reserved import ENGINE_OWNED
 from engine.task_reader import Edge, read_tasks
@@ -110,6 +111,7 @@ TRANSITION_KEYS = (
     "notify",
     "internal",
     "accepts",
+    "points",
 )
 OPENING_KEYS = ("accepts",)
 
@@ -666,6 +668,7 @@ class _Loader(DefinitionReader):
             guard_message = self.label(gm[1], f"{key}.guard_message") if gm else None
             sets = self.effects(m["set"][1], f"{key}.set") if "set" in m else ()
             notify = self.roles(m["notify"][1], f"{key}.notify") if "notify" in m else ()
+            points = read_points(self, m["points"][1], f"{key}.points") if "points" in m else ()
             internal = False
             if "internal" in m:
                 inode = m["internal"][1]
@@ -689,6 +692,7 @@ class _Loader(DefinitionReader):
                     notify=notify,
                     internal=internal,
                     accepts=tuple(dict.fromkeys([*requires, *accepts])),
+                    points=points,
                 )
             )
         return out

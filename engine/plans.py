@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from engine.definition import Definition, TimerDef, TransitionDef
+from engine.definition import Definition, PointsEffect, TimerDef, TransitionDef
 from engine.expressions import Expression
 from engine.machine import machine_for
 from engine.validation import DataCheck, FieldCheck
@@ -37,6 +37,7 @@ class ActionPlan:
     effects: tuple[tuple[str, Expression, FieldCheck | None], ...]
     needs_scope: bool  # a guard or an effect reads the case's data
     check: DataCheck  # the input: only the fields the action accepts, each of its type
+    points: tuple[PointsEffect, ...]  # the ledger entries the firing writes (engine.points)
 
 
 class DefinitionPlan:
@@ -78,6 +79,7 @@ class DefinitionPlan:
                     effects=tuple((name, expr, check.checks.get(name)) for name, expr in t.sets),
                     needs_scope=t.guard is not None or bool(t.sets),
                     check=accepted,
+                    points=t.points,
                 )
         self._plans = plans
 

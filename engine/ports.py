@@ -10,6 +10,7 @@ from typing import Protocol
 from engine.definition import Definition
 from engine.errors import FengqiaoError
 from engine.model import Case, Event, Notification, Task, Timer
+from engine.points import PointEntry
 
 
 class DuplicateKeyError(FengqiaoError):
@@ -60,6 +61,9 @@ class Transaction(Protocol):
 
     def open_tasks(self, tasks: Sequence[Task]) -> list[int]:
         """Insert tasks within cases (engine.tasks); their ids, in order."""
+
+    def add_points(self, entries: Sequence[PointEntry]) -> None:
+        """Append entries to the points ledger (append-only: nothing updates or deletes)."""
         ...
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:

@@ -11,15 +11,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.auth import hash_password
-from engine.casework import tasks
+from engine.casework import points, tasks
 from engine.casework.identity import User
 from engine.definition import SYSTEM_ROLE
 from engine.model import SYSTEM_ACTOR, Actor
+from engine.points import PERSON, REDEMPTION
 from engine.store.parties import add_party
 from engine.store.units import add_missing_units, unit_tree
 from engine.store.users import save_user
 from engine.units import UnitRecord
-from engine.visibility import visibility_for
+from engine.visibility import Visibility, visibility_for
 from fengqiao.context import Context
 from fengqiao.demo_cases import Script, scripts
 
@@ -189,11 +190,41 @@ def _party(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A redemption with a community partner (社区伙伴, seed 003): (account, points, partner, what).
+DEMO_REDEMPTION = ("王秀英", 20, "惠民超市", "大米一袋、食用油一桶")
+
+
+def seed_redemption(ctx: Context) -> None:
+    """The demo's redemption, once: a second run finds it in the ledger and adds none."""
+    account, amount, partner, note = DEMO_REDEMPTION
+    user = User(
+        id=0,
+        username="grid_member",
+        display_name="grid_member",
+        role="grid_member",
+        unit=None,
+        grid_units=["g-hp-1-1"],
+        scope=Visibility(),
+    )
+    page = points.ledger(ctx.cw, user, account_kind=PERSON, account=account, limit=500)
+    if not any(e.category == REDEMPTION for e in page.entries):
+        points.redeem(
+            ctx.cw,
+            user,
+            account_kind=PERSON,
+            account=account,
+            amount=amount,
+            partner=partner,
+            note=note,
+        )
+
+
 def seed(ctx: Context) -> dict[str, Any]:
     """Seed everything; returns what was seeded (users with their demo passwords)."""
     units = seed_units(ctx)
     users = seed_users(ctx)
     cases = seed_cases(ctx)
+    seed_redemption(ctx)
     return {
         "units": units,
         "users": [

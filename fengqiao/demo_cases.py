@@ -562,6 +562,112 @@ def _projects(today: date) -> list[Script]:
     ]
 
 
+def _points(today: date) -> list[Script]:
+    """公益积分 (seed 003) and the quarterly assessment of the mass organisations (seed 002)."""
+    worked = (today - timedelta(days=3)).isoformat()
+    activity: dict[str, Any] = {
+        "participant": "王秀英",
+        "participant_kind": "resident",
+        "activity": "volunteering",
+        "activity_date": worked,
+        "description": "垃圾分类督导志愿服务，每周两次共 8 小时。",
+        "proposed_points": 30,
+    }
+    team = {
+        **activity,
+        "participant": "夕阳红志愿服务队",
+        "participant_kind": "organisation",
+        "activity": "care",
+        "description": "关爱小组上门为独居老人免费理发、健康检查 12 人次。",
+        "proposed_points": 50,
+    }
+    verify: list[Step] = [("verify", "handler", {})]
+    quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    scored: list[Step] = [
+        (
+            "report_work",
+            "org_admin",
+            {"item": "dispute_resolution", "description": "本季度调解劳动争议 5 件，均达成协议。"},
+        ),
+        (
+            "add_points",
+            "supervisor",
+            {"item": "dispute_resolution", "points": 15, "description": "化解劳动争议 5 件"},
+        ),
+        (
+            "add_points",
+            "supervisor",
+            {"item": "publicity", "points": 10, "description": "区报刊发调解工作报道 2 篇"},
+        ),
+        (
+            "deduct_points",
+            "supervisor",
+            {"item": "activities", "points": 5, "description": "季度普法活动未按计划开展"},
+        ),
+    ]
+    women: list[Step] = [
+        (
+            "add_points",
+            "supervisor",
+            {"item": "hardship_aid", "points": 12, "description": "帮扶困难妇女 6 户"},
+        ),
+    ]
+    return [
+        Script(
+            "points:recorded",
+            "public_points",
+            "grid_member",
+            {
+                **activity,
+                "proposed_points": 10,
+                "participant": "李建国",
+                "activity": "public_benefit",
+                "description": "参加社区楼道清理公益活动半天。",
+            },
+            [],
+            grid_unit="g-hp-1-1",
+        ),
+        Script(
+            "points:awarded", "public_points", "grid_member", activity, verify, grid_unit="g-hp-1-1"
+        ),
+        Script(
+            "points:awarded_team",
+            "public_points",
+            "grid_member",
+            team,
+            verify,
+            grid_unit="g-hp-1-1",
+        ),
+        Script(
+            "points:rejected",
+            "public_points",
+            "grid_member",
+            {**activity, "participant": "张伟", "description": "个人自家门前清扫。"},
+            [("reject", "handler", {"reject_reason": "非公益性质，不予认定。"})],
+            grid_unit="g-hp-1-1",
+        ),
+        Script(
+            "scoring:assessed",
+            "quarterly_scoring",
+            "supervisor",
+            {"quarter": quarter},
+            [
+                *scored,
+                ("close_quarter", "supervisor", {"summary": "矛盾化解成效明显，活动开展需加强。"}),
+            ],
+            org_unit="union",
+        ),
+        Script(
+            "scoring:scoring",
+            "quarterly_scoring",
+            "supervisor",
+            {"quarter": quarter},
+            women,
+            org_unit="women",
+        ),
+    ]
+
+
 def scripts(today: date) -> list[Script]:
     """Every demo case, with dates relative to `today`."""
     later = (today + timedelta(days=30)).isoformat()
@@ -573,4 +679,5 @@ def scripts(today: date) -> list[Script]:
         *_joint_meeting(f"{(today + timedelta(days=2)).isoformat()}T09:00:00+08:00"),
         *_deliberation(),
         *_projects(today),
+        *_points(today),
     ]

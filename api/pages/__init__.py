@@ -27,6 +27,7 @@ from api.pages import (
     migrations,
     overdue,
     parties,
+    points_pages,
     printing,
     review,
     tasks_page,
@@ -60,6 +61,7 @@ for _module in (
     units_pages,
     grids_pages,
     imports,
+    points_pages,
     audit_page,
 ):
     router.include_router(_module.router)

@@ -27,13 +27,15 @@ from engine.definition import KNOWN_ROLES, SYSTEM_ROLE, Definition
 from engine.durations import DurationError, parse_duration
 from engine.errors import FengqiaoError
 from engine.loader import check_value
-from engine.model import Actor, Event, Timer
+from engine.model import Actor, Case, Event, Timer
+from engine.points import CASE_UNIT, UNIT, PointEntry, PointsEffectError, entries_for
 from engine.service import WorkflowService
 from engine.workcalendar import WorkCalendar
 
 MAX_STEPS = 200
 MAX_AUTO_FIRINGS = 500
 DRY_ACTOR = "dry-run"
+DRY_UNIT = "dry-run"
 
 
 @dataclass(slots=True)
@@ -54,6 +56,7 @@ class DryStep:
     fired: int = 0
     reminded: int = 0
     skipped: list[str] = field(default_factory=list)
+    points: list[PointEntry] = field(default_factory=list)  # what the step's `points:` wrote
 
 
 @dataclass(slots=True)
@@ -149,7 +152,9 @@ def _play(
     owner = next((r for r in definition.owner_roles if r != SYSTEM_ROLE), "admin")
     try:
         opening = parse_values(definition, data_lines(opening_text), tz)
-        result = service.open_case(definition.name, Actor(DRY_ACTOR, owner), opening)
+        # A case's unit, for `points:` that award or deduct the case's unit (`unit: case`).
+        unit = DRY_UNIT if _awards_case_unit(definition) else None
+        result = service.open_case(definition.name, Actor(DRY_ACTOR, owner), opening, org_unit=unit)
     except (StepError, FengqiaoError) as exc:
         steps.append(DryStep(0, "open", "open", False, start, detail=str(exc)))
         return DryRun(steps, "", {}, [], start, start)
@@ -210,6 +215,7 @@ def _play(
                 action,
                 role,
                 changes=dict(fired.event.changes),
+                points=_points(definition, before, fired.case, fired.event),
             )
         )
     case = service.get_case(case_id)
@@ -242,8 +248,11 @@ def _jump(
         reminded += report.reminded
         skipped.extend(report.errors)
         new_events = [e for e in service.history(case_id) if e.seq > seen]
+        case = service.get_case(case_id)
         for event in new_events:
-            out.append(_auto_step(number, event))
+            step = _auto_step(number, event)
+            step.points = _points(service.definition_of(case), event.from_state or "", case, event)
+            out.append(step)
             seen = event.seq
         if report.claimed == 0:
             break
@@ -263,6 +272,35 @@ def _jump(
         skipped=skipped,
     )
     return [summary, *out], seen
+
+
+def _awards_case_unit(definition: Definition) -> bool:
+    return any(
+        p.account_kind == UNIT and p.account_from == CASE_UNIT
+        for t in definition.transitions
+        for p in t.points
+    )
+
+
+def _points(definition: Definition, source: str, case: Case, event: Event) -> list[PointEntry]:
+    """The ledger entries the step's `points:` wrote, worked out again from the case's data
+    after it (the same data the firing worked them out from)."""
+    t = definition.transition(source, event.action)
+    if t is None or not t.points:
+        return []
+    try:
+        return entries_for(
+            t.points,
+            action=event.action,
+            data=case.data,
+            actor=event.actor,
+            case_unit=case.org_unit or case.grid_unit,
+            case_id=case.id,
+            seq=event.seq,
+            at=event.at,
+        )
+    except PointsEffectError:
+        return []
 
 
 def _auto_step(number: int, event: Event) -> DryStep:

@@ -97,12 +97,16 @@ def _intake(page: Page, form: FormData) -> Response:
     if "mediator" in definition.fields and page.user.role == "mediator":
         data.setdefault("mediator", page.user.username)
     idem = str(form.get("idem", "")) or uuid.uuid4().hex
+    # Someone of no unit but grids (a grid member) opens the case in their first grid.
+    user = page.user
+    grid = user.grid_units[0] if user.unit is None and user.grid_units else None
     try:
         result = open_case(
             page.ctx,
             page.user,
             definition.name,
             data,
+            grid_unit=grid,
             idempotency_key=f"page:{idem[:64]}:open",
             parties=[new_party(party, "party_sensitive" in form, False)] if party["name"] else [],
         )

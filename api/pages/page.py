@@ -36,21 +36,24 @@ _SUPERVISION = [
 _USERS = ("/admin/users", "nav.users")
 _UNITS = ("/admin/units", "nav.units")
 _GRIDS = ("/admin/grids", "nav.grids")
+_POINTS = [("/points", "nav.points"), ("/points/ranking", "nav.points_ranking")]
 NAV: Mapping[str, list[tuple[str, str]]] = {
-    "grid_member": _GRID,
+    "grid_member": [*_GRID, _POINTS[0]],
     "mediator": _WORKROOM,
-    "handler": [("/workroom", "nav.workroom")],
+    "handler": [("/workroom", "nav.workroom"), _POINTS[0]],
     "org_admin": [
         *_WORKROOM,
         ("/supervisor/overdue", "nav.overdue"),
         ("/supervisor/rates", "nav.rates"),
+        *_POINTS,
         _USERS,
         _UNITS,
     ],
-    "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION, _GRIDS],
+    "supervisor": [("/workroom", "nav.workroom"), *_SUPERVISION, *_POINTS, _GRIDS],
     "admin": [
         ("/workroom", "nav.workroom"),
         *_SUPERVISION,
+        *_POINTS,
         _USERS,
         _UNITS,
         _GRIDS,

@@ -330,3 +330,45 @@ class TaskFinishedError(FengqiaoError):
         self.task_id = task_id
         self.status = status
         super().__init__(f"task {task_id} is {status}: it can no longer change")
+
+
+class InvalidPointsError(FengqiaoError):
+    """Raised when a redemption or a counter-entry is asked with a value that does not fit
+    (an amount out of range, no partner, no reason, a text too long, a quarter misspelt)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class InsufficientPointsError(FengqiaoError):
+    """Raised when a redemption (or a counter-entry) would take an account's public-benefit
+    points below zero: nothing is written."""
+
+    def __init__(self, account: str, balance: int, asked: int) -> None:
+        self.account = account
+        self.balance = balance
+        self.asked = asked
+        super().__init__(f"{account!r} has {balance} points, {asked} asked: not enough")
+
+
+class UnknownPointsEntryError(FengqiaoError):
+    """Raised when a counter-entry names a ledger entry that does not exist."""
+
+    def __init__(self, entry_id: int) -> None:
+        self.entry_id = entry_id
+        super().__init__(f"points entry #{entry_id} does not exist")
+
+
+class AlreadyCorrectedError(FengqiaoError):
+    """Raised when an entry is corrected a second time, or a counter-entry is itself to be
+    corrected (a new entry is made instead)."""
+
+    def __init__(self, entry_id: int, by: int | None) -> None:
+        self.entry_id = entry_id
+        self.by = by
+        if by is None:
+            super().__init__(f"points entry #{entry_id} is a counter-entry: make a new entry")
+        else:
+            super().__init__(f"points entry #{entry_id} is corrected already by #{by}")

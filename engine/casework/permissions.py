@@ -33,6 +33,9 @@ class Permission(StrEnum):
     CLAIM_CASE = "claim_case"
     IMPORT_DIRECTORY = "import_directory"
     URGE = "urge"
+    READ_POINTS = "read_points"
+    REDEEM_POINTS = "redeem_points"
+    CORRECT_POINTS = "correct_points"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -60,6 +63,13 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.CLAIM_CASE: frozenset({"mediator"}),
         Permission.IMPORT_DIRECTORY: frozenset({"admin"}),
         Permission.URGE: _ADMINS,
+        # Points (engine.casework.points): the community's staff record redemptions with the
+        # partners; a supervisor undoes a mistaken entry with a counter-entry.
+        Permission.READ_POINTS: frozenset(
+            {"grid_member", "handler", "org_admin", "supervisor", "admin"}
+        ),
+        Permission.REDEEM_POINTS: frozenset({"grid_member", "handler", "org_admin", "admin"}),
+        Permission.CORRECT_POINTS: _SUPERVISORS,
     }
 )
 

@@ -13,12 +13,21 @@ from sqlalchemy import Engine, Row, and_, event, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from engine.model import Case, Event, Notification, Task, Timer
+from engine.points import PointEntry
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
 from engine.store.statements import Statements
-from engine.store.tables import CaseRow, EventRow, NotificationRow, TaskRow, TimerRow, UnitRow
+from engine.store.tables import (
+    CaseRow,
+    EventRow,
+    NotificationRow,
+    PointRow,
+    TaskRow,
+    TimerRow,
+    UnitRow,
+)
 
 _T = TypeVar("_T")
 
@@ -28,6 +37,7 @@ timers = TimerRow.__table__  # type: ignore[attr-defined]
 notifications = NotificationRow.__table__  # type: ignore[attr-defined]
 units = UnitRow.__table__  # type: ignore[attr-defined]
 case_tasks = TaskRow.__table__  # type: ignore[attr-defined]
+points_ledger = PointRow.__table__  # type: ignore[attr-defined]
 
 IDEM_KEY_CONSTRAINT = "events_idem_key_key"  # PostgreSQL's name for UNIQUE (idem_key)
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
@@ -36,6 +46,26 @@ _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parame
 def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i : i + _CHUNK]
+
+
+def ledger_row(e: PointEntry) -> dict[str, Any]:
+    """A ledger entry as the row it is written as (no id: the database gives it)."""
+    return {
+        "at": e.at,
+        "account_kind": e.account_kind,
+        "account": e.account,
+        "amount": e.amount,
+        "category": e.category,
+        "actor": e.actor,
+        "reason_zh": e.reason_zh,
+        "reason_en": e.reason_en,
+        "case_id": e.case_id,
+        "seq": e.seq,
+        "action": e.action,
+        "corrects": e.corrects,
+        "partner": e.partner,
+        "note": e.note,
+    }
 
 
 def _timer_from(row: Row[Any]) -> Timer:
@@ -221,6 +251,10 @@ class SqlTransaction:
             ).one()
             ids.append(int(row.id))
         return ids
+
+    def add_points(self, entries: Sequence[PointEntry]) -> None:
+        if entries:
+            self.conn.execute(insert(points_ledger), [ledger_row(e) for e in entries])
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         query = (

@@ -449,3 +449,34 @@ class RateMonthRow(SQLModel, table=True):
     agreement: int = 0
     close_s: float = 0.0
     urged: int = 0  # cases counted and urged at least once
+
+
+class PointRow(SQLModel, table=True):
+    """The points ledger (engine.points): append-only. Nothing updates or deletes a row (the
+    database refuses it, see migration 0015); a mistake is undone by a counter-entry whose
+    `corrects` names the entry, at most one per entry."""
+
+    __tablename__ = "points_ledger"
+    __table_args__ = (
+        Index("ix_points_ledger_account", "account_kind", "account"),
+        Index("ix_points_ledger_category_at", "category", "at"),
+        Index("ix_points_ledger_case", "case_id"),
+        UniqueConstraint("corrects", name="uq_points_ledger_corrects"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _dt()
+    account_kind: str = Field(max_length=16)
+    account: str = Field(max_length=128)
+    amount: int
+    category: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    reason_zh: str = Field(default="")
+    reason_en: str = Field(default="")
+    # The firing that made it (a workflow's `points:`), else an audit entry of the use case.
+    case_id: int | None = Field(default=None, foreign_key="cases.id")
+    seq: int | None = None
+    action: str | None = Field(default=None, max_length=64)
+    corrects: int | None = Field(default=None, foreign_key="points_ledger.id")
+    partner: str | None = Field(default=None, max_length=128)  # 社区伙伴 of a redemption
+    note: str = Field(default="")

@@ -26,6 +26,8 @@ def test_list_and_get(world: World) -> None:
         "labor_dispute",
         "mediation",
         "project_supervision",
+        "public_points",
+        "quarterly_scoring",
     ]
     d = world.client.get("/api/definitions/mediation", headers=world.h("mediator")).json()
     assert d["version"] == latest(world)

@@ -9,7 +9,7 @@ import pytest
 
 from engine.definition import Definition
 from engine.definition_diff import diff
-from engine.diagram import CLASS_DEFS, label_text, mermaid
+from engine.diagram import CLASS_DEFS, label_text, mermaid, points_text
 from engine.loader import load_definition, parse_definition
 from tests.engine.test_loader import SAMPLE
 
@@ -37,11 +37,19 @@ def test_every_state_and_transition_is_drawn(definition: Definition, lang: str) 
             ), timer.name
     arrows = [line for line in lines if " --> " in line and "[*]" not in line]
     expected = [
-        f"    {s} --> {t.dest}: {label_text(t.label.get(lang))}"
+        f"    {s} --> {t.dest}: "
+        + label_text(" ".join([t.label.get(lang), *map(points_text, t.points)]))
         for t in definition.transitions
         for s in t.sources
     ]
     assert arrows == expected
+
+
+def test_the_points_an_action_awards_or_deducts_are_on_its_arrow() -> None:
+    path = next(p for p in SHIPPED if p.stem == "quarterly_scoring")
+    lines = mermaid(load_definition(path), "zh").splitlines()
+    assert "    scoring --> scoring: 加分 🏅 +points item → case" in lines
+    assert "    scoring --> scoring: 减分 🏅 -points item → case" in lines
 
 
 def test_labels_cannot_break_the_mermaid_syntax() -> None:

@@ -63,6 +63,12 @@ RULES: dict[str, tuple[str, ...]] = {
         "default_out_of_range",
     ),
     "internal only on a self-loop": ("internal_not_self_loop",),
+    "points effects": (
+        "points_unknown_target",
+        "points_amount_not_integer",
+        "points_unknown_category",
+        "points_unknown_key",
+    ),
     "YAML itself": (
         "yaml_syntax_error",
         "duplicate_yaml_key",

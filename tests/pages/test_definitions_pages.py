@@ -23,6 +23,8 @@ def test_definitions_list(login_as: LoginAs) -> None:
         "labor_dispute",
         "mediation",
         "project_supervision",
+        "public_points",
+        "quarterly_scoring",
     ]
     assert page["may_edit"]
     mediation = next(d for d in page["definitions"] if d.name == "mediation")
@@ -68,6 +70,8 @@ def test_the_shipped_files_left_out_are_shown_above_the_list(
         "labor_dispute",
         "mediation",
         "project_supervision",
+        "public_points",
+        "quarterly_scoring",
     ]
 
 

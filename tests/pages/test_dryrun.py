@@ -101,3 +101,20 @@ def test_a_dry_run_fires_each_half_month_of_a_case_level_recurring_timer(
     ]
     assert run.data["reports_due"] == 4 and run.data["reports_behind"] == 4
     assert {t.name for t in run.deadlines} == {"progress_report", "half_year_summary"}
+
+
+def test_a_dry_run_shows_the_points_each_step_records(shipped: list[Definition]) -> None:
+    scoring = next(d for d in shipped if d.name == "quarterly_scoring")
+    script = (
+        "add_points item=publicity points=10 description=报道\n"
+        "deduct_points item=funding points=4 description=未完成\n"
+        "close_quarter summary=良好"
+    )
+    run = play(scoring, script, "quarter=2026Q4", START, WorkCalendar())
+    assert not run.failed, [s.detail for s in run.failed]
+    assert [[(e.amount, e.category) for e in s.points] for s in run.steps[1:]] == [
+        [(10, "publicity")],
+        [(-4, "funding")],
+        [],
+    ]
+    assert run.final_state == "assessed"

@@ -76,7 +76,35 @@ def test_intake_errors_keep_what_was_typed(login_as: LoginAs) -> None:
     assert again["party"]["name"] == "孙小红"
 
 
-def test_a_grid_member_may_not_use_the_intake_form(login_as: LoginAs) -> None:
-    response = login_as("grid_member").get("/workroom/new")
-    assert response.status_code == 403
-    assert template_of(response) == "errors/error.html"
+def test_a_grid_member_records_public_benefit_work_in_their_grid(
+    login_as: LoginAs, ctx: Casework
+) -> None:
+    client = login_as("grid_member")
+    page = context_of(client.get("/workroom/new"))
+    # Not the grid report (its own form), not the workroom's workflows: the points' only.
+    assert [name for name, _ in page["workflows"]] == ["public_points"]
+    response = client.post(
+        "/workroom/new",
+        data={
+            "csrf_token": page["csrf_token"],
+            "workflow": "public_points",
+            "f_participant": "李建国",
+            "f_activity": "public_benefit",
+            "f_activity_date": "2026-11-21",
+            "f_proposed_points": "10",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    case_id = int(response.headers["location"].split("/")[2].split("?")[0])
+    case = ctx.service.get_case(case_id)
+    assert (case.workflow, case.grid_unit, case.data["participant"]) == (
+        "public_points",
+        "g-hp-1-1",
+        "李建国",
+    )
+
+
+def test_a_handler_may_not_open_the_workrooms_workflows(login_as: LoginAs) -> None:
+    page = context_of(login_as("handler").get("/workroom/new"))
+    assert [name for name, _ in page["workflows"]] == ["public_points"]

@@ -131,6 +131,10 @@ def _escalated_case(ctx: Casework, clock: ManualClock) -> int:
         pytest.param("supervisor", "/supervisor/overdue", id="overdue-board"),
         pytest.param("supervisor", "/supervisor/rates", id="rates"),
         pytest.param("supervisor", "/supervisor/rates/exclusions", id="exclusions"),
+        pytest.param("supervisor", "/points", id="points-ledger"),
+        pytest.param("supervisor", "/points?book=assessment", id="points-assessment"),
+        pytest.param("grid_member", "/points?account=王秀英", id="points-account"),
+        pytest.param("supervisor", "/points/ranking", id="points-ranking"),
     ],
 )
 def test_a_chinese_page_shows_no_english(login_as: LoginAs, user: str, path: str) -> None:

@@ -7,7 +7,16 @@ from typing import Any, NoReturn
 
 import pytest
 
-from engine.casework import cases, exclusions, grid_reports, handover, parties, publishing, tasks
+from engine.casework import (
+    cases,
+    exclusions,
+    grid_reports,
+    handover,
+    parties,
+    points,
+    publishing,
+    tasks,
+)
 from engine.casework.context import Casework
 from engine.casework.errors import NotPermittedError, UnknownUnitError
 from engine.casework.grid_reports import GridReport
@@ -202,3 +211,39 @@ def test_a_task_done_whose_audit_fails_stays_open(
 def queries_handed(cw: Casework, case_id: int) -> list[str]:
     with cw.store.transaction(write=False) as tx:
         return queries.handed_units(tx, case_id)
+
+
+def _points_balance(cw: Casework) -> int | None:
+    return points.ledger(cw, person("handler"), account_kind="person", account="王大妈").balance
+
+
+def _awarded(cw: Casework) -> int:
+    data = {
+        "participant": "王大妈",
+        "activity": "volunteering",
+        "activity_date": "2026-11-20",
+        "proposed_points": 30,
+    }
+    opened = cases.open_case(cw, person("grid_member"), "public_points", data, grid_unit="g1")
+    cases.fire(cw, person("handler"), opened.case.id, "verify", {}, expected_version=None)
+    return opened.case.id
+
+
+@pytest.fixture
+def awarded(cw: Casework) -> int:
+    """A public-benefit award, recorded before the audit log goes down."""
+    return _awarded(cw)
+
+
+def test_a_redemption_or_correction_whose_audit_fails_is_not_in_the_ledger(
+    cw: Casework, awarded: int, audit_down: None
+) -> None:
+    (award,) = points.ledger(cw, person("handler"), case_id=awarded).entries
+    with pytest.raises(AuditDown):
+        points.redeem(
+            cw, person("handler"), account_kind="person", account="王大妈", amount=5, partner="p"
+        )
+    with pytest.raises(AuditDown):
+        points.correct(cw, person("supervisor"), award.id, "重复登记")
+    assert _points_balance(cw) == 30
+    assert len(points.ledger(cw, person("handler")).entries) == 1
