@@ -2,7 +2,7 @@
 any update or delete of its rows
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-03 22:30:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from engine.store.types import UTCDateTime
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
