@@ -20,6 +20,7 @@ from engine.loader import load_definition
 from engine.model import Actor
 from engine.store.definitions import check_shipped
 from engine.store.sealing import SealError
+from fengqiao.client_commands import add_client_commands
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.directory_commands import add_directory_commands
 from fengqiao.migrate_commands import add_migrate_commands
@@ -360,6 +361,7 @@ def parser() -> argparse.ArgumentParser:
     add_users_commands(sub)
     add_unit_commands(sub)
     add_directory_commands(sub)
+    add_client_commands(sub)
     return p
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from api.pages.forms import action_fields
+from engine.casework.cases import open_case
 from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.publishing import publish
+from engine.external import ExternalRef
 from engine.model import Actor
 from engine.store import audit
 from engine.visibility import Visibility
@@ -295,3 +297,12 @@ def test_a_running_case_shows_its_workflow_version_and_a_newer_one(
     shown = login_as("mediator").get(f"/cases/{case_id}")
     assert page_of(shown)["workflow_version"].link == ""
     assert "/supervisor/definitions/" not in shown.text and "v2" in shown.text
+
+
+def test_case_page_shows_the_source_and_its_ticket(login_as: LoginAs, ctx: Casework) -> None:
+    mediator = User(0, "mediator", "mediator", "mediator", "union", [], scope=Visibility(True))
+    data = {"category": "family", "source": "walk_in", "description": "噪音", "notice_given": True}
+    opened = open_case(ctx, mediator, "mediation", data, external=ExternalRef("12345", "GD-9"))
+    response = login_as("mediator").get(f"/cases/{opened.case.id}")
+    assert page_of(response)["external"] == ExternalRef("12345", "GD-9")
+    assert "12345 · 工单号 GD-9" in response.text
