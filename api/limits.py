@@ -14,6 +14,7 @@ PAGE_MAX_BODY = 16 << 20  # 16 MiB: page forms with a photo
 # multipart wrapping around it.
 IMPORT_MAX_BODY = MAX_BYTES + (64 << 10)
 IMPORT_PREFIX = "/api/import/"
+OPEN311_PREFIX = "/open311/"
 
 
 class BodyTooLarge(HTTPException):
@@ -40,7 +41,8 @@ class BodySizeLimit:
         if path.startswith(IMPORT_PREFIX):
             limit = max(self.api_max, IMPORT_MAX_BODY)
         else:
-            limit = self.api_max if path.startswith("/api/") else self.page_max
+            api = path.startswith(("/api/", OPEN311_PREFIX))
+            limit = self.api_max if api else self.page_max
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

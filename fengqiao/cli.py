@@ -20,6 +20,7 @@ from engine.loader import load_definition
 from engine.model import Actor
 from engine.store.definitions import check_shipped
 from engine.store.sealing import SealError
+from fengqiao.area_commands import add_area_commands
 from fengqiao.client_commands import add_client_commands
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.directory_commands import add_directory_commands
@@ -362,6 +363,7 @@ def parser() -> argparse.ArgumentParser:
     add_unit_commands(sub)
     add_directory_commands(sub)
     add_client_commands(sub)
+    add_area_commands(sub)
     return p
 
 

@@ -34,6 +34,9 @@ class NewClient:
     key: str
 
 
+__all__ = ["ClientSystem", "NewClient", "client_by_key", "clients", "create_client", "key_hash"]
+
+
 def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.external import ExternalRef
+from engine.model import Case
 from engine.ports import DuplicateKeyError
 from engine.store.errors import is_unique_violation
-from engine.store.queries import cases
+from engine.store.queries import case_from_row, cases, external_of, next_deadline
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseOriginRow
 
@@ -94,3 +96,45 @@ def origins_of(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, Origin]
         return {}
     rows = tx.conn.execute(select(case_origins).where(case_origins.c.case_id.in_(list(case_ids))))
     return {int(r.case_id): Origin(r.lat, r.long, r.address, r.media_url) for r in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedCase:
+    """A case an outside system opened, as its status is read back."""
+
+    case: Case
+    external: ExternalRef | None
+    next_deadline: datetime | None
+
+
+def opened_by(
+    tx: SqlTransaction,
+    actor: str,
+    *,
+    case_ids: Sequence[int] = (),
+    workflow: str | None = None,
+    category: str | None = None,
+    open_only: bool | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 1000,
+) -> list[OpenedCase]:
+    """The cases `actor` opened, newest first, under the filters."""
+    deadline = next_deadline().label("next_deadline")
+    query = select(cases, deadline).where(cases.c.opened_by == actor)
+    if case_ids:
+        query = query.where(cases.c.id.in_(list(case_ids)))
+    if workflow is not None:
+        query = query.where(cases.c.workflow == workflow)
+    if category is not None:
+        query = query.where(cases.c.data["category"].as_string() == category)
+    if open_only is not None:
+        query = query.where(
+            cases.c.closed_at.is_(None) if open_only else cases.c.closed_at.is_not(None)
+        )
+    if start is not None:
+        query = query.where(cases.c.opened_at >= start)
+    if end is not None:
+        query = query.where(cases.c.opened_at <= end)
+    rows = tx.conn.execute(query.order_by(cases.c.id.desc()).limit(limit))
+    return [OpenedCase(case_from_row(r), external_of(r), r._mapping["next_deadline"]) for r in rows]

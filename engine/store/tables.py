@@ -400,3 +400,14 @@ class GridAreaRow(SQLModel, table=True):
     north: float
     east: float
     words: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+
+
+class ServiceRouteRow(SQLModel, table=True):
+    """Which organisation takes a service's requests from an area (engine.routing): the
+    route of the nearest area up from the request's grid wins."""
+
+    __tablename__ = "service_routes"
+
+    service_code: str = Field(primary_key=True, max_length=130)
+    area_unit: str = Field(primary_key=True, max_length=64)
+    org_unit: str = Field(max_length=64)

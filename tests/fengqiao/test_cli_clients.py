@@ -44,3 +44,18 @@ def test_a_client_system_from_the_command_line(cli: Any, tmp_path: Path) -> None
     assert "exists already" in err
     _, err = cli("clients", "create", "has space", code=1)
     assert "without spaces" in err
+
+
+def test_grids_placed_and_services_routed_from_the_command_line(cli: Any) -> None:
+    cli("units", "create", "d1", "东城区", "--kind", "district")
+    cli("units", "create", "union", "区总工会", "--kind", "organisation", "--parent", "d1")
+    cli("units", "create", "s1", "和平街道", "--kind", "street", "--parent", "d1")
+    cli("units", "create", "cm1", "和平里社区", "--kind", "community", "--parent", "s1")
+    cli("units", "create", "g1", "第1网格", "--kind", "grid", "--parent", "cm1")
+    cli("areas", "set", "g1", "--box", "39.95,116.40,39.96,116.41", "--words", "和平里东街，东街")
+    out, _ = cli("areas", "list")
+    assert out.strip() == "g1  39.95,116.4 – 39.96,116.41  和平里东街 东街"
+    out, _ = cli("areas", "route", "mediation.labour", "d1", "union")
+    assert "mediation.labour from d1: union" in out
+    _, err = cli("areas", "set", "g1", "--box", "40,116,39,117", code=1)
+    assert "south lies above its north" in err

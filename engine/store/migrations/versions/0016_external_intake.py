@@ -1,5 +1,5 @@
 """cases.external_source / external_id (unique per source), client_systems, case_origins,
-grid_areas: cases opened from outside systems (Open311, a 12345 hotline's files)
+grid_areas, service_routes: cases opened from outside systems (Open311, a 12345 hotline's files)
 
 Revision ID: 0016
 Revises: 0011
@@ -62,9 +62,17 @@ def upgrade() -> None:
         sa.Column("words", _JSON, nullable=False),
         sa.PrimaryKeyConstraint("grid_unit"),
     )
+    op.create_table(
+        "service_routes",
+        sa.Column("service_code", sa.String(length=130), nullable=False),
+        sa.Column("area_unit", sa.String(length=64), nullable=False),
+        sa.Column("org_unit", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("service_code", "area_unit"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("service_routes")
     op.drop_table("grid_areas")
     op.drop_table("case_origins")
     op.drop_table("client_systems")
