@@ -69,26 +69,20 @@ def open_case(
     key = scoped_key(user, idempotency_key)
     try:
         with cw.store.transaction() as tx:
-            if external is not None and (known := external_ids.case_of(tx, external)):
-                return _opened_before(tx, user, known, external)
-            opened = cw.service.open_in(
+            return open_case_in(
+                cw,
                 tx,
+                user,
                 workflow,
-                user.actor,
                 data,
+                version=version,
                 org_unit=org_unit,
                 grid_unit=grid_unit,
-                version=version,
                 idempotency_key=key,
+                parties=parties,
+                external=external,
+                origin=origin,
             )
-            if not opened.replayed:
-                for party in parties:
-                    record_party(cw, tx, user, opened.case.id, party)
-                if external is not None:
-                    external_ids.attach(tx, opened.case.id, external)
-                if origin is not None:
-                    external_ids.record_origin(tx, opened.case.id, origin)
-            return opened
     except DuplicateKeyError:
         if external is not None:
             with cw.store.transaction(write=False) as tx:
@@ -96,6 +90,45 @@ def open_case(
                     return _opened_before(tx, user, known, external)
         assert key is not None
         return replay_after_race(cw.store, key, None, OPEN_ACTION)
+
+
+def open_case_in(
+    cw: Casework,
+    tx: SqlTransaction,
+    user: User,
+    workflow: str,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+    org_unit: str | None,
+    grid_unit: str | None,
+    idempotency_key: str | None = None,
+    parties: Sequence[NewParty] = (),
+    external: ExternalRef | None = None,
+    origin: Origin | None = None,
+) -> FireResult:
+    """`open_case` inside the caller's transaction, the units already checked: for a use
+    case that opens many cases a batch per transaction (the hotline import)."""
+    if external is not None and (known := external_ids.case_of(tx, external)):
+        return _opened_before(tx, user, known, external)
+    opened = cw.service.open_in(
+        tx,
+        workflow,
+        user.actor,
+        data,
+        org_unit=org_unit,
+        grid_unit=grid_unit,
+        version=version,
+        idempotency_key=idempotency_key,
+    )
+    if not opened.replayed:
+        for party in parties:
+            record_party(cw, tx, user, opened.case.id, party)
+        if external is not None:
+            external_ids.attach(tx, opened.case.id, external)
+        if origin is not None:
+            external_ids.record_origin(tx, opened.case.id, origin)
+    return opened
 
 
 def _opened_before(tx: SqlTransaction, user: User, case_id: int, ref: ExternalRef) -> FireResult:
@@ -190,6 +223,7 @@ __all__ = [
     "fire",
     "list_cases",
     "open_case",
+    "open_case_in",
     "require_units",
     "visible_case",
 ]

@@ -98,7 +98,7 @@ class RequestStatus:
 
 
 def actor_name(client: ClientSystem) -> str:
-    return f"client:{client.name}"
+    return source_user(client.name).username
 
 
 def _services_of(definition: Definition) -> list[Service]:
@@ -184,24 +184,47 @@ def _data(
     return {k: v for k, v in candidates.items() if k in accepts and v is not None}
 
 
-def _reporter(req: OutsideRequest) -> NewParty | None:
+def reporter_of(req: OutsideRequest) -> NewParty | None:
     name = "".join(p for p in (req.last_name, req.first_name) if p)
     if not name and not req.phone:
         return None
     return NewParty("reporter", name or "匿名", phone=req.phone, anonymous=not name)
 
 
-def client_user(client: ClientSystem) -> User:
-    """The client system as the one who opens its cases."""
-    name = actor_name(client)
-    return User(0, name, client.name, ACTOR_ROLE, None, [], scope=Visibility(everything=True))
+def source_user(source: str) -> User:
+    """An outside system as the one who opens its cases: `client:<source>`."""
+    name = f"client:{source}"
+    return User(0, name, source, ACTOR_ROLE, None, [], scope=Visibility(everything=True))
+
+
+def service_index(cw: Casework) -> dict[str, str | None]:
+    """Each service by its code and by its Chinese name (None: several have that name)."""
+    index: dict[str, str | None] = {}
+    for s in services(cw):
+        index[s.code] = s.code
+        name = s.name.zh
+        if name not in index:
+            index[name] = s.code
+        elif index[name] != s.code:
+            index[name] = None
+    return index
+
+
+def opening(
+    definition: Definition, svc: Service, req: OutsideRequest, to: Route
+) -> tuple[dict[str, object], str | None, str | None]:
+    """The opening's values and its owning units (organisation, grid): a grid workflow's case
+    belongs to the grid, any other to the organisation."""
+    grid_case = "grid_unit" in definition.opening_accepts
+    data = _data(definition, svc, req, to)
+    return data, (None if grid_case else to.org_unit), (to.grid_unit if grid_case else None)
 
 
 def submit(cw: Casework, client: ClientSystem, req: OutsideRequest) -> FireResult:
     """Open the request as a case (or answer the case its ticket opened before)."""
     _check(req)
     svc = service(cw, req.service_code)
-    user = client_user(client)
+    user = source_user(client.name)
     ref = ExternalRef(client.name, req.ticket) if req.ticket is not None else None
     with cw.store.transaction(write=False) as tx:
         if ref is not None and (known := external_ids.case_of(tx, ref)) is not None:
@@ -220,18 +243,18 @@ def submit(cw: Casework, client: ClientSystem, req: OutsideRequest) -> FireResul
         raise RequestRefusedError(400, "lat" if req.lat is not None else "address_string",
                                   "the location lies in no grid served here")  # fmt: skip
     definition = cw.registry.latest(svc.workflow)
-    grid_case = "grid_unit" in definition.opening_accepts
-    if not grid_case and to.org_unit is None:
+    data, org_unit, grid_unit = opening(definition, svc, req, to)
+    if org_unit is None and grid_unit is None:
         raise RequestRefusedError(400, "service_code", "no organisation serves this location")
-    reporter = _reporter(req)
+    reporter = reporter_of(req)
     return open_case(
         cw,
         user,
         svc.workflow,
-        _data(definition, svc, req, to),
+        data,
         version=definition.version,
-        org_unit=None if grid_case else to.org_unit,
-        grid_unit=to.grid_unit if grid_case else None,
+        org_unit=org_unit,
+        grid_unit=grid_unit,
         parties=[reporter] if reporter else [],
         external=ref,
         origin=Origin(req.lat, req.long, req.address, req.media_url),

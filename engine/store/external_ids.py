@@ -30,6 +30,7 @@ class Origin:
     long: float | None = None
     address: str | None = None
     media_url: str | None = None
+    reported_at: datetime | None = None
 
 
 def case_of(tx: SqlTransaction, ref: ExternalRef) -> int | None:
@@ -87,6 +88,7 @@ def record_origin(tx: SqlTransaction, case_id: int, origin: Origin) -> None:
             "long": origin.long,
             "address": origin.address,
             "media_url": origin.media_url,
+            "reported_at": origin.reported_at,
         },
     )
 
@@ -95,7 +97,9 @@ def origins_of(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, Origin]
     if not case_ids:
         return {}
     rows = tx.conn.execute(select(case_origins).where(case_origins.c.case_id.in_(list(case_ids))))
-    return {int(r.case_id): Origin(r.lat, r.long, r.address, r.media_url) for r in rows}
+    return {
+        int(r.case_id): Origin(r.lat, r.long, r.address, r.media_url, r.reported_at) for r in rows
+    }
 
 
 @dataclass(frozen=True, slots=True)

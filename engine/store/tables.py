@@ -386,6 +386,7 @@ class CaseOriginRow(SQLModel, table=True):
     long: float | None = None
     address: str | None = Field(default=None, max_length=500)
     media_url: str | None = Field(default=None, max_length=2000)
+    reported_at: datetime | None = _dt(nullable=True)  # when the source says it was made
 
 
 class GridAreaRow(SQLModel, table=True):

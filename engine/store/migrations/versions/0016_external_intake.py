@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("long", sa.Float(), nullable=True),
         sa.Column("address", sa.String(length=500), nullable=True),
         sa.Column("media_url", sa.String(length=2000), nullable=True),
+        sa.Column("reported_at", UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.PrimaryKeyConstraint("case_id"),
     )
