@@ -16,6 +16,7 @@ code, under the grid's community, street, district …). A request placed nowher
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -114,6 +115,70 @@ def organisation_for(
     return None
 
 
+BUCKET = 0.01  # degrees: the cells of the index of boxes
+MAX_CELLS = 4096  # a box over more cells is looked at for every point
+
+
+def _cell(value: float) -> int:
+    return math.floor(value / BUCKET)
+
+
+class Router:
+    """The grids in service with their areas, indexed once for many requests (an import):
+    boxes by the cells of a 0.01° grid they cover, address words longest first."""
+
+    def __init__(self, areas: Mapping[str, GridArea], tree: UnitTree) -> None:
+        self.tree = tree
+        live = [
+            a
+            for a in areas.values()
+            if (u := tree.units.get(a.grid_unit)) is not None and u.kind == "grid" and not u.retired
+        ]
+        self.cells: dict[tuple[int, int], list[GridArea]] = {}
+        self.wide: list[GridArea] = []
+        for a in live:
+            rows = range(_cell(a.south), _cell(a.north) + 1)
+            cols = range(_cell(a.west), _cell(a.east) + 1)
+            if len(rows) * len(cols) > MAX_CELLS:
+                self.wide.append(a)
+                continue
+            for r in rows:
+                for c in cols:
+                    self.cells.setdefault((r, c), []).append(a)
+        words = [
+            (word, a.grid_unit)
+            for a in live
+            for word in (*a.words, tree.units[a.grid_unit].name_zh)
+            if word
+        ]
+        self.words = sorted(words, key=lambda w: (-len(w[0]), w[1]))
+
+    def grid_at(self, lat: float, long: float) -> str | None:
+        near = self.cells.get((_cell(lat), _cell(long)), [])
+        return grid_at([*near, *self.wide], lat, long)
+
+    def grid_by_address(self, address: str) -> str | None:
+        return next((grid for word, grid in self.words if word in address), None)
+
+    def route(
+        self,
+        *,
+        lat: float | None,
+        long: float | None,
+        address: str | None,
+        routes: Mapping[str, str] | None = None,
+    ) -> Route | None:
+        """Where a request goes (None: placed nowhere)."""
+        grid = None
+        if lat is not None and long is not None:
+            grid = self.grid_at(lat, long)
+        if grid is None and address:
+            grid = self.grid_by_address(address)
+        if grid is None:
+            return None
+        return Route(grid, organisation_for(self.tree, grid, routes))
+
+
 def route(
     areas: Mapping[str, GridArea],
     tree: UnitTree,
@@ -123,17 +188,5 @@ def route(
     address: str | None,
     routes: Mapping[str, str] | None = None,
 ) -> Route | None:
-    """Where a request goes (None: placed nowhere). Retired or unknown grids are skipped."""
-    live = [
-        a
-        for a in areas.values()
-        if (u := tree.units.get(a.grid_unit)) is not None and u.kind == "grid" and not u.retired
-    ]
-    grid = None
-    if lat is not None and long is not None:
-        grid = grid_at(live, lat, long)
-    if grid is None and address:
-        grid = grid_by_address(live, tree, address)
-    if grid is None:
-        return None
-    return Route(grid, organisation_for(tree, grid, routes))
+    """Where one request goes (None: placed nowhere). Retired or unknown grids are skipped."""
+    return Router(areas, tree).route(lat=lat, long=long, address=address, routes=routes)

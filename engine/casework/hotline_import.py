@@ -6,9 +6,10 @@ lists every problem by row and column (at most MAX_PROBLEMS kept, all counted) a
 import would do (cases to open, tickets already in); it writes nothing. Applying checks the
 whole file first and refuses it while it has a problem (ImportRefusedError, nothing written);
 then opens the new rows' cases a batch per transaction, each with its reporter, ticket and
-origin (`casework.cases.open_case_in`, placed as Open311 requests are: engine.routing), and
-an audit entry `hotline_imported` per batch. A ticket already in answers its case and
-changes nothing, so an import cut short is finished by running it again.
+origin (as `casework.cases.open_case` opens a case; placed as Open311 requests are,
+engine.routing), and an audit entry `hotline_imported` per batch. A ticket already in
+answers its case and changes nothing, so an import cut short is finished by running it
+again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from engine.casework.cases import open_case_in
 from engine.casework.context import Casework
 from engine.casework.directory_import import plain_file_name
 from engine.casework.errors import ImportRefusedError
@@ -33,11 +33,12 @@ from engine.casework.outside_requests import (
     services,
     source_user,
 )
+from engine.casework.parties import record_parties
 from engine.casework.permissions import Permission, require
 from engine.definition import Definition
 from engine.external import ExternalRef
 from engine.hotline_rows import SOURCE, HotlineLine, Layout, check_line, read_header
-from engine.routing import GridArea, Route, route
+from engine.routing import Route, Router
 from engine.sheets import SheetProblem, stream_rows
 from engine.store import audit, external_ids, grid_areas
 from engine.store.external_ids import Origin
@@ -78,9 +79,10 @@ class _Setting:
 
     services: dict[str, str | None]
     by_code: dict[str, Service]
+    definitions: dict[str, Definition]
     units: dict[str, str | None]
     tree: UnitTree
-    areas: dict[str, GridArea]
+    router: Router
     routes: dict[str, dict[str, str]]
     tz: ZoneInfo
 
@@ -99,12 +101,14 @@ def _setting(cw: Casework) -> _Setting:
             units[u.name_zh] = u.code
         elif units[u.name_zh] != u.code:
             units[u.name_zh] = None
+    found = services(cw)
     return _Setting(
         service_index(cw),
-        {s.code: s for s in services(cw)},
+        {s.code: s for s in found},
+        {s.workflow: cw.registry.latest(s.workflow) for s in found},
         units,
         tree,
-        areas,
+        Router(areas, tree),
         routes,
         ZoneInfo(cw.timezone),
     )
@@ -123,12 +127,13 @@ def _request(line: HotlineLine) -> OutsideRequest:
     )
 
 
-def _place(
-    cw: Casework, s: _Setting, line: HotlineLine, layout: Layout
-) -> tuple[Definition, dict[str, object], str | None, str | None] | SheetProblem:
+Placed = tuple[Definition, dict[str, object], str | None, str | None]
+
+
+def _place(cw: Casework, s: _Setting, line: HotlineLine, layout: Layout) -> Placed | SheetProblem:
     """The line's workflow, opening values and units; or why it cannot be placed."""
     svc = s.by_code[line.service_code]
-    definition = cw.registry.latest(svc.workflow)
+    definition = s.definitions[svc.workflow]
     grid_case = "grid_unit" in definition.opening_accepts
     req = _request(line)
     if line.unit is not None:
@@ -141,9 +146,7 @@ def _place(
             return SheetProblem(line.row, column, "unit_kind", detail, line.unit)
         to = Route(unit.code, None) if grid_case else Route("", unit.code)
     else:
-        found = route(
-            s.areas,
-            s.tree,
+        found = s.router.route(
             lat=line.lat,
             long=line.long,
             address=line.address,
@@ -173,8 +176,9 @@ class _Tally:
 
 def _lines(
     cw: Casework, s: _Setting, source: BinaryIO, name: str, tally: _Tally
-) -> Iterator[HotlineLine]:
-    """The file's lines that check and place; every problem into the tally."""
+) -> Iterator[tuple[HotlineLine, Placed]]:
+    """The file's lines that check and place, with their place; every problem into the
+    tally."""
     stream = stream_rows(source, name, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     if stream.problem is not None:
         tally.add([stream.problem])
@@ -199,7 +203,7 @@ def _lines(
         if isinstance(placed, SheetProblem):
             tally.add([placed])
             continue
-        yield line
+        yield line, placed
     if layout is None:
         tally.add([SheetProblem(None, None, "empty", "the file has no header row")])
 
@@ -224,7 +228,7 @@ def _check_all(cw: Casework, s: _Setting, source: BinaryIO, name: str) -> Hotlin
         existing += len(known)
         created += len(tickets) - len(known)
 
-    for line in _lines(cw, s, source, name, tally):
+    for line, _ in _lines(cw, s, source, name, tally):
         if line.ticket in seen:
             existing += 1  # a ticket repeated in the file answers its first row's case
             continue
@@ -264,43 +268,50 @@ def apply_hotline(
         chunk = [line for _, line in zip(range(batch), lines, strict=False)]
         if not chunk:
             break
-        made = _open_batch(cw, s, user, opener, name, chunk)
+        made = _open_batch(cw, user, opener, name, chunk)
         created += made
         existing += len(chunk) - made
     return _report(name, tally, created, existing, applied=True)
 
 
 def _open_batch(
-    cw: Casework, s: _Setting, user: User, opener: User, name: str, chunk: list[HotlineLine]
+    cw: Casework, user: User, opener: User, name: str, chunk: list[tuple[HotlineLine, Placed]]
 ) -> int:
     """Open the chunk's new tickets' cases in one transaction, with its audit entry; how
-    many were opened."""
-    made = 0
-    layout = Layout({}, {})
+    many were opened. Each case opens as `casework.cases.open_case_in` opens it (the
+    workflow's opening through the service); the tickets, origins, reporters and their audit
+    entries are then written a statement per kind of row."""
+    opened: list[tuple[int, HotlineLine]] = []
     with cw.store.transaction() as tx:
-        known = external_ids.cases_of(tx, SOURCE, [line.ticket for line in chunk])
-        for line in chunk:
+        known = external_ids.cases_of(tx, SOURCE, [line.ticket for line, _ in chunk])
+        for line, (definition, data, org_unit, grid_unit) in chunk:
             if line.ticket in known:
                 continue
-            placed = _place(cw, s, line, layout)
-            assert not isinstance(placed, SheetProblem)  # checked before
-            definition, data, org_unit, grid_unit = placed
-            reporter = reporter_of(_request(line))
-            opened = open_case_in(
-                cw,
+            case = cw.service.open_in(
                 tx,
-                opener,
                 definition.name,
+                opener.actor,
                 data,
-                version=definition.version,
                 org_unit=org_unit,
                 grid_unit=grid_unit,
-                parties=[reporter] if reporter else [],
-                external=ExternalRef(SOURCE, line.ticket),
-                origin=Origin(line.lat, line.long, line.address, None, line.called_at),
-            )
-            known[line.ticket] = opened.case.id
-            made += 1
+                version=definition.version,
+            ).case
+            known[line.ticket] = case.id
+            opened.append((case.id, line))
+        external_ids.attach_many(tx, [(c, ExternalRef(SOURCE, line.ticket)) for c, line in opened])
+        external_ids.record_origins(
+            tx,
+            [
+                (c, Origin(line.lat, line.long, line.address, None, line.called_at))
+                for c, line in opened
+            ],
+        )
+        record_parties(
+            cw,
+            tx,
+            opener,
+            [(c, p) for c, line in opened if (p := reporter_of(_request(line))) is not None],
+        )
         audit.record(
             tx,
             at=cw.clock.now(),
@@ -309,11 +320,11 @@ def _open_batch(
             reason=json.dumps(
                 {
                     "file": name,
-                    "rows": [chunk[0].row, chunk[-1].row],
-                    "created": made,
-                    "existing": len(chunk) - made,
+                    "rows": [chunk[0][0].row, chunk[-1][0].row],
+                    "created": len(opened),
+                    "existing": len(chunk) - len(opened),
                 },
                 ensure_ascii=False,
             ),
         )
-    return made
+    return len(opened)

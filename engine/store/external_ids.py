@@ -142,3 +142,33 @@ def opened_by(
         query = query.where(cases.c.opened_at <= end)
     rows = tx.conn.execute(query.order_by(cases.c.id.desc()).limit(limit))
     return [OpenedCase(case_from_row(r), external_of(r), r._mapping["next_deadline"]) for r in rows]
+
+
+def attach_many(tx: SqlTransaction, pairs: Sequence[tuple[int, ExternalRef]]) -> None:
+    """`attach` for many cases: one statement on the driver cursor."""
+    if not pairs:
+        return
+    p = "?" if tx.sqlite else "%s"
+    statement = f"UPDATE cases SET external_source = {p}, external_id = {p} WHERE id = {p}"
+    try:
+        tx.cursor.executemany(statement, [(ref.source, ref.ticket, cid) for cid, ref in pairs])
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise DuplicateKeyError("a ticket opened a case already") from exc
+        raise
+
+
+def record_origins(tx: SqlTransaction, pairs: Sequence[tuple[int, Origin]]) -> None:
+    """`record_origin` for many cases: one statement on the driver cursor."""
+    if not pairs:
+        return
+    p = "?" if tx.sqlite else "%s"
+    statement = (
+        "INSERT INTO case_origins (case_id, lat, long, address, media_url, reported_at)"
+        f" VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
+    )
+    dt = tx.hot.dt_out
+    tx.cursor.executemany(
+        statement,
+        [(c, o.lat, o.long, o.address, o.media_url, dt(o.reported_at)) for c, o in pairs],
+    )

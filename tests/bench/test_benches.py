@@ -115,3 +115,10 @@ def test_export_bench_writes_every_case_at_both_sizes() -> None:
         for fmt in ("csv", "xlsx"):
             figures = result["sqlite"][size][fmt]
             assert figures["rows"] == cases and figures["peak_alloc_mb"] > 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_hotline_imports_and_imports_again(fmt: str) -> None:
+    result = run("-m bench.hotline", "--rows", "300", "--units", "1000", "--format", fmt)
+    assert result["bench"] == "hotline" and result["rows"] == 300
+    assert result["apply_rows_s"] > 0 and result["again_s"] >= 0
