@@ -22,6 +22,7 @@ from api.routes import (
     exports,
     grids,
     health,
+    hotline,
     imports,
     migrations,
     open311,
@@ -114,6 +115,7 @@ def create_app(
     app.include_router(migrations.router, prefix="/api")
     app.include_router(users.router, prefix="/api")
     app.include_router(imports.router, prefix="/api")
+    app.include_router(hotline.router, prefix="/api")
     app.include_router(open311.router)
     app.state.open311_rates = ClientRates()
     app.include_router(pages_router)

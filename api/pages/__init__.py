@@ -22,6 +22,7 @@ from api.pages import (
     grids_pages,
     handover_page,
     history,
+    hotline_page,
     imports,
     intake,
     migrations,
@@ -58,6 +59,7 @@ for _module in (
     units_pages,
     grids_pages,
     imports,
+    hotline_page,
     audit_page,
 ):
     router.include_router(_module.router)

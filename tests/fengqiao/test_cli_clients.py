@@ -59,3 +59,19 @@ def test_grids_placed_and_services_routed_from_the_command_line(cli: Any) -> Non
     assert "mediation.labour from d1: union" in out
     _, err = cli("areas", "set", "g1", "--box", "40,116,39,117", code=1)
     assert "south lies above its north" in err
+
+
+def test_a_hotline_file_from_the_command_line(cli: Any, tmp_path: Path) -> None:
+    cli("units", "create", "d1", "东城区", "--kind", "district")
+    cli("units", "create", "women", "区妇联", "--kind", "organisation", "--parent", "d1")
+    path = tmp_path / "12345.csv"
+    path.write_text("工单编号,诉求类型,诉求内容,承办单位\nGD-1,家庭纠纷,婆媳矛盾,区妇联\n")
+    out, _ = cli("hotline", str(path))
+    assert "importing it would give 1 rows: 1 new cases, 0 tickets already in" in out
+    out, _ = cli("hotline", str(path), "--apply")
+    assert "imported 12345.csv: 1 rows: 1 new cases" in out
+    out, _ = cli("hotline", str(path), "--apply")
+    assert "0 new cases, 1 tickets already in" in out
+    path.write_text("工单编号,诉求类型,诉求内容\nGD-2,没有,x\n")
+    _, err = cli("hotline", str(path), "--apply", code=1)
+    assert "row 2, 诉求类型: unknown_service" in err
