@@ -10,7 +10,11 @@ from dataclasses import dataclass
 MAX_SOURCE = 32
 MAX_TICKET = 64
 # A source is a short name without spaces: letters, digits, `_`, `-`, `.`.
-_SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SOURCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+# A ticket number: no control character, no space at either end.
+TICKET_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f](?:[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+_SOURCE = re.compile(SOURCE_PATTERN)
+_TICKET = re.compile(TICKET_PATTERN)
 
 
 class InvalidExternalRefError(ValueError):
@@ -41,7 +45,7 @@ def ticket_problem(ticket: str) -> str | None:
     """Why `ticket` cannot be a source's ticket number (None: it can)."""
     if not ticket or len(ticket) > MAX_TICKET:
         return f"a ticket number has 1 to {MAX_TICKET} characters"
-    if ticket != ticket.strip() or not ticket.isprintable():
+    if not _TICKET.match(ticket):
         return "a ticket number has no spaces at its ends and no control characters"
     return None
 

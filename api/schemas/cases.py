@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import FieldValue, LabelOut
 from api.schemas.text import StorableText
-from engine.external import MAX_SOURCE, MAX_TICKET
+from engine.external import MAX_SOURCE, MAX_TICKET, SOURCE_PATTERN, TICKET_PATTERN
 
 CASE_EXAMPLE: dict[str, Any] = {
     "id": 17,
@@ -58,12 +58,16 @@ class OpenCaseIn(StorableText):
     grid_unit: str | None = Field(default=None, max_length=64)
     external_source: str | None = Field(
         default=None,
+        min_length=1,
         max_length=MAX_SOURCE,
+        pattern=SOURCE_PATTERN,
         description="The system the case came from (e.g. 12345); with external_id",
     )
     external_id: str | None = Field(
         default=None,
+        min_length=1,
         max_length=MAX_TICKET,
+        pattern=TICKET_PATTERN,
         description="That system's ticket number: opening it again answers the same case",
     )
 
