@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api import auth, problems
 from api.limits import API_MAX_BODY, PAGE_MAX_BODY, BodySizeLimit
+from api.open311_limits import ClientRates
 from api.pages import router as pages_router
 from api.problems import PROBLEM_JSON, PROBLEM_REF, problem_schemas
 from api.routes import (
@@ -21,8 +22,10 @@ from api.routes import (
     exports,
     grids,
     health,
+    hotline,
     imports,
     migrations,
+    open311,
     parties,
     points,
     rates,
@@ -119,6 +122,9 @@ def create_app(
     app.include_router(migrations.router, prefix="/api")
     app.include_router(users.router, prefix="/api")
     app.include_router(imports.router, prefix="/api")
+    app.include_router(hotline.router, prefix="/api")
+    app.include_router(open311.router)
+    app.state.open311_rates = ClientRates()
     app.include_router(pages_router)
     app.add_middleware(BodySizeLimit, api_max=api_max_body, page_max=page_max_body)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included

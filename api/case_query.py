@@ -25,6 +25,12 @@ class CaseQuery:
     mine: Annotated[bool, Query(description="Only cases assigned to me")] = False
     q: Annotated[str | None, Query(max_length=100, description="Text in description")] = None
     status: Annotated[Literal["open", "closed", "all"], Query(description="Open or closed")] = "all"
+    source: Annotated[
+        str | None, Query(max_length=32, description="The system the case came from")
+    ] = None
+    ticket: Annotated[
+        str | None, Query(max_length=64, description="That system's ticket number")
+    ] = None
     due_within: Annotated[
         int | None,
         Query(ge=1, le=MAX_DUE_HOURS, description="Only cases with a deadline within hours"),
@@ -41,4 +47,6 @@ class CaseQuery:
             text=self.q or None,
             open_only={"open": True, "closed": False, "all": None}[self.status],
             due_before=now + timedelta(hours=self.due_within) if self.due_within else None,
+            external_source=self.source or None,
+            external_id=self.ticket or None,
         )

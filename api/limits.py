@@ -6,6 +6,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import PROBLEM_JSON
+from engine.casework.hotline_import import MAX_BYTES as HOTLINE_MAX_BYTES
 from engine.sheets import MAX_BYTES
 
 API_MAX_BODY = 1 << 20  # 1 MiB: JSON bodies and definition sources
@@ -14,6 +15,10 @@ PAGE_MAX_BODY = 16 << 20  # 16 MiB: page forms with a photo
 # multipart wrapping around it.
 IMPORT_MAX_BODY = MAX_BYTES + (64 << 10)
 IMPORT_PREFIX = "/api/import/"
+# A hotline's export (engine.casework.hotline_import.MAX_BYTES), by the API or the page.
+HOTLINE_MAX_BODY = HOTLINE_MAX_BYTES + (64 << 10)
+HOTLINE_PREFIXES = ("/api/hotline/", "/admin/hotline/")
+OPEN311_PREFIX = "/open311/"
 
 
 class BodyTooLarge(HTTPException):
@@ -39,8 +44,11 @@ class BodySizeLimit:
         path = scope["path"]
         if path.startswith(IMPORT_PREFIX):
             limit = max(self.api_max, IMPORT_MAX_BODY)
+        elif path.startswith(HOTLINE_PREFIXES):
+            limit = max(self.api_max, HOTLINE_MAX_BODY)
         else:
-            limit = self.api_max if path.startswith("/api/") else self.page_max
+            api = path.startswith(("/api/", OPEN311_PREFIX))
+            limit = self.api_max if api else self.page_max
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:

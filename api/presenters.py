@@ -24,6 +24,7 @@ from engine.casework.cases import CaseListItem
 from engine.casework.identity import User
 from engine.casework.parties import PartyRecord
 from engine.definition import Definition, FieldDef, Label
+from engine.external import ExternalRef
 from engine.model import Case, Event, FireResult, Timer
 from engine.service import ActionOption
 
@@ -55,7 +56,7 @@ def masked_data(definition: Definition, data: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def case_out(case: Case, definition: Definition) -> CaseOut:
+def case_out(case: Case, definition: Definition, external: ExternalRef | None = None) -> CaseOut:
     st = definition.states.get(case.state)
     return CaseOut(
         id=case.id,
@@ -74,11 +75,13 @@ def case_out(case: Case, definition: Definition) -> CaseOut:
         assignee=case.assignee,
         opened_by=case.opened_by,
         closed_at=case.closed_at,
+        external_source=external.source if external else None,
+        external_id=external.ticket if external else None,
     )
 
 
 def case_summary(item: CaseListItem, definition: Definition) -> CaseSummary:
-    base = case_out(item.case, definition)
+    base = case_out(item.case, definition, item.external)
     return CaseSummary(**base.model_dump(), next_deadline=item.next_deadline, overdue=item.overdue)
 
 
@@ -178,12 +181,17 @@ def party_out(p: PartyRecord, masked: bool) -> PartyOut:
     )
 
 
-def fire_out(result: FireResult, definition: Definition, response: Response) -> FireOut:
+def fire_out(
+    result: FireResult,
+    definition: Definition,
+    response: Response,
+    external: ExternalRef | None = None,
+) -> FireOut:
     """A firing's answer; a replayed one also says so in `Idempotent-Replayed`."""
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return FireOut(
-        case=case_out(result.case, definition),
+        case=case_out(result.case, definition, external),
         event=event_out(result.event, definition),
         replayed=result.replayed,
     )

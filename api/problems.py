@@ -41,8 +41,10 @@ from engine.casework.errors import (
     CaseClosedError,
     ConfirmationRequiredError,
     DuplicateUserError,
+    ExternalTicketTakenError,
     ImportRefusedError,
     InsufficientPointsError,
+    InvalidClientError,
     InvalidKeyError,
     InvalidPointsError,
     InvalidReasonError,
@@ -91,6 +93,7 @@ from engine.errors import (
     UnknownTimerError,
     UnknownWorkflowError,
 )
+from engine.external import InvalidExternalRefError
 
 log = logging.getLogger(__name__)
 TYPE_BASE = "/problems/"
@@ -561,6 +564,24 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         lambda e, a: replace(a, extra=dict(case_id=e.case_id, assignee=e.assignee)),
     ),
     CaseClosedError: Rule(409, "case-closed", "The case is closed"),
+    ExternalTicketTakenError: Rule(
+        409,
+        "ticket-taken",
+        "This ticket opened a case already",
+        lambda e, a: replace(a, extra=dict(source=e.source, ticket=e.ticket)),
+    ),
+    InvalidClientError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.problem)]))),
+    ),
+    InvalidExternalRefError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.detail)]))),
+    ),
     ImportRefusedError: Rule(
         422,
         "import-refused",

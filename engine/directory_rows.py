@@ -108,12 +108,18 @@ class Checked(Generic[T]):
 def _columns(
     sheet: Sheet, layout: Sequence[Column]
 ) -> tuple[dict[str, int], dict[str, str], list[SheetProblem]]:
+    return header_columns(sheet.header, layout)
+
+
+def header_columns(
+    header: Sequence[str], layout: Sequence[Column]
+) -> tuple[dict[str, int], dict[str, str], list[SheetProblem]]:
     """Each known column's index and header as written; problems of the header row."""
     names = {c.key.lower(): c for c in layout} | {c.zh: c for c in layout}
     index: dict[str, int] = {}
     shown: dict[str, str] = {}
     problems: list[SheetProblem] = []
-    for i, text in enumerate(sheet.header):
+    for i, text in enumerate(header):
         col = names.get(text) or names.get(text.lower())
         if col is None:
             problems.append(

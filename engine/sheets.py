@@ -9,6 +9,7 @@ their row (1 is the header) and column, never raised one at a time.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import zipfile
@@ -207,6 +208,130 @@ def _cell_problems(
             yield SheetProblem(
                 number, where, "cell_too_long", f"at most {MAX_CELL} characters", text[:50]
             )
+
+
+# ---- streaming -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowStream:
+    """A large file's rows, read as they are asked for (its header first); `problem`: why it
+    cannot be read at all (then there are no rows)."""
+
+    file_format: str
+    encoding: str
+    rows: Iterator[tuple[int, tuple[str, ...], list[SheetProblem]]]
+    problem: SheetProblem | None = None
+
+
+def _stream_problem(code: str, detail: str) -> RowStream:
+    return RowStream("", "", iter(()), SheetProblem(None, None, code, detail))
+
+
+def _csv_encoding(source: BinaryIO) -> str | None:
+    """A CSV file's encoding, found by decoding it through once (it is read again after):
+    UTF-8 (with or without a BOM), else GB18030; None when it is neither or holds NUL."""
+    source.seek(0)
+    head = source.read(3)
+    bom = head == b"\xef\xbb\xbf"
+    for encoding in ("utf-8", "gb18030"):
+        source.seek(3 if bom else 0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            while chunk := source.read(_CHUNK):
+                if b"\x00" in chunk:
+                    return None
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            if bom:
+                return None
+            continue
+        return "utf-8-sig" if bom else encoding
+    return None
+
+
+def stream_rows(
+    source: BinaryIO,
+    file_name: str,
+    *,
+    max_bytes: int,
+    max_rows: int,
+) -> RowStream:
+    """The rows of a CSV or .xlsx file too large to hold (`source` must be seekable: an
+    uploaded file spooled to disk), one at a time with each row's cell problems; the header
+    is the first row yielded. Past `max_rows` data rows a `too_many_rows` problem ends them."""
+    source.seek(0, io.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    if size > max_bytes:
+        return _stream_problem(
+            "too_large", f"the file is larger than {max_bytes // (1 << 20)} MiB; split it"
+        )
+    head = source.read(len(_XLSX_MAGIC))
+    source.seek(0)
+    if not head.strip():
+        return _stream_problem("empty", "the file is empty")
+    if head == _XLSX_MAGIC:
+        try:
+            with zipfile.ZipFile(source) as archive:
+                unpacked = sum(i.file_size for i in archive.infolist())
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return _stream_problem("not_xlsx", "the file is not an .xlsx workbook")
+        if unpacked > MAX_UNPACKED:
+            return _stream_problem(
+                "too_large", f"the workbook unpacks to more than {MAX_UNPACKED >> 20} MiB; split it"
+            )
+        source.seek(0)
+        return RowStream("xlsx", "xlsx", _checked(xlsx_rows(source, MAX_COLUMNS), max_rows))
+    if file_name.lower().endswith((".xlsx", ".xlsm", ".xls")):
+        return _stream_problem("not_xlsx", "the file is not an .xlsx workbook")
+    encoding = _csv_encoding(source)
+    if encoding is None:
+        return _stream_problem(
+            "encoding", "the file is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8"
+        )
+    source.seek(0)
+    return RowStream("csv", encoding, _checked(_csv_lines(source, encoding), max_rows))
+
+
+def _csv_lines(source: BinaryIO, encoding: str) -> Iterator[list[str]]:
+    """The CSV rows of a binary stream; the stream is left open (detached) when done."""
+    text = io.TextIOWrapper(source, encoding=encoding, newline="")
+    try:
+        yield from csv.reader(text)
+    finally:
+        text.detach()
+
+
+def _checked(
+    rows: Iterator[list[str]], max_rows: int
+) -> Iterator[tuple[int, tuple[str, ...], list[SheetProblem]]]:
+    """The header, then each data row that is not blank, trimmed, with its cell problems."""
+    header: tuple[str, ...] | None = None
+    count = 0
+    try:
+        for number, cells in enumerate(rows, start=1):
+            cells = _trim(cells)
+            if header is None:
+                if not any(cells):
+                    continue
+                header = tuple(c.strip() for c in cells)
+                yield number, header, list(_cell_problems(number, header, header))
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            count += 1
+            if count > max_rows:
+                detail = f"the file has more than {max_rows} rows; split it"
+                yield number, (), [SheetProblem(None, None, "too_many_rows", detail)]
+                return
+            row = tuple(c.strip() for c in cells)
+            yield number, row, list(_cell_problems(number, header, cells))
+    except csv.Error as exc:
+        yield 0, (), [SheetProblem(None, None, "not_csv", f"the file is not CSV: {exc}")]
+    except (XlsxError, ParseError, zipfile.BadZipFile, OSError, EOFError):
+        yield 0, (), [SheetProblem(None, None, "not_xlsx", "the file is not an .xlsx workbook")]
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -20,8 +20,11 @@ from engine.loader import load_definition
 from engine.model import Actor
 from engine.store.definitions import check_shipped
 from engine.store.sealing import SealError
+from fengqiao.area_commands import add_area_commands
+from fengqiao.client_commands import add_client_commands
 from fengqiao.context import Context, build, existing_store, prepare
 from fengqiao.directory_commands import add_directory_commands
+from fengqiao.hotline_commands import add_hotline_commands
 from fengqiao.migrate_commands import add_migrate_commands
 from fengqiao.settings import ROOT, Settings
 from fengqiao.unit_commands import add_unit_commands
@@ -360,6 +363,9 @@ def parser() -> argparse.ArgumentParser:
     add_users_commands(sub)
     add_unit_commands(sub)
     add_directory_commands(sub)
+    add_client_commands(sub)
+    add_area_commands(sub)
+    add_hotline_commands(sub)
     return p
 
 

@@ -26,14 +26,14 @@ from fengqiao.settings import Settings
 WHATS = ("units", "users")
 
 
-def _context(args: argparse.Namespace) -> Context:
+def context_of(args: argparse.Namespace) -> Context:
     settings = Settings()
     if getattr(args, "db", None):
         settings = settings.model_copy(update={"database_url": args.db})
     return build(settings, SystemClock())
 
 
-def _user(args: argparse.Namespace) -> User:
+def operator_of(args: argparse.Namespace) -> User:
     """The operator, named by --actor in the role --role (the permission table decides)."""
     return User(
         id=0,
@@ -57,8 +57,8 @@ def _counts(r: ImportReport) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    ctx = _context(args)
-    user = _user(args)
+    ctx = context_of(args)
+    user = operator_of(args)
     path = Path(args.file)
     try:
         with path.open("rb") as source:
@@ -87,9 +87,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ctx = _context(args)
+    ctx = context_of(args)
     try:
-        table = directory_import.export(ctx.cw, _user(args), args.what)
+        table = directory_import.export(ctx.cw, operator_of(args), args.what)
     finally:
         ctx.close()
     path = Path(args.file)
@@ -103,7 +103,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _operator(q: argparse.ArgumentParser) -> None:
+def operator_options(q: argparse.ArgumentParser) -> None:
     q.add_argument("--actor", default="cli", help="who acts, for the audit log")
     q.add_argument("--role", default="admin")
 
@@ -116,12 +116,12 @@ def add_directory_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     i.add_argument("what", choices=WHATS)
     i.add_argument("file")
     i.add_argument("--apply", action="store_true", help="import it (all rows or none)")
-    _operator(i)
+    operator_options(i)
     i.set_defaults(func=cmd_import)
     e = sub.add_parser(
         "export", help="export the unit tree or the users to a .csv or .xlsx file (by its name)"
     )
     e.add_argument("what", choices=WHATS)
     e.add_argument("file")
-    _operator(e)
+    operator_options(e)
     e.set_defaults(func=cmd_export)

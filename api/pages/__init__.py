@@ -22,6 +22,7 @@ from api.pages import (
     grids_pages,
     handover_page,
     history,
+    hotline_page,
     imports,
     intake,
     migrations,
@@ -62,6 +63,7 @@ for _module in (
     grids_pages,
     imports,
     points_pages,
+    hotline_page,
     audit_page,
 ):
     router.include_router(_module.router)

@@ -100,6 +100,7 @@ def render_case(
             "org_unit": tree.label(case.org_unit, lang),
             "grid_unit": tree.label(case.grid_unit, lang),
             "opened": local(case.opened_at, tz, lang=lang),
+            "external": view.external,
             "rows": data_rows(
                 definition, case.data, lang, unmasked, skip=("tier", "photos"), units=tree
             ),

@@ -35,9 +35,9 @@ def _forget_old(folder: Path, now: float) -> None:
             continue
 
 
-async def keep(uploads: Path, upload: UploadFile) -> str:
-    """Store the upload (at most MAX_BYTES and one byte more: a larger file is cut there,
-    and its preview says it is too large); its token, the hash of what was kept."""
+async def keep(uploads: Path, upload: UploadFile, cap: int = MAX_BYTES) -> str:
+    """Store the upload (at most `cap` bytes and one more: a larger file is cut there, and
+    its preview says it is too large); its token, the hash of what was kept."""
     folder = _folder(uploads)
     _forget_old(folder, time.time())
     digest = hashlib.sha256()
@@ -45,8 +45,8 @@ async def keep(uploads: Path, upload: UploadFile) -> str:
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     size = 0
     with os.fdopen(fd, "wb") as out:
-        while size <= MAX_BYTES and (chunk := await upload.read(_CHUNK)):
-            chunk = chunk[: MAX_BYTES + 1 - size]
+        while size <= cap and (chunk := await upload.read(_CHUNK)):
+            chunk = chunk[: cap + 1 - size]
             size += len(chunk)
             digest.update(chunk)
             out.write(chunk)

@@ -40,7 +40,7 @@ class ProblemLine:
     value: str
 
 
-def _lines(page: Page, problems: tuple[SheetProblem, ...]) -> list[ProblemLine]:
+def problem_lines(page: Page, problems: tuple[SheetProblem, ...]) -> list[ProblemLine]:
     out = []
     for p in problems:
         key = f"imp.p.{p.code}"
@@ -69,7 +69,7 @@ def _render(
         {
             "whats": WHATS,
             "report": report,
-            "lines": _lines(page, report.problems) if report else [],
+            "lines": problem_lines(page, report.problems) if report else [],
             "token": token,
             "error": error,
         },
@@ -124,7 +124,7 @@ async def apply_form(page: PageDep) -> Response:
     return await off_loop(_apply, page, form)
 
 
-def _same_file(path: Path, token: str) -> bool:
+def same_file(path: Path, token: str) -> bool:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 16):
@@ -139,7 +139,7 @@ def _apply(page: Page, form: FormData) -> Response:
     file_name = plain_file_name(str(form.get("file_name", "")))
     uploads = uploads_dir(page.request)
     path = kept(uploads, token)
-    if path is None or not _same_file(path, token):
+    if path is None or not same_file(path, token):
         return _render(page, error=page.t("imp.gone"), status=410)
     try:
         with path.open("rb") as source:

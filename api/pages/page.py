@@ -58,6 +58,7 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         _UNITS,
         _GRIDS,
         ("/admin/import", "nav.import"),
+        ("/admin/hotline", "nav.hotline"),
         ("/admin/audit", "nav.audit"),
     ],
 }

@@ -36,6 +36,7 @@ from engine.casework import cases as casework
 from engine.casework.access import MAX_KEY_LENGTH
 from engine.casework.handover import hand_over as hand_case_over
 from engine.errors import UnknownWorkflowError
+from engine.external import external_ref
 
 ERRORS = problem_responses(401, 403, 404, 409, 422)
 
@@ -63,6 +64,7 @@ async def open_case(
 ) -> FireOut:
     """Open a case of a workflow; it belongs to your organisation unless you name another
     unit within your scope."""
+    external = external_ref(body.external_source, body.external_id)
     try:
         result = casework.open_case(
             ctx,
@@ -73,6 +75,7 @@ async def open_case(
             org_unit=body.org_unit,
             grid_unit=body.grid_unit,
             idempotency_key=key,
+            external=external,
         )
     except UnknownWorkflowError as exc:
         raise ProblemError(
@@ -84,7 +87,7 @@ async def open_case(
         ) from exc
     definition = ctx.service.definition_of(result.case)
     response.headers["Location"] = f"/api/cases/{result.case.id}"
-    return fire_out(result, definition, response)
+    return fire_out(result, definition, response, external)
 
 
 @router.get("/cases", responses=ERRORS)
@@ -112,7 +115,7 @@ def get_case(case_id: CaseId, user: CurrentUser, ctx: ContextDep) -> CaseDetail:
     view = casework.case_view(ctx, user, case_id)
     definition = ctx.service.definition_of(view.case)
     return CaseDetail(
-        case=case_out(view.case, definition),
+        case=case_out(view.case, definition, view.external),
         workflow_title=label(definition.title),
         overdue=view.overdue,
         deadlines=[deadline_out(t) for t in view.deadlines],

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import FieldValue, LabelOut
 from api.schemas.text import StorableText
+from engine.external import MAX_SOURCE, MAX_TICKET, SOURCE_PATTERN, TICKET_PATTERN
 
 CASE_EXAMPLE: dict[str, Any] = {
     "id": 17,
@@ -55,6 +56,20 @@ class OpenCaseIn(StorableText):
         default=None, max_length=64, description="Owning organisation (default: yours)"
     )
     grid_unit: str | None = Field(default=None, max_length=64)
+    external_source: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SOURCE,
+        pattern=SOURCE_PATTERN,
+        description="The system the case came from (e.g. 12345); with external_id",
+    )
+    external_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TICKET,
+        pattern=TICKET_PATTERN,
+        description="That system's ticket number: opening it again answers the same case",
+    )
 
 
 class FireIn(StorableText):
@@ -100,6 +115,8 @@ class CaseOut(BaseModel):
     assignee: str | None
     opened_by: str
     closed_at: datetime | None
+    external_source: str | None = Field(default=None, description="The system it came from")
+    external_id: str | None = Field(default=None, description="That system's ticket number")
 
 
 class CaseSummary(CaseOut):

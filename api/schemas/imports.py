@@ -22,3 +22,13 @@ class ImportReportOut(BaseModel):
     unchanged: int
     applied: bool
     problems: list[SheetProblemOut]
+
+
+class HotlineReportOut(BaseModel):
+    file_name: str
+    rows: int
+    created: int  # cases opened (would be, for a preview)
+    existing: int  # rows whose ticket opened a case already
+    applied: bool
+    problem_count: int  # every problem; `problems` holds the first 1,000
+    problems: list[SheetProblemOut]

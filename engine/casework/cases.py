@@ -10,17 +10,20 @@ from typing import Any
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
 from engine.casework.disclosures import disclosed, record_refused_disclosure
-from engine.casework.errors import UnknownUnitError
+from engine.casework.errors import ExternalTicketTakenError, UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
 from engine.errors import ActionError, CaseNotFoundError
+from engine.external import ExternalRef
 from engine.idempotency import replay_after_race
 from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
 from engine.service import OPEN_ACTION, ActionOption
-from engine.store import queries, units
+from engine.store import external_ids, queries, units
+from engine.store.external_ids import Origin
 from engine.store.parties import PartyRecord, parties_of
 from engine.store.queries import CaseFilter, CaseListItem, CasePage
+from engine.store.repository import SqlTransaction
 from engine.visibility import sees
 
 
@@ -35,6 +38,7 @@ class CaseView:
     history: list[Event]
     parties: list[PartyRecord]
     handed_to: list[str]
+    external: ExternalRef | None = None
 
 
 def open_case(
@@ -48,9 +52,16 @@ def open_case(
     grid_unit: str | None = None,
     idempotency_key: str | None = None,
     parties: Sequence[NewParty] = (),
+    external: ExternalRef | None = None,
+    origin: Origin | None = None,
 ) -> FireResult:
     """Open a case owned by the user's unit (or a unit within their scope), with its parties:
-    one transaction, the opening in the case's history and each party in the audit log."""
+    one transaction, the opening in the case's history and each party in the audit log.
+
+    With `external` (a source system's ticket number) the case carries it; a ticket that
+    opened a case already answers that case (`replayed`), never a second one
+    (ExternalTicketTakenError when the user may not see it). `origin`: where an outside
+    request placed the case, kept with it."""
     # UnknownWorkflowError first; the version found is the one the case opens on (the
     # latest is asked of the database once, not again by the service).
     version = cw.registry.get(workflow, version).version
@@ -58,23 +69,75 @@ def open_case(
     key = scoped_key(user, idempotency_key)
     try:
         with cw.store.transaction() as tx:
-            opened = cw.service.open_in(
+            return open_case_in(
+                cw,
                 tx,
+                user,
                 workflow,
-                user.actor,
                 data,
+                version=version,
                 org_unit=org_unit,
                 grid_unit=grid_unit,
-                version=version,
                 idempotency_key=key,
+                parties=parties,
+                external=external,
+                origin=origin,
             )
-            if not opened.replayed:
-                for party in parties:
-                    record_party(cw, tx, user, opened.case.id, party)
-            return opened
     except DuplicateKeyError:
+        if external is not None:
+            with cw.store.transaction(write=False) as tx:
+                if known := external_ids.case_of(tx, external):
+                    return _opened_before(tx, user, known, external)
         assert key is not None
         return replay_after_race(cw.store, key, None, OPEN_ACTION)
+
+
+def open_case_in(
+    cw: Casework,
+    tx: SqlTransaction,
+    user: User,
+    workflow: str,
+    data: Mapping[str, Any],
+    *,
+    version: int,
+    org_unit: str | None,
+    grid_unit: str | None,
+    idempotency_key: str | None = None,
+    parties: Sequence[NewParty] = (),
+    external: ExternalRef | None = None,
+    origin: Origin | None = None,
+) -> FireResult:
+    """`open_case` inside the caller's transaction, the units already checked: for a use
+    case that opens many cases a batch per transaction (the hotline import)."""
+    if external is not None and (known := external_ids.case_of(tx, external)):
+        return _opened_before(tx, user, known, external)
+    opened = cw.service.open_in(
+        tx,
+        workflow,
+        user.actor,
+        data,
+        org_unit=org_unit,
+        grid_unit=grid_unit,
+        version=version,
+        idempotency_key=idempotency_key,
+    )
+    if not opened.replayed:
+        for party in parties:
+            record_party(cw, tx, user, opened.case.id, party)
+        if external is not None:
+            external_ids.attach(tx, opened.case.id, external)
+        if origin is not None:
+            external_ids.record_origin(tx, opened.case.id, origin)
+    return opened
+
+
+def _opened_before(tx: SqlTransaction, user: User, case_id: int, ref: ExternalRef) -> FireResult:
+    """The case a source's ticket opened before, with its opening event, as a replay."""
+    case = tx.get_case(case_id)
+    assert case is not None
+    if not sees(user.scope, case, queries.handed_units(tx, case_id)):
+        raise ExternalTicketTakenError(ref.source, ref.ticket)
+    return FireResult(case=case, event=tx.events(case_id)[0], replayed=True)
 
 
 def fire(
@@ -145,6 +208,7 @@ def case_view(cw: Casework, user: User, case_id: int) -> CaseView:
             history=tx.events(case_id),
             parties=parties_of(tx, cw.sealer, case_id),
             handed_to=queries.handed_units(tx, case_id),
+            external=external_ids.ref_of(tx, case_id),
         )
 
 
@@ -153,10 +217,13 @@ __all__ = [
     "CaseListItem",
     "CasePage",
     "CaseView",
+    "ExternalRef",
+    "Origin",
     "case_view",
     "fire",
     "list_cases",
     "open_case",
+    "open_case_in",
     "require_units",
     "visible_case",
 ]

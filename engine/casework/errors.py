@@ -372,3 +372,22 @@ class AlreadyCorrectedError(FengqiaoError):
             super().__init__(f"points entry #{entry_id} is a counter-entry: make a new entry")
         else:
             super().__init__(f"points entry #{entry_id} is corrected already by #{by}")
+
+
+class ExternalTicketTakenError(FengqiaoError):
+    """Raised when a source's ticket number opened a case already that the one opening it
+    again may not see: a conflict, never a second case."""
+
+    def __init__(self, source: str, ticket: str) -> None:
+        self.source = source
+        self.ticket = ticket
+        super().__init__(f"ticket {ticket} of {source} opened a case already")
+
+
+class InvalidClientError(FengqiaoError):
+    """Raised when a client system cannot be made as asked: `field` says what is wrong."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")

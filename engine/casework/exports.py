@@ -52,6 +52,8 @@ CASE_COLUMNS: Mapping[str, tuple[str, str]] = {
     "overdue": ("是否逾期", "Overdue"),
     "closed_at": ("办结时间", "Closed"),
     "outcome": ("结果", "Outcome"),
+    "external_source": ("来源系统", "Source system"),
+    "external_id": ("来源工单号", "Source ticket"),
 }
 BOARD_COLUMNS: Mapping[str, tuple[str, str]] = {
     "id": ("案件编号", "Case"),
@@ -301,6 +303,8 @@ def _case_row(
         yes if item.overdue else no,
         _local(case.closed_at, tz),
         _value_label(definition, OUTCOME, case.data, lang),
+        item.external.source if item.external else None,
+        item.external.ticket if item.external else None,
     ]
 
 

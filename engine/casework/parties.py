@@ -3,6 +3,7 @@ party and every unmasked read is audited in the same transaction as the change o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.permissions import Permission, require
 from engine.store import audit
-from engine.store.parties import PartyRecord, add_party, parties_of
+from engine.store.parties import PartyRecord, add_party, insert_party_rows, parties_of
 from engine.store.repository import SqlTransaction
 
 PARTY_ADDED = "party_added"
@@ -65,6 +66,31 @@ def record_party(
         party_id=record.id,
     )
     return record
+
+
+def record_parties(
+    cw: Casework, tx: SqlTransaction, user: User, parties: Sequence[tuple[int, NewParty]]
+) -> None:
+    """`record_party` for many cases' parties (an import): the parties, then their audit
+    entries, on the driver cursor."""
+    if not parties:
+        return
+    at = cw.clock.now()
+    rows = [
+        (case_id, p.party_role, p.name, p.phone, p.sensitive, p.anonymous)
+        for case_id, p in parties
+        if p.id_number is None and p.address is None
+    ]
+    if len(rows) != len(parties):
+        raise ValueError("a party with an id number or an address is recorded one at a time")
+    ids = insert_party_rows(tx, cw.sealer, rows, at)
+    audit.record_party_entries(
+        tx,
+        at=at,
+        username=user.username,
+        action=PARTY_ADDED,
+        rows=[(case_id, party_id) for (case_id, _), party_id in zip(parties, ids, strict=True)],
+    )
 
 
 def add_case_party(cw: Casework, user: User, case_id: int, party: NewParty) -> PartyRecord:

@@ -36,6 +36,7 @@ class Permission(StrEnum):
     READ_POINTS = "read_points"
     REDEEM_POINTS = "redeem_points"
     CORRECT_POINTS = "correct_points"
+    MANAGE_CLIENTS = "manage_clients"  # outside systems and their API keys
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -70,6 +71,7 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         ),
         Permission.REDEEM_POINTS: frozenset({"grid_member", "handler", "org_admin", "admin"}),
         Permission.CORRECT_POINTS: _SUPERVISORS,
+        Permission.MANAGE_CLIENTS: frozenset({"admin"}),
     }
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -140,3 +141,16 @@ def entries(
         AuditEntry(r.id, r.at, r.username, r.case_id, r.party_id, r.action, r.reason)
         for r in tx.conn.execute(query)
     ]
+
+
+def record_party_entries(
+    tx: SqlTransaction, *, at: datetime, username: str, action: str, rows: Sequence[tuple[int, int]]
+) -> None:
+    """An entry per (case, party) on the driver cursor: one statement."""
+    p = "?" if tx.sqlite else "%s"
+    statement = (
+        "INSERT INTO audit_log (at, username, action, reason, case_id, party_id)"
+        f" VALUES ({p}, {p}, {p}, '', {p}, {p})"
+    )
+    when = tx.hot.dt_out(at)
+    tx.cursor.executemany(statement, [(when, username[:64], action, c, party) for c, party in rows])

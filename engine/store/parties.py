@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -148,3 +148,36 @@ def _rewrite(
         tx.conn.execute(update(parties).where(parties.c.id == m["id"]).values(values))
         done += 1
     return done
+
+
+def insert_party_rows(
+    tx: SqlTransaction,
+    sealer: Sealer,
+    rows: Sequence[tuple[int, str, str, str | None, bool, bool]],
+    at: datetime,
+) -> list[int]:
+    """Parties of many cases on the driver cursor, each (case, role, name, phone,
+    sensitive, anonymous), sealed as `add_party` seals them; their ids, in order."""
+    p = "?" if tx.sqlite else "%s"
+    statement = (
+        "INSERT INTO parties (case_id, party_role, name, phone, id_number, address, sensitive,"
+        f" anonymous, created_at) VALUES ({p}, {p}, {p}, {p}, NULL, NULL, {p}, {p}, {p})"
+        " RETURNING id"
+    )
+    when = tx.hot.dt_out(at)
+    ids = []
+    for case_id, role, name, phone, sensitive, anonymous in rows:
+        tx.cursor.execute(
+            statement,
+            (
+                case_id,
+                role,
+                sealer.seal(name, case_id, "name"),
+                sealer.seal(phone, case_id, "phone"),
+                sensitive,
+                anonymous,
+                when,
+            ),
+        )
+        ids.append(int(tx.cursor.fetchone()[0]))
+    return ids

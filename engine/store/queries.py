@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 
+from engine.external import ExternalRef
 from engine.model import Case
 from engine.reserved import (
     ASSIGNEE_FIELDS,
@@ -65,6 +66,9 @@ class CaseFilter:
     open_only: bool | None = None
     # A deadline that still counts falls due before this moment ("due soon").
     due_before: datetime | None = None
+    # The source system and its ticket number (engine.external).
+    external_source: str | None = None
+    external_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,7 @@ class CaseListItem:
     case: Case
     next_deadline: datetime | None
     overdue: bool
+    external: ExternalRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,13 @@ def case_from_row(row: Row[Any]) -> Case:
         opened_by=m["opened_by"],
         closed_at=m["closed_at"],
     )
+
+
+def external_of(row: Row[Any]) -> ExternalRef | None:
+    """The source and ticket number of a case's row, if it has them."""
+    m = row._mapping
+    source, ticket = m["external_source"], m["external_id"]
+    return None if source is None or ticket is None else ExternalRef(source, ticket)
 
 
 def _json_text(field: str) -> ColumnElement[Any]:
@@ -180,6 +192,10 @@ def _filtered(
         query = query.where(cases.c.org_unit == f.org_unit)
     if f.grid_unit:
         query = query.where(cases.c.grid_unit == f.grid_unit)
+    if f.external_source:
+        query = query.where(cases.c.external_source == f.external_source)
+    if f.external_id:
+        query = query.where(cases.c.external_id == f.external_id)
     if f.open_only is not None:
         query = query.where(
             cases.c.closed_at.is_(None) if f.open_only else cases.c.closed_at.is_not(None)
@@ -214,6 +230,7 @@ def _filtered(
         number = f.text.strip()
         if number.isascii() and number.isdigit() and len(number) <= 18:
             matches.append(cases.c.id == int(number))
+        matches.append(cases.c.external_id == number)  # a source's ticket number
         query = query.where(or_(*matches))
     return query
 
@@ -271,7 +288,12 @@ def _by_urgency(
     ).all()
     ids = [r.id for r in page]
     rows = {r.id: r for r in tx.conn.execute(select(cases).where(cases.c.id.in_(ids)))}
-    return [CaseListItem(case_from_row(rows[r.id]), r.next_deadline, bool(r.overdue)) for r in page]
+    return [
+        CaseListItem(
+            case_from_row(rows[r.id]), r.next_deadline, bool(r.overdue), external_of(rows[r.id])
+        )
+        for r in page
+    ]
 
 
 def no_jit(tx: SqlTransaction) -> None:
@@ -284,7 +306,12 @@ def no_jit(tx: SqlTransaction) -> None:
 
 def _items(tx: SqlTransaction, query: Select[Any]) -> list[CaseListItem]:
     return [
-        CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
+        CaseListItem(
+            case_from_row(r),
+            r._mapping["next_deadline"],
+            bool(r._mapping["overdue"]),
+            external_of(r),
+        )
         for r in tx.conn.execute(query)
     ]
 
@@ -309,7 +336,12 @@ def case_batch(
         query = query.where(cases.c.id < before_id)
     rows = tx.conn.execute(query.order_by(cases.c.id.desc()).limit(limit)).all()
     return [
-        CaseListItem(case_from_row(r), r._mapping["next_deadline"], bool(r._mapping["overdue"]))
+        CaseListItem(
+            case_from_row(r),
+            r._mapping["next_deadline"],
+            bool(r._mapping["overdue"]),
+            external_of(r),
+        )
         for r in rows
     ]
 

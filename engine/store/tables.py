@@ -29,6 +29,8 @@ class CaseRow(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
+        # A source system's ticket opens one case (engine.store.external_ids); NULLs repeat.
+        Index("ux_cases_external", "external_source", "external_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -51,6 +53,10 @@ class CaseRow(SQLModel, table=True):
     # (engine.casework.urging; each urge is also an `urge_case` event in the history).
     urges: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     last_urged_at: datetime | None = _dt(nullable=True)
+    # Where the case came from: the source system (a client system's name, `12345`) and its
+    # own ticket number (engine.external).
+    external_source: str | None = Field(default=None, max_length=32)
+    external_id: str | None = Field(default=None, max_length=64)
 
 
 class EventRow(SQLModel, table=True):
@@ -480,3 +486,58 @@ class PointRow(SQLModel, table=True):
     corrects: int | None = Field(default=None, foreign_key="points_ledger.id")
     partner: str | None = Field(default=None, max_length=128)  # 社区伙伴 of a redemption
     note: str = Field(default="")
+
+
+class ClientSystemRow(SQLModel, table=True):
+    """An outside system that opens cases (Open311, a hotline): its name is the cases'
+    `external_source`; only its API key's SHA-256 is kept (engine.casework.client_systems)."""
+
+    __tablename__ = "client_systems"
+
+    name: str = Field(primary_key=True, max_length=32)
+    key_hash: str = Field(max_length=64, unique=True)
+    rate_per_minute: int
+    webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_secret: str | None = Field(default=None, max_length=128)
+    created_at: datetime = _dt()
+    created_by: str = Field(max_length=64)
+    active: bool = True
+
+
+class CaseOriginRow(SQLModel, table=True):
+    """Where an outside request placed a case: the point, the address and the media URL it
+    gave (Open311, a hotline's row)."""
+
+    __tablename__ = "case_origins"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    lat: float | None = None
+    long: float | None = None
+    address: str | None = Field(default=None, max_length=500)
+    media_url: str | None = Field(default=None, max_length=2000)
+    reported_at: datetime | None = _dt(nullable=True)  # when the source says it was made
+
+
+class GridAreaRow(SQLModel, table=True):
+    """Where a grid lies, for routing a request by its location (engine.routing): a bounding
+    box in WGS-84 degrees and the address words (road, estate, building names) it covers."""
+
+    __tablename__ = "grid_areas"
+
+    grid_unit: str = Field(primary_key=True, max_length=64)
+    south: float
+    west: float
+    north: float
+    east: float
+    words: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+
+
+class ServiceRouteRow(SQLModel, table=True):
+    """Which organisation takes a service's requests from an area (engine.routing): the
+    route of the nearest area up from the request's grid wins."""
+
+    __tablename__ = "service_routes"
+
+    service_code: str = Field(primary_key=True, max_length=130)
+    area_unit: str = Field(primary_key=True, max_length=64)
+    org_unit: str = Field(max_length=64)

@@ -123,3 +123,10 @@ def test_timers_bench_fires_a_month_of_recurring_occurrences() -> None:
     assert result["sqlite"]["occurrences_fired"] == 200  # two half months for each of 100 cases
     assert result["sqlite"]["one_sweeper"]["errors"] == 0
     assert result["sqlite"]["next_armed"] == [["half_year_summary", 1], ["progress_report", 3]]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_hotline_imports_and_imports_again(fmt: str) -> None:
+    result = run("-m bench.hotline", "--rows", "300", "--units", "1000", "--format", fmt)
+    assert result["bench"] == "hotline" and result["rows"] == 300
+    assert result["apply_rows_s"] > 0 and result["again_s"] >= 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from api.pages.forms import action_fields
+from engine.casework.cases import open_case
 from engine.casework.context import Casework
 from engine.casework.identity import User
 from engine.casework.publishing import publish
+from engine.external import ExternalRef
 from engine.model import Actor
 from engine.store import audit
 from engine.visibility import Visibility
@@ -308,3 +310,12 @@ def test_a_projects_page_shows_its_case_level_recurring_deadlines_with_their_rea
         "half_year_summary": "每半年进行一次总结",
         "rectification_deadline": "逾期未整改",
     }
+
+
+def test_case_page_shows_the_source_and_its_ticket(login_as: LoginAs, ctx: Casework) -> None:
+    mediator = User(0, "mediator", "mediator", "mediator", "union", [], scope=Visibility(True))
+    data = {"category": "family", "source": "walk_in", "description": "噪音", "notice_given": True}
+    opened = open_case(ctx, mediator, "mediation", data, external=ExternalRef("12345", "GD-9"))
+    response = login_as("mediator").get(f"/cases/{opened.case.id}")
+    assert page_of(response)["external"] == ExternalRef("12345", "GD-9")
+    assert "12345 · 工单号 GD-9" in response.text

@@ -149,3 +149,42 @@ def test_the_audit_page_filters_pages_and_links_its_csv(login_as: LoginAs) -> No
     assert everything["current"] == 1 and everything["newer"] == ""
     second = context_of(client.get("/admin/audit", params={"page": "2"}))
     assert second["newer"] == "/admin/audit?page=1"
+
+
+HOTLINE = (
+    "工单编号,诉求类型,诉求内容,承办单位\n"
+    "GD-7,家庭纠纷,婆媳矛盾,区妇联\n"
+    "GD-8,没有的类型,噪音扰民,区妇联\n"
+)
+
+
+def test_an_admin_previews_and_imports_a_hotline_file(login_as: LoginAs, ctx: Casework) -> None:
+    client = login_as("admin")
+    page = client.get("/admin/hotline")
+    assert template_of(page) == "admin/hotline.html"
+    token = csrf_of(client, "/admin/hotline")
+
+    def send(text: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/admin/hotline/preview",
+            data={"csrf_token": token},
+            files={"file": ("12345.csv", text.encode(), "text/csv")},
+        )
+
+    refused = send(HOTLINE)
+    assert refused.status_code == 422
+    lines = context_of(refused)["lines"]
+    assert [(p.row, p.column) for p in lines] == [("3", "诉求类型")]
+    assert "hotline-apply" not in refused.text
+    clean = send(HOTLINE.replace("没有的类型", "邻里纠纷"))
+    assert clean.status_code == 200 and "将新立案2件" in clean.text
+    kept = context_of(clean)["token"]
+    done = client.post(
+        "/admin/hotline/apply",
+        data={"csrf_token": token, "token": kept, "file_name": "12345.csv"},
+        follow_redirects=True,
+    )
+    assert "新立案2件" in done.text
+    again = send(HOTLINE.replace("没有的类型", "邻里纠纷"))
+    assert "将新立案0件，已导入过的工单2个" in again.text
+    assert login_as("supervisor").get("/admin/hotline").status_code == 403
