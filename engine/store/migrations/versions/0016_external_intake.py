@@ -2,7 +2,7 @@
 grid_areas, service_routes: cases opened from outside systems (Open311, a 12345 hotline's files)
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-03 22:30:00
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from engine.store.types import UTCDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0011"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
