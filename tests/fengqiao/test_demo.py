@@ -82,7 +82,7 @@ def test_demo_command_prints_the_passwords(
     assert main(["--db", f"sqlite:///{tmp_path / 'demo.db'}", "demo"]) == 0
     out = capsys.readouterr().out
     assert "mediator" in out and "demo-mediator" in out
-    assert "26 cases" in out
+    assert "32 cases" in out
 
 
 def test_seeding_again_keeps_what_was_administered(ctx: Context) -> None:
