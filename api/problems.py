@@ -41,13 +41,16 @@ from engine.casework.errors import (
     ConfirmationRequiredError,
     DuplicateUserError,
     ImportRefusedError,
+    IntakeThrottledError,
     InvalidKeyError,
+    InvalidProbeError,
     InvalidReasonError,
     InvalidUnitError,
     InvalidUrgeError,
     InvalidUserError,
     LastAdminError,
     LoginThrottledError,
+    MergeRefusedError,
     MigrationPlanError,
     NotPermittedError,
     NotPrintableError,
@@ -407,6 +410,23 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         "Invalid request",
         lambda e, a: replace(
             a, extra=dict(errors=field_errors([("#/reason", f"1 to {e.max_length} characters")]))
+        ),
+    ),
+    InvalidProbeError: Rule(
+        422,
+        "validation",
+        "Invalid request",
+        lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.problem)]))),
+    ),
+    MergeRefusedError: Rule(409, "merge-refused", "The cases cannot be merged or split so"),
+    IntakeThrottledError: Rule(
+        429,
+        "too-many-requests",
+        "Too many requests from this address",
+        lambda e, a: replace(
+            a,
+            headers={"Retry-After": str(e.retry_after_s)},
+            extra=dict(retry_after=e.retry_after_s),
         ),
     ),
     InvalidUrgeError: Rule(

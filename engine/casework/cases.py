@@ -10,15 +10,17 @@ from typing import Any
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
 from engine.casework.disclosures import disclosed, record_refused_disclosure
-from engine.casework.errors import UnknownUnitError
+from engine.casework.duplicates import check_point, index_opened
+from engine.casework.errors import CaseClosedError, UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
 from engine.errors import ActionError, CaseNotFoundError
 from engine.idempotency import replay_after_race
 from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
+from engine.reserved import MERGED_INTO
 from engine.service import OPEN_ACTION, ActionOption
-from engine.store import queries, units
+from engine.store import audit, queries, receipts, units
 from engine.store.parties import PartyRecord, parties_of
 from engine.store.queries import CaseFilter, CaseListItem, CasePage
 from engine.visibility import sees
@@ -48,9 +50,17 @@ def open_case(
     grid_unit: str | None = None,
     idempotency_key: str | None = None,
     parties: Sequence[NewParty] = (),
+    place: tuple[float, float] | None = None,
+    receipt: str | None = None,
+    consent: str | None = None,
 ) -> FireResult:
     """Open a case owned by the user's unit (or a unit within their scope), with its parties:
-    one transaction, the opening in the case's history and each party in the audit log."""
+    one transaction, the opening in the case's history and each party in the audit log.
+
+    `place` (lat, lng) is kept for the duplicate suggestions, with the description's text
+    sketch; `receipt` is the public form's receipt number, stored on the case; `consent`, the
+    notice a resident consented to (PIPL), is recorded in the audit log with the case."""
+    place = check_point(*place) if place is not None else None
     # UnknownWorkflowError first; the version found is the one the case opens on (the
     # latest is asked of the database once, not again by the service).
     version = cw.registry.get(workflow, version).version
@@ -71,6 +81,18 @@ def open_case(
             if not opened.replayed:
                 for party in parties:
                     record_party(cw, tx, user, opened.case.id, party)
+                index_opened(tx, opened.case, place)
+                if receipt is not None:
+                    receipts.keep(tx, opened.case.id, receipt)
+                if consent is not None:
+                    audit.record(
+                        tx,
+                        at=opened.event.at,
+                        username=user.username,
+                        action="consent_recorded",
+                        reason=consent,
+                        case_id=opened.case.id,
+                    )
             return opened
     except DuplicateKeyError:
         assert key is not None
@@ -108,16 +130,31 @@ def fire(
 
     try:
         try:
-            return fire_once(partial(sees, user.scope))
+            return fire_once(partial(_open_to, user))
         except CaseNotFoundError:
             visible_case(cw, user, case_id)  # 404 unless it was handed to one of the user's units
-        return fire_once(None)
+        return fire_once(_not_merged)
     except ActionError as exc:
         # The case is one the user sees (else: not found). A refused step that disclosed
         # domestic violence or a risk of crime keeps the disclosure on record.
         if facts := disclosed(data):
             record_refused_disclosure(cw, user, case_id, action, facts, str(exc))
         raise
+
+
+def _merged(case: Case) -> bool:
+    return case.closed_at is not None and case.data.get(MERGED_INTO) is not None
+
+
+def _not_merged(case: Case) -> bool:
+    """A case merged into another takes no step until it is split back (CaseClosedError)."""
+    if _merged(case):
+        raise CaseClosedError(case.id)
+    return True
+
+
+def _open_to(user: User, case: Case) -> bool:
+    return sees(user.scope, case) and _not_merged(case)
 
 
 def require_units(cw: Casework, **named: str | None) -> None:
@@ -141,7 +178,7 @@ def case_view(cw: Casework, user: User, case_id: int) -> CaseView:
             case=case,
             overdue=queries.is_overdue(tx, case_id, now),
             deadlines=tx.timers(case_id, pending_only=True),
-            actions=cw.service.allowed_actions(case, user.actor),
+            actions=[] if _merged(case) else cw.service.allowed_actions(case, user.actor),
             history=tx.events(case_id),
             parties=parties_of(tx, cw.sealer, case_id),
             handed_to=queries.handed_units(tx, case_id),

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     CLAIM_CASE = "claim_case"
     IMPORT_DIRECTORY = "import_directory"
     URGE = "urge"
+    MERGE_CASES = "merge_cases"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -60,6 +61,7 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.CLAIM_CASE: frozenset({"mediator"}),
         Permission.IMPORT_DIRECTORY: frozenset({"admin"}),
         Permission.URGE: _ADMINS,
+        Permission.MERGE_CASES: _ADMINS,
     }
 )
 
