@@ -68,13 +68,12 @@ def test_the_same_caller_is_suggested_by_the_phone_hash(cw: Casework) -> None:
     probe = Probe("grid_escalation", None, "楼下施工", phone="+86 139 0000 1111")
     assert _ids(cw, probe) == [theirs.id]
     with cw.store.transaction(write=False) as tx:
-        stored = tx.conn.execute(select(PartyRow.__table__.c.phone_index)  # type: ignore[attr-defined]).scalars().all()
+        column = PartyRow.__table__.c.phone_index  # type: ignore[attr-defined]
+        stored = tx.conn.execute(select(column)).scalars().all()
     assert all(s and "1111" not in s and len(s) == 64 for s in stored)
 
 
-def test_closed_old_and_hidden_cases_are_not_suggested(
-    cw: Casework, clock: ManualClock
-) -> None:
+def test_closed_old_and_hidden_cases_are_not_suggested(cw: Casework, clock: ManualClock) -> None:
     old = _report(cw, NEAR)
     clock.advance(timedelta(days=8))
     probe = Probe("grid_escalation", "sanitation", TEXT, *HERE)
