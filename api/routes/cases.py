@@ -34,6 +34,7 @@ from api.schemas.cases import (
 )
 from engine.casework import cases as casework
 from engine.casework.access import MAX_KEY_LENGTH
+from engine.casework.duplicates import check_point
 from engine.casework.handover import hand_over as hand_case_over
 from engine.errors import UnknownWorkflowError
 
@@ -73,6 +74,7 @@ async def open_case(
             org_unit=body.org_unit,
             grid_unit=body.grid_unit,
             idempotency_key=key,
+            place=check_point(body.lat, body.lng),
         )
     except UnknownWorkflowError as exc:
         raise ProblemError(

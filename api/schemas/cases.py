@@ -55,6 +55,8 @@ class OpenCaseIn(StorableText):
         default=None, max_length=64, description="Owning organisation (default: yours)"
     )
     grid_unit: str | None = Field(default=None, max_length=64)
+    lat: float | None = Field(default=None, ge=-90, le=90, description="Where (WGS-84)")
+    lng: float | None = Field(default=None, ge=-180, le=180, description="Where (WGS-84)")
 
 
 class FireIn(StorableText):

@@ -63,3 +63,5 @@ class GridReportIn(StorableText):
     photos: list[str] = Field(default_factory=list, max_length=10, description="File references")
     fixed_on_spot: bool = Field(default=False, description="Fixed already: close at once")
     reporter: PartyIn | None = Field(default=None, description="A resident who reported it")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="Where (WGS-84)")
+    lng: float | None = Field(default=None, ge=-180, le=180, description="Where (WGS-84)")
