@@ -16,6 +16,7 @@ from api.pages import (
     board,
     case_page,
     definitions_pages,
+    duplicates,
     editor,
     exclusions,
     grid,
@@ -28,6 +29,7 @@ from api.pages import (
     overdue,
     parties,
     printing,
+    public,
     review,
     units_pages,
     users_pages,
@@ -41,6 +43,7 @@ for _module in (
     workroom,
     intake,
     case_page,
+    duplicates,
     assignment_pages,
     handover_page,
     parties,
@@ -59,6 +62,7 @@ for _module in (
     grids_pages,
     imports,
     audit_page,
+    public,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

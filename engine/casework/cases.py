@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from engine.casework import intake_records
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
 from engine.casework.disclosures import disclosed, record_refused_disclosure
-from engine.casework.duplicates import check_point, index_opened
+from engine.casework.duplicates import check_point
 from engine.casework.errors import CaseClosedError, UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
@@ -20,7 +21,7 @@ from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
 from engine.reserved import MERGED_INTO
 from engine.service import OPEN_ACTION, ActionOption
-from engine.store import audit, queries, receipts, units
+from engine.store import queries, units
 from engine.store.parties import PartyRecord, parties_of
 from engine.store.queries import CaseFilter, CaseListItem, CasePage
 from engine.visibility import sees
@@ -81,18 +82,9 @@ def open_case(
             if not opened.replayed:
                 for party in parties:
                     record_party(cw, tx, user, opened.case.id, party)
-                index_opened(tx, opened.case, place)
-                if receipt is not None:
-                    receipts.keep(tx, opened.case.id, receipt)
-                if consent is not None:
-                    audit.record(
-                        tx,
-                        at=opened.event.at,
-                        username=user.username,
-                        action="consent_recorded",
-                        reason=consent,
-                        case_id=opened.case.id,
-                    )
+                intake_records.keep(
+                    tx, user, opened.case, place=place, receipt=receipt, consent=consent
+                )
             return opened
     except DuplicateKeyError:
         assert key is not None

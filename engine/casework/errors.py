@@ -330,3 +330,18 @@ class IntakeThrottledError(FengqiaoError):
     def __init__(self, retry_after_s: int) -> None:
         self.retry_after_s = retry_after_s
         super().__init__(f"too many requests from this address; try again in {retry_after_s} s")
+
+
+class ConsentRequiredError(FengqiaoError):
+    """Raised when a public request comes without consent to the processing of the personal
+    data it holds (PIPL art. 13-14); nothing is written."""
+
+    def __init__(self) -> None:
+        super().__init__("consent to the processing of personal data is required")
+
+
+class UnknownReceiptError(FengqiaoError):
+    """Raised when no case has the receipt number asked for."""
+
+    def __init__(self) -> None:
+        super().__init__("no request has this receipt number")

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.casework import intake_records
 from engine.casework.access import owner_units, scoped_key
 from engine.casework.context import Casework
-from engine.casework.duplicates import check_point, index_opened
+from engine.casework.duplicates import check_point
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
 from engine.errors import RoleNotAllowedError
@@ -32,6 +33,8 @@ class GridReport:
     fixed_on_spot: bool = False
     reporter: NewParty | None = None
     place: tuple[float, float] | None = None  # (lat, lng), for the duplicate suggestions
+    receipt: str | None = None  # the public form's receipt number (engine.receipts)
+    consent: str | None = None  # the personal-data notice the resident consented to
 
 
 def report(
@@ -71,7 +74,9 @@ def report(
             if not opened.replayed:
                 if r.reporter is not None:
                     record_party(cw, tx, user, opened.case.id, r.reporter)
-                index_opened(tx, opened.case, place)
+                intake_records.keep(
+                    tx, user, opened.case, place=place, receipt=r.receipt, consent=r.consent
+                )
             return cw.service.fire_in(
                 tx,
                 opened.case.id,

@@ -69,7 +69,7 @@ def merge(cw: Casework, user: User, case_id: int, into: int, note: str = "") -> 
         at = cw.clock.now()
         data = {**dup.data, MERGED_INTO: str(kept.id)}
         closed = _change(tx, dup, data=data, closed_at=at, at=at)
-        _event(tx, user, closed, MERGE_INTO, {MERGED_INTO: str(kept.id)}, note, at)
+        _event(tx, user, closed, MERGE_INTO, {MERGED_INTO: str(kept.id), "case": kept.id}, note, at)
         index.hold_timers(tx, dup.id)
         record_change(tx, kept, user.actor, MERGED_FROM, at, changes={"case": dup.id}, note=note)
         _inform(tx, dup, MERGE_INTO, at)
@@ -98,7 +98,7 @@ def split(cw: Casework, user: User, case_id: int, note: str = "") -> Case:
         at = cw.clock.now()
         data = {k: v for k, v in dup.data.items() if k != MERGED_INTO}
         reopened = _change(tx, dup, data=data, closed_at=None, at=at)
-        _event(tx, user, reopened, SPLIT_FROM, {MERGED_INTO: None}, note, at)
+        _event(tx, user, reopened, SPLIT_FROM, {MERGED_INTO: None, "case": into}, note, at)
         index.release_timers(tx, dup.id)
         if kept is not None:
             record_change(tx, kept, user.actor, SPLIT_OFF, at, changes={"case": dup.id}, note=note)

@@ -17,3 +17,8 @@ def keep(tx: SqlTransaction, case_id: int, code: str) -> None:
 def case_of(tx: SqlTransaction, code: str) -> int | None:
     """The case with this receipt (unique index `uq_cases_receipt`)."""
     return tx.conn.execute(select(cases.c.id).where(cases.c.receipt == code)).scalar_one_or_none()
+
+
+def receipt_of(tx: SqlTransaction, case_id: int) -> str | None:
+    row = tx.conn.execute(select(cases.c.receipt).where(cases.c.id == case_id)).scalar_one_or_none()
+    return str(row) if row is not None else None

@@ -6,8 +6,8 @@ from typing import Any
 
 from tests.api.conftest import GRID_REPORT, World
 
-HERE = {"lat": 39.9612, "lng": 116.4173}
-NEAR = {"lat": 39.9613, "lng": 116.4175}
+HERE: dict[str, Any] = {"lat": 39.9612, "lng": 116.4173}
+NEAR: dict[str, Any] = {"lat": 39.9613, "lng": 116.4175}
 
 
 def _report(w: World, **extra: Any) -> int:
