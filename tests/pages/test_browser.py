@@ -735,6 +735,14 @@ def test_a_resident_reports_on_the_public_form_and_follows_it_by_receipt(
     assert "王阿姨" not in page.content() and "地砖" not in page.content()
     context.close()
     assert blocked == []
+    # axe-core on the public pages (injected as an inline script: the policy bypassed).
+    checked = browser.new_context(locale="zh-CN", bypass_csp=True, **PHONE)
+    for path in ("/public/report", f"/public/status/{receipt.replace('-', '')}"):
+        axe_page = checked.new_page()
+        axe_page.goto(live.url + path)
+        axe_page.add_script_tag(path=str(AXE))
+        assert axe_page.evaluate(AXE_RUN) == [], path
+    checked.close()
     # The case holds the phone's position: the handler's duplicate suggestions use it.
     with ctx.store.transaction(write=False) as tx:
         case_id = receipts.case_of(tx, receipt.replace("-", ""))

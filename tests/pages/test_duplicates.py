@@ -94,9 +94,7 @@ def test_merge_and_split_on_the_case_page(login_as: LoginAs, ctx: Casework) -> N
     assert f"并入重复事件 #{second}" in kept.text
     bad = boss.post(f"/cases/{first}/merge", data={"csrf_token": token, "into": "abc"})
     assert bad.status_code == 422
-    split = boss.post(
-        f"/cases/{second}/split", data={"csrf_token": token}, follow_redirects=False
-    )
+    split = boss.post(f"/cases/{second}/split", data={"csrf_token": token}, follow_redirects=False)
     assert split.status_code == 303
     assert ctx.service.get_case(second).closed_at is None
     assert "已拆分" in boss.get(split.headers["location"]).text
