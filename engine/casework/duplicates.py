@@ -22,12 +22,12 @@ from engine.duplicates import Rules
 from engine.model import Case
 from engine.reserved import CATEGORY_FIELDS, DESCRIPTION
 from engine.store import duplicates as index
-from engine.store import queries
 from engine.store.parties import phone_index
 from engine.store.repository import SqlTransaction
 from engine.visibility import sees
 
 LIMIT = 10
+NEAREST = 20  # of the cases within the radius, the nearest are weighed
 TEXT_MAX = 4000
 
 
@@ -125,29 +125,30 @@ def _suggest(
     distances: dict[int, float] = {}
     if probe.lat is not None and probe.lng is not None and probe.category:
         cells = rules.cells_near(probe.lat, probe.lng, r.radius_m)
-        for p in index.near(tx, probe.workflow, cells, since):
+        for p in index.near(tx, probe.workflow, probe.category, cells, since):
             d = rules.distance_m(probe.lat, probe.lng, p.lat, p.lng)
-            if d <= r.radius_m:
+            if d <= r.radius_m and p.case_id != probe.exclude:
                 distances[p.case_id] = d
+        nearest = sorted(distances, key=distances.__getitem__)[:NEAREST]
+        distances = {c: distances[c] for c in nearest}
     mine = rules.grams(probe.description)
-    texts = [cid for cid, _ in index.sharing_bands(tx, rules.bands(probe.workflow, mine), since)]
+    texts = index.sharing_bands(tx, rules.bands(probe.workflow, mine), since)
     keys = set(probe.phone_indexes)
     if probe.phone and (key := phone_index(cw.sealer, probe.phone)):
         keys.add(key)
     callers: set[int] = set()
     for key in sorted(keys):
         callers.update(index.same_caller(tx, key, since))
-    wanted = (set(distances) | set(texts) | callers) - {probe.exclude}
-    found = tx.get_cases(sorted(wanted))
+    wanted = sorted((set(distances) | set(texts) | callers) - {probe.exclude})
+    found = tx.get_cases(wanted)
+    handed = {} if user.scope.everything else index.handed_units(tx, wanted)
     out: list[Suggestion] = []
     for case in found.values():
         if case.closed_at is not None or case.workflow != probe.workflow:
             continue
-        if not sees(user.scope, case, queries.handed_units(tx, case.id)):
+        if case.opened_at < since or not sees(user.scope, case, handed.get(case.id, [])):
             continue
         near = distances.get(case.id)
-        if near is not None and category_of(case.data) != probe.category:
-            near = None
         theirs = rules.grams(str(case.data.get(DESCRIPTION) or ""))
         text = rules.similarity(mine, theirs).score if rules.similar(mine, theirs) else None
         caller = case.id in callers
