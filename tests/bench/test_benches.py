@@ -115,3 +115,11 @@ def test_export_bench_writes_every_case_at_both_sizes() -> None:
         for fmt in ("csv", "xlsx"):
             figures = result["sqlite"][size][fmt]
             assert figures["rows"] == cases and figures["peak_alloc_mb"] > 0
+
+
+def test_duplicate_suggestions_bench_answers_and_finds_some() -> None:
+    result = run("duplicates.py", "--open", "2000", "--probes", "60", "--pg", "")
+    assert result["bench"] == "duplicates" and result["open"] == 2000
+    sqlite = result["sqlite"]
+    assert sqlite["sketch_rows"] > 2000 and sqlite["admin"]["with_suggestions"] > 0
+    assert sqlite["admin"]["p99_ms"] >= sqlite["admin"]["p50_ms"] > 0
