@@ -194,9 +194,7 @@ def test_a_merge_whose_audit_fails_changes_neither_case(cw: Casework, audit_down
         assert {t.status for t in tx.timers(dup.id, pending_only=False)} == {"pending"}
 
 
-def test_a_public_request_whose_audit_fails_is_not_there(
-    cw: Casework, audit_down: None
-) -> None:
+def test_a_public_request_whose_audit_fails_is_not_there(cw: Casework, audit_down: None) -> None:
     request = public_intake.PublicRequest(
         "sanitation", "和平里七区", "垃圾清运点满溢", "王女士", "13700001111", consented=True
     )
