@@ -34,7 +34,6 @@ from api.schemas.cases import (
 )
 from engine.casework import cases as casework
 from engine.casework.access import MAX_KEY_LENGTH
-from engine.casework.duplicates import check_point
 from engine.casework.handover import hand_over as hand_case_over
 from engine.errors import UnknownWorkflowError
 
@@ -74,7 +73,7 @@ async def open_case(
             org_unit=body.org_unit,
             grid_unit=body.grid_unit,
             idempotency_key=key,
-            place=check_point(body.lat, body.lng),
+            place=body.point.pair() if body.point else None,
         )
     except UnknownWorkflowError as exc:
         raise ProblemError(

@@ -44,8 +44,8 @@ def duplicates(body: DuplicateProbeIn, user: CurrentUser, ctx: ContextDep) -> Su
         workflow=body.workflow,
         category=body.category,
         description=body.description,
-        lat=body.lat,
-        lng=body.lng,
+        lat=body.point.lat if body.point else None,
+        lng=body.point.lng if body.point else None,
         phone=body.phone,
     )
     found = suggest(ctx, user, probe, Rules(body.radius_m, body.window_days))

@@ -14,7 +14,6 @@ from api.problems import ProblemError, field_errors, problem_responses
 from api.schemas.cases import FireOut
 from api.schemas.reports import GridReportIn
 from engine.casework import grid_reports
-from engine.casework.duplicates import check_point
 from engine.casework.grid_reports import GridReport
 from engine.casework.parties import NewParty
 from engine.errors import InvalidDataError
@@ -51,7 +50,7 @@ def grid_report(
         photos=list(body.photos),
         fixed_on_spot=body.fixed_on_spot,
         reporter=NewParty(**body.reporter.model_dump()) if body.reporter else None,
-        place=check_point(body.lat, body.lng),
+        place=body.point.pair() if body.point else None,
     )
     try:
         result = grid_reports.report(ctx, user, report, idempotency_key=key)

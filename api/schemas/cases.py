@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import FieldValue, LabelOut
-from api.schemas.text import StorableText
+from api.schemas.text import PointIn, StorableText
 
 CASE_EXAMPLE: dict[str, Any] = {
     "id": 17,
@@ -55,8 +55,9 @@ class OpenCaseIn(StorableText):
         default=None, max_length=64, description="Owning organisation (default: yours)"
     )
     grid_unit: str | None = Field(default=None, max_length=64)
-    lat: float | None = Field(default=None, ge=-90, le=90, description="Where (WGS-84)")
-    lng: float | None = Field(default=None, ge=-180, le=180, description="Where (WGS-84)")
+    point: PointIn | None = Field(
+        default=None, description="Where (WGS-84): for the duplicate suggestions"
+    )
 
 
 class FireIn(StorableText):

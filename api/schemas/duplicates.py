@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import ConfigDict, Field
 
-from api.schemas.text import StorableText
+from api.schemas.text import PointIn, StorableText
 from engine.duplicates import DEFAULT_RADIUS_M, DEFAULT_WINDOW_DAYS, MAX_RADIUS_M, MAX_WINDOW_DAYS
 
 
@@ -19,8 +19,7 @@ class DuplicateProbeIn(StorableText):
                     "workflow": "grid_escalation",
                     "category": "sanitation",
                     "description": "和平里七区3号楼北侧垃圾清运点满溢",
-                    "lat": 39.9612,
-                    "lng": 116.4173,
+                    "point": {"lat": 39.9612, "lng": 116.4173},
                     "phone": "13812345678",
                 }
             ]
@@ -30,8 +29,9 @@ class DuplicateProbeIn(StorableText):
     workflow: str = Field(min_length=1, max_length=64)
     category: str | None = Field(default=None, max_length=64)
     description: str = Field(default="", max_length=4000)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lng: float | None = Field(default=None, ge=-180, le=180)
+    point: PointIn | None = Field(
+        default=None, description="Where (WGS-84): for the duplicate suggestions"
+    )
     phone: str | None = Field(
         default=None,
         max_length=32,

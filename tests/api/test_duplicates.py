@@ -6,8 +6,8 @@ from typing import Any
 
 from tests.api.conftest import GRID_REPORT, World
 
-HERE: dict[str, Any] = {"lat": 39.9612, "lng": 116.4173}
-NEAR: dict[str, Any] = {"lat": 39.9613, "lng": 116.4175}
+HERE: dict[str, Any] = {"point": {"lat": 39.9612, "lng": 116.4173}}
+NEAR: dict[str, Any] = {"point": {"lat": 39.9613, "lng": 116.4175}}
 
 
 def _report(w: World, **extra: Any) -> int:
@@ -60,13 +60,13 @@ def test_suggestions_merge_and_split_through_the_api(any_world: World) -> None:
 
 
 def test_bad_probes_and_points_are_refused(world: World) -> None:
-    assert _probe(world, lat=91, lng=116).status_code == 422
-    assert _probe(world, lat=39.9).status_code == 422  # half a point
+    assert _probe(world, point={"lat": 91, "lng": 116}).status_code == 422
+    assert _probe(world, point={"lat": 39.9}).status_code == 422  # half a point
     assert _probe(world, radius_m=5000).status_code == 422
     assert _probe(world, phone="<script>").status_code == 422
     r = world.client.post(
         "/api/grid-reports",
-        json={**GRID_REPORT, "lat": 39.9, "lng": 181},
+        json={**GRID_REPORT, "point": {"lat": 39.9, "lng": 181}},
         headers=world.h("grid_member"),
     )
     assert r.status_code == 422
