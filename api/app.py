@@ -19,6 +19,7 @@ from api.routes import (
     cases,
     definitions,
     directory,
+    duplicates,
     exports,
     grids,
     health,
@@ -106,6 +107,7 @@ def create_app(
     for module in (
         auth_routes,
         exports,  # ahead of cases: /cases/{case_id} would take /cases/export.csv
+        duplicates,
         cases,
         board,
         reports,

@@ -69,7 +69,7 @@ class Timer:
     fire_at: datetime
     armed_seq: int
     action: str | None = None
-    status: str = "pending"  # pending | fired | stale | skipped | cancelled | failed
+    status: str = "pending"  # pending | fired | stale | skipped | cancelled | failed | held
     id: int | None = None
     fired_at: datetime | None = None
     lateness_s: float | None = None

@@ -114,6 +114,7 @@ def open_casework(
         settings.timezone,
         settings.sweep_interval_s,
         tuple(definition_problems),
+        public_grid=settings.public_grid or None,
     )
 
 

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     sweep_interval_s: float = Field(
         default=15.0, description="Seconds between two sweeps of due timers by the worker."
     )
+    public_grid: str | None = Field(
+        default=None,
+        description="Grid unit the public intake form (/public/report) reports to; unset: no"
+        " public form.",
+    )
     sweep_batch: int = Field(default=500, description="Timers claimed by one sweep batch.")
     notify_sender: str = Field(
         default=f"file:{ROOT / 'var' / 'notifications.jsonl'}",

@@ -16,6 +16,7 @@ from api.pages import (
     board,
     case_page,
     definitions_pages,
+    duplicates,
     editor,
     exclusions,
     grid,
@@ -30,6 +31,7 @@ from api.pages import (
     parties,
     points_pages,
     printing,
+    public,
     review,
     tasks_page,
     units_pages,
@@ -44,6 +46,7 @@ for _module in (
     workroom,
     intake,
     case_page,
+    duplicates,
     assignment_pages,
     handover_page,
     tasks_page,
@@ -65,6 +68,7 @@ for _module in (
     points_pages,
     hotline_page,
     audit_page,
+    public,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from api.pages.duplicates import views as duplicate_views
 from api.pages.errors import PageRoute
 from api.pages.formatting import due, local, span
 from api.pages.forms import action_fields, convert, display_value, parse, typed_raw
@@ -32,7 +33,10 @@ from api.units import UnitCache
 from engine import printables
 from engine.casework.assignment import mediators_for
 from engine.casework.cases import case_view, fire, visible_case
+from engine.casework.duplicates import suggest_for_case
+from engine.casework.merging import merged_into
 from engine.casework.permissions import Permission
+from engine.casework.public_intake import case_receipt
 from engine.casework.tasks import case_tasks
 from engine.casework.urging import NOTE_MAX, URGE, urge
 from engine.definition import Definition
@@ -45,6 +49,7 @@ from engine.errors import (
     UnknownActionError,
 )
 from engine.model import Case, Timer
+from engine.receipts import shown as receipt_shown
 from engine.timers import timer_def
 
 router = APIRouter(route_class=PageRoute)
@@ -87,6 +92,8 @@ def render_case(
         definition, case, options, lang, suggestions(page), open_action, typed, errors
     )
     final = definition.states[case.state].final
+    merged = merged_into(case)
+    may_merge = page.may(Permission.MERGE_CASES) and not final
     deadlines = sorted((t for t in view.deadlines if t.kind == "deadline"), key=lambda t: t.fire_at)
     tasks = task_section(case_tasks(ctx, page.user, case.id), definition, tree, lang, tz, now)
     return page.render(
@@ -140,6 +147,12 @@ def render_case(
             "urges": sum(1 for e in view.history if e.action == URGE),
             "documents": printables.available(definition, case, view.history),
             **tasks,
+            "merged_into": merged,
+            "may_merge": may_merge and (case.closed_at is None or merged is not None),
+            "duplicates": duplicate_views(page, suggest_for_case(ctx, page.user, case.id))
+            if may_merge and case.closed_at is None
+            else [],
+            "receipt": receipt_shown(case_receipt(ctx, page.user, case.id) or ""),
         },
         status_code=status_code,
         active_nav="/grid/reports" if page.user.role == "grid_member" else "/workroom",
@@ -210,6 +223,8 @@ def show_case(
         flash = page.t("handover.done", unit=handed[:64])
     elif assigned in ("claimed", "assigned"):
         flash = page.t(f"assign.done.{assigned}", assignee=case.assignee or "")
+    elif done in ("merged", "split"):
+        flash = page.t(f"dup.done.{done}")
     elif done:
         definition = page.ctx.service.definition_of(case)
         flash = page.t("case.done", label=action_label(definition, done, page.lang))

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from api.pages.duplicates import SuggestionView, check, place_of
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import parse, typed_raw, widgets
 from api.pages.offload import off_loop
@@ -42,6 +43,8 @@ def _render_form(
     errors: dict[str, str] | None = None,
     grid_unit: str = "",
     status_code: int = 200,
+    place: tuple[float, float] | None = None,
+    duplicates: list[SuggestionView] | None = None,
 ) -> Response:
     definition = _definition(page)
     units = page.request.app.state.units.tree()
@@ -54,6 +57,10 @@ def _render_form(
             "widgets": widgets(definition, REPORT_FIELDS, page.lang, raw=typed, errors=errors),
             "errors": errors or {},
             "idem": uuid.uuid4().hex,
+            "place_lat": f"{place[0]:.6f}" if place else "",
+            "place_lng": f"{place[1]:.6f}" if place else "",
+            "checked": duplicates is not None,
+            "duplicates": duplicates or [],
         },
         status_code=status_code,
         active_nav="/grid/report",
@@ -88,6 +95,11 @@ async def _report(page: Page, form: FormData) -> Response:
     data, errors = parse(definition, list(REPORT_FIELDS), typed, page.lang, page.tz)
     if grid_unit not in page.user.grid_units:
         errors["_grid"] = page.t("form.choice")
+    place, place_ok = place_of(form)
+    if not place_ok:
+        errors["_place"] = page.t("place.bad")
+    if form.get("check") and place_ok:
+        return await off_loop(_check, page, typed, grid_unit, place)
     photo = form.get("photo")
     reference = ""
     if not errors and isinstance(photo, UploadFile) and photo.filename:
@@ -96,7 +108,7 @@ async def _report(page: Page, form: FormData) -> Response:
         except PhotoError as exc:
             errors["_photo"] = page.t(exc.message_key)
     if errors:
-        return await off_loop(_render_form, page, typed, errors, grid_unit, 422)
+        return await off_loop(_render_form, page, typed, errors, grid_unit, 422, place)
     report = GridReport(
         grid_unit=grid_unit,
         category=str(data.get("category", "")),
@@ -105,16 +117,25 @@ async def _report(page: Page, form: FormData) -> Response:
         description=str(data.get("description", "")),
         photos=[reference] if reference else [],
         fixed_on_spot=bool(form.get("fixed_on_spot")),
+        place=place,
     )
     idem = str(form.get("idem", "")) or uuid.uuid4().hex
     return await off_loop(_send_report, page, report, typed, f"page:{idem[:64]}")
+
+
+def _check(
+    page: Page, typed: dict[str, str], grid_unit: str, place: tuple[float, float] | None
+) -> Response:
+    """The form again, with the open cases the report may repeat: before it is sent."""
+    found = check(page, GRID_WORKFLOW, typed.get("category"), typed.get("description", ""), place)
+    return _render_form(page, typed, None, grid_unit, 200, place, found)
 
 
 def _send_report(page: Page, report: GridReport, typed: dict[str, str], key: str) -> Response:
     try:
         result = grid_reports.report(page.ctx, page.user, report, idempotency_key=key)
     except InvalidDataError as exc:
-        return _render_form(page, typed, dict(exc.errors), report.grid_unit, 422)
+        return _render_form(page, typed, dict(exc.errors), report.grid_unit, 422, report.place)
     return RedirectResponse(f"/grid/reports?sent={result.case.id}", status_code=303)
 
 

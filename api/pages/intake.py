@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from api.pages.duplicates import SuggestionView, check, place_of
 from api.pages.errors import PageError, PageRoute
 from api.pages.forms import action_fields, parse, typed_raw, widgets
 from api.pages.offload import off_loop
@@ -16,6 +17,7 @@ from api.pages.parties import PARTY_FIELDS, new_party
 from engine.casework.cases import open_case
 from engine.definition import SYSTEM_ROLE, Definition
 from engine.errors import InvalidDataError
+from engine.reserved import CATEGORY_FIELDS, DESCRIPTION
 
 router = APIRouter(route_class=PageRoute)
 
@@ -50,6 +52,8 @@ def _render(
     errors: dict[str, str] | None = None,
     party: dict[str, str] | None = None,
     status_code: int = 200,
+    place: tuple[float, float] | None = None,
+    duplicates: list[SuggestionView] | None = None,
 ) -> Response:
     names = intake_fields(definition, page.user.role)
     return page.render(
@@ -61,6 +65,10 @@ def _render(
             "errors": errors or {},
             "party": party or {},
             "idem": uuid.uuid4().hex,
+            "place_lat": f"{place[0]:.6f}" if place else "",
+            "place_lng": f"{place[1]:.6f}" if place else "",
+            "checked": duplicates is not None,
+            "duplicates": duplicates or [],
         },
         status_code=status_code,
         active_nav="/workroom/new",
@@ -91,9 +99,23 @@ def _intake(page: Page, form: FormData) -> Response:
     names = intake_fields(definition, page.user.role)
     typed = typed_raw(form, [n for n, _ in names])
     party = {k: str(form.get(f"party_{k}", "")).strip()[:n] for k, n in PARTY_FIELDS.items()}
+    place, place_ok = place_of(form)
+    if form.get("check") and place_ok:
+        category = next((typed[f] for f in CATEGORY_FIELDS if typed.get(f)), None)
+        found = check(
+            page,
+            definition.name,
+            category,
+            typed.get(DESCRIPTION, ""),
+            place,
+            party["phone"] or None,
+        )
+        return _render(page, definition, choices, typed, None, party, 200, place, found)
     data, errors = parse(definition, names, typed, page.lang, page.tz)
+    if not place_ok:
+        errors["_place"] = page.t("place.bad")
     if errors:
-        return _render(page, definition, choices, typed, errors, party, 422)
+        return _render(page, definition, choices, typed, errors, party, 422, place)
     if "mediator" in definition.fields and page.user.role == "mediator":
         data.setdefault("mediator", page.user.username)
     idem = str(form.get("idem", "")) or uuid.uuid4().hex
@@ -109,7 +131,8 @@ def _intake(page: Page, form: FormData) -> Response:
             grid_unit=grid,
             idempotency_key=f"page:{idem[:64]}:open",
             parties=[new_party(party, "party_sensitive" in form, False)] if party["name"] else [],
+            place=place,
         )
     except InvalidDataError as exc:
-        return _render(page, definition, choices, typed, dict(exc.errors), party, 422)
+        return _render(page, definition, choices, typed, dict(exc.errors), party, 422, place)
     return RedirectResponse(f"/cases/{result.case.id}?done=open", status_code=303)

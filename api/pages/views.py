@@ -12,6 +12,7 @@ from api.pages.forms import Widget, action_fields, display_value, widgets
 from api.pages.i18n import translate
 from api.pages.messages import definition_names, engine_text
 from engine.casework.case_records import EVENTS as RECORDED_CHANGES
+from engine.casework.merging import EVENTS as MERGE_EVENTS
 from engine.casework.tasks import EVENTS as TASK_EVENTS
 from engine.casework.urging import URGE
 from engine.definition import Definition
@@ -232,6 +233,8 @@ def event_label(definition: Definition, event: Event, lang: str) -> str:
         return translate(lang, f"case.event.{event.action}")
     if event.action == URGE:
         return translate(lang, "case.event.urged")
+    if event.action in MERGE_EVENTS:
+        return translate(lang, f"case.event.{event.action}", case=event.changes.get("case", ""))
     return action_label(definition, event.action, lang)
 
 

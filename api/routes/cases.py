@@ -76,6 +76,7 @@ async def open_case(
             grid_unit=body.grid_unit,
             idempotency_key=key,
             external=external,
+            place=body.point.pair() if body.point else None,
         )
     except UnknownWorkflowError as exc:
         raise ProblemError(

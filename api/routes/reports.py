@@ -50,6 +50,7 @@ def grid_report(
         photos=list(body.photos),
         fixed_on_spot=body.fixed_on_spot,
         reporter=NewParty(**body.reporter.model_dump()) if body.reporter else None,
+        place=body.point.pair() if body.point else None,
     )
     try:
         result = grid_reports.report(ctx, user, report, idempotency_key=key)

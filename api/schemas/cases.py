@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import FieldValue, LabelOut
-from api.schemas.text import StorableText
+from api.schemas.text import PointIn, StorableText
 from engine.external import MAX_SOURCE, MAX_TICKET, SOURCE_PATTERN, TICKET_PATTERN
 
 CASE_EXAMPLE: dict[str, Any] = {
@@ -69,6 +69,9 @@ class OpenCaseIn(StorableText):
         max_length=MAX_TICKET,
         pattern=TICKET_PATTERN,
         description="That system's ticket number: opening it again answers the same case",
+    )
+    point: PointIn | None = Field(
+        default=None, description="Where (WGS-84): for the duplicate suggestions"
     )
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from api.schemas.text import StorableText
+from api.schemas.text import PointIn, StorableText
 
 
 class PartyIn(StorableText):
@@ -63,3 +63,6 @@ class GridReportIn(StorableText):
     photos: list[str] = Field(default_factory=list, max_length=10, description="File references")
     fixed_on_spot: bool = Field(default=False, description="Fixed already: close at once")
     reporter: PartyIn | None = Field(default=None, description="A resident who reported it")
+    point: PointIn | None = Field(
+        default=None, description="Where (WGS-84): for the duplicate suggestions"
+    )

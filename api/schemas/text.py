@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # A surrogate code point in a Python str is always unpaired: JSON's escaped pairs are
 # joined into one character when the body is decoded.
@@ -77,3 +77,17 @@ class StorableText(BaseModel):
     @classmethod
     def _storable(cls, value: Any) -> Any:
         return check_storable(value)
+
+
+class PointIn(StorableText):
+    """Where the matter is: WGS-84 degrees (both, or no point at all)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"lat": 39.9612, "lng": 116.4173}]}
+    )
+
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+    def pair(self) -> tuple[float, float]:
+        return self.lat, self.lng

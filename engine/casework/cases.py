@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from engine.casework import intake_records
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
 from engine.casework.disclosures import disclosed, record_refused_disclosure
-from engine.casework.errors import ExternalTicketTakenError, UnknownUnitError
+from engine.casework.duplicates import check_point
+from engine.casework.errors import CaseClosedError, ExternalTicketTakenError, UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
 from engine.errors import ActionError, CaseNotFoundError
@@ -18,6 +20,7 @@ from engine.external import ExternalRef
 from engine.idempotency import replay_after_race
 from engine.model import Case, Event, FireResult, Timer
 from engine.ports import DuplicateKeyError
+from engine.reserved import MERGED_INTO
 from engine.service import OPEN_ACTION, ActionOption
 from engine.store import external_ids, queries, units
 from engine.store.external_ids import Origin
@@ -54,6 +57,9 @@ def open_case(
     parties: Sequence[NewParty] = (),
     external: ExternalRef | None = None,
     origin: Origin | None = None,
+    place: tuple[float, float] | None = None,
+    receipt: str | None = None,
+    consent: str | None = None,
 ) -> FireResult:
     """Open a case owned by the user's unit (or a unit within their scope), with its parties:
     one transaction, the opening in the case's history and each party in the audit log.
@@ -61,7 +67,11 @@ def open_case(
     With `external` (a source system's ticket number) the case carries it; a ticket that
     opened a case already answers that case (`replayed`), never a second one
     (ExternalTicketTakenError when the user may not see it). `origin`: where an outside
-    request placed the case, kept with it."""
+    request placed the case, kept with it. `place` (lat, lng; else the origin's point) is kept
+    for the duplicate suggestions, with the description's text sketch; `receipt` is the
+    public form's receipt number, stored on the case; `consent`, the notice a resident
+    consented to (PIPL), is recorded in the audit log with the case."""
+    place = check_point(*place) if place is not None else None
     # UnknownWorkflowError first; the version found is the one the case opens on (the
     # latest is asked of the database once, not again by the service).
     version = cw.registry.get(workflow, version).version
@@ -82,6 +92,9 @@ def open_case(
                 parties=parties,
                 external=external,
                 origin=origin,
+                place=place,
+                receipt=receipt,
+                consent=consent,
             )
     except DuplicateKeyError:
         if external is not None:
@@ -106,6 +119,9 @@ def open_case_in(
     parties: Sequence[NewParty] = (),
     external: ExternalRef | None = None,
     origin: Origin | None = None,
+    place: tuple[float, float] | None = None,
+    receipt: str | None = None,
+    consent: str | None = None,
 ) -> FireResult:
     """`open_case` inside the caller's transaction, the units already checked: for a use
     case that opens many cases a batch per transaction (the hotline import)."""
@@ -128,6 +144,9 @@ def open_case_in(
             external_ids.attach(tx, opened.case.id, external)
         if origin is not None:
             external_ids.record_origin(tx, opened.case.id, origin)
+            if place is None and origin.lat is not None and origin.long is not None:
+                place = check_point(origin.lat, origin.long)
+        intake_records.keep(tx, user, opened.case, place=place, receipt=receipt, consent=consent)
     return opened
 
 
@@ -171,16 +190,31 @@ def fire(
 
     try:
         try:
-            return fire_once(partial(sees, user.scope))
+            return fire_once(partial(_open_to, user))
         except CaseNotFoundError:
             visible_case(cw, user, case_id)  # 404 unless it was handed to one of the user's units
-        return fire_once(None)
+        return fire_once(_not_merged)
     except ActionError as exc:
         # The case is one the user sees (else: not found). A refused step that disclosed
         # domestic violence or a risk of crime keeps the disclosure on record.
         if facts := disclosed(data):
             record_refused_disclosure(cw, user, case_id, action, facts, str(exc))
         raise
+
+
+def _merged(case: Case) -> bool:
+    return case.closed_at is not None and case.data.get(MERGED_INTO) is not None
+
+
+def _not_merged(case: Case) -> bool:
+    """A case merged into another takes no step until it is split back (CaseClosedError)."""
+    if _merged(case):
+        raise CaseClosedError(case.id)
+    return True
+
+
+def _open_to(user: User, case: Case) -> bool:
+    return sees(user.scope, case) and _not_merged(case)
 
 
 def require_units(cw: Casework, **named: str | None) -> None:
@@ -204,7 +238,7 @@ def case_view(cw: Casework, user: User, case_id: int) -> CaseView:
             case=case,
             overdue=queries.is_overdue(tx, case_id, now),
             deadlines=tx.timers(case_id, pending_only=True),
-            actions=cw.service.allowed_actions(case, user.actor),
+            actions=[] if _merged(case) else cw.service.allowed_actions(case, user.actor),
             history=tx.events(case_id),
             parties=parties_of(tx, cw.sealer, case_id),
             handed_to=queries.handed_units(tx, case_id),

@@ -26,6 +26,9 @@ class Casework:
     # The shipped definition files left out when this process started (fengqiao.context
     # prepare): shown by the health check and the definitions page, never read again.
     definition_problems: tuple[Problem, ...] = ()
+    # The grid unit the public intake form reports to (engine.casework.public_intake); None:
+    # the installation offers no public form.
+    public_grid: str | None = None
 
     def close(self) -> None:
         """Close the database connections."""

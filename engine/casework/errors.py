@@ -391,3 +391,46 @@ class InvalidClientError(FengqiaoError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class InvalidProbeError(FengqiaoError):
+    """Raised when a duplicate check or a location is malformed: a point off the globe or
+    half given, a radius or window out of bounds, a text too long."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+class MergeRefusedError(FengqiaoError):
+    """Raised when a case cannot be merged into another (itself, a closed or merged case, a
+    case of another workflow) or split back (a case that was not merged)."""
+
+    def __init__(self, case_id: int, problem: str) -> None:
+        self.case_id = case_id
+        self.problem = problem
+        super().__init__(f"case {case_id}: {problem}")
+
+
+class IntakeThrottledError(FengqiaoError):
+    """Raised when one address sent more public requests than the window allows."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(f"too many requests from this address; try again in {retry_after_s} s")
+
+
+class ConsentRequiredError(FengqiaoError):
+    """Raised when a public request comes without consent to the processing of the personal
+    data it holds (PIPL art. 13-14); nothing is written."""
+
+    def __init__(self) -> None:
+        super().__init__("consent to the processing of personal data is required")
+
+
+class UnknownReceiptError(FengqiaoError):
+    """Raised when no case has the receipt number asked for."""
+
+    def __init__(self) -> None:
+        super().__init__("no request has this receipt number")

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from engine.casework import intake_records
 from engine.casework.access import owner_units, scoped_key
 from engine.casework.context import Casework
+from engine.casework.duplicates import check_point
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
 from engine.errors import RoleNotAllowedError
@@ -30,6 +32,9 @@ class GridReport:
     photos: list[str] = field(default_factory=list)
     fixed_on_spot: bool = False
     reporter: NewParty | None = None
+    place: tuple[float, float] | None = None  # (lat, lng), for the duplicate suggestions
+    receipt: str | None = None  # the public form's receipt number (engine.receipts)
+    consent: str | None = None  # the personal-data notice the resident consented to
 
 
 def report(
@@ -43,6 +48,7 @@ def report(
     if step is None or user.role not in step.roles:
         raise RoleNotAllowedError(action, user.role, list(step.roles) if step else [])
     org_unit, grid_unit = owner_units(user, None, r.grid_unit)
+    place = check_point(*r.place) if r.place is not None else None
     data = {
         "grid_unit": r.grid_unit,
         "category": r.category,
@@ -65,8 +71,12 @@ def report(
                 version=definition.version,
                 idempotency_key=f"{key}:open" if key else None,
             )
-            if r.reporter is not None and not opened.replayed:
-                record_party(cw, tx, user, opened.case.id, r.reporter)
+            if not opened.replayed:
+                if r.reporter is not None:
+                    record_party(cw, tx, user, opened.case.id, r.reporter)
+                intake_records.keep(
+                    tx, user, opened.case, place=place, receipt=r.receipt, consent=r.consent
+                )
             return cw.service.fire_in(
                 tx,
                 opened.case.id,

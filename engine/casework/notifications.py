@@ -36,8 +36,16 @@ class OutboxItem:
     person: str | None
 
 
-def person_for(role: str, assignee: str | None, data: Mapping[str, Any]) -> str | None:
-    """The mediator a case is assigned to, for a notification to the mediator role."""
+REPORTER = "reporter"  # the person who reported or opened the case (its `opened_by`)
+
+
+def person_for(
+    role: str, assignee: str | None, data: Mapping[str, Any], opened_by: str = ""
+) -> str | None:
+    """The mediator a case is assigned to, for a notification to the mediator role; the
+    person who opened it, for one to its reporter."""
+    if role == REPORTER:
+        return opened_by or None
     if role != "mediator":
         return None
     named = data.get(MEDIATOR)
@@ -60,7 +68,7 @@ def route(notice: ClaimedNotice, tree: UnitTree) -> OutboxItem:
         subject=notice.subject,
         created_at=notice.created_at,
         attempts=notice.attempts,
-        person=person_for(notice.role, notice.assignee, notice.data),
+        person=person_for(notice.role, notice.assignee, notice.data, notice.opened_by),
     )
 
 

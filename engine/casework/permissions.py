@@ -37,6 +37,7 @@ class Permission(StrEnum):
     REDEEM_POINTS = "redeem_points"
     CORRECT_POINTS = "correct_points"
     MANAGE_CLIENTS = "manage_clients"  # outside systems and their API keys
+    MERGE_CASES = "merge_cases"
 
 
 _ADMINS = frozenset({"org_admin", "supervisor", "admin"})
@@ -72,6 +73,7 @@ TABLE: Mapping[Permission, frozenset[str]] = MappingProxyType(
         Permission.REDEEM_POINTS: frozenset({"grid_member", "handler", "org_admin", "admin"}),
         Permission.CORRECT_POINTS: _SUPERVISORS,
         Permission.MANAGE_CLIENTS: frozenset({"admin"}),
+        Permission.MERGE_CASES: _ADMINS,
     }
 )
 

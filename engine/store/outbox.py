@@ -40,6 +40,7 @@ class ClaimedNotice:
     assignee: str | None
     grid_unit: str | None
     data: dict[str, Any]
+    opened_by: str = ""
 
 
 def claim(
@@ -52,7 +53,7 @@ def claim(
         and_(notifications.c.status == "sending", notifications.c.sent_at < now - lease),
     )
     query = (
-        select(notifications, cases.c.assignee, cases.c.data, cases.c.grid_unit)
+        select(notifications, cases.c.assignee, cases.c.data, cases.c.grid_unit, cases.c.opened_by)
         .join(cases, cases.c.id == notifications.c.case_id)
         .where(due)
         .order_by(notifications.c.id)
@@ -79,6 +80,7 @@ def claim(
             created_at=r.created_at,
             attempts=r.attempts + 1,
             assignee=r.assignee,
+            opened_by=r.opened_by,
             grid_unit=r.grid_unit,
             data=dict(r.data) if isinstance(r.data, dict) else {},
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, insert, or_, select, true, update
 
+from engine.duplicates import normalise_phone
 from engine.store.repository import SqlTransaction
 from engine.store.sealing import PREFIX, Sealer, SealError
 from engine.store.tables import PartyRow
@@ -32,6 +33,13 @@ class PartyRecord:
 
 
 SEALED_FIELDS = ("name", "phone", "id_number", "address")
+PHONE_PURPOSE = "phone"
+
+
+def phone_index(sealer: Sealer, phone: str | None) -> str | None:
+    """The keyed hash the same caller's other cases are found by (none for no number)."""
+    normal = normalise_phone(phone) if phone else None
+    return sealer.blind_index(normal, PHONE_PURPOSE) if normal else None
 
 
 def _party_from(row: Row[Any], sealer: Sealer) -> PartyRecord:
@@ -74,6 +82,7 @@ def add_party(
         "phone": sealer.seal(phone, case_id, "phone"),
         "id_number": sealer.seal(id_number, case_id, "id_number"),
         "address": sealer.seal(address, case_id, "address"),
+        "phone_index": phone_index(sealer, phone),
         "sensitive": sensitive,
         "anonymous": anonymous,
         "created_at": at,
@@ -118,21 +127,39 @@ def seal_stored(tx: SqlTransaction, sealer: Sealer) -> int:
             for f in SEALED_FIELDS
         )
     )
-    return _rewrite(
+    done = _rewrite(
         tx,
         plain,
         lambda value, case_id, f: (
             value if Sealer.is_sealed(value) else sealer.seal(value, case_id, f)
         ),
     )
+    _index_phones(tx, sealer)
+    return done
 
 
 def reseal(tx: SqlTransaction, old: Sealer, new: Sealer) -> int:
     """Open every party's data with `old` and seal it with `new`, all in one transaction (a
     failure changes nothing); the number of parties resealed."""
-    return _rewrite(
+    done = _rewrite(
         tx, true(), lambda value, case_id, f: new.seal(old.open(value, case_id, f), case_id, f)
     )
+    _index_phones(tx, new)  # the phone index is keyed by the party key too
+    return done
+
+
+def _index_phones(tx: SqlTransaction, sealer: Sealer) -> None:
+    """Hash every party's phone number again under `sealer`'s key."""
+    rows = tx.conn.execute(
+        select(parties.c.id, parties.c.case_id, parties.c.phone).where(parties.c.phone.is_not(None))
+    ).all()
+    for row in rows:
+        plain = sealer.open(row.phone, row.case_id, "phone")
+        tx.conn.execute(
+            update(parties)
+            .where(parties.c.id == row.id)
+            .values(phone_index=phone_index(sealer, plain))
+        )
 
 
 def _rewrite(

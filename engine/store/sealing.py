@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +40,9 @@ class Sealer:
         if len(key) != KEY_BYTES:
             raise ValueError(f"the party key must be {KEY_BYTES} bytes, not {len(key)}")
         self._aead = AESGCM(key)
+        # The blind index's own key, derived from the party key: a keyed hash of a value
+        # that can be compared without the value (and without the key, nothing to compare).
+        self._index_key = hmac.new(key, b"fengqiao blind index v1", hashlib.sha256).digest()
 
     @classmethod
     def from_text(cls, text: str) -> Sealer:
@@ -66,6 +71,12 @@ class Sealer:
                 f"the {field} of a party of case {case_id} does not open with this party key"
             ) from exc
         return plain.decode("utf-8")
+
+    def blind_index(self, value: str, purpose: str) -> str:
+        """A keyed hash (HMAC-SHA256, hex) of `value` for `purpose`: equal values give equal
+        hashes under one key, and the hash tells nothing of the value without the key."""
+        message = f"{purpose}\x00{value}".encode()
+        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
 
     @staticmethod
     def is_sealed(value: str | None) -> bool:

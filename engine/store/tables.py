@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.store.types import JSONType, UTCDateTime
@@ -31,6 +31,14 @@ class CaseRow(SQLModel, table=True):
         ),
         # A source system's ticket opens one case (engine.store.external_ids); NULLs repeat.
         Index("ux_cases_external", "external_source", "external_id", unique=True),
+        # Duplicate suggestions (engine.store.duplicates): the open cases of a map cell.
+        Index(
+            "ix_cases_open_cell",
+            "cell",
+            sqlite_where=text("closed_at IS NULL AND cell IS NOT NULL"),
+            postgresql_where=text("closed_at IS NULL AND cell IS NOT NULL"),
+        ),
+        Index("uq_cases_receipt", "receipt", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +65,14 @@ class CaseRow(SQLModel, table=True):
     # own ticket number (engine.external).
     external_source: str | None = Field(default=None, max_length=32)
     external_id: str | None = Field(default=None, max_length=64)
+    # Where the case is (WGS-84 degrees, from the report or intake form) and its map cell
+    # (engine.duplicates.cell_of): the duplicate suggestions look up the neighbouring cells.
+    lat: float | None = None
+    lng: float | None = None
+    cell: int | None = Field(default=None, sa_type=BigInteger)
+    # The public intake form's receipt number (engine.receipts): the resident follows the
+    # case's status with it, without an account.
+    receipt: str | None = Field(default=None, max_length=16)
 
 
 class EventRow(SQLModel, table=True):
@@ -232,9 +248,23 @@ class PartyRow(SQLModel, table=True):
     phone: str | None = Field(default=None, sa_type=Text)
     id_number: str | None = Field(default=None, sa_type=Text)
     address: str | None = Field(default=None, sa_type=Text)
+    # A keyed hash of the phone number (Sealer.blind_index): finds the same caller's other
+    # cases without storing or comparing the number itself.
+    phone_index: str | None = Field(default=None, max_length=64, index=True)
     sensitive: bool = False
     anonymous: bool = False
     created_at: datetime = _dt()
+
+
+class CaseSketchRow(SQLModel, table=True):
+    """The text sketch of a case's description (engine.duplicates.sketch): one row per band
+    of its MinHash signature, so cases with similar text meet on a band key."""
+
+    __tablename__ = "case_sketches"
+    __table_args__ = (Index("ix_case_sketches_case", "case_id"),)
+
+    band: int = Field(sa_type=BigInteger, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
 
 
 class AuditRow(SQLModel, table=True):

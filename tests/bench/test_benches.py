@@ -130,3 +130,11 @@ def test_hotline_imports_and_imports_again(fmt: str) -> None:
     result = run("-m bench.hotline", "--rows", "300", "--units", "1000", "--format", fmt)
     assert result["bench"] == "hotline" and result["rows"] == 300
     assert result["apply_rows_s"] > 0 and result["again_s"] >= 0
+
+
+def test_duplicate_suggestions_bench_answers_and_finds_some() -> None:
+    result = run("duplicates.py", "--open", "2000", "--probes", "60", "--pg", "")
+    assert result["bench"] == "duplicates" and result["open"] == 2000
+    sqlite = result["sqlite"]
+    assert sqlite["sketch_rows"] > 2000 and sqlite["admin"]["with_suggestions"] > 0
+    assert sqlite["admin"]["p99_ms"] >= sqlite["admin"]["p50_ms"] > 0

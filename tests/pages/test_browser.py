@@ -14,6 +14,9 @@ a real server started by the test, sharing the test's manual clock.
    them.
 7. A supervisor finds overdue cases on the board, urges (催办) one, sees it in the case's
    history, and reads last month's rates.
+8. A resident, on a phone and without an account, reports an issue on the public form with
+   their location, is told to consent first, consents, gets a receipt number and follows
+   the request's status with it.
 
 Screenshots of each end state go to test-artifacts/ (not committed).
 """
@@ -36,7 +39,7 @@ from engine.casework.identity import User
 from engine.casework.publishing import publish
 from engine.clock import ManualClock
 from engine.model import Actor
-from engine.store import outbox
+from engine.store import duplicates, outbox, receipts
 from engine.visibility import Visibility
 from tests.conftest import ROOT
 from tests.pages.conftest import PASSWORDS
@@ -683,3 +686,66 @@ def test_the_queue_downloads_an_export_and_the_agreement_prints(
     assert page.locator("article.document").is_visible()
     m.shot("agreement-print")
     m.close()
+
+
+def test_a_resident_reports_on_the_public_form_and_follows_it_by_receipt(
+    browser: Any, live: LiveServer, ctx: Casework
+) -> None:
+    ctx.public_grid = "g-hp-1-1"
+    context = browser.new_context(
+        locale="zh-CN",
+        geolocation={"latitude": 39.9612, "longitude": 116.4173},
+        permissions=["geolocation"],
+        **PHONE,
+    )
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(live.url + "/public/report")
+    assert page.locator("#pipl-notice").is_visible()
+    page.select_option("#category", "road_facility")
+    page.fill("#location", "和平里七区东门外人行道")
+    page.click("button[data-locate]")
+    page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+    page.fill("#description", "人行道地砖大面积松动，老人经过容易绊倒")
+    page.fill("#name", "王阿姨")
+    page.fill("#phone", "13700001111")
+    with page.expect_navigation():
+        page.click("#public-submit")
+    assert "需要您同意" in page.locator("#public-errors").inner_text()
+    assert page.locator("#description").input_value().startswith("人行道地砖")
+    page.check("#consent")
+    with page.expect_navigation():
+        page.click("#public-submit")
+    receipt = page.locator("#public-receipt").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", receipt)
+    assert page.locator("#public-stage").get_attribute("data-stage") == "received"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "public-receipt-phone.png"), full_page=True)
+
+    page.goto(live.url + "/public/status")
+    page.fill("#receipt", receipt.lower())
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.locator("#public-stage").inner_text().startswith("已受理")
+    assert "王阿姨" not in page.content() and "地砖" not in page.content()
+    context.close()
+    assert blocked == []
+    # axe-core on the public pages (injected as an inline script: the policy bypassed).
+    checked = browser.new_context(locale="zh-CN", bypass_csp=True, **PHONE)
+    for path in ("/public/report", f"/public/status/{receipt.replace('-', '')}"):
+        axe_page = checked.new_page()
+        axe_page.goto(live.url + path)
+        axe_page.add_script_tag(path=str(AXE))
+        assert axe_page.evaluate(AXE_RUN) == [], path
+    checked.close()
+    # The case holds the phone's position: the handler's duplicate suggestions use it.
+    with ctx.store.transaction(write=False) as tx:
+        case_id = receipts.case_of(tx, receipt.replace("-", ""))
+        assert case_id is not None
+        [(lat, lng)] = duplicates.points(tx, [case_id]).values()
+    assert abs(lat - 39.9612) < 1e-4 and abs(lng - 116.4173) < 1e-4

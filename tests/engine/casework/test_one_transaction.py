@@ -3,6 +3,7 @@ the audit entry cannot be written, the change is not there either, and when it i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, NoReturn
 
 import pytest
@@ -12,8 +13,10 @@ from engine.casework import (
     exclusions,
     grid_reports,
     handover,
+    merging,
     parties,
     points,
+    public_intake,
     publishing,
     tasks,
 )
@@ -247,3 +250,25 @@ def test_a_redemption_or_correction_whose_audit_fails_is_not_in_the_ledger(
         points.correct(cw, person("supervisor"), award.id, "重复登记")
     assert _points_balance(cw) == 30
     assert len(points.ledger(cw, person("handler")).entries) == 1
+
+
+def test_a_merge_whose_audit_fails_changes_neither_case(cw: Casework, audit_down: None) -> None:
+    anonymous = replace(REPORT, reporter=None)  # no party: no audit entry at opening
+    kept = grid_reports.report(cw, person("grid_member"), anonymous).case
+    dup = grid_reports.report(cw, person("grid_member"), anonymous).case
+    with pytest.raises(AuditDown):
+        merging.merge(cw, person("supervisor"), dup.id, kept.id)
+    assert cw.service.get_case(dup.id).closed_at is None
+    assert [e.action for e in cw.service.history(kept.id)] == ["open", "report"]
+    with cw.store.transaction(write=False) as tx:
+        assert {t.status for t in tx.timers(dup.id, pending_only=False)} == {"pending"}
+
+
+def test_a_public_request_whose_audit_fails_is_not_there(cw: Casework, audit_down: None) -> None:
+    request = public_intake.PublicRequest(
+        "sanitation", "和平里七区", "垃圾清运点满溢", "王女士", "13700001111", consented=True
+    )
+    with pytest.raises(AuditDown):
+        public_intake.submit(cw, public_intake.Desk("g1"), request, "notice-1")
+    with cw.store.transaction(write=False) as tx:
+        assert tx.get_case(1) is None

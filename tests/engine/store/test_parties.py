@@ -15,6 +15,7 @@ from engine.store.parties import (
     check_key,
     parties,
     parties_of,
+    phone_index,
     reseal,
     seal_stored,
 )
@@ -156,3 +157,23 @@ def test_rotating_the_key_reseals_every_party_and_the_old_key_no_longer_opens(
     with pytest.raises(SealError), store.transaction() as tx:
         reseal(tx, old, Sealer.from_text(new_key_text()))
     assert read_parties(store, new, case_id)[0].name == "吴十"
+
+
+def test_the_phone_index_is_a_keyed_hash_rehashed_with_a_new_key(
+    store: SqlStore, service: WorkflowService
+) -> None:
+    old, new = Sealer.from_text(new_key_text()), Sealer.from_text(new_key_text())
+    case_id = _case(service)
+    applicant(store, old, case_id, "吴十", "+86 137-0000-2222")
+    applicant(store, old, case_id, "郑一", None)
+
+    def indexes() -> list[str | None]:
+        with store.transaction(write=False) as tx:
+            rows = tx.conn.execute(select(parties.c.phone_index).order_by(parties.c.id))
+            return [r.phone_index for r in rows]
+
+    assert indexes() == [phone_index(old, "13700002222"), None]
+    assert phone_index(old, "13700002222") != phone_index(new, "13700002222")
+    with store.transaction() as tx:
+        reseal(tx, old, new)
+    assert indexes() == [phone_index(new, "13700002222"), None]

@@ -1,0 +1,170 @@
+"""Duplicate suggestions: the open cases a new report or request may repeat, among those the
+user sees, before it is opened (the report and intake forms, `POST /api/cases/duplicates`)
+and for a case already open (its page, for the handler).
+
+A case is suggested when it is open, of the same workflow, opened within the window, and
+either of the same category within the radius, or with very similar text, or with the same
+caller (engine.duplicates holds the rules; engine.store.duplicates the indexes). One read
+transaction; at most `LIMIT` suggestions, the likeliest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from engine import duplicates as rules
+from engine.casework.access import visible_in
+from engine.casework.context import Casework
+from engine.casework.errors import InvalidProbeError
+from engine.casework.identity import User
+from engine.duplicates import Rules
+from engine.model import Case
+from engine.reserved import CATEGORY_FIELDS, DESCRIPTION
+from engine.store import duplicates as index
+from engine.store.parties import phone_index
+from engine.store.repository import SqlTransaction
+from engine.visibility import sees
+
+LIMIT = 10
+NEAREST = 20  # of the cases within the radius, the nearest are weighed
+TEXT_MAX = 4000
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What is known of a case about to be opened (or of an open case: `exclude` is its id)."""
+
+    workflow: str
+    category: str | None = None
+    description: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    phone: str | None = None
+    exclude: int | None = None
+    phone_indexes: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case: Case
+    distance_m: float | None  # within the radius, same category
+    text_score: float | None  # similar text: the larger of Jaccard and containment
+    same_caller: bool
+
+    @property
+    def weight(self) -> tuple[int, float]:
+        reasons = (self.distance_m is not None) + (self.text_score is not None) + self.same_caller
+        return reasons, (self.text_score or 0.0) - (self.distance_m or 0.0) / 1000.0
+
+
+def category_of(data: dict[str, object]) -> str | None:
+    for name in CATEGORY_FIELDS:
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def check_rules(radius_m: int | None, window_days: int | None) -> Rules:
+    """The radius and window asked for (defaults when absent), within their bounds."""
+    radius = rules.DEFAULT_RADIUS_M if radius_m is None else radius_m
+    window = rules.DEFAULT_WINDOW_DAYS if window_days is None else window_days
+    if not 1 <= radius <= rules.MAX_RADIUS_M:
+        raise InvalidProbeError("radius_m", f"1 to {rules.MAX_RADIUS_M} metres")
+    if not 1 <= window <= rules.MAX_WINDOW_DAYS:
+        raise InvalidProbeError("window_days", f"1 to {rules.MAX_WINDOW_DAYS} days")
+    return Rules(radius, window)
+
+
+def check_point(lat: float | None, lng: float | None) -> tuple[float, float] | None:
+    """The point given, or None; a half point or one off the globe is refused."""
+    if lat is None and lng is None:
+        return None
+    if lat is None or lng is None:
+        raise InvalidProbeError("lat" if lat is None else "lng", "give both lat and lng")
+    if not rules.valid_point(lat, lng):
+        raise InvalidProbeError("lat", "lat -90 to 90, lng -180 to 180")
+    return lat, lng
+
+
+def suggest(cw: Casework, user: User, probe: Probe, r: Rules | None = None) -> list[Suggestion]:
+    """The open cases the new one may repeat, that the user sees (the likeliest first)."""
+    check_point(probe.lat, probe.lng)
+    if len(probe.description) > TEXT_MAX:
+        raise InvalidProbeError("description", f"at most {TEXT_MAX} characters")
+    with cw.store.transaction(write=False) as tx:
+        return _suggest(cw, tx, user, probe, r or Rules(), cw.clock.now())
+
+
+def suggest_for_case(
+    cw: Casework, user: User, case_id: int, r: Rules | None = None
+) -> list[Suggestion]:
+    """The open cases an open case may repeat (none for a closed case), for its handler."""
+    with cw.store.transaction(write=False) as tx:
+        case = visible_in(tx, user, case_id)
+        if case.closed_at is not None:
+            return []
+        point = index.points(tx, [case.id]).get(case.id)
+        probe = Probe(
+            workflow=case.workflow,
+            category=category_of(case.data),
+            description=str(case.data.get(DESCRIPTION) or "")[:TEXT_MAX],
+            lat=point[0] if point else None,
+            lng=point[1] if point else None,
+            exclude=case.id,
+            phone_indexes=frozenset(index.phone_indexes(tx, case.id)),
+        )
+        return _suggest(cw, tx, user, probe, r or Rules(), case.opened_at)
+
+
+def _suggest(
+    cw: Casework, tx: SqlTransaction, user: User, probe: Probe, r: Rules, now: datetime
+) -> list[Suggestion]:
+    since = now - timedelta(days=r.window_days)
+    distances: dict[int, float] = {}
+    if probe.lat is not None and probe.lng is not None and probe.category:
+        cells = rules.cells_near(probe.lat, probe.lng, r.radius_m)
+        for p in index.near(tx, probe.workflow, probe.category, cells, since):
+            d = rules.distance_m(probe.lat, probe.lng, p.lat, p.lng)
+            if d <= r.radius_m and p.case_id != probe.exclude:
+                distances[p.case_id] = d
+        nearest = sorted(distances, key=distances.__getitem__)[:NEAREST]
+        distances = {c: distances[c] for c in nearest}
+    mine = rules.grams(probe.description)
+    texts = index.sharing_bands(tx, rules.bands(probe.workflow, mine), since)
+    keys = set(probe.phone_indexes)
+    if probe.phone and (key := phone_index(cw.sealer, probe.phone)):
+        keys.add(key)
+    callers: set[int] = set()
+    for key in sorted(keys):
+        callers.update(index.same_caller(tx, key, since))
+    wanted = sorted((set(distances) | set(texts) | callers) - {probe.exclude})
+    found = tx.get_cases(wanted)
+    handed = {} if user.scope.everything else index.handed_units(tx, wanted)
+    out: list[Suggestion] = []
+    for case in found.values():
+        if case.closed_at is not None or case.workflow != probe.workflow:
+            continue
+        if case.opened_at < since or not sees(user.scope, case, handed.get(case.id, [])):
+            continue
+        near = distances.get(case.id)
+        theirs = rules.grams(str(case.data.get(DESCRIPTION) or ""))
+        text = rules.similarity(mine, theirs).score if rules.similar(mine, theirs) else None
+        caller = case.id in callers
+        if near is None and text is None and not caller:
+            continue
+        out.append(Suggestion(case, near, text, caller))
+    out.sort(key=lambda s: (s.weight, s.case.id), reverse=True)
+    return out[:LIMIT]
+
+
+def index_opened(tx: SqlTransaction, case: Case, place: tuple[float, float] | None) -> None:
+    """Keep a case just opened where the suggestions look: its point and cell, its text's
+    band keys (in the transaction that opens it)."""
+    point = None
+    if place is not None:
+        lat, lng = place
+        point = (lat, lng, rules.cell_of(lat, lng))
+    text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
+    index.index_case(tx, case.id, point=point, bands=rules.bands(case.workflow, text))

@@ -1,0 +1,183 @@
+"""The indexes duplicate suggestions read (engine.duplicates): a case's point and map cell
+(`cases.lat`, `lng`, `cell`, the partial index `ix_cases_open_cell`), its text's band keys
+(`case_sketches`) and its parties' phone index (`parties.phone_index`). Each lookup reads
+open cases only, through an index, and returns at most a bounded number of ids."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+
+from engine.reserved import CATEGORY_FIELDS
+from engine.store.repository import SqlTransaction
+from engine.store.tables import CaseAccessRow, CaseRow, CaseSketchRow, PartyRow, TimerRow
+
+cases = CaseRow.__table__  # type: ignore[attr-defined]
+sketches = CaseSketchRow.__table__  # type: ignore[attr-defined]
+parties = PartyRow.__table__  # type: ignore[attr-defined]
+timers = TimerRow.__table__  # type: ignore[attr-defined]
+case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
+HELD = "held"
+
+CANDIDATES = 20  # ids the text and caller lookups return at most
+NEAR_ROWS = 200  # rows the place lookup reads at most
+BAND_ROWS = 200  # rows read per band key at most
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An open case found near a point: its id and point."""
+
+    case_id: int
+    lat: float
+    lng: float
+
+
+def index_case(
+    tx: SqlTransaction,
+    case_id: int,
+    *,
+    point: tuple[float, float, int] | None,
+    bands: Sequence[int],
+) -> None:
+    """Keep a new case's point, cell and text bands (in the transaction that opens it)."""
+    if point is not None:
+        lat, lng, cell = point
+        tx.conn.execute(
+            update(cases).where(cases.c.id == case_id).values(lat=lat, lng=lng, cell=cell)
+        )
+    if bands:
+        tx.conn.execute(insert(sketches), [{"band": b, "case_id": case_id} for b in bands])
+
+
+def drop_sketch(tx: SqlTransaction, case_id: int) -> None:
+    tx.conn.execute(delete(sketches).where(sketches.c.case_id == case_id))
+
+
+def _mark(tx: SqlTransaction) -> str:
+    return "?" if tx.sqlite else "%s"
+
+
+def _category(tx: SqlTransaction) -> str:
+    """SQL for "the case's category is the parameter" (a category field of the case)."""
+    p = _mark(tx)
+    if tx.sqlite:
+        return " OR ".join(f"json_extract(data, '$.{f}') = {p}" for f in CATEGORY_FIELDS)
+    return " OR ".join(f"data->>'{f}' = {p}" for f in CATEGORY_FIELDS)
+
+
+# The lookups below run on the driver's cursor (as the firing's hot path does): a suggestion
+# asks up to a dozen of them, and building each through SQLAlchemy cost more than running it.
+def near(
+    tx: SqlTransaction,
+    workflow: str,
+    category: str,
+    cells: Sequence[int],
+    since: datetime,
+) -> list[Placed]:
+    """Open cases of the workflow and category opened since `since`, in the cells (at most
+    NEAR_ROWS: the partial index `ix_cases_open_cell` finds them, the rest is checked on
+    those rows)."""
+    if not cells:
+        return []
+    p = _mark(tx)
+    marks = ", ".join([p] * len(cells))
+    tx.cursor.execute(
+        f"SELECT id, lat, lng FROM cases WHERE cell IN ({marks}) AND closed_at IS NULL"
+        f" AND cell IS NOT NULL AND workflow = {p} AND opened_at >= {p}"
+        f" AND ({_category(tx)}) LIMIT {NEAR_ROWS}",
+        (*cells, workflow, tx.hot.dt_out(since), *([category] * len(CATEGORY_FIELDS))),
+    )
+    return [Placed(r[0], r[1], r[2]) for r in tx.cursor.fetchall()]
+
+
+def sharing_bands(tx: SqlTransaction, bands: Sequence[int], since: datetime) -> list[int]:
+    """Cases opened since `since` sharing a band key, the most bands shared first (at most
+    CANDIDATES). Each band key reads at most BAND_ROWS of its newest cases, through the
+    primary key (band, case_id), from the id of the first case opened since `since` (ids
+    grow with time; one written out of order is checked again by the caller): a band many
+    texts share costs what a rare one does. One statement for all the bands."""
+    if not bands:
+        return []
+    p = _mark(tx)
+    first = f"(SELECT id FROM cases WHERE opened_at >= {p} ORDER BY opened_at LIMIT 1)"
+    one = (
+        f"SELECT case_id FROM (SELECT case_id FROM case_sketches WHERE band = {p}"
+        f" AND case_id >= {first} ORDER BY case_id DESC LIMIT {BAND_ROWS}) AS b{{i}}"
+    )
+    sql = " UNION ALL ".join(one.format(i=i) for i in range(len(bands)))
+    at = tx.hot.dt_out(since)
+    tx.cursor.execute(sql, tuple(v for band in bands for v in (band, at)))
+    shared = Counter(r[0] for r in tx.cursor.fetchall())
+    ranked = sorted(shared.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
+    return [case_id for case_id, _ in ranked[:CANDIDATES]]
+
+
+def same_caller(tx: SqlTransaction, index: str, since: datetime) -> list[int]:
+    """Open cases opened since `since` with a party whose phone has this index."""
+    p = _mark(tx)
+    tx.cursor.execute(
+        "SELECT DISTINCT parties.case_id FROM parties JOIN cases ON cases.id = parties.case_id"
+        f" WHERE parties.phone_index = {p} AND cases.closed_at IS NULL"
+        f" AND cases.opened_at >= {p} LIMIT {CANDIDATES}",
+        (index, tx.hot.dt_out(since)),
+    )
+    return [r[0] for r in tx.cursor.fetchall()]
+
+
+def phone_indexes(tx: SqlTransaction, case_id: int) -> set[str]:
+    rows = tx.conn.execute(
+        select(parties.c.phone_index).where(
+            parties.c.case_id == case_id, parties.c.phone_index.is_not(None)
+        )
+    )
+    return {r.phone_index for r in rows}
+
+
+def points(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, tuple[float, float]]:
+    """The points of those cases that have one."""
+    if not case_ids:
+        return {}
+    rows = tx.conn.execute(
+        select(cases.c.id, cases.c.lat, cases.c.lng).where(
+            cases.c.id.in_(list(case_ids)), cases.c.lat.is_not(None)
+        )
+    )
+    return {r.id: (r.lat, r.lng) for r in rows}
+
+
+def hold_timers(tx: SqlTransaction, case_id: int) -> None:
+    """A merged case's pending timers wait (status `held`): the sweep leaves them."""
+    tx.conn.execute(
+        update(timers)
+        .where(timers.c.case_id == case_id, timers.c.status == "pending")
+        .values(status=HELD)
+    )
+
+
+def release_timers(tx: SqlTransaction, case_id: int) -> None:
+    """A case split back: its held timers run again (one due already fires at the next sweep)."""
+    tx.conn.execute(
+        update(timers)
+        .where(timers.c.case_id == case_id, timers.c.status == HELD)
+        .values(status="pending")
+    )
+
+
+def handed_units(tx: SqlTransaction, case_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The units each of those cases was handed to (those handed to none are left out)."""
+    if not case_ids:
+        return {}
+    out: dict[int, list[str]] = {}
+    rows = tx.conn.execute(
+        select(case_access.c.case_id, case_access.c.unit).where(
+            case_access.c.case_id.in_(list(case_ids))
+        )
+    )
+    for r in rows:
+        out.setdefault(r.case_id, []).append(r.unit)
+    return out
