@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from engine.external import ExternalRef
 from engine.model import Case
 from engine.ports import DuplicateKeyError
+from engine.store.deadlines import next_deadline
 from engine.store.errors import is_unique_violation
-from engine.store.queries import case_from_row, cases, external_of, next_deadline
+from engine.store.queries import case_from_row, cases, external_of
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseOriginRow
 
