@@ -164,6 +164,10 @@ class SweepBatch:
         its last check and its event, so nothing after them undoes the firing."""
         return self.tx.open_tasks(tasks)
 
+    def carry_tasks(self, case_id: int, from_seq: int, state: str, to_seq: int) -> list[Task]:
+        """Written at once, like `open_tasks`: a move carries them after its last check."""
+        return self.tx.carry_tasks(case_id, from_seq, state, to_seq)
+
     def finish_timer(self, timer: Timer) -> None:
         self._append(self.w.finished, [timer])
 

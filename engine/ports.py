@@ -57,6 +57,11 @@ class Transaction(Protocol):
         """Insert tasks within cases (engine.tasks); their ids, in order."""
         ...
 
+    def carry_tasks(self, case_id: int, from_seq: int, state: str, to_seq: int) -> list[Task]:
+        """The open tasks of the case's stay `from_seq`, made the stay `to_seq` in `state`'s
+        (a migration keeps the case where it is, as a new stay); as they are now."""
+        ...
+
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due by `now`, oldest first, locked for this transaction together
         with their cases where the database can: a timer or a case another transaction holds
