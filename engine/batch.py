@@ -192,6 +192,10 @@ class SweepBatch:
     def add_points(self, entries: Sequence[PointEntry]) -> None:
         self._append(self.w.points, entries)
 
+    def carry_tasks(self, case_id: int, from_seq: int, state: str, to_seq: int) -> list[Task]:
+        """Written at once, like `open_tasks`: a move carries them after its last check."""
+        return self.tx.carry_tasks(case_id, from_seq, state, to_seq)
+
     def finish_timer(self, timer: Timer) -> None:
         self._append(self.w.finished, [timer])
 

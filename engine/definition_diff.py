@@ -305,11 +305,29 @@ _STATE_ATTRS = {
     "label": _attr("名称", "label", _as_label),
     "roles": _attr("办理角色", "roles", _as_names),
     "final": _attr("是否终态", "final"),
+    # its tasks (engine.tasks): who gets one, their period, what fires
+    "tasks_after": _attr("任务时限", "tasks' period", _as_duration),
+    "tasks_units": _attr("任务单位字段", "tasks' units field"),
+    "tasks_overdue": _attr("任务逾期动作", "overdue task action"),
+    "tasks_done": _attr("任务完成动作", "tasks done action"),
+    "tasks_add": _attr("分解任务角色", "roles giving tasks", _as_names),
+    "tasks_close": _attr("关闭任务角色", "roles closing tasks", _as_names),
 }
 
 
 def _state_values(s: StateDef) -> dict[str, object]:
-    return {"label": s.label, "roles": s.roles, "final": s.final}
+    t = s.tasks
+    return {
+        "label": s.label,
+        "roles": s.roles,
+        "final": s.final,
+        "tasks_after": t.after if t else None,
+        "tasks_units": t.units if t else None,
+        "tasks_overdue": t.overdue if t else None,
+        "tasks_done": t.done if t else None,
+        "tasks_add": t.add if t else (),
+        "tasks_close": t.close if t else (),
+    }
 
 
 def _states(b: _Builder, old: Definition | None, new: Definition) -> dict[str, Op]:

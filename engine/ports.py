@@ -66,6 +66,11 @@ class Transaction(Protocol):
         """Append entries to the points ledger (append-only: nothing updates or deletes)."""
         ...
 
+    def carry_tasks(self, case_id: int, from_seq: int, state: str, to_seq: int) -> list[Task]:
+        """The open tasks of the case's stay `from_seq`, made the stay `to_seq` in `state`'s
+        (a migration keeps the case where it is, as a new stay); as they are now."""
+        ...
+
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         """Pending timers due by `now`, oldest first, locked for this transaction together
         with their cases where the database can: a timer or a case another transaction holds

@@ -30,7 +30,7 @@ from engine.plans import DefinitionPlan, plan_for
 from engine.ports import DuplicateKeyError, Store, Transaction
 from engine.registry import Registry
 from engine.sweep import sweep_batch
-from engine.tasks import give_on_entry
+from engine.tasks import carry_on_move, give_on_entry
 from engine.timers import arm
 from engine.validation import missing, scope
 from engine.workcalendar import WorkCalendar
@@ -318,6 +318,7 @@ class WorkflowService:
         plans = plan_for(target)
         now = self.clock.now()
         previous = case.version
+        stay = case.entered_seq
         from_version = case.workflow_version
         from_state = case.state
         case.workflow_version = target.version
@@ -350,6 +351,7 @@ class WorkflowService:
         tx.cancel_timers(case.id, now)
         # Deadlines keep counting from when the case entered its state, by the new rules.
         arm(tx, plans.entry_timers(to_state), case, case.state_entered_at, now, self.calendar)
+        carry_on_move(tx, target, case, stay, now, self.calendar)
         return FireResult(case, event)
 
     def fire_due_timers(self, now: datetime | None = None, limit: int = 500) -> SweepReport:

@@ -102,6 +102,32 @@ def give_on_entry(
     return give(tx, spec, case, actor, wanted, start, now, calendar)
 
 
+def carry_on_move(
+    tx: Transaction,
+    target: Definition,
+    case: Case,
+    from_seq: int,
+    now: datetime,
+    calendar: WorkCalendar,
+) -> list[Task]:
+    """A case moved to another version (a new stay in its state, engine.service.move_in)
+    keeps its open tasks and their deadlines where its state still takes tasks; elsewhere
+    they stay with the stay they belonged to."""
+    spec = tasks_of(target, case.state)
+    if spec is None:
+        return []
+    carried = tx.carry_tasks(case.id, from_seq, case.state, case.entered_seq)
+    armed = [
+        x
+        for t in carried
+        for x in task_timers(spec, case, t, t.created_at, now, calendar)
+        if x.kind == "deadline" or x.fire_at > now  # a reminder sent already is not sent again
+    ]
+    if armed:
+        tx.arm_timers(armed)
+    return carried
+
+
 def all_finished(tasks: Sequence[Task], case: Case) -> bool:
     """Whether the present stay gave tasks and none of them is open."""
     mine = [t for t in tasks if t.current(case)]

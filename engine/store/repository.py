@@ -9,10 +9,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, event, insert, or_, select
+from sqlalchemy import Engine, Row, and_, event, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from engine.model import Case, Event, Notification, Task, Timer
+from engine.model import TASK_OPEN, Case, Event, Notification, Task, Timer
 from engine.points import PointEntry
 from engine.ports import DuplicateKeyError
 from engine.store.db import is_sqlite
@@ -86,6 +86,27 @@ def _timer_from(row: Row[Any]) -> Timer:
         last_error=m["last_error"],
         next_attempt_at=m["next_attempt_at"],
         occurrence=m["occurrence"],
+    )
+
+
+def task_from(row: Row[Any]) -> Task:
+    m = row._mapping
+    return Task(
+        id=m["id"],
+        case_id=m["case_id"],
+        state=m["state"],
+        armed_seq=m["armed_seq"],
+        unit=m["unit"],
+        title=m["title"],
+        due_at=m["due_at"],
+        created_at=m["created_at"],
+        created_by=m["created_by"],
+        assignee=m["assignee"],
+        status=m["status"],
+        note=m["note"],
+        reason=m["reason"],
+        finished_at=m["finished_at"],
+        finished_by=m["finished_by"],
     )
 
 
@@ -255,6 +276,24 @@ class SqlTransaction:
     def add_points(self, entries: Sequence[PointEntry]) -> None:
         if entries:
             self.conn.execute(insert(points_ledger), [ledger_row(e) for e in entries])
+
+    def carry_tasks(self, case_id: int, from_seq: int, state: str, to_seq: int) -> list[Task]:
+        mine = and_(
+            case_tasks.c.case_id == case_id,
+            case_tasks.c.armed_seq == from_seq,
+            case_tasks.c.status == TASK_OPEN,
+        )
+        ids = [r.id for r in self.conn.execute(select(case_tasks.c.id).where(mine))]
+        if not ids:
+            return []
+        self.touch((case_id,))
+        self.conn.execute(
+            update(case_tasks).where(case_tasks.c.id.in_(ids)).values(state=state, armed_seq=to_seq)
+        )
+        rows = self.conn.execute(
+            select(case_tasks).where(case_tasks.c.id.in_(ids)).order_by(case_tasks.c.id)
+        )
+        return [task_from(r) for r in rows]
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
         query = (

@@ -4,34 +4,12 @@ once they are finished."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, and_, select, update
+from sqlalchemy import and_, select, update
 
 from engine.definition import TASK_TIMER_PREFIX
 from engine.model import TASK_OPEN, Task
-from engine.store.repository import SqlTransaction, case_tasks, timers
-
-
-def _task_from(row: Row[Any]) -> Task:
-    m = row._mapping
-    return Task(
-        id=m["id"],
-        case_id=m["case_id"],
-        state=m["state"],
-        armed_seq=m["armed_seq"],
-        unit=m["unit"],
-        title=m["title"],
-        due_at=m["due_at"],
-        created_at=m["created_at"],
-        created_by=m["created_by"],
-        assignee=m["assignee"],
-        status=m["status"],
-        note=m["note"],
-        reason=m["reason"],
-        finished_at=m["finished_at"],
-        finished_by=m["finished_by"],
-    )
+from engine.store.repository import SqlTransaction, case_tasks, task_from, timers
 
 
 def tasks_of_case(tx: SqlTransaction, case_id: int) -> list[Task]:
@@ -39,14 +17,14 @@ def tasks_of_case(tx: SqlTransaction, case_id: int) -> list[Task]:
     rows = tx.conn.execute(
         select(case_tasks).where(case_tasks.c.case_id == case_id).order_by(case_tasks.c.id)
     )
-    return [_task_from(r) for r in rows]
+    return [task_from(r) for r in rows]
 
 
 def get_task(tx: SqlTransaction, case_id: int, task_id: int) -> Task | None:
     row = tx.conn.execute(
         select(case_tasks).where(and_(case_tasks.c.case_id == case_id, case_tasks.c.id == task_id))
     ).first()
-    return _task_from(row) if row is not None else None
+    return task_from(row) if row is not None else None
 
 
 def set_assignee(tx: SqlTransaction, task: Task, assignee: str) -> bool:

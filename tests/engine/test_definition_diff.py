@@ -414,3 +414,18 @@ def test_a_recurring_timers_period_and_end_are_compared() -> None:
     assert {c.name for c in changes} == {"progress_report"}
     words = " | ".join(c.en for c in changes)
     assert "half month" in words and "1 month" in words and "12" in words
+
+
+def test_a_change_of_a_states_tasks_is_listed() -> None:
+    path = Path(__file__).resolve().parents[2] / "definitions" / "joint_meeting.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = parse_definition(text, "joint_meeting.yaml")
+    new = parse_definition(
+        text.replace("version: 1", "version: 2").replace(
+            "      after: 10 working days\n", "      after: 5 working days\n"
+        ),
+        "joint_meeting.yaml",
+    )
+    c = only(diff(old, new).changes)
+    assert (c.kind, c.op, c.name) == ("state", "changed", "follow_up")
+    assert "10 working days → 5 working days" in c.en and "5 个工作日" in c.zh

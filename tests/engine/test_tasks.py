@@ -193,3 +193,31 @@ def test_all_finished_counts_the_present_stay_only() -> None:
     assert not all_finished([], case)
     assert not all_finished([_task("a", DONE), _task("b")], case)
     assert all_finished([_task("a", DONE), _task("b", CLOSED), _task("c", OPEN, seq=1)], case)
+
+
+def test_a_migration_keeps_the_open_tasks_and_their_deadlines(
+    store: SqlStore, clock: ManualClock
+) -> None:
+    v1 = parse_definition(JOINT, "joint.yaml")
+    v2 = parse_definition(
+        JOINT.replace("version: 1", "version: 2").replace("after: 3 working days", "after: 4 days"),
+        "joint.yaml",
+    )
+    service = WorkflowService(store, Registry([v1, v2]), clock, WorkCalendar())
+    case = service.open_case("joint", HANDLER, org_unit="cm1", version=1).case
+    service.fire(
+        case.id, "joint_handling", HANDLER, {"lead_unit": "cm1", "co_handlers": ["a", "b"]}
+    )
+    with store.transaction() as tx:
+        first, second = stored.tasks_of_case(tx, case.id)
+        stored.finish(tx, first, DONE, clock.now(), "a_staff", note="ok")
+    clock.advance(timedelta(hours=1))
+    moved = service.migrate_case(case.id, 2, Actor("sup", "supervisor")).case
+    with store.transaction(write=False) as tx:
+        done, carried = stored.tasks_of_case(tx, case.id)
+    assert carried.armed_seq == moved.entered_seq and carried.current(moved)
+    assert not done.current(moved) and done.status == DONE
+    assert carried.due_at == second.due_at  # its own deadline, not the new version's period
+    pending = {(t.name, t.kind, t.armed_seq) for t in service.pending_timers(case.id)}
+    assert (f"task:{second.id}", "deadline", moved.entered_seq) in pending
+    assert not any(name == f"task:{first.id}" for name, _, _ in pending)
