@@ -21,6 +21,10 @@ from engine.reserved import CATEGORY_FIELDS, DESCRIPTION
 
 router = APIRouter(route_class=PageRoute)
 
+# Workflows opened from a form of their own: the grid report (/grid/report), and a mass
+# organisation's quarterly assessment (the ranking page, /points/ranking, names the unit).
+OWN_FORMS = ("grid_escalation", "quarterly_scoring")
+
 
 def intake_fields(definition: Definition, role: str) -> list[tuple[str, bool]]:
     """The fields of the first step a new case takes: the first action out of the initial
@@ -40,7 +44,7 @@ def openable(page: Page) -> list[Definition]:
     return [
         d
         for d in page.ctx.registry.all_latest()
-        if role in d.owner_roles and role != SYSTEM_ROLE and d.name != "grid_escalation"
+        if role in d.owner_roles and role != SYSTEM_ROLE and d.name not in OWN_FORMS
     ]
 
 

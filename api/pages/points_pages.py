@@ -15,11 +15,14 @@ from api.pages.formatting import local
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from engine.casework import points
+from engine.casework.cases import open_case
 from engine.casework.errors import (
     AlreadyCorrectedError,
     InsufficientPointsError,
     InvalidPointsError,
+    OutOfScopeError,
     UnknownPointsEntryError,
+    UnknownUnitError,
 )
 from engine.casework.permissions import Permission
 from engine.casework.points import NAME_MAX, TEXT_MAX
@@ -30,6 +33,7 @@ router = APIRouter(route_class=PageRoute)
 PATH = "/points"
 RANKING = "/points/ranking"
 RECORD_WORKFLOW = "public_points"  # public-benefit work is recorded as a case of it
+SCORING_WORKFLOW = "quarterly_scoring"  # one case per organisation and quarter
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,31 @@ def ranking_page(page: PageDep, quarter: str = "") -> Response:
         asked = Quarter.parse(quarter) if quarter else None
     except ValueError:
         asked, error = None, page.t("points.invalid.quarter")
+    return _ranking(page, asked, error)
+
+
+@router.post(RANKING + "/open")
+async def open_assessment_form(page: PageDep) -> Response:
+    return await off_loop(_open_assessment, page, await page.form())
+
+
+def _open_assessment(page: Page, form: FormData) -> Response:
+    """Open an organisation's assessment case for a quarter (the supervisor names both)."""
+    unit = str(form.get("unit", "")).strip()[:64]
+    try:
+        quarter = Quarter.parse(str(form.get("quarter", "")))
+    except ValueError:
+        return _ranking(page, None, page.t("points.invalid.quarter"))
+    try:
+        opened = open_case(
+            page.ctx, page.user, SCORING_WORKFLOW, {"quarter": str(quarter)}, org_unit=unit
+        )
+    except (UnknownUnitError, OutOfScopeError):
+        return _ranking(page, quarter, page.t("points.ranking.bad_unit"))
+    return RedirectResponse(f"/cases/{opened.case.id}?done=open", 303)
+
+
+def _ranking(page: Page, asked: Quarter | None, error: str) -> Response:
     found = points.ranking(page.ctx, page.user, asked)
     return page.render(
         "points/ranking.html",
@@ -186,6 +215,10 @@ def ranking_page(page: PageDep, quarter: str = "") -> Response:
             "next": str(found.quarter.next()),
             "items": [(c, page.t(f"points.category.{c}")) for c in found.items],
             "error": error,
+            "may_open": any(
+                d.name == SCORING_WORKFLOW and page.user.role in d.owner_roles
+                for d in page.ctx.registry.all_latest()
+            ),
         },
         status_code=422 if error else 200,
         active_nav=RANKING,

@@ -83,3 +83,33 @@ def test_the_ranking_lists_every_organisation_for_the_quarter(login_as: LoginAs)
 def test_other_roles_are_refused(login_as: LoginAs) -> None:
     assert login_as("mediator").get("/points").status_code == 403
     assert login_as("mediator").get("/points/ranking").status_code == 403
+
+
+def test_a_supervisor_starts_an_organisations_assessment_from_the_ranking(
+    login_as: LoginAs, ctx: Casework
+) -> None:
+    client = login_as("supervisor")
+    page = client.get("/points/ranking?quarter=2027Q1")
+    assert context_of(page)["may_open"] and 'action="/points/ranking/open"' in page.text
+    token = csrf_of(client, "/points/ranking")
+    sent = client.post(
+        "/points/ranking/open",
+        data={"csrf_token": token, "unit": "youth", "quarter": "2027Q1"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    case_id = int(sent.headers["location"].split("/")[2].split("?")[0])
+    case = ctx.service.get_case(case_id)
+    assert (case.workflow, case.org_unit, case.data["quarter"]) == (
+        "quarterly_scoring",
+        "youth",
+        "2027Q1",
+    )
+    bad = client.post(
+        "/points/ranking/open", data={"csrf_token": token, "unit": "nowhere", "quarter": "2027Q1"}
+    )
+    assert "不在您的管辖范围内" in bad.text
+    assert "may_open" in context_of(login_as("org_admin").get("/points/ranking"))
+    assert not context_of(login_as("org_admin").get("/points/ranking"))["may_open"]
+    workflows = context_of(client.get("/workroom/new"))["workflows"]
+    assert "quarterly_scoring" not in {name for name, _ in workflows}
