@@ -276,6 +276,7 @@ BOARD_INDEX_COLUMNS: tuple[str, ...] = (
     "handling_unit",
     "lead_unit",
     "shared",
+    "case_id",  # PostgreSQL: read from the index alone
 )
 
 

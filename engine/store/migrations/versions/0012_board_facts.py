@@ -46,6 +46,7 @@ INDEXED = (
     "handling_unit",
     "lead_unit",
     "shared",
+    "case_id",  # PostgreSQL: read from the index alone
 )
 
 
