@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -94,7 +95,7 @@ def visible_facts(vis: Visibility, sqlite: bool) -> Any:
         facts.case_id.in_(
             select(shared.c.case_id)
             .join(cases, cases.c.id == shared.c.case_id)
-            .where(shared.c.shared == 1, visible_clause(vis, sqlite))
+            .where(shared.c.shared == literal_column("1"), visible_clause(vis, sqlite))
         )
     ]
     return or_(_visible_columns(facts, vis, sqlite), *clauses)
@@ -296,7 +297,8 @@ def _month_counts(
     found = [replace(c, key=c.key or None) for c in _counts(tx, query, bounds)]
     if vis.everything:
         return found
-    conditions = [facts.shared == 1, visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
+    shared_only = facts.shared == literal_column("1")  # the partial index ix_rate_facts_shared
+    conditions = [shared_only, visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
     shared = _counts(tx, _summed(facts, key, bounds, conditions), bounds)
     return _merged([*found, *shared])
 

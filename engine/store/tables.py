@@ -296,6 +296,14 @@ class RateFactRow(SQLModel, table=True):
             sqlite_where=text("is_open = 1"),
             postgresql_where=text("is_open = 1"),
         ),
+        # The shared cases (co-handlers, handed over), few: asked case by case of visibility.
+        Index(
+            "ix_rate_facts_shared",
+            "opened_at",
+            "case_id",
+            sqlite_where=text("shared = 1"),
+            postgresql_where=text("shared = 1"),
+        ),
     )
 
     case_id: int = Field(primary_key=True)
