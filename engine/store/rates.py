@@ -248,7 +248,19 @@ def rate_counts(
         return []
     if bounds and _by_months(f, key, bounds):
         return _month_counts(tx, vis, f, key, bounds)
-    where = [visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
+    return _fact_counts(tx, vis, f, key, bounds)
+
+
+def _fact_counts(
+    tx: SqlTransaction,
+    vis: Visibility,
+    f: RateFilter,
+    key: str,
+    bounds: list[datetime] | None,
+    *only: Any,
+) -> list[RateCount]:
+    """`rate_counts` summed from the cases' facts (those `only` selects, if given)."""
+    where = [*only, visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
     if not bounds or vis.everything or tx.sqlite:
         return _counts(tx, _summed(facts, key, bounds, where), bounds)
     # PostgreSQL: the visibility filter (thousands of units) written once, not once per
@@ -298,9 +310,7 @@ def _month_counts(
     if vis.everything:
         return found
     shared_only = facts.shared == literal_column("1")  # the partial index ix_rate_facts_shared
-    conditions = [shared_only, visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
-    shared = _counts(tx, _summed(facts, key, bounds, conditions), bounds)
-    return _merged([*found, *shared])
+    return _merged([*found, *_fact_counts(tx, vis, f, key, bounds, shared_only)])
 
 
 def _merged(counts: list[RateCount]) -> list[RateCount]:
