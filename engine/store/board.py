@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, sel
 
 from engine.model import Case, Timer
 from engine.store.deadlines import MISSED_HERE
-from engine.store.queries import case_from_row, cases, timers, urgency_order
+from engine.store.queries import case_from_row, cases, no_jit, timers, urgency_order
 from engine.store.rate_facts import rate_facts
 from engine.store.rates import visible_facts
 from engine.store.repository import SqlTransaction, _timer_from
@@ -52,10 +52,13 @@ def _ranked(
     now: datetime,
     workflow: str | None,
     units: Collection[str] | None,
-) -> tuple[Any, Any]:
-    """The board's cases, most urgent first, and their count: read from the open cases' kept
-    facts (engine.store.rate_facts, the partial index `ix_rate_facts_board`), which hold
-    every moment the ranking compares with `now`; no history is looked up."""
+) -> Any:
+    """The board's cases, most urgent first, each with their count (`total`): read from the
+    open cases' kept facts (engine.store.rate_facts, the partial index `ix_rate_facts_board`),
+    which hold every moment the ranking compares with `now`; no history is looked up. The
+    cases are selected once (a materialised CTE: the visibility filter, thousands of units,
+    planned and run once), then ranked and counted."""
+    no_jit(tx)
     f = rate_facts.c
     overdue = or_(f.missed_here == 1, f.next_due <= now)  # engine.store.queries.overdue_clause
     missed = case((f.missed_due <= now, f.missed_due))  # engine.store.queries.missed_at(now)
@@ -69,18 +72,23 @@ def _ranked(
     if units is not None:
         wanted = sorted(units)
         conditions.append(or_(f.org_unit.in_(wanted), f.grid_unit.in_(wanted)))
-    ranked = (
+    seen = (
         select(
             f.case_id.label("id"),
-            overdue.label("overdue"),
+            case((overdue, 1), else_=0).label("overdue"),
             missed.label("missed_at"),
             f.next_due.label("next_deadline"),
+            f.tier,
         )
         .where(*conditions)
-        .order_by(*urgency_order(overdue, f.tier, missed, f.next_due, f.case_id))
+        .cte("seen")
+        .prefix_with("MATERIALIZED")
     )
-    counted = select(func.count()).select_from(rate_facts).where(*conditions)
-    return ranked, counted
+    c = seen.c
+    total = select(func.count()).select_from(seen).scalar_subquery()
+    return select(c.id, c.overdue, c.missed_at, c.next_deadline, total.label("total")).order_by(
+        *urgency_order(c.overdue == 1, c.tier, c.missed_at, c.next_deadline, c.id)
+    )
 
 
 def board(
@@ -97,9 +105,15 @@ def board(
     `units` (owned by, or in the grid of) when given; most urgent first."""
     if vis.nothing:
         return BoardPage([], 0)
-    ranked, counted = _ranked(tx, vis, now, workflow, units)
+    ranked = _ranked(tx, vis, now, workflow, units)
     page = tx.conn.execute(ranked.limit(limit).offset(offset)).all()
-    total = int(tx.conn.execute(counted).scalar_one())
+    if page:
+        total = int(page[0].total)
+    elif offset:  # past the last page
+        counted = select(func.count()).select_from(ranked.order_by(None).subquery())
+        total = int(tx.conn.execute(counted).scalar_one())
+    else:
+        total = 0
     return BoardPage(rows_of(tx, [_place(r) for r in page]), total)
 
 
@@ -115,7 +129,7 @@ def ranked_all(
     numbers each: an export reads the cases a page at a time with `rows_of`)."""
     if vis.nothing:
         return []
-    ranked, _ = _ranked(tx, vis, now, workflow, units)
+    ranked = _ranked(tx, vis, now, workflow, units)
     return [_place(r) for r in tx.conn.execute(ranked)]
 
 

@@ -8,6 +8,9 @@ response must beat). The transaction that changes a case notes its id (`SqlTrans
 a firing, a sweep of due timers, a migration, an exclusion, a hand-over) and rewrites the
 case's facts just before it commits (`refresh`), so the facts never lag the case. The rates
 then sum the facts instead of looking every case's history up again (engine.store.rates).
+An open case's row also holds what the overdue board ranks it by (`BOARD_COLUMNS`,
+engine.store.deadlines; engine.store.board), and each refresh keeps the facts' sums per month
+(engine.store.rate_months) that the trend reads.
 
 `rebuild` writes the facts of every case from scratch, a range of ids per statement: the
 back-fill of migration 0011, and the reference the incremental facts are tested against.

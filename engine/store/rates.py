@@ -17,6 +17,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -94,7 +95,7 @@ def visible_facts(vis: Visibility, sqlite: bool) -> Any:
         facts.case_id.in_(
             select(shared.c.case_id)
             .join(cases, cases.c.id == shared.c.case_id)
-            .where(shared.c.shared == 1, visible_clause(vis, sqlite))
+            .where(shared.c.shared == literal_column("1"), visible_clause(vis, sqlite))
         )
     ]
     return or_(_visible_columns(facts, vis, sqlite), *clauses)
@@ -247,7 +248,19 @@ def rate_counts(
         return []
     if bounds and _by_months(f, key, bounds):
         return _month_counts(tx, vis, f, key, bounds)
-    where = [visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
+    return _fact_counts(tx, vis, f, key, bounds)
+
+
+def _fact_counts(
+    tx: SqlTransaction,
+    vis: Visibility,
+    f: RateFilter,
+    key: str,
+    bounds: list[datetime] | None,
+    *only: Any,
+) -> list[RateCount]:
+    """`rate_counts` summed from the cases' facts (those `only` selects, if given)."""
+    where = [*only, visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
     if not bounds or vis.everything or tx.sqlite:
         return _counts(tx, _summed(facts, key, bounds, where), bounds)
     # PostgreSQL: the visibility filter (thousands of units) written once, not once per
@@ -296,9 +309,8 @@ def _month_counts(
     found = [replace(c, key=c.key or None) for c in _counts(tx, query, bounds)]
     if vis.everything:
         return found
-    conditions = [facts.shared == 1, visible_facts(vis, tx.sqlite), *_conditions(facts, f, bounds)]
-    shared = _counts(tx, _summed(facts, key, bounds, conditions), bounds)
-    return _merged([*found, *shared])
+    shared_only = facts.shared == literal_column("1")  # the partial index ix_rate_facts_shared
+    return _merged([*found, *_fact_counts(tx, vis, f, key, bounds, shared_only)])
 
 
 def _merged(counts: list[RateCount]) -> list[RateCount]:

@@ -314,6 +314,7 @@ BOARD_INDEX_COLUMNS: tuple[str, ...] = (
     "handling_unit",
     "lead_unit",
     "shared",
+    "case_id",  # PostgreSQL: read from the index alone
 )
 
 
@@ -332,6 +333,14 @@ class RateFactRow(SQLModel, table=True):
             *BOARD_INDEX_COLUMNS,
             sqlite_where=text("is_open = 1"),
             postgresql_where=text("is_open = 1"),
+        ),
+        # The shared cases (co-handlers, handed over), few: asked case by case of visibility.
+        Index(
+            "ix_rate_facts_shared",
+            "opened_at",
+            "case_id",
+            sqlite_where=text("shared = 1"),
+            postgresql_where=text("shared = 1"),
         ),
     )
 

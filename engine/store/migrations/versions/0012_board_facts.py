@@ -8,7 +8,8 @@ Adds to `rate_facts` what the overdue board ranks and filters an open case by (w
 climbed a tier, whether a deadline fired while it stayed in its state, the earliest deadline
 that still counts, the earliest one missed in its stay; engine.store.rate_facts.BOARD_COLUMNS),
 fills them for the open cases (a closed case keeps 0 and NULL), 50,000 case ids per
-statement, then indexes the open cases' rows (`ix_rate_facts_board`, partial).
+statement, then indexes the open cases' rows (`ix_rate_facts_board`, partial) and the shared
+cases' (`ix_rate_facts_shared`, partial: the few a user's visibility asks case by case).
 
 Creates `rate_months`, the facts summed per month of opening (China Standard Time) and per
 what the rates filter and apply visibility by (engine.store.rate_months), and fills it from
@@ -46,6 +47,7 @@ INDEXED = (
     "handling_unit",
     "lead_unit",
     "shared",
+    "case_id",  # PostgreSQL: read from the index alone
 )
 
 
@@ -104,11 +106,19 @@ def upgrade() -> None:
             sqlite_where=sa.text("is_open = 1"),
             postgresql_where=sa.text("is_open = 1"),
         )
+        batch_op.create_index(
+            "ix_rate_facts_shared",
+            ["opened_at", "case_id"],
+            unique=False,
+            sqlite_where=sa.text("shared = 1"),
+            postgresql_where=sa.text("shared = 1"),
+        )
 
 
 def downgrade() -> None:
     op.drop_table("rate_months")
     with op.batch_alter_table("rate_facts", schema=None) as batch_op:
+        batch_op.drop_index("ix_rate_facts_shared")
         batch_op.drop_index("ix_rate_facts_board")
         for name in ("missed_due", "next_due", "missed_here", "escalated", "is_open"):
             batch_op.drop_column(name)
