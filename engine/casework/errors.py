@@ -321,3 +321,11 @@ class InvalidClientError(FengqiaoError):
         self.field = field
         self.problem = problem
         super().__init__(f"{field}: {problem}")
+
+
+class UnknownDeliveryError(FengqiaoError):
+    """Raised when a webhook delivery does not exist."""
+
+    def __init__(self, delivery: int) -> None:
+        self.delivery = delivery
+        super().__init__(f"no such webhook delivery {delivery}")
