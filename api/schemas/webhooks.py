@@ -67,7 +67,7 @@ class DeliveryOut(BaseModel):
             case_id=d.case_id,
             sequence=d.sequence,
             event=d.event,
-            status=d.status,  # type: ignore[arg-type]
+            status=d.status,
             attempts=[
                 AttemptOut(
                     at=a.at,
