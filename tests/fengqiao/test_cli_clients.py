@@ -59,3 +59,19 @@ def test_grids_placed_and_services_routed_from_the_command_line(cli: Any) -> Non
     assert "mediation.labour from d1: union" in out
     _, err = cli("areas", "set", "g1", "--box", "40,116,39,117", code=1)
     assert "south lies above its north" in err
+
+
+def test_a_client_systems_webhook_from_the_command_line(cli: Any) -> None:
+    cli("clients", "create", "wx-union")
+    out, _ = cli("clients", "webhook", "wx-union", "https://wx.example.cn/fq")
+    secret = out.split("signing secret (shown once, keep it now): ")[1].strip()
+    assert secret.startswith("whsec_")
+    out, _ = cli("clients", "list")
+    assert "webhook https://wx.example.cn/fq" in out and secret not in out
+    _, err = cli("clients", "webhook", "wx-union", "http://10.1.1.1/fq", code=1)
+    assert "private address" in err
+    out, _ = cli("clients", "webhook", "wx-union", "http://10.1.1.1/fq", "--allow-private")
+    assert "webhook http://10.1.1.1/fq" in out
+    cli("clients", "webhook", "wx-union", "--remove")
+    out, _ = cli("clients", "list")
+    assert "webhook" not in out
