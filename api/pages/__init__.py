@@ -31,6 +31,7 @@ from api.pages import (
     review,
     units_pages,
     users_pages,
+    webhooks_page,
     workroom,
 )
 from api.pages.templating import STATIC_DIR
@@ -59,6 +60,7 @@ for _module in (
     grids_pages,
     imports,
     audit_page,
+    webhooks_page,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

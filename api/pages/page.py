@@ -56,6 +56,7 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         _GRIDS,
         ("/admin/import", "nav.import"),
         ("/admin/audit", "nav.audit"),
+        ("/admin/webhooks", "nav.webhooks"),
     ],
 }
 HOME: Mapping[str, str] = {
