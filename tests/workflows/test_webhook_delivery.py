@@ -25,13 +25,16 @@ from engine.casework.context import Casework
 from engine.clock import ManualClock
 from engine.definition import Definition
 from engine.external import ExternalRef
-from engine.registry import Registry
+from engine.registry import Registry, load_directory
 from engine.service import WorkflowService
+from engine.store.db import make_engine
 from engine.store.repository import SqlStore
 from engine.store.sealing import Sealer, new_key_text
 from engine.store.units import save_units
 from engine.workcalendar import WorkCalendar
+from tests.conftest import DEFINITIONS
 from tests.engine.casework.conftest import UNITS, person
+from workflows.flows import sweep
 from workflows.webhooks import deliver_webhooks, http_client
 
 DATA = {"category": "family", "source": "walk_in", "description": "噪音", "notice_given": True}
@@ -98,13 +101,26 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         thread.join(timeout=5)
 
 
+def _casework(store: SqlStore, shipped: list[Definition], clock: ManualClock) -> Casework:
+    registry = Registry(shipped)
+    service = WorkflowService(store, registry, clock, WorkCalendar())
+    return Casework(store, registry, service, clock, Sealer.from_text(new_key_text()))
+
+
+# What the sweep flow's opener connects to (the flow run opens its own Casework and closes it).
+FLOW_DB: dict[str, Any] = {}
+
+
+def opened_for_the_flow() -> Casework:
+    store = SqlStore(make_engine(FLOW_DB["url"]))
+    return _casework(store, load_directory(DEFINITIONS), FLOW_DB["clock"])
+
+
 @pytest.fixture
 def cw(store: SqlStore, shipped: list[Definition], clock: ManualClock) -> Casework:
     with store.transaction() as tx:
         save_units(tx, list(UNITS))
-    registry = Registry(shipped)
-    service = WorkflowService(store, registry, clock, WorkCalendar())
-    return Casework(store, registry, service, clock, Sealer.from_text(new_key_text()))
+    return _casework(store, shipped, clock)
 
 
 def test_the_source_receives_each_change_signed_once_however_often_it_is_sent(
@@ -174,3 +190,33 @@ def test_a_receiver_that_cannot_be_reached_is_an_error_kept_with_the_attempt(
     assert attempt.status_code is None and not attempt.ok
     assert attempt.error is not None and "Connect" in attempt.error
     assert history.delivery.next_attempt_at > clock.now()
+
+
+def test_the_worker_s_sweep_sends_the_webhooks(
+    prefect_harness: None,
+    db_url: str,
+    cw: Casework,
+    clock: ManualClock,
+    receiver: tuple[Receiver, str],
+    tmp_path: Any,
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the flow's wiring: once is enough")
+    state, url = receiver
+    admin, mediator = person("admin"), person("mediator")
+    create_client(cw, admin, "wx-union")
+    made = webhooks.set_webhook(cw, admin, "wx-union", url, allow_private=True)
+    state.secret, state.now = made.secret, clock.now().timestamp()
+    ref = ExternalRef("wx-union", "GD-3")
+    case_id = open_case(cw, mediator, "mediation", DATA, external=ref).case.id
+    fire(cw, mediator, case_id, "register", {}, expected_version=None)
+    FLOW_DB.update(url=db_url, clock=clock)
+    result = sweep(
+        opener=f"{__name__}:opened_for_the_flow",
+        notify_sender=f"file:{tmp_path / 'notes.jsonl'}",
+        batch=50,
+    )
+    assert result["webhooks"] == {"delivered": 1, "pending": 0, "failed": 0}
+    [(_, doc)] = state.taken.items()
+    assert (doc["case_id"], doc["new_state"]) == (case_id, "assessment")
+    assert state.bad_signatures == 0
