@@ -34,6 +34,7 @@ from api.routes import (
     tasks,
     units,
     users,
+    webhooks,
 )
 from api.routes import auth as auth_routes
 from api.security_headers import SecurityHeaders
@@ -70,6 +71,10 @@ TAGS = [
     {
         "name": "exports",
         "description": "Case lists, the overdue board and the rates as CSV or .xlsx.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Client systems' webhooks: a case's changes of state sent back, signed.",
     },
 ]
 
@@ -125,6 +130,7 @@ def create_app(
     app.include_router(users.router, prefix="/api")
     app.include_router(imports.router, prefix="/api")
     app.include_router(hotline.router, prefix="/api")
+    app.include_router(webhooks.router, prefix="/api")
     app.include_router(open311.router)
     app.state.open311_rates = ClientRates()
     app.include_router(pages_router)

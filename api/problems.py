@@ -72,6 +72,7 @@ from engine.casework.errors import (
     UnitInUseError,
     UnitPlacementError,
     UnitRetiredError,
+    UnknownDeliveryError,
     UnknownMemberError,
     UnknownMigrationError,
     UnknownPointsEntryError,
@@ -599,6 +600,9 @@ PROBLEMS: dict[type[BaseException], Rule] = {
         "validation",
         "Invalid request",
         lambda e, a: replace(a, extra=dict(errors=field_errors([(f"#/{e.field}", e.problem)]))),
+    ),
+    UnknownDeliveryError: Rule(
+        404, "not-found", "Not found", lambda e, a: replace(a, detail="no such delivery")
     ),
     InvalidExternalRefError: Rule(
         422,

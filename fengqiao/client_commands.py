@@ -3,13 +3,15 @@ platform) and their API keys (engine.casework.client_systems).
 
     fengqiao clients create wx-union --rate 120   # prints the API key, once
     fengqiao clients list
+    fengqiao clients webhook wx-union https://wx.example.cn/fq   # prints the signing secret, once
+    fengqiao clients webhook wx-union --remove
 """
 
 from __future__ import annotations
 
 import argparse
 
-from engine.casework import client_systems
+from engine.casework import client_systems, webhooks
 from engine.casework.identity import User
 from engine.clock import SystemClock
 from engine.visibility import Visibility
@@ -58,7 +60,28 @@ def cmd_list(args: argparse.Namespace) -> int:
         ctx.close()
     for c in found:
         state = "" if c.active else "  [inactive]"
-        print(f"{c.name}  {c.rate_per_minute}/min  since {c.created_at:%Y-%m-%d}{state}")
+        hook = f"  webhook {c.webhook_url}" if c.webhook_url else ""
+        print(f"{c.name}  {c.rate_per_minute}/min  since {c.created_at:%Y-%m-%d}{state}{hook}")
+    return 0
+
+
+def cmd_webhook(args: argparse.Namespace) -> int:
+    """Set a client system's webhook URL and print its new signing secret once, or remove it."""
+    if args.remove == (args.url is not None):
+        raise SystemExit("give either a URL or --remove")
+    ctx = _context(args)
+    try:
+        if args.remove:
+            webhooks.remove_webhook(ctx.cw, _user(args), args.name)
+            print(f"client system {args.name}: no webhook")
+            return 0
+        made = webhooks.set_webhook(
+            ctx.cw, _user(args), args.name, args.url, allow_private=args.allow_private
+        )
+    finally:
+        ctx.close()
+    print(f"client system {made.client}: webhook {made.url}")
+    print(f"signing secret (shown once, keep it now): {made.secret}")
     return 0
 
 
@@ -79,3 +102,17 @@ def add_client_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     li = clients.add_parser("list", help="the client systems")
     li.add_argument("--actor", default="cli")
     li.set_defaults(func=cmd_list)
+    w = clients.add_parser(
+        "webhook",
+        help="where a client system's cases' changes of state are sent; prints the secret once",
+    )
+    w.add_argument("name", help="the client system")
+    w.add_argument("url", nargs="?", help="http:// or https:// (docs/WEBHOOKS.md)")
+    w.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow a host on this machine or a private network (an intranet's system)",
+    )
+    w.add_argument("--remove", action="store_true", help="send this client no more webhooks")
+    w.add_argument("--actor", default="cli", help="who acts (recorded in the audit log)")
+    w.set_defaults(func=cmd_webhook)

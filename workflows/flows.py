@@ -1,4 +1,5 @@
-"""The sweeper flow: fire due timers in batches, then deliver the notifications they wrote.
+"""The sweeper flow: fire due timers in batches, then deliver the notifications they wrote,
+then send the webhooks due to client systems (workflows.webhooks).
 
 One flow run sweeps everything that is due (up to `max_batches` batches), however many
 timers that is: a flow run per timer would cost a Prefect round trip each. Each batch is a
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from random import SystemRandom
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -24,6 +26,7 @@ from engine.service import WorkflowService
 from workflows.notify import Message, Sender, sender_from
 from workflows.opening import open_casework
 from workflows.sweeping import drain
+from workflows.webhooks import deliver_webhooks, http_client
 
 MAX_BATCHES = 200
 DELIVER_LIMIT = 200
@@ -93,11 +96,13 @@ def sweep(
     try:
         report = drain(lambda: fire_batch(cw.service, batch), max_batches)
         notified = deliver_outbox(cw, sender_from(notify_sender), cw.clock.now())
+        with http_client() as http:
+            hooks = deliver_webhooks(cw, http, SystemRandom())
     finally:
         cw.close()
     logger.info(
         "timers: %d claimed, %d fired, %d reminders, %d stale, %d skipped, %d failing and"
-        " retried, %d given up (max %.0f s late); notifications: %s",
+        " retried, %d given up (max %.0f s late); notifications: %s; webhooks: %s",
         report.claimed,
         report.fired,
         report.reminded,
@@ -107,6 +112,7 @@ def sweep(
         report.failed,
         report.max_lateness_s,
         notified,
+        hooks,
     )
     for error in report.errors:
         logger.warning(error)
@@ -118,4 +124,4 @@ def sweep(
             report.retrying,
             report.failed,
         )
-    return {"timers": asdict(report), "notifications": notified}
+    return {"timers": asdict(report), "notifications": notified, "webhooks": hooks}

@@ -36,6 +36,7 @@ from api.pages import (
     tasks_page,
     units_pages,
     users_pages,
+    webhooks_page,
     workroom,
 )
 from api.pages.templating import STATIC_DIR
@@ -69,6 +70,7 @@ for _module in (
     hotline_page,
     audit_page,
     public,
+    webhooks_page,
 ):
     router.include_router(_module.router)
 router.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

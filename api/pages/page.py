@@ -60,6 +60,7 @@ NAV: Mapping[str, list[tuple[str, str]]] = {
         ("/admin/import", "nav.import"),
         ("/admin/hotline", "nav.hotline"),
         ("/admin/audit", "nav.audit"),
+        ("/admin/webhooks", "nav.webhooks"),
     ],
 }
 HOME: Mapping[str, str] = {

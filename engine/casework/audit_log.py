@@ -45,6 +45,9 @@ KNOWN_ACTIONS: tuple[str, ...] = (
     "login_failed",
     "units_imported",
     "users_imported",
+    "client_webhook_set",
+    "client_webhook_removed",
+    "webhook_redelivered",
 )
 EXPORT_PAGE = 1000
 

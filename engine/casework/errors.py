@@ -434,3 +434,11 @@ class UnknownReceiptError(FengqiaoError):
 
     def __init__(self) -> None:
         super().__init__("no request has this receipt number")
+
+
+class UnknownDeliveryError(FengqiaoError):
+    """Raised when a webhook delivery does not exist."""
+
+    def __init__(self, delivery: int) -> None:
+        self.delivery = delivery
+        super().__init__(f"no such webhook delivery {delivery}")

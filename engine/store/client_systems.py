@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.store.errors import is_unique_violation
@@ -84,3 +84,14 @@ def client_named(tx: SqlTransaction, name: str) -> ClientSystem | None:
 def all_clients(tx: SqlTransaction) -> list[ClientSystem]:
     rows = tx.conn.execute(select(client_systems).order_by(client_systems.c.name))
     return [_client(r) for r in rows]
+
+
+def set_webhook(tx: SqlTransaction, name: str, url: str | None, secret: str | None) -> bool:
+    """Give the client system its webhook URL and signing secret (None, None: none). False:
+    no such client."""
+    result = tx.conn.execute(
+        update(client_systems)
+        .where(client_systems.c.name == name)
+        .values(webhook_url=url, webhook_secret=secret)
+    )
+    return bool(result.rowcount == 1)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from engine.model import TASK_OPEN, Case, Event, Notification, Task, Timer
 from engine.points import PointEntry
 from engine.ports import DuplicateKeyError
+from engine.store import webhooks
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
@@ -130,6 +131,9 @@ class SqlTransaction:
         # are rewritten before the commit (engine.store.rate_facts).
         self._facts = facts
         self.touched: dict[int, tuple[str, int] | None] = {}
+        # Events that moved a case to another state (case id, seq): a webhook to the case's
+        # source system is written for each before the commit (engine.store.webhooks).
+        self.state_changes: list[tuple[int, int]] = []
 
     def touch(self, case_ids: Iterable[int]) -> None:
         """Note cases whose rate facts may have changed in this transaction."""
@@ -148,6 +152,21 @@ class SqlTransaction:
     def _touch_case(self, case: Case) -> None:
         if self._facts is not None:
             self.touched[case.id] = (case.workflow, case.workflow_version)
+
+    def _note_changes(self, items: Sequence[Event]) -> None:
+        self.state_changes.extend(
+            (e.case_id, e.seq)
+            for e in items
+            if e.from_state is not None and e.from_state != e.to_state
+        )
+
+    def before_commit(self) -> None:
+        """Write what the transaction's changes call for, in it: the webhooks of the cases'
+        changes of state, then the rate facts of the cases it changed."""
+        if self.state_changes:
+            webhooks.enqueue_changes(self, self.state_changes)
+            self.state_changes = []
+        self.keep_facts()
 
     def keep_facts(self) -> None:
         """Rewrite the rate facts of the cases this transaction changed (before it commits)."""
@@ -188,6 +207,7 @@ class SqlTransaction:
         self.touch((event.case_id,))
         if event.idem_key is None:
             self.cursor.execute(self.hot.insert_event, self.hot.event_params(event))
+            self._note_changes((event,))
             return
         # A concurrent retry with the same key loses here, inside a savepoint so the
         # caller can roll back cleanly and replay the winner's result. The savepoint is the
@@ -203,6 +223,7 @@ class SqlTransaction:
                 raise DuplicateKeyError(event.idem_key) from exc
             raise
         cur.execute("RELEASE SAVEPOINT fq_idem")
+        self._note_changes((event,))
 
     def _repeats_key(self, exc: BaseException, key: str) -> bool:
         """Whether a unique violation was the idempotency key's: PostgreSQL names the
@@ -390,6 +411,7 @@ class SqlTransaction:
             self.cursor.executemany(
                 self.hot.insert_event, [self.hot.event_params(e) for e in items]
             )
+            self._note_changes(items)
 
     def cancel_timers_of(self, case_ids: Sequence[int], at: datetime) -> None:
         if case_ids:
@@ -589,9 +611,9 @@ class _Scope:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
         try:
-            if exc_type is None and self.tx.touched:
+            if exc_type is None and (self.tx.touched or self.tx.state_changes):
                 try:
-                    self.tx.keep_facts()  # in the transaction, before it commits
+                    self.tx.before_commit()  # in the transaction, before it commits
                 except BaseException as exc:
                     self._end(type(exc))
                     raise

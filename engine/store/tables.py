@@ -580,3 +580,46 @@ class ServiceRouteRow(SQLModel, table=True):
     service_code: str = Field(primary_key=True, max_length=130)
     area_unit: str = Field(primary_key=True, max_length=64)
     org_unit: str = Field(max_length=64)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """A webhook to a client system about one of its cases (engine.webhooks): written in the
+    transaction that changed the case, sent by the worker, tried again until it is delivered
+    or failed for good. `body` is kept as sent; `delivery_id` stays the same on every attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_client", "client", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(max_length=36, unique=True)
+    client: str = Field(max_length=32)
+    case_id: int = Field(foreign_key="cases.id")
+    sequence: int
+    event: str = Field(max_length=32)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | sending | delivered | failed
+    attempts: int = 0  # failed attempts since it was written or last redelivered
+    next_attempt_at: datetime = _dt()
+    claimed_at: datetime | None = _dt(nullable=True)
+    created_at: datetime = _dt()
+    delivered_at: datetime | None = _dt(nullable=True)
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class WebhookAttemptRow(SQLModel, table=True):
+    """One attempt to send a webhook: the answer's status code or the error, and how long it
+    took (the delivery history)."""
+
+    __tablename__ = "webhook_attempts"
+    __table_args__ = (Index("ix_webhook_attempts_delivery", "delivery", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery: int = Field(foreign_key="webhook_deliveries.id")
+    at: datetime = _dt()
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=500)
+    duration_ms: int
+    ok: bool

@@ -75,3 +75,19 @@ def test_a_hotline_file_from_the_command_line(cli: Any, tmp_path: Path) -> None:
     path.write_text("工单编号,诉求类型,诉求内容\nGD-2,没有,x\n")
     _, err = cli("hotline", str(path), "--apply", code=1)
     assert "row 2, 诉求类型: unknown_service" in err
+
+
+def test_a_client_systems_webhook_from_the_command_line(cli: Any) -> None:
+    cli("clients", "create", "wx-union")
+    out, _ = cli("clients", "webhook", "wx-union", "https://wx.example.cn/fq")
+    secret = out.split("signing secret (shown once, keep it now): ")[1].strip()
+    assert secret.startswith("whsec_")
+    out, _ = cli("clients", "list")
+    assert "webhook https://wx.example.cn/fq" in out and secret not in out
+    _, err = cli("clients", "webhook", "wx-union", "http://10.1.1.1/fq", code=1)
+    assert "private address" in err
+    out, _ = cli("clients", "webhook", "wx-union", "http://10.1.1.1/fq", "--allow-private")
+    assert "webhook http://10.1.1.1/fq" in out
+    cli("clients", "webhook", "wx-union", "--remove")
+    out, _ = cli("clients", "list")
+    assert "webhook" not in out
