@@ -2,7 +2,7 @@
 system that opened it, signed, with every attempt kept
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-03 23:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from engine.store.types import UTCDateTime
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
