@@ -10,6 +10,7 @@ from typing import Any
 from engine.casework.access import owner_units, scoped_key, visible_case, visible_in
 from engine.casework.context import Casework
 from engine.casework.disclosures import disclosed, record_refused_disclosure
+from engine.casework.employer_list import opening_facts
 from engine.casework.errors import UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
@@ -50,10 +51,13 @@ def open_case(
     parties: Sequence[NewParty] = (),
 ) -> FireResult:
     """Open a case owned by the user's unit (or a unit within their scope), with its parties:
-    one transaction, the opening in the case's history and each party in the audit log."""
+    one transaction, the opening in the case's history and each party in the audit log. A
+    workflow declaring `employer_listed` has it filled from the wage-arrears blacklist in
+    that transaction (engine.casework.employer_list), recorded in the opening event."""
     # UnknownWorkflowError first; the version found is the one the case opens on (the
     # latest is asked of the database once, not again by the service).
-    version = cw.registry.get(workflow, version).version
+    definition = cw.registry.get(workflow, version)
+    version = definition.version
     org_unit, grid_unit = owner_units(user, org_unit, grid_unit)
     key = scoped_key(user, idempotency_key)
     try:
@@ -67,6 +71,7 @@ def open_case(
                 grid_unit=grid_unit,
                 version=version,
                 idempotency_key=key,
+                facts=opening_facts(tx, definition, data),
             )
             if not opened.replayed:
                 for party in parties:
