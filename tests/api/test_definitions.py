@@ -24,6 +24,8 @@ def test_list_and_get(world: World) -> None:
         "labor_dispute",
         "mediation",
         "project_supervision",
+        "wage_blacklist",
+        "wage_monitoring",
     ]
     d = world.client.get("/api/definitions/mediation", headers=world.h("mediator")).json()
     assert d["version"] == latest(world)

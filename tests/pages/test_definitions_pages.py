@@ -16,7 +16,14 @@ def test_definitions_list(login_as: LoginAs) -> None:
     assert template_of(response) == "supervisor/definitions.html"
     page: dict[str, Any] = context_of(response)
     names = [d.name for d in page["definitions"]]
-    assert names == ["grid_escalation", "labor_dispute", "mediation", "project_supervision"]
+    assert names == [
+        "grid_escalation",
+        "labor_dispute",
+        "mediation",
+        "project_supervision",
+        "wage_blacklist",
+        "wage_monitoring",
+    ]
     assert page["may_edit"]
     mediation = page["definitions"][2]
     latest = mediation.versions[-1]
@@ -59,6 +66,8 @@ def test_the_shipped_files_left_out_are_shown_above_the_list(
         "labor_dispute",
         "mediation",
         "project_supervision",
+        "wage_blacklist",
+        "wage_monitoring",
     ]
 
 

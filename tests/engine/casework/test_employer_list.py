@@ -46,13 +46,13 @@ def sweep_until(cw: Casework, clock: ManualClock, moment: datetime) -> None:
 
 def act(cw: Casework, who: str, case: Case, action: str, data: dict[str, Any]) -> Case:
     current = cw.service.get_case(case.id)
-    return cases.fire(
-        cw, person(who), case.id, action, data, expected_version=current.version
-    ).case
+    return cases.fire(cw, person(who), case.id, action, data, expected_version=current.version).case
 
 
 def open_project(cw: Casework, code: str, **extra: Any) -> Case:
-    return cases.open_case(cw, person("handler"), "wage_monitoring", {**project(code), **extra}).case
+    return cases.open_case(
+        cw, person("handler"), "wage_monitoring", {**project(code), **extra}
+    ).case
 
 
 def listed(cw: Casework, clock: ManualClock, code: str) -> Case:
@@ -70,10 +70,20 @@ def listed(cw: Casework, clock: ManualClock, code: str) -> Case:
             "payment_deadline": "2026-11-30",
         },
     ).case
-    act(cw, "handler", case, "serve_notice", {"notice_served_on": "2026-12-01", "notice_note": "告知"})
+    act(
+        cw,
+        "handler",
+        case,
+        "serve_notice",
+        {"notice_served_on": "2026-12-01", "notice_note": "告知"},
+    )
     sweep_until(cw, clock, beijing("2026-12-09"))
     return act(
-        cw, "supervisor", case, "decide_listing", {"decision_note": "列入", "listed_on": "2026-12-09"}
+        cw,
+        "supervisor",
+        case,
+        "decide_listing",
+        {"decision_note": "列入", "listed_on": "2026-12-09"},
     )
 
 
@@ -123,15 +133,19 @@ def test_an_objection_upheld_or_a_decision_pending_lists_nobody(
         {"employer_code": EMPLOYER, "grounds": "mass_incident", "payment_deadline": "2026-11-30"},
     ).case
     assert open_project(cw, EMPLOYER).data["employer_listed"] is False  # only proposed
-    act(cw, "handler", case, "serve_notice", {"notice_served_on": "2026-12-01", "notice_note": "告知"})
+    act(
+        cw,
+        "handler",
+        case,
+        "serve_notice",
+        {"notice_served_on": "2026-12-01", "notice_note": "告知"},
+    )
     act(cw, "handler", case, "file_objection", {"objection": "已与工人达成和解"})
     act(cw, "supervisor", case, "uphold_objection", {"objection_review": "申辩成立"})
     assert open_project(cw, EMPLOYER).data["employer_listed"] is False
 
 
-def test_the_whole_journey_from_arrears_to_early_removal(
-    cw: Casework, clock: ManualClock
-) -> None:
+def test_the_whole_journey_from_arrears_to_early_removal(cw: Casework, clock: ManualClock) -> None:
     # A monitored project falls two months behind: orange.
     first = open_project(cw, EMPLOYER)
     act(cw, "handler", first, "start_monitoring", {})
@@ -175,9 +189,21 @@ def test_the_whole_journey_from_arrears_to_early_removal(
             "payment_deadline": "2027-02-05",
         },
     ).case
-    act(cw, "handler", listing, "serve_notice", {"notice_served_on": "2027-02-08", "notice_note": "告知"})
+    act(
+        cw,
+        "handler",
+        listing,
+        "serve_notice",
+        {"notice_served_on": "2027-02-08", "notice_note": "告知"},
+    )
     sweep_until(cw, clock, beijing("2027-02-23"))  # the Spring Festival holidays in between
-    act(cw, "supervisor", listing, "decide_listing", {"decision_note": "列入", "listed_on": "2027-02-23"})
+    act(
+        cw,
+        "supervisor",
+        listing,
+        "decide_listing",
+        {"decision_note": "列入", "listed_on": "2027-02-23"},
+    )
     act(cw, "handler", listing, "publish", {"published_on": "2027-02-24"})
     # The listed employer's new project: a prepayment first.
     second = open_project(cw, EMPLOYER)
