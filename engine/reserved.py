@@ -44,6 +44,9 @@ AGREEMENT_TERMS = "agreement_terms"
 VISIT_DATE = "visit_date"
 PERFORMANCE = "performance"
 LINKED_CASES = "linked_cases"
+EMPLOYER_CODE = "employer_code"
+BLACKLISTED = "blacklisted"
+EMPLOYER_LISTED = "employer_listed"
 
 # Units named here hold the case besides its owner (they see it, and its notifications go to
 # them): a single unit code each ...
@@ -65,7 +68,18 @@ DISCLOSURE_FIELDS: tuple[str, ...] = (DOMESTIC_VIOLENCE, CRIME_RISK)
 # `requires` it (handing a case to a unit is an action of its own): the tier and its
 # escalation counter, and the units that see the case. The loader refuses an `accepts`
 # (of an action or of opening) that names one of them.
-ENGINE_OWNED: tuple[str, ...] = (TIER, ESCALATION_COUNT, *HANDOFF_FIELDS, *HANDOFF_LIST_FIELDS)
+# The wage-arrears blacklist (拖欠农民工工资失信联合惩戒对象名单): an open case whose
+# `blacklisted` is true puts the employer named by its `employer_code` on the list; a case
+# opened with an `employer_listed` field has it filled, at its opening, with whether its own
+# `employer_code` is on the list then (engine.casework.employer_list).
+LISTING_FIELDS: tuple[str, ...] = (BLACKLISTED, EMPLOYER_LISTED)
+ENGINE_OWNED: tuple[str, ...] = (
+    TIER,
+    ESCALATION_COUNT,
+    *HANDOFF_FIELDS,
+    *HANDOFF_LIST_FIELDS,
+    *LISTING_FIELDS,
+)
 
 RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
     {
@@ -93,6 +107,9 @@ RESERVED: MappingProxyType[str, ReservedField] = MappingProxyType(
             ReservedField(VISIT_DATE, ("date", "datetime"), "the follow-up visit's date"),
             ReservedField(PERFORMANCE, ("enum", "string"), "how the agreement was performed"),
             ReservedField(LINKED_CASES, ("list",), "case ids shown each task given (decisions)"),
+            ReservedField(EMPLOYER_CODE, ("string",), "the employer: the wage-arrears blacklist"),
+            ReservedField(BLACKLISTED, ("bool",), "open and true: the employer is on the list"),
+            ReservedField(EMPLOYER_LISTED, ("bool",), "the employer was on the list at opening"),
         )
     }
 )

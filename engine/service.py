@@ -140,10 +140,15 @@ class WorkflowService:
         grid_unit: str | None = None,
         version: int | None = None,
         idempotency_key: str | None = None,
+        facts: Mapping[str, Any] | None = None,
     ) -> FireResult:
         """Open a case inside the caller's transaction: check the role and the data, insert
         the case and its first event, arm the first state's timers. A retried key answers the
-        first result; a concurrent retry raises DuplicateKeyError (roll back and replay)."""
+        first result; a concurrent retry raises DuplicateKeyError (roll back and replay).
+
+        `facts`: values of engine-owned fields the caller looked up in the same transaction
+        (the employer's listing: engine.casework.employer_list); written over the data and
+        kept in the opening event with it."""
         definition = self.registry.get(workflow, version)
         if actor.role not in definition.owner_roles:
             raise RoleNotAllowedError(OPEN_ACTION, actor.role, list(definition.owner_roles))
@@ -152,6 +157,9 @@ class WorkflowService:
         plans.check_opening(payload)
         values = plans.defaults()
         values.update(payload)
+        if facts:
+            values.update(facts)
+            payload.update(facts)
         now = self.clock.now()
         if idempotency_key is not None:
             replayed = replay(tx, idempotency_key, None, OPEN_ACTION)

@@ -173,6 +173,8 @@ def _role_of(username: str) -> str:
 
 
 def _actor_for(role: str, s: Script) -> str:
+    if role == "system":  # a timer's step, taken at once instead of waiting for its moment
+        return "system"
     if role == "mediator":
         return s.opened_by if _role_of(s.opened_by) == "mediator" else "mediator"
     return next(u.username for u in USERS if u.role == role)

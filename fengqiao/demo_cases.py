@@ -668,6 +668,129 @@ def _points(today: date) -> list[Script]:
     ]
 
 
+def _wages(today: date) -> list[Script]:
+    """Wage arrears monitoring and the blacklist (seed 004): a project at each stage, and a
+    listing at each stage of its procedure; steps of the timers are taken as `system`."""
+
+    def day(offset: int) -> str:
+        return (today + timedelta(days=offset)).isoformat()
+
+    project = {
+        "employer_code": "91511700MA62000001",
+        "employer_name": "达州某建筑劳务有限公司",
+        "project_name": "通川区安置房二期",
+        "location": "通川区西外镇",
+        "description": "安置房主体施工，农民工由银行代发工资。",
+        "workers_count": 40,
+        "start_date": day(-20),
+        "end_date": day(365),
+    }
+    order = {
+        "findings": "拖欠32名农民工两个月工资共计36万元。",
+        "rectification_due": day(10),
+        "workers_unpaid": 32,
+        "arrears_amount": 360000,
+    }
+    monitor: list[Step] = [
+        ("start_monitoring", "handler", {}),
+        (
+            "public_report",
+            "handler",
+            {"report_channel": "hotline", "report_note": "工人来电反映欠薪"},
+        ),
+        ("order_payment", "handler", order),
+        ("payment_deadline_missed", "system", {}),
+    ]
+    paid: list[Step] = [
+        *monitor[:3],
+        ("confirm_paid", "handler", {"payment_note": "已通过银行代发足额支付。"}),
+        ("close", "handler", {"closing_note": "项目竣工，工资结清。"}),
+    ]
+    stops = [
+        ("registered", monitor[:0]),
+        ("monitoring", monitor[:1]),
+        ("investigating", monitor[:2]),
+        ("rectifying", monitor[:3]),
+        ("payment_overdue", monitor),
+        ("closed", paid),
+    ]
+    scripts = [
+        Script(
+            f"wage_monitoring:{state}",
+            "wage_monitoring",
+            "handler",
+            {**project, "project_name": f"{project['project_name']}（{n}）"},
+            steps,
+            org_unit="cm-hp-1",
+        )
+        for n, (state, steps) in enumerate(stops, start=1)
+    ]
+    listing = {
+        "employer_code": "91511700MA62000001",
+        "employer_name": "达州某建筑劳务有限公司",
+        "source_case": "WM-2026-001",
+        "grounds": "amount_threshold",
+        "arrears_amount": 360000,
+        "workers_unpaid": 32,
+        "payment_deadline": day(-3),
+        "description": "责令限期支付后逾期未支付。",
+    }
+    notice = (
+        "serve_notice",
+        "handler",
+        {"notice_served_on": day(0), "notice_note": "拟列入告知书"},
+    )
+    objection = ("file_objection", "handler", {"objection": "欠薪系总包方工程款未拨付。"})
+    reviewed = {"objection_review": "经核实，不属于免责情形。"}
+    decide = ("decide_listing", "supervisor", {"decision_note": "列入决定书", "listed_on": day(0)})
+    to_list: list[Step] = [notice, objection, ("reject_objection", "handler", reviewed), decide]
+    rectified = ("record_rectification", "handler", {"rectified_on": day(-1)})
+    removable: list[Step] = [
+        *to_list,
+        rectified,
+        ("becomes_removable", "system", {}),
+    ]
+    apply = ("apply_early_removal", "handler", {"pledge_made": True})
+    ladder = [
+        ("proposed", []),
+        ("notice_served", [notice]),
+        ("reviewing_objection", [notice, objection]),
+        ("deciding", to_list[:3]),
+        ("listed", [*to_list, ("publish", "handler", {"published_on": day(0)})]),
+        ("rectified", [*to_list, rectified]),
+        ("removal_eligible", removable),
+        ("removal_review", [*removable, apply]),
+        (
+            "removed",
+            [
+                *removable,
+                apply,
+                ("approve_early_removal", "supervisor", {"removal_note": "准予提前移出"}),
+            ],
+        ),
+        (
+            "not_listed",
+            [
+                notice,
+                objection,
+                ("uphold_objection", "supervisor", {"objection_review": "申辩成立。"}),
+            ],
+        ),
+    ]
+    scripts += [
+        Script(
+            f"wage_blacklist:{state}",
+            "wage_blacklist",
+            "handler",
+            listing,
+            steps,
+            org_unit="cm-hp-1",
+        )
+        for state, steps in ladder
+    ]
+    return scripts
+
+
 def scripts(today: date) -> list[Script]:
     """Every demo case, with dates relative to `today`."""
     later = (today + timedelta(days=30)).isoformat()
@@ -680,4 +803,5 @@ def scripts(today: date) -> list[Script]:
         *_deliberation(),
         *_projects(today),
         *_points(today),
+        *_wages(today),
     ]

@@ -12,6 +12,7 @@ from engine.casework.access import owner_units, scoped_key, visible_case, visibl
 from engine.casework.context import Casework
 from engine.casework.disclosures import disclosed, record_refused_disclosure
 from engine.casework.duplicates import check_point
+from engine.casework.employer_list import opening_facts
 from engine.casework.errors import CaseClosedError, ExternalTicketTakenError, UnknownUnitError
 from engine.casework.identity import User
 from engine.casework.parties import NewParty, record_party
@@ -62,7 +63,9 @@ def open_case(
     consent: str | None = None,
 ) -> FireResult:
     """Open a case owned by the user's unit (or a unit within their scope), with its parties:
-    one transaction, the opening in the case's history and each party in the audit log.
+    one transaction, the opening in the case's history and each party in the audit log. A
+    workflow declaring `employer_listed` has it filled from the wage-arrears blacklist in
+    that transaction (engine.casework.employer_list), recorded in the opening event.
 
     With `external` (a source system's ticket number) the case carries it; a ticket that
     opened a case already answers that case (`replayed`), never a second one
@@ -74,7 +77,8 @@ def open_case(
     place = check_point(*place) if place is not None else None
     # UnknownWorkflowError first; the version found is the one the case opens on (the
     # latest is asked of the database once, not again by the service).
-    version = cw.registry.get(workflow, version).version
+    definition = cw.registry.get(workflow, version)
+    version = definition.version
     org_unit, grid_unit = owner_units(user, org_unit, grid_unit)
     key = scoped_key(user, idempotency_key)
     try:
@@ -136,6 +140,7 @@ def open_case_in(
         grid_unit=grid_unit,
         version=version,
         idempotency_key=idempotency_key,
+        facts=opening_facts(tx, cw.registry.get(workflow, version), data),
     )
     if not opened.replayed:
         for party in parties:

@@ -28,6 +28,8 @@ def test_list_and_get(world: World) -> None:
         "project_supervision",
         "public_points",
         "quarterly_scoring",
+        "wage_blacklist",
+        "wage_monitoring",
     ]
     d = world.client.get("/api/definitions/mediation", headers=world.h("mediator")).json()
     assert d["version"] == latest(world)

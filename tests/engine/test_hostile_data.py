@@ -17,7 +17,7 @@ from engine.loader import parse_definition
 from engine.model import Actor
 from engine.plans import plan_for
 from engine.registry import Registry
-from engine.reserved import ENGINE_OWNED
+from engine.reserved import ENGINE_OWNED, LISTING_FIELDS
 from engine.service import WorkflowService
 from engine.store.repository import SqlStore
 from engine.validation import MAX_PROBLEMS, DataCheck, FieldCheck
@@ -223,6 +223,8 @@ def test_the_loader_refuses_accepting_an_engine_owned_field(owned: str) -> None:
     text = text.replace("accepts: [n, x]", f"accepts: [n, {owned}]")
     if owned == "tier" or owned == "escalation_count":
         text = text.replace("type: list,", "type: int,")
+    elif owned in LISTING_FIELDS:
+        text = text.replace("type: list,", "type: bool,")
     elif owned != "co_handlers":
         text = text.replace("type: list,", "type: string,")
     with pytest.raises(DefinitionError) as err:

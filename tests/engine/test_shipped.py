@@ -100,6 +100,8 @@ def test_a_folder_with_a_bad_file_answers_the_others_and_its_problems(tmp_path: 
         "project_supervision",
         "public_points",
         "quarterly_scoring",
+        "wage_blacklist",
+        "wage_monitoring",
     ]
     assert {p.file for p in found.problems} == {str(bad)}
     assert "YAML syntax error" in found.problems[0].message

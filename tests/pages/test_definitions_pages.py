@@ -25,6 +25,8 @@ def test_definitions_list(login_as: LoginAs) -> None:
         "project_supervision",
         "public_points",
         "quarterly_scoring",
+        "wage_blacklist",
+        "wage_monitoring",
     ]
     assert page["may_edit"]
     mediation = next(d for d in page["definitions"] if d.name == "mediation")
@@ -72,6 +74,8 @@ def test_the_shipped_files_left_out_are_shown_above_the_list(
         "project_supervision",
         "public_points",
         "quarterly_scoring",
+        "wage_blacklist",
+        "wage_monitoring",
     ]
 
 
