@@ -309,8 +309,24 @@ def _month_counts(
     found = [replace(c, key=c.key or None) for c in _counts(tx, query, bounds)]
     if vis.everything:
         return found
-    shared_only = facts.shared == literal_column("1")  # the partial index ix_rate_facts_shared
-    return _merged([*found, *_fact_counts(tx, vis, f, key, bounds, shared_only)])
+    # The shared cases the user sees, found once (the partial index ix_rate_facts_shared, the
+    # full filter asked of each case), then summed by their ids.
+    shared_only = facts.shared == literal_column("1")
+    seen = (
+        select(facts.case_id)
+        .join(cases, cases.c.id == facts.case_id)
+        .where(shared_only, visible_clause(vis, tx.sqlite), *_conditions(facts, f, bounds))
+    )
+    ids = [int(i) for i in tx.conn.execute(seen).scalars()]
+    if not ids:
+        return found
+    if len(ids) > _MAX_IDS:
+        return _merged([*found, *_fact_counts(tx, vis, f, key, bounds, shared_only)])
+    where = [facts.case_id.in_(ids), *_conditions(facts, f, bounds)]
+    return _merged([*found, *_counts(tx, _summed(facts, key, bounds, where), bounds)])
+
+
+_MAX_IDS = 5_000  # more shared cases than these: asked as the facts are
 
 
 def _merged(counts: list[RateCount]) -> list[RateCount]:
