@@ -205,6 +205,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"  overdue on purpose: case #{ids['visit']} (follow-up visit) and"
             f" #{ids['grid']} (grid report): the worker's first sweep fires them"
         )
+        if ctx.cw.public_grid is None:  # the demo's public form reports to its first grid
+            from fengqiao.demo import PUBLIC_GRID
+
+            ctx.cw.public_grid = PUBLIC_GRID
+        print(f"  public form: /public/report (reports to grid {ctx.cw.public_grid})")
     from fengqiao.serve import serve
 
     return serve(ctx)

@@ -24,6 +24,9 @@ from engine.visibility import Visibility, visibility_for
 from fengqiao.context import Context
 from fengqiao.demo_cases import Script, scripts
 
+PUBLIC_GRID = "g-hp-1-1"
+"""The grid the public form reports to when `serve --demo` is not told another."""
+
 ORGANISATIONS: tuple[tuple[str, str, str], ...] = (
     ("union", "区总工会", "Trade union"),
     ("women", "区妇联", "Women's federation"),
