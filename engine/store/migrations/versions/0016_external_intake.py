@@ -77,7 +77,8 @@ def downgrade() -> None:
     op.drop_table("grid_areas")
     op.drop_table("case_origins")
     op.drop_table("client_systems")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index("ux_cases_external")
-        batch_op.drop_column("external_id")
-        batch_op.drop_column("external_source")
+    # Dropped in place (SQLite 3.35+ drops a column without copying the table, which other
+    # tables' rows refer to).
+    op.drop_index("ux_cases_external", table_name="cases")
+    op.drop_column("cases", "external_id")
+    op.drop_column("cases", "external_source")

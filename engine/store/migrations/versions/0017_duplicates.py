@@ -47,13 +47,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_case_sketches_case", table_name="case_sketches")
     op.drop_table("case_sketches")
-    with op.batch_alter_table("parties", schema=None) as batch_op:
-        batch_op.drop_index("ix_parties_phone_index")
-        batch_op.drop_column("phone_index")
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index("uq_cases_receipt")
-        batch_op.drop_index("ix_cases_open_cell")
-        batch_op.drop_column("receipt")
-        batch_op.drop_column("cell")
-        batch_op.drop_column("lng")
-        batch_op.drop_column("lat")
+    # Dropped in place (SQLite 3.35+ drops a column without copying the table, which other
+    # tables' rows refer to).
+    op.drop_index("ix_parties_phone_index", table_name="parties")
+    op.drop_column("parties", "phone_index")
+    op.drop_index("uq_cases_receipt", table_name="cases")
+    op.drop_index("ix_cases_open_cell", table_name="cases")
+    for column in ("receipt", "cell", "lng", "lat"):
+        op.drop_column("cases", column)
