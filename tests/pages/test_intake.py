@@ -82,7 +82,13 @@ def test_a_grid_member_records_public_benefit_work_in_their_grid(
     client = login_as("grid_member")
     page = context_of(client.get("/workroom/new"))
     # Not the grid report (its own form), not the workroom's workflows: the points' only.
-    assert [name for name, _ in page["workflows"]] == ["public_points"]
+    # The community's own work, never a workroom's mediation or labour dispute.
+    assert [name for name, _ in page["workflows"]] == [
+        "deliberation",
+        "public_points",
+        "wage_blacklist",
+        "wage_monitoring",
+    ]
     response = client.post(
         "/workroom/new",
         data={
@@ -107,4 +113,10 @@ def test_a_grid_member_records_public_benefit_work_in_their_grid(
 
 def test_a_handler_may_not_open_the_workrooms_workflows(login_as: LoginAs) -> None:
     page = context_of(login_as("handler").get("/workroom/new"))
-    assert [name for name, _ in page["workflows"]] == ["public_points"]
+    # The community's own work, never a workroom's mediation or labour dispute.
+    assert [name for name, _ in page["workflows"]] == [
+        "deliberation",
+        "public_points",
+        "wage_blacklist",
+        "wage_monitoring",
+    ]
