@@ -16,7 +16,7 @@ from engine.casework.outside_requests import RequestStatus, Service
 JSON_TYPE = "application/json; charset=utf-8"
 XML_TYPE = "text/xml; charset=utf-8"
 FORMATS = ("json", "xml")
-XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>'
 
 Doc = dict[str, Any]
 
@@ -107,9 +107,7 @@ def answer(fmt: str, kind: str, docs: Sequence[Doc], status: int = 200) -> Respo
         root = Element(root_tag)
         for doc in docs:
             _xml_item(root, item_tag, doc)
-        body = (
-            b'<?xml version="1.0" encoding="utf-8"?>' + tostring(root, encoding="unicode").encode()
-        )
+        body = _xml_bytes(root)
         return Response(body, status_code=status, media_type=XML_TYPE)
     text = json.dumps(list(docs), ensure_ascii=False)
     return Response(text.encode("utf-8"), status_code=status, media_type=JSON_TYPE)
@@ -120,9 +118,7 @@ def definition_answer(fmt: str, doc: Doc) -> Response:
         root = Element("service_definition")
         SubElement(root, "service_code").text = doc["service_code"]
         SubElement(root, "attributes")
-        body = (
-            b'<?xml version="1.0" encoding="utf-8"?>' + tostring(root, encoding="unicode").encode()
-        )
+        body = _xml_bytes(root)
         return Response(body, media_type=XML_TYPE)
     return answer_object(doc)
 

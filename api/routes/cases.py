@@ -64,7 +64,7 @@ async def open_case(
 ) -> FireOut:
     """Open a case of a workflow; it belongs to your organisation unless you name another
     unit within your scope."""
-    external = external_ref(body.external_source, body.external_id)
+    external = external_ref(body.external.source, body.external.ticket) if body.external else None
     try:
         result = casework.open_case(
             ctx,

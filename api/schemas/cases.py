@@ -31,6 +31,17 @@ CASE_EXAMPLE: dict[str, Any] = {
 }
 
 
+class ExternalIn(StorableText):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(
+        min_length=1, max_length=MAX_SOURCE, pattern=SOURCE_PATTERN, examples=["12345"]
+    )
+    ticket: str = Field(
+        min_length=1, max_length=MAX_TICKET, pattern=TICKET_PATTERN, examples=["GD20261201000017"]
+    )
+
+
 class OpenCaseIn(StorableText):
     model_config = ConfigDict(
         extra="forbid",
@@ -56,19 +67,10 @@ class OpenCaseIn(StorableText):
         default=None, max_length=64, description="Owning organisation (default: yours)"
     )
     grid_unit: str | None = Field(default=None, max_length=64)
-    external_source: str | None = Field(
+    external: ExternalIn | None = Field(
         default=None,
-        min_length=1,
-        max_length=MAX_SOURCE,
-        pattern=SOURCE_PATTERN,
-        description="The system the case came from (e.g. 12345); with external_id",
-    )
-    external_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=MAX_TICKET,
-        pattern=TICKET_PATTERN,
-        description="That system's ticket number: opening it again answers the same case",
+        description="The system the case came from and its ticket number: opening the same"
+        " ticket again answers the same case",
     )
     point: PointIn | None = Field(
         default=None, description="Where (WGS-84): for the duplicate suggestions"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.api.conftest import MEDIATION_INTAKE, World
 
-REF = {"external_source": "12345", "external_id": "GD-2026-0001"}
+REF = {"external": {"source": "12345", "ticket": "GD-2026-0001"}}
 
 
 def test_a_ticket_opens_one_case_through_the_api(any_world: World) -> None:
@@ -34,12 +34,16 @@ def test_a_ticket_opens_one_case_through_the_api(any_world: World) -> None:
 def test_half_a_reference_is_refused_and_writes_nothing(any_world: World) -> None:
     w = any_world
     before = w.client.get("/api/cases", headers=w.h("mediator")).json()["total"]
-    for ref in ({"external_source": "12345"}, {"external_source": "a b", "external_id": "1"}):
+    for ref in (
+        {"external": {"source": "12345"}},
+        {"external": {"source": "a b", "ticket": "1"}},
+        {"external": {"source": "12345", "ticket": " GD-1"}},
+    ):
         r = w.client.post(
             "/api/cases",
             json={"workflow": "mediation", "data": MEDIATION_INTAKE, **ref},
             headers=w.h("mediator"),
         )
         assert r.status_code == 422, r.text
-        assert r.json()["errors"][0]["pointer"].startswith("#/external_")
+        assert r.json()["errors"][0]["pointer"].startswith("#/external/")
     assert w.client.get("/api/cases", headers=w.h("mediator")).json()["total"] == before

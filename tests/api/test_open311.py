@@ -257,3 +257,11 @@ def test_bad_query_parameters_answer_errors(any_world: World, keys: dict[str, st
         assert r.status_code == 400 and words in r.json()[0]["description"], r.text
     assert c.get("/open311/v2/requests/abc.json", params={"api_key": key}).status_code == 404
     assert c.get("/open311/v2/services.yaml", params={"api_key": key}).status_code == 404
+
+
+def test_xml_answers_carry_the_declaration_the_spec_asks_for(
+    any_world: World, keys: dict[str, str]
+) -> None:
+    r = any_world.client.get("/open311/v2/services.xml", params={"api_key": keys["app"]})
+    assert r.headers["content-type"] == "text/xml; charset=utf-8"
+    assert r.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?><services>')
