@@ -363,9 +363,7 @@ def _replay(
     return first
 
 
-def _replay_after_race(
-    cw: Casework, key: str, same: Callable[[PointEntry], bool]
-) -> PointEntry:
+def _replay_after_race(cw: Casework, key: str, same: Callable[[PointEntry], bool]) -> PointEntry:
     """After losing a race on `key` (the transaction rolled back): the winner's entry."""
     with cw.store.transaction(write=False) as tx:
         first = _replay(tx, key, same)

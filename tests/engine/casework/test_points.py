@@ -246,7 +246,9 @@ def audited(cw: Casework) -> list[str]:
         return [r.action for r in tx.conn.execute(audit_log.select())]
 
 
-def redeem_with(cw: Casework, key: str | None, amount: int = 10, who: str = "handler") -> PointEntry:
+def redeem_with(
+    cw: Casework, key: str | None, amount: int = 10, who: str = "handler"
+) -> PointEntry:
     return points.redeem(
         cw,
         person(who),
