@@ -4,6 +4,7 @@ community partner and a counter-entry (/points); the mass organisations' quarter
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from fastapi import APIRouter
@@ -34,6 +35,7 @@ PATH = "/points"
 RANKING = "/points/ranking"
 RECORD_WORKFLOW = "public_points"  # public-benefit work is recorded as a case of it
 SCORING_WORKFLOW = "quarterly_scoring"  # one case per organisation and quarter
+IDEM_FIELD = "idem"  # each form carries a key made when it is shown: a double submit counts once
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,8 @@ def _render(
             "name_max": NAME_MAX,
             "text_max": TEXT_MAX,
             "max_amount": MAX_AMOUNT,
+            "idem_redeem": uuid.uuid4().hex,
+            "idem_correct": uuid.uuid4().hex,
         },
         status_code=status,
         active_nav=PATH,
@@ -135,6 +139,7 @@ def _redeem(page: Page, form: FormData) -> Response:
             amount=amount,
             partner=values["partner"][:NAME_MAX],
             note=values["note"][:TEXT_MAX],
+            idempotency_key=_key(form),
         )
     except InsufficientPointsError as exc:
         msg = page.t("points.insufficient", balance=exc.balance, asked=exc.asked)
@@ -157,7 +162,7 @@ def _correct(page: Page, form: FormData) -> Response:
     values = {"entry_id": id_text, "reason": reason}
     entry_id = int(id_text) if id_text.isdigit() and len(id_text) < 19 else 0
     try:
-        counter = points.correct(page.ctx, page.user, entry_id, reason)
+        counter = points.correct(page.ctx, page.user, entry_id, reason, _key(form))
     except UnknownPointsEntryError:
         msg = page.t("points.no_entry", id=id_text)
         return _render(page, status=404, error=msg, form=values)
@@ -170,6 +175,12 @@ def _correct(page: Page, form: FormData) -> Response:
     except InvalidPointsError:
         return _render(page, status=422, error=page.t("points.invalid.reason"), form=values)
     return RedirectResponse(f"{PATH}?corrected={counter.corrects}", 303)
+
+
+def _key(form: FormData) -> str:
+    """The form's key, namespaced apart from the API's; a form without one gets its own."""
+    idem = str(form.get(IDEM_FIELD, "")) or uuid.uuid4().hex
+    return f"page:{idem[:64]}"
 
 
 @router.get(RANKING, name="points_ranking")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
 from api.auth import CurrentUser
 from api.deps import ContextDep
@@ -24,12 +24,23 @@ from api.schemas.points import (
     RedemptionIn,
 )
 from engine.casework import points
+from engine.casework.access import MAX_KEY_LENGTH
 from engine.casework.points import NAME_MAX, PAGE_MAX
 from engine.points import PointEntry
 
 ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 router = APIRouter(tags=["points"], route_class=BoundedJsonRoute)
+
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description="A retry with the same key is applied once and answers the first entry",
+    ),
+]
 
 
 @router.get("/points/ledger", responses=ERRORS)
@@ -81,9 +92,12 @@ def balances(
 
 
 @router.post("/points/redemptions", status_code=201, responses=ERRORS)
-def redeem(body: RedemptionIn, user: CurrentUser, ctx: ContextDep) -> PointEntryOut:
+def redeem(
+    body: RedemptionIn, user: CurrentUser, ctx: ContextDep, key: IdemKey = None
+) -> PointEntryOut:
     """Redeem points with a community partner (社区伙伴); refused (422 insufficient-points),
-    and nothing written, when the balance is short."""
+    and nothing written, when the balance is short. With an Idempotency-Key a retry is
+    applied once and answers the first entry."""
     return entry_out(
         points.redeem(
             ctx,
@@ -93,15 +107,19 @@ def redeem(body: RedemptionIn, user: CurrentUser, ctx: ContextDep) -> PointEntry
             amount=body.amount,
             partner=body.partner,
             note=body.note,
+            idempotency_key=key,
         )
     )
 
 
 @router.post("/points/corrections", status_code=201, responses=ERRORS)
-def correct(body: CorrectionIn, user: CurrentUser, ctx: ContextDep) -> PointEntryOut:
+def correct(
+    body: CorrectionIn, user: CurrentUser, ctx: ContextDep, key: IdemKey = None
+) -> PointEntryOut:
     """Undo an entry with a counter-entry and its reason (the entry stays); 409 when it is
-    corrected already or is itself a counter-entry."""
-    return entry_out(points.correct(ctx, user, body.entry_id, body.reason))
+    corrected already or is itself a counter-entry. With an Idempotency-Key a retry is
+    applied once and answers the first counter-entry."""
+    return entry_out(points.correct(ctx, user, body.entry_id, body.reason, key))
 
 
 @router.get("/points/ranking", responses=ERRORS)

@@ -8,12 +8,20 @@ here add the two entries no workflow makes: a redemption (兑换) with a communi
 mistaken entry with its reason. Each locks the account, checks, appends and writes its audit
 entry in one transaction; nothing here, nor anywhere, updates or deletes an entry. Who may read
 the ledger sees all of it: the points are public in the community (公示).
+
+Both take an Idempotency-Key (scoped to the user, as for firing): the key is kept, unique, on
+the entry written. The same key again answers that entry and writes nothing, not even an audit
+entry; with another request it is refused (IdempotencyKeyReusedError). Two first tries at once
+both pass the lookup; the unique index refuses the loser's entry (DuplicateKeyError), its
+transaction rolls back, and it answers the winner's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from engine.casework.access import scoped_key
 from engine.casework.context import Casework
 from engine.casework.errors import (
     AlreadyCorrectedError,
@@ -23,6 +31,7 @@ from engine.casework.errors import (
 )
 from engine.casework.identity import User
 from engine.casework.permissions import Permission, require
+from engine.errors import IdempotencyKeyReusedError
 from engine.points import (
     ACCOUNT_KINDS,
     ASSESSMENT,
@@ -35,9 +44,11 @@ from engine.points import (
     PointEntry,
     Quarter,
 )
+from engine.ports import DuplicateKeyError
 from engine.store import audit
 from engine.store import points as ledger_store
 from engine.store.points import Balance
+from engine.store.repository import SqlTransaction
 from engine.store.units import all_units
 
 TEXT_MAX = 500
@@ -149,12 +160,14 @@ def redeem(
     amount: int,
     partner: str,
     note: str = "",
+    idempotency_key: str | None = None,
 ) -> PointEntry:
     """Redeem `amount` public-benefit points of a resident's or organisation's account with
     a community partner (社区伙伴) for what `note` names: checked against the balance inside
     the transaction, with the account locked (a concurrent redemption waits and is checked
     against what is left); InsufficientPointsError, and nothing written, if it would
-    overdraw. Audit `points_redeemed`."""
+    overdraw. Audit `points_redeemed`. A retry with the same `idempotency_key` answers the
+    first redemption and redeems nothing again."""
     require(user, Permission.REDEEM_POINTS)
     kind = _kind(account_kind)
     name = _text("account", account, NAME_MAX)
@@ -162,8 +175,40 @@ def redeem(
     note = _text("note", note, TEXT_MAX, required=False)
     if isinstance(amount, bool) or not isinstance(amount, int) or not 1 <= amount <= MAX_AMOUNT:
         raise InvalidPointsError("amount", f"a whole number from 1 to {MAX_AMOUNT}")
+    key = scoped_key(user, idempotency_key)
+
+    def same(e: PointEntry) -> bool:
+        return (e.category, e.account_kind, e.account, e.amount, e.partner, e.note) == (
+            REDEMPTION,
+            kind,
+            name,
+            -amount,
+            partner,
+            note,
+        )
+
+    try:
+        return _redeem(cw, user, kind, name, amount, partner, note, key, same)
+    except DuplicateKeyError:
+        assert key is not None
+        return _replay_after_race(cw, key, same)
+
+
+def _redeem(
+    cw: Casework,
+    user: User,
+    kind: str,
+    name: str,
+    amount: int,
+    partner: str,
+    note: str,
+    key: str | None,
+    same: Callable[[PointEntry], bool],
+) -> PointEntry:
     now = cw.clock.now()
     with cw.store.transaction() as tx:
+        if (first := _replay(tx, key, same)) is not None:
+            return first
         ledger_store.lock_account(tx, kind, name)
         have = ledger_store.balance(tx, kind, name, BENEFIT_CATEGORIES)
         if have < amount:
@@ -180,7 +225,7 @@ def redeem(
             partner=partner,
             note=note,
         )
-        entry_id = ledger_store.append(tx, entry)
+        entry_id = ledger_store.append(tx, entry, key)
         audit.record(
             tx,
             at=now,
@@ -191,16 +236,45 @@ def redeem(
     return _with_id(entry, entry_id)
 
 
-def correct(cw: Casework, user: User, entry_id: int, reason: str) -> PointEntry:
+def correct(
+    cw: Casework,
+    user: User,
+    entry_id: int,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> PointEntry:
     """Undo a ledger entry with a counter-entry of the opposite amount in the same account
     and category, naming it and giving the reason; the entry itself stays. An entry is
     corrected once, a counter-entry never (AlreadyCorrectedError); a counter-entry that would
     take a public-benefit balance below zero is refused (InsufficientPointsError). Audit
-    `points_corrected`."""
+    `points_corrected`. A retry with the same `idempotency_key` answers the first
+    counter-entry."""
     require(user, Permission.CORRECT_POINTS)
     why = _text("reason", reason, TEXT_MAX)
+    key = scoped_key(user, idempotency_key)
+
+    def same(e: PointEntry) -> bool:
+        return (e.corrects, e.note) == (entry_id, why)
+
+    try:
+        return _correct(cw, user, entry_id, why, key, same)
+    except DuplicateKeyError:
+        assert key is not None
+        return _replay_after_race(cw, key, same)
+
+
+def _correct(
+    cw: Casework,
+    user: User,
+    entry_id: int,
+    why: str,
+    key: str | None,
+    same: Callable[[PointEntry], bool],
+) -> PointEntry:
     now = cw.clock.now()
     with cw.store.transaction() as tx:
+        if (first := _replay(tx, key, same)) is not None:
+            return first
         original = ledger_store.entry(tx, entry_id)
         if original is None:
             raise UnknownPointsEntryError(entry_id)
@@ -228,7 +302,7 @@ def correct(cw: Casework, user: User, entry_id: int, reason: str) -> PointEntry:
             corrects=entry_id,
             note=why,
         )
-        new_id = ledger_store.append(tx, entry)
+        new_id = ledger_store.append(tx, entry, key)
         audit.record(
             tx,
             at=now,
@@ -274,6 +348,28 @@ def ranking(cw: Casework, user: User, quarter: str | Quarter | None = None) -> R
         rank = ranked[-1].rank if ranked and ranked[-1].total == total else i + 1
         ranked.append(RankedUnit(code, zh, en, items, total, rank))
     return Ranking(q, ASSESSMENT_ITEMS, tuple(ranked))
+
+
+def _replay(
+    tx: SqlTransaction, key: str | None, same: Callable[[PointEntry], bool]
+) -> PointEntry | None:
+    """The entry written before under `key`, or None if the key is new; a key written with
+    another request is refused."""
+    if key is None:
+        return None
+    first = ledger_store.by_key(tx, key)
+    if first is not None and not same(first):
+        raise IdempotencyKeyReusedError(key)
+    return first
+
+
+def _replay_after_race(cw: Casework, key: str, same: Callable[[PointEntry], bool]) -> PointEntry:
+    """After losing a race on `key` (the transaction rolled back): the winner's entry."""
+    with cw.store.transaction(write=False) as tx:
+        first = _replay(tx, key, same)
+    if first is None:
+        raise IdempotencyKeyReusedError(key)
+    return first
 
 
 def _with_id(entry: PointEntry, entry_id: int) -> PointEntry:

@@ -1,6 +1,7 @@
 """The points ledger as stored (engine.points): entries appended, never changed; balances and
 quarterly totals summed from it. Redemptions and counter-entries lock their account first
-(`lock_account`), so two of them on one account are checked one after the other."""
+(`lock_account`), so two of them on one account are checked one after the other. An entry a
+use case writes may carry its request's idempotency key (unique): `by_key` finds it again."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from engine.points import PointEntry
+from engine.ports import DuplicateKeyError
+from engine.store.errors import is_unique_violation, violated_constraint
 from engine.store.repository import SqlTransaction, ledger_row, points_ledger
 
 L = points_ledger
+IDEM_KEY_CONSTRAINT = "uq_points_ledger_idem_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +30,37 @@ class Balance:
     entries: int
 
 
-def append(tx: SqlTransaction, entry: PointEntry) -> int:
-    """Write one entry; its id."""
-    row = tx.conn.execute(insert(L).values(**ledger_row(entry)).returning(L.c.id)).first()
+def append(tx: SqlTransaction, entry: PointEntry, idem_key: str | None = None) -> int:
+    """Write one entry; its id. With `idem_key`, a key another entry holds already (a
+    concurrent retry committed first) raises DuplicateKeyError and writes nothing."""
+    stmt = insert(L).values(**ledger_row(entry), idem_key=idem_key).returning(L.c.id)
+    if idem_key is None:
+        row = tx.conn.execute(stmt).first()
+    else:
+        try:
+            with tx.savepoint():
+                row = tx.conn.execute(stmt).first()
+        except IntegrityError as exc:
+            if is_unique_violation(exc) and _repeats_key(tx, exc, idem_key):
+                raise DuplicateKeyError(idem_key) from exc
+            raise
     assert row is not None
     return int(row[0])
+
+
+def by_key(tx: SqlTransaction, idem_key: str) -> PointEntry | None:
+    """The entry written under the idempotency key, if one was."""
+    row = tx.conn.execute(select(L).where(L.c.idem_key == idem_key)).first()
+    return _entry(row._mapping) if row is not None else None
+
+
+def _repeats_key(tx: SqlTransaction, exc: BaseException, idem_key: str) -> bool:
+    """Whether a unique violation was the key's: PostgreSQL names the constraint; SQLite
+    does not, so the key is looked up (the winner has committed)."""
+    constraint = violated_constraint(exc)
+    if constraint is not None:
+        return constraint == IDEM_KEY_CONSTRAINT
+    return by_key(tx, idem_key) is not None
 
 
 def lock_account(tx: SqlTransaction, account_kind: str, account: str) -> None:

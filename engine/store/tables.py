@@ -507,6 +507,7 @@ class PointRow(SQLModel, table=True):
         Index("ix_points_ledger_category_at", "category", "at"),
         Index("ix_points_ledger_case", "case_id"),
         UniqueConstraint("corrects", name="uq_points_ledger_corrects"),
+        UniqueConstraint("idem_key", name="uq_points_ledger_idem_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -525,6 +526,8 @@ class PointRow(SQLModel, table=True):
     corrects: int | None = Field(default=None, foreign_key="points_ledger.id")
     partner: str | None = Field(default=None, max_length=128)  # 社区伙伴 of a redemption
     note: str = Field(default="")
+    # A redemption's or counter-entry's Idempotency-Key (scoped to the user): a retry finds it.
+    idem_key: str | None = Field(default=None, max_length=128)
 
 
 class ClientSystemRow(SQLModel, table=True):

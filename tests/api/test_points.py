@@ -1,9 +1,11 @@
-"""GET /api/points/ledger, /balances, /ranking; POST /api/points/redemptions, /corrections."""
+"""GET /api/points/ledger, /balances, /ranking; POST /api/points/redemptions, /corrections
+(with an Idempotency-Key, a retry is applied once)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from engine.store.audit import audit_log
 from tests.api.conftest import World
 
 WORK: dict[str, Any] = {
@@ -115,6 +117,48 @@ def test_bad_requests_and_roles_write_nothing(any_world: World) -> None:
     )
     ledger = w.client.get("/api/points/ledger", headers=w.h("handler")).json()
     assert len(ledger["entries"]) == 1
+
+
+def audited(w: World) -> list[str]:
+    with w.ctx.store.transaction(write=False) as tx:
+        return [r.action for r in tx.conn.execute(audit_log.select()) if "points" in r.action]
+
+
+def test_a_retried_redemption_and_correction_answer_the_first_entry(any_world: World) -> None:
+    w = any_world
+    awarded(w)  # 40 points
+    redeem = {"account": "夕阳红志愿队", "amount": 15, "partner": "便民家政"}
+    key = w.h("handler", **{"Idempotency-Key": "form-7"})
+    first = w.client.post("/api/points/redemptions", json=redeem, headers=key)
+    assert first.status_code == 201, first.text
+    again = w.client.post("/api/points/redemptions", json=redeem, headers=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    reused = w.client.post("/api/points/redemptions", json={**redeem, "amount": 5}, headers=key)
+    assert reused.status_code == 422 and reused.json()["type"].endswith("idempotency-key-reused")
+    mine = w.h("grid_member", **{"Idempotency-Key": "form-7"})  # another user's own key
+    assert w.client.post("/api/points/redemptions", json=redeem, headers=mine).status_code == 201
+    ledger = w.client.get(
+        "/api/points/ledger",
+        params={"account_kind": "person", "account": "夕阳红志愿队"},
+        headers=w.h("handler"),
+    ).json()
+    assert ledger["balance"] == 10 and len(ledger["entries"]) == 3
+
+    fix = {"entry_id": first.json()["id"], "reason": "服务未提供，退回积分"}
+    key = w.h("supervisor", **{"Idempotency-Key": "fix-7"})
+    counter = w.client.post("/api/points/corrections", json=fix, headers=key)
+    assert counter.status_code == 201, counter.text
+    again = w.client.post("/api/points/corrections", json=fix, headers=key)
+    assert (again.status_code, again.json()) == (201, counter.json())
+    reused = w.client.post(
+        "/api/points/corrections", json={**fix, "reason": "另一个理由"}, headers=key
+    )
+    assert reused.status_code == 422 and reused.json()["type"].endswith("idempotency-key-reused")
+    assert audited(w) == ["points_redeemed", "points_redeemed", "points_corrected"]
+    too_long = w.h("handler", **{"Idempotency-Key": "k" * 101})
+    r = w.client.post("/api/points/redemptions", json=redeem, headers=too_long)
+    assert r.status_code == 422
+    assert len(w.client.get("/api/points/ledger", headers=w.h("handler")).json()["entries"]) == 4
 
 
 def test_the_quarterly_ranking_lists_every_organisation(any_world: World) -> None:

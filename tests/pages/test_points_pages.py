@@ -113,3 +113,35 @@ def test_a_supervisor_starts_an_organisations_assessment_from_the_ranking(
     assert not context_of(login_as("org_admin").get("/points/ranking"))["may_open"]
     workflows = context_of(client.get("/workroom/new"))["workflows"]
     assert "quarterly_scoring" not in {name for name, _ in workflows}
+
+
+def test_a_double_submitted_form_is_applied_once(login_as: LoginAs, ctx: Casework) -> None:
+    client = login_as("grid_member")
+    page = client.get("/points")
+    token, idem = context_of(page)["csrf_token"], context_of(page)["idem_redeem"]
+    assert f'name="idem" value="{idem}"' in page.text
+    assert context_of(client.get("/points"))["idem_redeem"] != idem  # a new key each time shown
+    form = {"csrf_token": token, "idem": idem, "account": "王秀英", "amount": "4", "partner": "p"}
+    first = client.post("/points/redeem", data=form, follow_redirects=False)
+    second = client.post("/points/redeem", data=form, follow_redirects=False)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["location"] == second.headers["location"]
+    assert balance_of(ctx, "王秀英") == 6
+    changed = client.post("/points/redeem", data={**form, "amount": "5"})
+    assert changed.status_code == 422 and balance_of(ctx, "王秀英") == 6
+
+    supervisor = login_as("supervisor")
+    page = supervisor.get("/points")
+    shown = context_of(page)
+    assert f'name="idem" value="{shown["idem_correct"]}"' in page.text
+    redemption = next(e for e in shown["entries"] if e.account == "王秀英" and e.amount == -4)
+    data = {
+        "csrf_token": shown["csrf_token"],
+        "idem": shown["idem_correct"],
+        "entry_id": str(redemption.id),
+        "reason": "伙伴未能提供服务",
+    }
+    first = supervisor.post("/points/correct", data=data, follow_redirects=False)
+    second = supervisor.post("/points/correct", data=data, follow_redirects=False)
+    assert first.status_code == second.status_code == 303  # not 409 "corrected already"
+    assert balance_of(ctx, "王秀英") == 10

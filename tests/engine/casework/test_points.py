@@ -6,7 +6,7 @@ quarter with additions and deductions, and ranked."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,8 +22,9 @@ from engine.casework.errors import (
     UnknownPointsEntryError,
 )
 from engine.clock import ManualClock
-from engine.errors import GuardFailedError, RoleNotAllowedError
-from engine.points import ASSESSMENT, PERSON, UNIT, PointsEffectError
+from engine.errors import GuardFailedError, IdempotencyKeyReusedError, RoleNotAllowedError
+from engine.points import ASSESSMENT, PERSON, UNIT, PointEntry, PointsEffectError
+from engine.store import points as ledger_store
 from engine.store.audit import audit_log
 from tests.engine.casework.conftest import person
 
@@ -238,6 +239,98 @@ def test_two_redemptions_at_once_never_overdraw(cw: Casework, db_url: str) -> No
             t.join()
     assert outcomes.count("ok") == 3
     assert balance(cw) == 0
+
+
+def audited(cw: Casework) -> list[str]:
+    with cw.store.transaction(write=False) as tx:
+        return [r.action for r in tx.conn.execute(audit_log.select())]
+
+
+def redeem_with(
+    cw: Casework, key: str | None, amount: int = 10, who: str = "handler"
+) -> PointEntry:
+    return points.redeem(
+        cw,
+        person(who),
+        account_kind=PERSON,
+        account="王大妈",
+        amount=amount,
+        partner="惠民超市",
+        note="大米一袋",
+        idempotency_key=key,
+    )
+
+
+def test_a_retried_redemption_is_applied_once(cw: Casework, clock: ManualClock) -> None:
+    awarded(cw)  # 30 points
+    first = redeem_with(cw, "form-1")
+    clock.advance(timedelta(minutes=1))
+    again = redeem_with(cw, "form-1")
+    assert again == first
+    assert balance(cw) == 20 and audited(cw) == ["points_redeemed"]
+    with pytest.raises(IdempotencyKeyReusedError):
+        redeem_with(cw, "form-1", amount=5)  # the same key with another request
+    other = redeem_with(cw, "form-1", who="grid_member")  # keys are each user's own
+    assert other.id != first.id and balance(cw) == 10
+    assert redeem_with(cw, None, amount=5).id != redeem_with(cw, None, amount=5).id
+    assert balance(cw) == 0  # without a key each request is its own redemption
+
+
+def test_a_retried_counter_entry_is_applied_once(cw: Casework) -> None:
+    case_id = awarded(cw)
+    (award,) = points.ledger(cw, person("admin"), case_id=case_id).entries
+    first = points.correct(cw, person("admin"), award.id, "重复登记", "fix-1")
+    again = points.correct(cw, person("admin"), award.id, "重复登记", "fix-1")
+    assert again == first and balance(cw) == 0
+    assert audited(cw) == ["points_corrected"]
+    with pytest.raises(IdempotencyKeyReusedError):
+        points.correct(cw, person("admin"), award.id, "另一个理由", "fix-1")
+    with pytest.raises(IdempotencyKeyReusedError):  # a redemption's key is not a correction's
+        redeem_with(cw, "fix-1", who="admin")
+    with pytest.raises(AlreadyCorrectedError):
+        points.correct(cw, person("admin"), award.id, "重复登记", "fix-2")
+
+
+def test_a_retry_that_loses_the_race_answers_the_first_entry(
+    cw: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both tries pass the lookup before either has written: the unique index refuses the
+    second's entry, its transaction rolls back, and it answers the first's."""
+    awarded(cw)
+    first = redeem_with(cw, "form-1")
+    real = ledger_store.by_key
+    looked: list[str] = []
+
+    def not_yet(tx: Any, key: str) -> PointEntry | None:
+        looked.append(key)
+        return None if len(looked) == 1 else real(tx, key)
+
+    monkeypatch.setattr(ledger_store, "by_key", not_yet)
+    assert redeem_with(cw, "form-1") == first
+    assert len(looked) >= 2 and balance(cw) == 20 and audited(cw) == ["points_redeemed"]
+    looked.clear()
+    with pytest.raises(IdempotencyKeyReusedError):
+        redeem_with(cw, "form-1", amount=5)
+
+
+def test_two_retries_at_once_redeem_once(cw: Casework, db_url: str) -> None:
+    if db_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time: nothing to race")
+    awarded(cw)
+    barrier = threading.Barrier(4)
+    answers: list[int] = []
+
+    def retry() -> None:
+        barrier.wait()
+        answers.append(redeem_with(cw, "form-1").id)
+
+    threads = [threading.Thread(target=retry) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 4 and len(set(answers)) == 1
+    assert balance(cw) == 20 and audited(cw) == ["points_redeemed"]
 
 
 QUARTER_START = datetime(2026, 10, 1, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """points_ledger: the append-only ledger of points (公益积分, 积分评定); the database refuses
-any update or delete of its rows
+any update or delete of its rows; a redemption's or counter-entry's Idempotency-Key is unique
 
 Revision ID: 0015
 Revises: 0014
@@ -39,10 +39,12 @@ def upgrade() -> None:
         sa.Column("corrects", sa.Integer(), nullable=True),
         sa.Column("partner", sa.String(length=128), nullable=True),
         sa.Column("note", sa.String(), nullable=False),
+        sa.Column("idem_key", sa.String(length=128), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.ForeignKeyConstraint(["corrects"], ["points_ledger.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("corrects", name="uq_points_ledger_corrects"),
+        sa.UniqueConstraint("idem_key", name="uq_points_ledger_idem_key"),
     )
     op.create_index("ix_points_ledger_account", "points_ledger", ["account_kind", "account"])
     op.create_index("ix_points_ledger_category_at", "points_ledger", ["category", "at"])
