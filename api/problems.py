@@ -59,6 +59,7 @@ from engine.casework.errors import (
     LoginThrottledError,
     MergeRefusedError,
     MigrationPlanError,
+    NoTasksHereError,
     NotPermittedError,
     NotPrintableError,
     OutOfScopeError,
@@ -433,6 +434,7 @@ PROBLEMS: dict[type[BaseException], Rule] = {
     ),
     UnknownTaskError: Rule(404, "not-found", "Not found"),
     TaskFinishedError: Rule(409, "task-finished", "The task can no longer change"),
+    NoTasksHereError: Rule(409, "no-tasks-here", "The case's state takes no tasks"),
     InvalidPointsError: Rule(
         422,
         "validation",

@@ -18,6 +18,7 @@ from engine.casework import tasks
 from engine.casework.cases import visible_case
 from engine.casework.errors import (
     InvalidTaskError,
+    NoTasksHereError,
     TaskFinishedError,
     UnknownTaskError,
     UnknownUnitError,
@@ -80,7 +81,9 @@ def _answer(page: Page, case_id: int, run: Callable[[], object], done: str) -> R
     except (InvalidTaskError, TaskFinishedError, UnknownUnitError, RoleNotAllowedError) as exc:
         case = visible_case(page.ctx, page.user, case_id)
         status, key = 422, "task.invalid.unit"
-        if isinstance(exc, InvalidTaskError):
+        if isinstance(exc, NoTasksHereError):
+            status, key = 409, "task.invalid.case"
+        elif isinstance(exc, InvalidTaskError):
             key = f"task.invalid.{exc.field}" if exc.field in INVALID else "task.invalid.case"
         elif isinstance(exc, TaskFinishedError):
             status, key = 409, "task.finished"

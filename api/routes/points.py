@@ -126,7 +126,9 @@ def correct(
 def ranking(
     user: CurrentUser,
     ctx: ContextDep,
-    quarter: Annotated[str | None, Query(max_length=6, examples=["2026Q4"])] = None,
+    quarter: Annotated[
+        str | None, Query(max_length=6, pattern=r"^[0-9]{4}Q[1-4]$", examples=["2026Q4"])
+    ] = None,
 ) -> RankingOut:
     """The mass organisations' quarterly assessment (积分评定): every organisation with its
     items' sums and total, ranked; the current quarter by default."""

@@ -323,6 +323,15 @@ class InvalidTaskError(FengqiaoError):
         super().__init__(f"task {field}: {problem}")
 
 
+class NoTasksHereError(InvalidTaskError):
+    """Raised when a task is given in a state that takes none: the case, not the input, is
+    in the way (409, like an action its state does not allow)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__("case", f"state {state!r} takes no tasks")
+        self.state = state
+
+
 class TaskFinishedError(FengqiaoError):
     """Raised when a task is no longer open (done, closed, or its case left the state)."""
 

@@ -23,6 +23,7 @@ from engine.casework.access import visible_in
 from engine.casework.context import Casework
 from engine.casework.errors import (
     InvalidTaskError,
+    NoTasksHereError,
     TaskFinishedError,
     UnknownTaskError,
     UnknownUnitError,
@@ -278,7 +279,7 @@ def _linked(tx: SqlTransaction, user: User, case: Case) -> list[Case]:
 def _spec(cw: Casework, case: Case) -> TasksDef:
     spec = tasks_of(cw.service.definition_of(case), case.state)
     if spec is None:
-        raise InvalidTaskError("case", f"state {case.state!r} takes no tasks")
+        raise NoTasksHereError(case.state)
     return spec
 
 

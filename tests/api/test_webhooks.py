@@ -22,8 +22,7 @@ def test_an_admin_sets_a_webhook_and_follows_its_deliveries(any_world: World) ->
     body = {
         "workflow": "mediation",
         "data": MEDIATION_INTAKE,
-        "external_source": "citizen-app",
-        "external_id": "A-7",
+        "external": {"source": "citizen-app", "ticket": "A-7"},
     }
     opened = w.client.post("/api/cases", json=body, headers=w.h("mediator"))
     case_id = opened.json()["case"]["id"]

@@ -82,13 +82,7 @@ def test_a_grid_member_records_public_benefit_work_in_their_grid(
     client = login_as("grid_member")
     page = context_of(client.get("/workroom/new"))
     # Not the grid report (its own form), not the workroom's workflows: the points' only.
-    # The community's own work, never a workroom's mediation or labour dispute.
-    assert [name for name, _ in page["workflows"]] == [
-        "deliberation",
-        "public_points",
-        "wage_blacklist",
-        "wage_monitoring",
-    ]
+    assert [name for name, _ in page["workflows"]] == ["public_points"]
     response = client.post(
         "/workroom/new",
         data={
