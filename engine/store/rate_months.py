@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, case, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.store.tables import RateFactRow, RateMonthRow
 
@@ -59,6 +58,7 @@ Sums = dict[Key, list[float]]
 
 class MonthsTransaction(Protocol):
     conn: Connection
+    cursor: Any  # the driver's, in the same transaction
     sqlite: bool
 
 
@@ -91,11 +91,35 @@ def _add(sums: Sums, rows: Iterable[Any], sign: int) -> None:
             found[i] += sign * v
 
 
-def _snapshot(conn: Connection, case_ids: Sequence[int], sums: Sums, sign: int) -> None:
-    query = _rows_query()
+_COLUMNS = ", ".join(("opened_at", *UNIT_KEYS, "tier", "shared", *SUMS[:-1]))
+_URGED = "CASE WHEN urges > 0 THEN counted ELSE 0 END"  # the last of SUMS
+_UPSERT = (
+    f"INSERT INTO rate_months ({', '.join((*KEYS, *SUMS))}) VALUES ({{marks}})"
+    f" ON CONFLICT ({', '.join(KEYS)}) DO UPDATE SET "
+    + ", ".join(f"{c} = rate_months.{c} + excluded.{c}" for c in SUMS)
+)
+
+
+def _moment(value: Any) -> datetime:
+    """A stored moment as the driver gives it (SQLite: naive UTC text) as an aware one."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _snapshot(tx: MonthsTransaction, case_ids: Sequence[int], sums: Sums, sign: int) -> None:
+    """Add (sign 1) or take away (-1) these cases' facts, read on the driver's cursor: this
+    runs twice in every transaction that changes a case."""
+    mark = "?" if tx.sqlite else "%s"
     for i in range(0, len(case_ids), _CHUNK):
-        chunk = list(case_ids[i : i + _CHUNK])
-        _add(sums, conn.execute(query.where(rate_facts.c.case_id.in_(chunk))), sign)
+        chunk = tuple(case_ids[i : i + _CHUNK])
+        tx.cursor.execute(
+            f"SELECT {_COLUMNS}, {_URGED} FROM rate_facts"
+            f" WHERE case_id IN ({', '.join([mark] * len(chunk))})",
+            chunk,
+        )
+        _add(sums, ((_moment(r[0]), *r[1:]) for r in tx.cursor.fetchall()), sign)
 
 
 def _row(key: Key, values: list[float]) -> dict[str, Any]:
@@ -110,18 +134,17 @@ def kept(tx: MonthsTransaction, case_ids: Sequence[int]) -> Iterator[None]:
     """Keep the months of these cases through a change of their facts made inside."""
     ids = sorted(set(case_ids))
     delta: Sums = {}
-    _snapshot(tx.conn, ids, delta, -1)
+    _snapshot(tx, ids, delta, -1)
     yield
-    _snapshot(tx.conn, ids, delta, 1)
-    rows = [_row(k, v) for k, v in sorted(delta.items()) if any(v)]
-    if not rows:
-        return
-    ins: Any = (sqlite if tx.sqlite else postgresql).insert(rate_months)
-    stmt = ins.on_conflict_do_update(
-        index_elements=list(KEYS),
-        set_={c: rate_months.c[c] + ins.excluded[c] for c in SUMS},
-    )
-    tx.conn.execute(stmt, rows)
+    _snapshot(tx, ids, delta, 1)
+    rows = [
+        (*k, *(x if name == "close_s" else round(x) for name, x in zip(SUMS, v, strict=True)))
+        for k, v in sorted(delta.items())
+        if any(v)
+    ]
+    if rows:
+        marks = ", ".join(["?" if tx.sqlite else "%s"] * (len(KEYS) + len(SUMS)))
+        tx.cursor.executemany(_UPSERT.format(marks=marks), rows)
 
 
 def rebuild(conn: Connection, batch: int = 50_000) -> None:
