@@ -127,7 +127,7 @@ def ranking(
     user: CurrentUser,
     ctx: ContextDep,
     quarter: Annotated[
-        str | None, Query(max_length=6, pattern=r"^[0-9]{4}Q[1-4]$", examples=["2026Q4"])
+        str | None, Query(max_length=6, pattern=r"^[1-9][0-9]{3}Q[1-4]$", examples=["2026Q4"])
     ] = None,
 ) -> RankingOut:
     """The mass organisations' quarterly assessment (积分评定): every organisation with its

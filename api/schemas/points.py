@@ -13,7 +13,7 @@ from api.schemas.text import StorableText
 from engine.casework.points import NAME_MAX, TEXT_MAX
 from engine.points import MAX_AMOUNT
 
-MAX_ENTRY_ID = 2**62
+MAX_ENTRY_ID = 2**53 - 1  # every id up to it survives a JSON number read as a double
 
 
 class PointEntryOut(BaseModel):
