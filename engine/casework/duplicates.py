@@ -53,6 +53,16 @@ class Suggestion:
     same_caller: bool
 
     @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why it is suggested: `place`, `text`, `caller`."""
+        found = (
+            ("place", self.distance_m is not None),
+            ("text", self.text_score is not None),
+            ("caller", self.same_caller),
+        )
+        return tuple(name for name, why in found if why)
+
+    @property
     def weight(self) -> tuple[int, float]:
         reasons = (self.distance_m is not None) + (self.text_score is not None) + self.same_caller
         return reasons, (self.text_score or 0.0) - (self.distance_m or 0.0) / 1000.0
@@ -116,6 +126,14 @@ def suggest_for_case(
             phone_indexes=frozenset(index.phone_indexes(tx, case.id)),
         )
         return _suggest(cw, tx, user, probe, r or Rules(), case.opened_at)
+
+
+def suggest_in(
+    cw: Casework, tx: SqlTransaction, user: User, probe: Probe, r: Rules, now: datetime
+) -> list[Suggestion]:
+    """`suggest` inside the caller's read transaction, for a probe already checked (a batch
+    of them: the hotline import's preview)."""
+    return _suggest(cw, tx, user, probe, r, now)
 
 
 def _suggest(
