@@ -210,7 +210,11 @@ def test_the_preview_lists_the_open_cases_each_new_row_likely_repeats(placed: Ca
     by_row = {x.row: x for x in report.repeats}
     assert set(by_row) == {3, 4}
     [caller] = by_row[3].cases
-    assert (by_row[3].ticket, caller.case_id, caller.reasons) == ("GD201", ids["GD001"], ("caller",))
+    assert (by_row[3].ticket, caller.case_id, caller.reasons) == (
+        "GD201",
+        ids["GD001"],
+        ("caller",),
+    )
     [road] = by_row[4].cases
     assert (road.case_id, road.reasons) == (ids["GD002"], ("place", "text"))
     assert road.distance_m is not None and road.distance_m < 50
