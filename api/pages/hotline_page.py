@@ -1,8 +1,9 @@
 """Importing a 12345 hotline's export, for admins: upload the file, see its preview (every
-problem by row and column, in the page's language; the cases it would open and the tickets
-already in, and for each new ticket the open cases it likely repeats, with why: such rows are
-imported all the same and merged afterwards on the case page), import it once it is clean. The file is kept between preview and import by its
-hash (api.pages.import_files), as the unit-tree and user imports keep theirs."""
+problem by row and column, in the page's language; the cases it would open, the tickets
+already in, and for each new ticket the open cases it likely repeats and why: such rows are
+imported all the same and merged afterwards on the case page), import it once it is clean.
+The file is kept between preview and import by its hash (api.pages.import_files), as the
+unit-tree and user imports keep theirs."""
 
 from __future__ import annotations
 

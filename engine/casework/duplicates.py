@@ -10,6 +10,7 @@ transaction; at most `LIMIT` suggestions, the likeliest first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -186,3 +187,17 @@ def index_opened(tx: SqlTransaction, case: Case, place: tuple[float, float] | No
         point = (lat, lng, rules.cell_of(lat, lng))
     text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
     index.index_case(tx, case.id, point=point, bands=rules.bands(case.workflow, text))
+
+
+def index_opened_many(
+    tx: SqlTransaction, opened: Sequence[tuple[Case, tuple[float, float] | None]]
+) -> None:
+    """`index_opened` for many cases just opened (an import), in a statement per kind of row."""
+    points: list[tuple[int, float, float, int]] = []
+    keys: list[tuple[int, int]] = []
+    for case, place in opened:
+        if place is not None:
+            points.append((case.id, place[0], place[1], rules.cell_of(*place)))
+        text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
+        keys += [(case.id, band) for band in rules.bands(case.workflow, text)]
+    index.index_cases(tx, points, keys)

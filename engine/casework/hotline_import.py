@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from engine.casework.context import Casework
 from engine.casework.directory_import import plain_file_name
-from engine.casework.duplicates import Probe, Suggestion, category_of, index_opened, suggest_in
+from engine.casework.duplicates import Probe, Suggestion, category_of, index_opened_many, suggest_in
 from engine.casework.errors import ImportRefusedError
 from engine.casework.identity import User
 from engine.casework.outside_requests import (
@@ -44,6 +44,7 @@ from engine.definition import Definition
 from engine.duplicates import Rules
 from engine.external import ExternalRef
 from engine.hotline_rows import SOURCE, HotlineLine, Layout, check_line, read_header
+from engine.model import Case
 from engine.routing import Route, Router
 from engine.sheets import SheetProblem, stream_rows
 from engine.store import audit, external_ids, grid_areas
@@ -365,6 +366,7 @@ def _open_batch(
     (its point and text, as `intake_records.keep` keeps them); the tickets, origins,
     reporters and their audit entries are then written a statement per kind of row."""
     opened: list[tuple[int, HotlineLine]] = []
+    placed: list[tuple[Case, tuple[float, float] | None]] = []
     with cw.store.transaction() as tx:
         known = external_ids.cases_of(tx, SOURCE, [line.ticket for line, _ in chunk])
         for line, (definition, data, org_unit, grid_unit) in chunk:
@@ -381,10 +383,9 @@ def _open_batch(
             ).case
             known[line.ticket] = case.id
             opened.append((case.id, line))
-            point = (
-                (line.lat, line.long) if line.lat is not None and line.long is not None else None
-            )
-            index_opened(tx, case, point)  # where later suggestions look for it
+            point = None if line.lat is None or line.long is None else (line.lat, line.long)
+            placed.append((case, point))
+        index_opened_many(tx, placed)  # where later suggestions look for them
         external_ids.attach_many(tx, [(c, ExternalRef(SOURCE, line.ticket)) for c, line in opened])
         external_ids.record_origins(
             tx,
