@@ -4,9 +4,12 @@ each, every row opening a case (grid reports by their point, mediations by their
 and the service's route), then the same file again (every ticket in already).
 
 Times in seconds (wall clock, and this process's CPU time: on a shared machine the honest
-figure) and rows a second for the preview (read and check, nothing written), the
-import (checked again, then a batch of rows a transaction) and the import again; the
-process's peak resident memory after each step. The last stdout line is one JSON object.
+figure) and rows a second for the preview (read and check, nothing written), the same
+preview asking which open cases each row repeats (`repeats`: none open yet, so the lookups
+alone), the import (checked again, then a batch of rows a transaction), the import again,
+and the preview with `repeats` of a second file of the same rows under new tickets
+(`repeats_open`: every row repeats the cases the first file opened); the process's peak
+resident memory after each step. The last stdout line is one JSON object.
 
     python -m bench.hotline                         # SQLite, CSV, 100,000 rows
     python -m bench.hotline --rows 10000 --format xlsx
@@ -21,6 +24,7 @@ import json
 import resource
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +66,7 @@ def grids_and_areas(units: int) -> tuple[list[UnitRecord], list[GridArea]]:
     return tree + orgs, areas
 
 
-def write_file(path: Path, rows: int, areas: list[GridArea], fmt: str) -> None:
+def write_file(path: Path, rows: int, areas: list[GridArea], fmt: str, prefix: str = "GD") -> None:
     header = [c.zh for c in HOTLINE_COLUMNS]
 
     def row(i: int) -> list[str]:
@@ -72,7 +76,7 @@ def write_file(path: Path, rows: int, areas: list[GridArea], fmt: str) -> None:
         lat = area.south + SIDE / 2
         long = area.west + SIDE / 2
         return [
-            f"GD{i:08d}",
+            f"{prefix}{i:08d}",
             f"2026-12-01 {8 + i % 10:02d}:{i % 60:02d}",
             "王女士" if i % 3 else "",
             f"138{i:08d}" if i % 3 else "",
@@ -124,23 +128,29 @@ def measure(url: str, rows: int, units: int, fmt: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"hotline.{fmt}"
         write_file(path, rows, areas, fmt)
+        second = Path(tmp) / f"hotline-2.{fmt}"
+        write_file(second, rows, areas, fmt, prefix="GE")
         result["bytes"] = path.stat().st_size
         result["rss_mb_start"] = peak_mb()
         try:
-            steps: list[tuple[str, Any]] = [
-                ("preview", preview_hotline),
-                ("apply", apply_hotline),
-                ("again", apply_hotline),
+            steps: list[tuple[str, Path, Any]] = [
+                ("preview", path, preview_hotline),
+                ("repeats", path, partial(preview_hotline, repeats=True)),
+                ("apply", path, apply_hotline),
+                ("again", path, apply_hotline),
+                ("repeats_open", second, partial(preview_hotline, repeats=True)),
             ]
-            for step, run in steps:
-                with path.open("rb") as source:
+            for step, file, run in steps:
+                with file.open("rb") as source:
                     t0, c0 = time.perf_counter(), time.process_time()
-                    report = run(ctx.cw, ADMIN, source, path.name)
+                    report = run(ctx.cw, ADMIN, source, file.name)
                     seconds = time.perf_counter() - t0
                     cpu = time.process_time() - c0
                 assert report.clean, report.problems[:5]
                 expected = rows if step != "again" else 0
                 assert report.created == expected, (step, report.created)
+                if step.startswith("repeats"):
+                    result[f"{step}_rows"] = report.repeat_rows
                 result[f"{step}_s"] = round(seconds, 2)
                 result[f"{step}_rows_s"] = round(rows / seconds)
                 result[f"{step}_cpu_s"] = round(cpu, 2)

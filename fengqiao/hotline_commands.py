@@ -2,6 +2,7 @@
 (engine.casework.hotline_import; layout in docs/HOTLINE.md).
 
     fengqiao hotline 12345-20261201.xlsx            # preview: every problem by row and column
+    fengqiao hotline 12345-20261201.xlsx --repeats  # preview, and the open cases rows repeat
     fengqiao hotline 12345-20261201.xlsx --apply    # import: a case per new ticket
 """
 
@@ -21,6 +22,18 @@ def _counts(r: HotlineReport) -> str:
     return f"{r.rows} rows: {r.created} new cases, {r.existing} tickets already in"
 
 
+def _repeats(name: str, r: HotlineReport) -> None:
+    for x in r.repeats:
+        cases = ", ".join(f"#{c.case_id} ({', '.join(c.reasons)})" for c in x.cases)
+        print(f"{name}: row {x.row} (ticket {x.ticket}) likely repeats open case {cases}")
+    shown = len(r.repeats)
+    more = f" (the first {shown} shown)" if shown < r.repeat_rows else ""
+    print(
+        f"{r.repeat_rows} new row(s) likely repeat an open case{more}; they are imported"
+        " all the same: merge them after on the case page or POST /api/cases/{id}/merge"
+    )
+
+
 def cmd_hotline(args: argparse.Namespace) -> int:
     ctx = context_of(args)
     user = operator_of(args)
@@ -30,7 +43,9 @@ def cmd_hotline(args: argparse.Namespace) -> int:
             if args.apply:
                 report = hotline_import.apply_hotline(ctx.cw, user, source, path.name)
             else:
-                report = hotline_import.preview_hotline(ctx.cw, user, source, path.name)
+                report = hotline_import.preview_hotline(
+                    ctx.cw, user, source, path.name, repeats=args.repeats
+                )
     except ImportRefusedError as refused:
         for p in refused.problems:
             print(f"{path.name}: {problem_line(p)}", file=sys.stderr)
@@ -49,6 +64,8 @@ def cmd_hotline(args: argparse.Namespace) -> int:
         print(f"imported {path.name}: {_counts(report)}")
     else:
         print(f"{path.name} is clean; importing it would give {_counts(report)}")
+        if args.repeats:
+            _repeats(path.name, report)
         print(f"next: fengqiao hotline {args.file} --apply")
     return 0
 
@@ -59,5 +76,10 @@ def add_hotline_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     )
     h.add_argument("file")
     h.add_argument("--apply", action="store_true", help="import it: a case per new ticket")
+    h.add_argument(
+        "--repeats",
+        action="store_true",
+        help="preview: also list the open cases each new row likely repeats",
+    )
     operator_options(h)
     h.set_defaults(func=cmd_hotline)

@@ -1,10 +1,13 @@
 """Importing a 12345 hotline's export, for admins: upload the file, see its preview (every
-problem by row and column, in the page's language; the cases it would open and the tickets
-already in), import it once it is clean. The file is kept between preview and import by its
-hash (api.pages.import_files), as the unit-tree and user imports keep theirs."""
+problem by row and column, in the page's language; the cases it would open, the tickets
+already in, and for each new ticket the open cases it likely repeats and why: such rows are
+imported all the same and merged afterwards on the case page), import it once it is clean.
+The file is kept between preview and import by its hash (api.pages.import_files), as the
+unit-tree and user imports keep theirs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -20,12 +23,43 @@ from api.pages.uploads import uploads_dir
 from engine.casework import hotline_import
 from engine.casework.directory_import import plain_file_name
 from engine.casework.errors import ImportRefusedError
-from engine.casework.hotline_import import MAX_BYTES, HotlineReport
+from engine.casework.hotline_import import MAX_BYTES, HotlineReport, RepeatOf
 from engine.casework.permissions import Permission
 
 router = APIRouter(route_class=PageRoute)
 
 PATH = "/admin/hotline"
+
+
+@dataclass(frozen=True)
+class RepeatView:
+    case_id: int
+    why: str  # the reasons, in the page's language
+
+
+@dataclass(frozen=True)
+class RepeatLine:
+    row: int
+    ticket: str
+    cases: list[RepeatView]
+
+
+def _why(page: Page, c: RepeatOf) -> str:
+    said = []
+    if c.distance_m is not None:
+        said.append(page.t("dup.reason.near", m=round(c.distance_m)))
+    if c.text_score is not None:
+        said.append(page.t("dup.reason.text", pct=round(c.text_score * 100)))
+    if "caller" in c.reasons:
+        said.append(page.t("dup.reason.caller"))
+    return "；".join(said) if page.lang == "zh" else "; ".join(said)
+
+
+def repeat_lines(page: Page, report: HotlineReport) -> list[RepeatLine]:
+    return [
+        RepeatLine(x.row, x.ticket, [RepeatView(c.case_id, _why(page, c)) for c in x.cases])
+        for x in report.repeats
+    ]
 
 
 def _render(
@@ -37,9 +71,10 @@ def _render(
     status: int = 200,
 ) -> Response:
     lines: list[ProblemLine] = problem_lines(page, report.problems) if report else []
+    repeats = repeat_lines(page, report) if report else []
     return page.render(
         "admin/hotline.html",
-        {"report": report, "lines": lines, "token": token, "error": error},
+        {"report": report, "lines": lines, "repeats": repeats, "token": token, "error": error},
         status_code=status,
         active_nav=PATH,
     )
@@ -70,7 +105,9 @@ def _preview(page: Page, token: str, file_name: str) -> Response:
     path = kept(uploads, token)
     assert path is not None
     with path.open("rb") as source:
-        report = hotline_import.preview_hotline(page.ctx, page.user, source, file_name)
+        report = hotline_import.preview_hotline(
+            page.ctx, page.user, source, file_name, repeats=True
+        )
     if not report.clean:
         forget(uploads, token)
         return _render(page, report=report, status=422)

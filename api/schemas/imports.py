@@ -24,6 +24,19 @@ class ImportReportOut(BaseModel):
     problems: list[SheetProblemOut]
 
 
+class RepeatOfOut(BaseModel):
+    case_id: int
+    reasons: list[str]  # place (same category near the row's point), text, caller
+    distance_m: float | None  # for `place`
+    text_score: float | None  # for `text`: 0 to 1
+
+
+class RowRepeatsOut(BaseModel):
+    row: int
+    ticket: str
+    cases: list[RepeatOfOut]  # the likeliest first
+
+
 class HotlineReportOut(BaseModel):
     file_name: str
     rows: int
@@ -32,3 +45,5 @@ class HotlineReportOut(BaseModel):
     applied: bool
     problem_count: int  # every problem; `problems` holds the first 1,000
     problems: list[SheetProblemOut]
+    repeat_rows: int = 0  # new rows likely repeating an open case (a preview with `repeats`)
+    repeats: list[RowRepeatsOut] = []  # the first 1,000 of them

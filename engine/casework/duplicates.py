@@ -10,6 +10,7 @@ transaction; at most `LIMIT` suggestions, the likeliest first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -51,6 +52,16 @@ class Suggestion:
     distance_m: float | None  # within the radius, same category
     text_score: float | None  # similar text: the larger of Jaccard and containment
     same_caller: bool
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why it is suggested: `place`, `text`, `caller`."""
+        found = (
+            ("place", self.distance_m is not None),
+            ("text", self.text_score is not None),
+            ("caller", self.same_caller),
+        )
+        return tuple(name for name, why in found if why)
 
     @property
     def weight(self) -> tuple[int, float]:
@@ -118,6 +129,14 @@ def suggest_for_case(
         return _suggest(cw, tx, user, probe, r or Rules(), case.opened_at)
 
 
+def suggest_in(
+    cw: Casework, tx: SqlTransaction, user: User, probe: Probe, r: Rules, now: datetime
+) -> list[Suggestion]:
+    """`suggest` inside the caller's read transaction, for a probe already checked (a batch
+    of them: the hotline import's preview)."""
+    return _suggest(cw, tx, user, probe, r, now)
+
+
 def _suggest(
     cw: Casework, tx: SqlTransaction, user: User, probe: Probe, r: Rules, now: datetime
 ) -> list[Suggestion]:
@@ -168,3 +187,17 @@ def index_opened(tx: SqlTransaction, case: Case, place: tuple[float, float] | No
         point = (lat, lng, rules.cell_of(lat, lng))
     text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
     index.index_case(tx, case.id, point=point, bands=rules.bands(case.workflow, text))
+
+
+def index_opened_many(
+    tx: SqlTransaction, opened: Sequence[tuple[Case, tuple[float, float] | None]]
+) -> None:
+    """`index_opened` for many cases just opened (an import), in a statement per kind of row."""
+    points: list[tuple[int, float, float, int]] = []
+    keys: list[tuple[int, int]] = []
+    for case, place in opened:
+        if place is not None:
+            points.append((case.id, place[0], place[1], rules.cell_of(*place)))
+        text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
+        keys += [(case.id, band) for band in rules.bands(case.workflow, text)]
+    index.index_cases(tx, points, keys)

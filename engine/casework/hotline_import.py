@@ -3,7 +3,11 @@ case, idempotent by the hotline's ticket number (source `12345`, engine.external
 
 The file is read a row at a time (engine.sheets.stream_rows), never held whole. A preview
 lists every problem by row and column (at most MAX_PROBLEMS kept, all counted) and what an
-import would do (cases to open, tickets already in); it writes nothing. Applying checks the
+import would do (cases to open, tickets already in); it writes nothing. Asked for
+(`repeats=True`), it also lists, for each row whose ticket is new, the open cases it likely
+repeats (engine.casework.duplicates: same category near its point, similar text, same caller;
+at most MAX_REPEATS rows kept, all counted): such a row is imported all the same (a ticket is
+its own record), and the handler merges it afterwards (casework.merging). Applying checks the
 whole file first and refuses it while it has a problem (ImportRefusedError, nothing written);
 then opens the new rows' cases a batch per transaction, each with its reporter, ticket and
 origin (as `casework.cases.open_case` opens a case; placed as Open311 requests are,
@@ -22,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from engine.casework.context import Casework
 from engine.casework.directory_import import plain_file_name
+from engine.casework.duplicates import Probe, Suggestion, category_of, index_opened_many, suggest_in
 from engine.casework.errors import ImportRefusedError
 from engine.casework.identity import User
 from engine.casework.outside_requests import (
@@ -36,8 +41,10 @@ from engine.casework.outside_requests import (
 from engine.casework.parties import record_parties
 from engine.casework.permissions import Permission, require
 from engine.definition import Definition
+from engine.duplicates import Rules
 from engine.external import ExternalRef
 from engine.hotline_rows import SOURCE, HotlineLine, Layout, check_line, read_header
+from engine.model import Case
 from engine.routing import Route, Router
 from engine.sheets import SheetProblem, stream_rows
 from engine.store import audit, external_ids, grid_areas
@@ -52,6 +59,26 @@ MAX_ROWS = 200_000
 MAX_PROBLEMS = 1000  # kept and shown; all are counted
 BATCH = 500  # rows a transaction
 _LOOKUP = 1000  # tickets asked of the database at once by the preview
+MAX_REPEATS = 1000  # rows with suggestions kept and shown; all are counted
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatOf:
+    """An open case a row likely repeats, and why (`place`, `text`, `caller`)."""
+
+    case_id: int
+    reasons: tuple[str, ...]
+    distance_m: float | None = None
+    text_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowRepeats:
+    """A row whose new ticket likely repeats open cases (the likeliest first)."""
+
+    row: int
+    ticket: str
+    cases: tuple[RepeatOf, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +94,8 @@ class HotlineReport:
     created: int = 0
     existing: int = 0
     applied: bool = False
+    repeats: tuple[RowRepeats, ...] = ()  # the first MAX_REPEATS rows (a preview asked)
+    repeat_rows: int = 0  # every new row with an open case it likely repeats
 
     @property
     def clean(self) -> bool:
@@ -208,45 +237,99 @@ def _lines(
         tally.add([SheetProblem(None, None, "empty", "the file has no header row")])
 
 
-def _report(name: str, tally: _Tally, created: int, existing: int, applied: bool) -> HotlineReport:
+def _report(
+    name: str,
+    tally: _Tally,
+    created: int,
+    existing: int,
+    applied: bool,
+    repeats: list[RowRepeats] | None = None,
+    repeat_rows: int = 0,
+) -> HotlineReport:
     return HotlineReport(
-        name, tally.rows, tuple(tally.kept or ()), tally.problems, created, existing, applied
+        name,
+        tally.rows,
+        tuple(tally.kept or ()),
+        tally.problems,
+        created,
+        existing,
+        applied,
+        tuple(repeats or ()),
+        repeat_rows,
     )
 
 
-def _check_all(cw: Casework, s: _Setting, source: BinaryIO, name: str) -> HotlineReport:
-    """The whole file checked: its problems and what importing it would do."""
+def _probe(line: HotlineLine, placed: Placed) -> Probe:
+    """What the row tells of the case it would open, as the report form's probe does:
+    诉求类型's workflow and category, 诉求内容, 经纬度, 联系电话."""
+    definition, data, _, _ = placed
+    return Probe(
+        workflow=definition.name,
+        category=category_of(data),
+        description=line.description,
+        lat=line.lat,
+        lng=line.long,
+        phone=line.phone,
+    )
+
+
+def _repeat_of(s: Suggestion) -> RepeatOf:
+    return RepeatOf(s.case.id, s.reasons, s.distance_m, s.text_score)
+
+
+def _check_all(
+    cw: Casework, s: _Setting, source: BinaryIO, name: str, user: User | None = None
+) -> HotlineReport:
+    """The whole file checked: its problems and what importing it would do; with a `user`,
+    the open cases (that user sees) each new row likely repeats."""
     tally = _Tally()
     seen: set[str] = set()
-    created = existing = 0
-    pending: list[str] = []
+    created = existing = repeat_rows = 0
+    repeats: list[RowRepeats] = []
+    pending: list[tuple[HotlineLine, Placed]] = []
+    rules = Rules()
 
-    def count(tickets: list[str]) -> None:
-        nonlocal created, existing
+    def count(lines: list[tuple[HotlineLine, Placed]]) -> None:
+        nonlocal created, existing, repeat_rows
         with cw.store.transaction(write=False) as tx:
-            known = external_ids.cases_of(tx, SOURCE, tickets)
+            known = external_ids.cases_of(tx, SOURCE, [line.ticket for line, _ in lines])
+            if user is not None:
+                now = cw.clock.now()
+                for line, placed in lines:
+                    if line.ticket in known:
+                        continue
+                    found = suggest_in(cw, tx, user, _probe(line, placed), rules, now)
+                    if not found:
+                        continue
+                    repeat_rows += 1
+                    if len(repeats) < MAX_REPEATS:
+                        cases = tuple(_repeat_of(f) for f in found)
+                        repeats.append(RowRepeats(line.row, line.ticket, cases))
         existing += len(known)
-        created += len(tickets) - len(known)
+        created += len(lines) - len(known)
 
-    for line, _ in _lines(cw, s, source, name, tally):
+    for line, placed in _lines(cw, s, source, name, tally):
         if line.ticket in seen:
             existing += 1  # a ticket repeated in the file answers its first row's case
             continue
         seen.add(line.ticket)
-        pending.append(line.ticket)
+        pending.append((line, placed))
         if len(pending) >= _LOOKUP:
             count(pending)
             pending = []
     if pending:
         count(pending)
-    return _report(name, tally, created, existing, applied=False)
+    return _report(name, tally, created, existing, False, repeats, repeat_rows)
 
 
-def preview_hotline(cw: Casework, user: User, source: BinaryIO, file_name: str) -> HotlineReport:
-    """What importing this hotline file would do, and every problem it has; writes nothing."""
+def preview_hotline(
+    cw: Casework, user: User, source: BinaryIO, file_name: str, *, repeats: bool = False
+) -> HotlineReport:
+    """What importing this hotline file would do, and every problem it has; writes nothing.
+    With `repeats`, also the open cases (the user sees) each new row likely repeats."""
     require(user, Permission.IMPORT_DIRECTORY)
     name = plain_file_name(file_name)
-    return _check_all(cw, _setting(cw), source, name)
+    return _check_all(cw, _setting(cw), source, name, user if repeats else None)
 
 
 def apply_hotline(
@@ -279,9 +362,11 @@ def _open_batch(
 ) -> int:
     """Open the chunk's new tickets' cases in one transaction, with its audit entry; how
     many were opened. Each case opens as `casework.cases.open_case_in` opens it (the
-    workflow's opening through the service); the tickets, origins, reporters and their audit
-    entries are then written a statement per kind of row."""
+    workflow's opening through the service) and is kept where duplicate suggestions look
+    (its point and text, as `intake_records.keep` keeps them); the tickets, origins,
+    reporters and their audit entries are then written a statement per kind of row."""
     opened: list[tuple[int, HotlineLine]] = []
+    placed: list[tuple[Case, tuple[float, float] | None]] = []
     with cw.store.transaction() as tx:
         known = external_ids.cases_of(tx, SOURCE, [line.ticket for line, _ in chunk])
         for line, (definition, data, org_unit, grid_unit) in chunk:
@@ -298,6 +383,9 @@ def _open_batch(
             ).case
             known[line.ticket] = case.id
             opened.append((case.id, line))
+            point = None if line.lat is None or line.long is None else (line.lat, line.long)
+            placed.append((case, point))
+        index_opened_many(tx, placed)  # where later suggestions look for them
         external_ids.attach_many(tx, [(c, ExternalRef(SOURCE, line.ticket)) for c, line in opened])
         external_ids.record_origins(
             tx,

@@ -54,6 +54,26 @@ def index_case(
         tx.conn.execute(insert(sketches), [{"band": b, "case_id": case_id} for b in bands])
 
 
+def index_cases(
+    tx: SqlTransaction,
+    points: Sequence[tuple[int, float, float, int]],
+    bands: Sequence[tuple[int, int]],
+) -> None:
+    """`index_case` for many cases just opened (an import), a statement per kind of row on
+    the driver cursor: points as (case, lat, lng, cell), band keys as (case, band)."""
+    p = _mark(tx)
+    if points:
+        tx.cursor.executemany(
+            f"UPDATE cases SET lat = {p}, lng = {p}, cell = {p} WHERE id = {p}",
+            [(lat, lng, cell, case_id) for case_id, lat, lng, cell in points],
+        )
+    if bands:
+        tx.cursor.executemany(
+            f"INSERT INTO case_sketches (band, case_id) VALUES ({p}, {p})",
+            [(band, case_id) for case_id, band in bands],
+        )
+
+
 def drop_sketch(tx: SqlTransaction, case_id: int) -> None:
     tx.conn.execute(delete(sketches).where(sketches.c.case_id == case_id))
 

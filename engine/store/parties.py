@@ -184,12 +184,13 @@ def insert_party_rows(
     at: datetime,
 ) -> list[int]:
     """Parties of many cases on the driver cursor, each (case, role, name, phone,
-    sensitive, anonymous), sealed as `add_party` seals them; their ids, in order."""
+    sensitive, anonymous), sealed and indexed by phone (the same caller's other cases) as
+    `add_party` seals and indexes them; their ids, in order."""
     p = "?" if tx.sqlite else "%s"
     statement = (
-        "INSERT INTO parties (case_id, party_role, name, phone, id_number, address, sensitive,"
-        f" anonymous, created_at) VALUES ({p}, {p}, {p}, {p}, NULL, NULL, {p}, {p}, {p})"
-        " RETURNING id"
+        "INSERT INTO parties (case_id, party_role, name, phone, phone_index, id_number, address,"
+        f" sensitive, anonymous, created_at) VALUES ({p}, {p}, {p}, {p}, {p}, NULL, NULL, {p},"
+        f" {p}, {p}) RETURNING id"
     )
     when = tx.hot.dt_out(at)
     ids = []
@@ -201,6 +202,7 @@ def insert_party_rows(
                 role,
                 sealer.seal(name, case_id, "name"),
                 sealer.seal(phone, case_id, "phone"),
+                phone_index(sealer, phone),
                 sensitive,
                 anonymous,
                 when,

@@ -63,3 +63,28 @@ def test_problems_answer_by_row_and_column_and_only_admins_import(any_world: Wor
     preview = upload(w, "/api/hotline/preview", bad).json()
     assert (preview["problem_count"], preview["created"]) == (2, 1)  # the clean row, counted
     assert upload(w, "/api/hotline/preview", FILE, who="supervisor").status_code == 403
+
+
+def test_the_preview_answers_the_open_cases_new_rows_likely_repeat(any_world: World) -> None:
+    w = any_world
+    set_grid_area(w.ctx, ADMIN, GridArea("g-hp-1-1", 39.95, 116.40, 39.96, 116.41, ("和平里东街",)))
+    assert upload(w, "/api/hotline/apply", FILE).status_code == 200
+    [road] = w.client.get(
+        "/api/cases", params={"source": "12345", "ticket": "GD-2"}, headers=w.h("admin")
+    ).json()["items"]
+    follow = (
+        "工单编号,诉求类型,诉求内容,经纬度,联系电话\n"
+        'GD-2,道路设施,路灯不亮,"39.955,116.405",\n'  # in already: not looked up
+        'GD-9,道路设施,路灯不亮了,"39.9551,116.4051",13900000009\n'
+    )
+    before = count(w)
+    body = upload(w, "/api/hotline/preview?repeats=true", follow).json()
+    assert (body["created"], body["existing"], body["repeat_rows"]) == (1, 1, 1)
+    [row] = body["repeats"]
+    assert (row["row"], row["ticket"]) == (3, "GD-9")
+    [case] = row["cases"]
+    assert (case["case_id"], case["reasons"]) == (road["id"], ["place", "text"])
+    assert case["distance_m"] < 50 and case["text_score"] >= 0.75
+    assert count(w) == before  # nothing written
+    plain = upload(w, "/api/hotline/preview", follow).json()
+    assert (plain["repeat_rows"], plain["repeats"]) == (0, [])

@@ -151,6 +151,26 @@ def test_a_request_opens_a_case_on_its_grid_and_reads_back(
     assert theirs.status_code == 404
 
 
+def test_a_request_repeating_an_open_case_opens_its_own_and_its_page_suggests_the_other(
+    any_world: World, keys: dict[str, str]
+) -> None:
+    w = any_world
+    first = w.client.post("/open311/v2/requests.json", data=spec_example(keys["app"]))
+    again = w.client.post(
+        "/open311/v2/requests.json",
+        data=spec_example(
+            keys["app"], lat="39.9551", long="116.4051", address_string="-", phone="13700000000"
+        ),
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    one, two = (int(r.json()[0]["service_request_id"]) for r in (first, again))
+    assert one != two  # the source system gets its own request's id
+    found = w.client.get(f"/api/cases/{two}/duplicates", headers=w.h("admin")).json()["items"]
+    [other] = found
+    assert other["case_id"] == one and not other["same_caller"]
+    assert other["distance_m"] < 50 and other["text_score"] == 1.0  # its point and text
+
+
 def test_an_address_and_a_category_route_a_mediation_to_its_organisation(
     any_world: World, keys: dict[str, str]
 ) -> None:

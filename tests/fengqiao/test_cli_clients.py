@@ -75,6 +75,15 @@ def test_a_hotline_file_from_the_command_line(cli: Any, tmp_path: Path) -> None:
     path.write_text("工单编号,诉求类型,诉求内容\nGD-2,没有,x\n")
     _, err = cli("hotline", str(path), "--apply", code=1)
     assert "row 2, 诉求类型: unknown_service" in err
+    path.write_text(
+        "工单编号,诉求类型,诉求内容,承办单位,联系电话\nGD-3,家庭纠纷,婆媳矛盾,区妇联,\n"
+    )
+    out, _ = cli("hotline", str(path), "--repeats")
+    assert "1 new cases" in out
+    assert "12345.csv: row 2 (ticket GD-3) likely repeats open case #" in out
+    assert "(text)" in out and "1 new row(s) likely repeat an open case" in out
+    out, _ = cli("hotline", str(path))
+    assert "likely repeat" not in out  # not asked
 
 
 def test_a_client_systems_webhook_from_the_command_line(cli: Any) -> None:

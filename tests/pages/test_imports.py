@@ -10,7 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from engine.casework.context import Casework
+from engine.external import ExternalRef
 from engine.store.directory import units_by_code, user_lines
+from engine.store.external_ids import case_of
 from tests.pages.conftest import LoginAs, context_of, csrf_of, template_of
 
 PATH = "/admin/import"
@@ -187,4 +189,40 @@ def test_an_admin_previews_and_imports_a_hotline_file(login_as: LoginAs, ctx: Ca
     assert "新立案2件" in done.text
     again = send(HOTLINE.replace("没有的类型", "邻里纠纷"))
     assert "将新立案0件，已导入过的工单2个" in again.text
+    assert "hotline-repeats-none" in again.text  # no new ticket: nothing looked up
     assert login_as("supervisor").get("/admin/hotline").status_code == 403
+
+
+def test_the_hotline_preview_shows_the_open_cases_new_rows_likely_repeat(
+    login_as: LoginAs, ctx: Casework
+) -> None:
+    client = login_as("admin")
+    token = csrf_of(client, "/admin/hotline")
+
+    def send(path: str, text: str, **data: str):  # type: ignore[no-untyped-def]
+        return client.post(
+            path,
+            data={"csrf_token": token, **data},
+            files={"file": ("12345.csv", text.encode(), "text/csv")},
+            follow_redirects=True,
+        )
+
+    first = send(
+        "/admin/hotline/preview",
+        "工单编号,诉求类型,诉求内容,承办单位\nGD-7,家庭纠纷,婆媳矛盾,区妇联\n",
+    )
+    client.post(
+        "/admin/hotline/apply",
+        data={"csrf_token": token, "token": context_of(first)["token"], "file_name": "12345.csv"},
+    )
+    with ctx.store.transaction(write=False) as tx:
+        opened = case_of(tx, ExternalRef("12345", "GD-7"))
+    assert opened is not None
+    follow = "工单编号,诉求类型,诉求内容,承办单位\nGD-9,家庭纠纷,婆媳矛盾！,区妇联\n"
+    page = send("/admin/hotline/preview", follow)
+    assert page.status_code == 200
+    [line] = context_of(page)["repeats"]
+    assert (line.row, line.ticket, [c.case_id for c in line.cases]) == (2, "GD-9", [opened])
+    assert "1行的新工单可能重复在办案件" in page.text
+    assert f'href="/cases/{opened}"' in page.text and "描述相似度 100%" in page.text
+    assert "hotline-apply" in page.text  # a repeating row is imported all the same

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from engine.casework.context import Casework
 from engine.casework.errors import ImportRefusedError, NotPermittedError
 from engine.casework.grid_places import set_grid_area, set_service_route
 from engine.casework.hotline_import import HOTLINE_IMPORTED, apply_hotline, preview_hotline
+from engine.clock import ManualClock
+from engine.duplicates import DEFAULT_WINDOW_DAYS
 from engine.routing import GridArea
 from engine.store import audit
 from engine.store.external_ids import origins_of
@@ -187,3 +190,50 @@ def test_a_file_without_the_layout_or_the_permission_is_refused(placed: Casework
         preview_hotline(cw, person("supervisor"), csv_file(ROWS), "x.csv")
     report = preview_hotline(cw, person("admin"), io.BytesIO(b"\x00\x01"), "x.csv")
     assert [p.code for p in report.problems] == ["encoding"]
+
+
+def test_the_preview_lists_the_open_cases_each_new_row_likely_repeats(placed: Casework) -> None:
+    cw = placed
+    admin = person("admin")
+    apply_hotline(cw, admin, csv_file(ROWS), "12345-20261201.csv")
+    ids = {r.external_id: r.id for r in all_cases(cw)}
+    again = [
+        ROWS[0],  # its ticket is in already: not a new row, not looked up
+        ["GD201", "", "", "13800000001", "市容环卫", "小区门口积水", "和平里东街9号", "", "", ""],
+        ["GD202", "", "", "", "道路设施", "路灯不亮了", "", "39.9551,116.4051", "", ""],
+        ["GD203", "", "", "", "家庭纠纷", "邻居半夜装修噪音", "", "", "区妇联", ""],
+    ]
+    before = all_cases(cw)
+    report = preview_hotline(cw, admin, csv_file(again), "12345-20261202.csv", repeats=True)
+    assert report.clean and (report.created, report.existing) == (3, 1)
+    assert report.repeat_rows == 2
+    by_row = {x.row: x for x in report.repeats}
+    assert set(by_row) == {3, 4}
+    [caller] = by_row[3].cases
+    assert (by_row[3].ticket, caller.case_id, caller.reasons) == (
+        "GD201",
+        ids["GD001"],
+        ("caller",),
+    )
+    [road] = by_row[4].cases
+    assert (road.case_id, road.reasons) == (ids["GD002"], ("place", "text"))
+    assert road.distance_m is not None and road.distance_m < 50
+    assert road.text_score is not None and road.text_score >= 0.75
+    assert all_cases(cw) == before  # the preview writes nothing
+    plain = preview_hotline(cw, admin, csv_file(again), "12345-20261202.csv")
+    assert (plain.repeats, plain.repeat_rows) == ((), 0)  # not asked: no lookups
+    done = apply_hotline(cw, admin, csv_file(again), "12345-20261202.csv")
+    assert done.created == 3  # rows that repeat are imported all the same
+
+
+def test_a_row_repeats_only_cases_opened_within_the_window(
+    placed: Casework, clock: ManualClock
+) -> None:
+    cw = placed
+    apply_hotline(cw, person("admin"), csv_file(ROWS[1:2]), "a.csv")
+    row = ["GD301", "", "", "", "道路设施", "路灯不亮了", "", "39.9551,116.4051", "", ""]
+    seen = preview_hotline(cw, person("admin"), csv_file([row]), "b.csv", repeats=True)
+    assert seen.repeat_rows == 1
+    clock.advance(timedelta(days=DEFAULT_WINDOW_DAYS + 1))
+    later = preview_hotline(cw, person("admin"), csv_file([row]), "b.csv", repeats=True)
+    assert (later.repeat_rows, later.repeats) == (0, ())
