@@ -52,7 +52,7 @@ class RedemptionIn(StorableText):
     account_kind: Literal["person", "unit"] = "person"
     account: str = Field(min_length=1, max_length=NAME_MAX, examples=["王大妈"])
     amount: int = Field(ge=1, le=MAX_AMOUNT, examples=[20])
-    partner: str = Field(min_length=1, max_length=NAME_MAX, examples=["惠民超市"])
+    partner: str = Field(min_length=1, max_length=NAME_MAX, pattern=r"\S", examples=["惠民超市"])
     note: str = Field(default="", max_length=TEXT_MAX, examples=["大米一袋"])
 
 
@@ -60,7 +60,7 @@ class CorrectionIn(StorableText):
     model_config = ConfigDict(extra="forbid")
 
     entry_id: int = Field(ge=1, le=MAX_ENTRY_ID)
-    reason: str = Field(min_length=1, max_length=TEXT_MAX, examples=["重复登记"])
+    reason: str = Field(min_length=1, max_length=TEXT_MAX, pattern=r"\S", examples=["重复登记"])
 
 
 class RankedUnitOut(BaseModel):
