@@ -187,8 +187,21 @@ def redeem(
             note,
         )
 
+    return _once(
+        cw, key, same, lambda: _redeem(cw, user, kind, name, amount, partner, note, key, same)
+    )
+
+
+def _once(
+    cw: Casework,
+    key: str | None,
+    same: Callable[[PointEntry], bool],
+    write: Callable[[], PointEntry],
+) -> PointEntry:
+    """`write` the entry; a retry that lost the race to its first try (the key's unique
+    index) answers the entry that try wrote."""
     try:
-        return _redeem(cw, user, kind, name, amount, partner, note, key, same)
+        return write()
     except DuplicateKeyError:
         assert key is not None
         return _replay_after_race(cw, key, same)
@@ -256,11 +269,7 @@ def correct(
     def same(e: PointEntry) -> bool:
         return (e.corrects, e.note) == (entry_id, why)
 
-    try:
-        return _correct(cw, user, entry_id, why, key, same)
-    except DuplicateKeyError:
-        assert key is not None
-        return _replay_after_race(cw, key, same)
+    return _once(cw, key, same, lambda: _correct(cw, user, entry_id, why, key, same))
 
 
 def _correct(
