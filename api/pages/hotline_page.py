@@ -15,8 +15,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageRoute
-from api.pages.import_files import forget, keep, kept
-from api.pages.imports import ProblemLine, problem_lines, same_file
+from api.pages.import_files import forget, keep, preview_kept, still_kept
+from api.pages.imports import ProblemLine, problem_lines
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.uploads import uploads_dir
@@ -101,15 +101,14 @@ async def preview_form(page: PageDep) -> Response:
 
 
 def _preview(page: Page, token: str, file_name: str) -> Response:
-    uploads = uploads_dir(page.request)
-    path = kept(uploads, token)
-    assert path is not None
-    with path.open("rb") as source:
-        report = hotline_import.preview_hotline(
+    report = preview_kept(
+        uploads_dir(page.request),
+        token,
+        lambda source: hotline_import.preview_hotline(
             page.ctx, page.user, source, file_name, repeats=True
-        )
+        ),
+    )
     if not report.clean:
-        forget(uploads, token)
         return _render(page, report=report, status=422)
     return _render(page, report=report, token=token)
 
@@ -125,8 +124,8 @@ def _apply(page: Page, form: FormData) -> Response:
     token = str(form.get("token", ""))
     file_name = plain_file_name(str(form.get("file_name", "")))
     uploads = uploads_dir(page.request)
-    path = kept(uploads, token)
-    if path is None or not same_file(path, token):
+    path = still_kept(uploads, token)
+    if path is None:
         return _render(page, error=page.t("imp.gone"), status=410)
     try:
         with path.open("rb") as source:

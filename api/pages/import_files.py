@@ -9,7 +9,9 @@ import hashlib
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, Protocol, TypeVar
 
 from starlette.datastructures import UploadFile
 
@@ -67,3 +69,37 @@ def forget(uploads: Path, token: str) -> None:
     path = kept(uploads, token)
     if path is not None:
         path.unlink(missing_ok=True)
+
+
+class _Report(Protocol):
+    @property
+    def clean(self) -> bool: ...
+
+
+R = TypeVar("R", bound=_Report)
+
+
+def preview_kept(uploads: Path, token: str, preview: Callable[[BinaryIO], R]) -> R:
+    """Preview the file kept under `token`; a file with problems is forgotten at once (it
+    will not be imported)."""
+    path = kept(uploads, token)
+    assert path is not None
+    with path.open("rb") as source:
+        report = preview(source)
+    if not report.clean:
+        forget(uploads, token)
+    return report
+
+
+def still_kept(uploads: Path, token: str) -> Path | None:
+    """The kept file of a token if it is still there with the content previewed."""
+    path = kept(uploads, token)
+    return path if path is not None and _same_file(path, token) else None
+
+
+def _same_file(path: Path, token: str) -> bool:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 16):
+            digest.update(chunk)
+    return digest.hexdigest() == token

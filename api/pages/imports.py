@@ -5,9 +5,7 @@ exports. The uploaded file is kept between preview and import by its hash
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -15,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.pages.errors import PageError, PageRoute
-from api.pages.import_files import forget, keep, kept
+from api.pages.import_files import forget, keep, preview_kept, still_kept
 from api.pages.offload import off_loop
 from api.pages.page import Page, PageDep
 from api.pages.uploads import uploads_dir
@@ -107,13 +105,12 @@ async def preview_form(page: PageDep) -> Response:
 
 
 def _preview(page: Page, what: str, token: str, file_name: str) -> Response:
-    uploads = uploads_dir(page.request)
-    path = kept(uploads, token)
-    assert path is not None
-    with path.open("rb") as source:
-        report = directory_import.preview(page.ctx, page.user, what, source, file_name)
+    report = preview_kept(
+        uploads_dir(page.request),
+        token,
+        lambda source: directory_import.preview(page.ctx, page.user, what, source, file_name),
+    )
     if not report.clean:
-        forget(uploads, token)
         return _render(page, report=report, status=422)
     return _render(page, report=report, token=token)
 
@@ -124,22 +121,14 @@ async def apply_form(page: PageDep) -> Response:
     return await off_loop(_apply, page, form)
 
 
-def same_file(path: Path, token: str) -> bool:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 16):
-            digest.update(chunk)
-    return digest.hexdigest() == token
-
-
 def _apply(page: Page, form: FormData) -> Response:
     page.require(Permission.IMPORT_DIRECTORY)
     what = _what(form)
     token = str(form.get("token", ""))
     file_name = plain_file_name(str(form.get("file_name", "")))
     uploads = uploads_dir(page.request)
-    path = kept(uploads, token)
-    if path is None or not same_file(path, token):
+    path = still_kept(uploads, token)
+    if path is None:
         return _render(page, error=page.t("imp.gone"), status=410)
     try:
         with path.open("rb") as source:
