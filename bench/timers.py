@@ -9,7 +9,8 @@ made through the service (engine.store.bulk), inserted in bulk.
 Measures, on SQLite (one sweeper: SQLite has one writer) and on PostgreSQL (1 and 4 sweeper
 processes, each claiming disjoint batches with FOR UPDATE SKIP LOCKED, from the same seeded
 database copied with CREATE DATABASE … TEMPLATE): timers fired per second from the moment
-all sweepers are ready to the last commit, the due query's median time with every timer
+all sweepers are ready to the last commit (and per CPU second the sweepers spent in that
+time: `cpu_s`, `timers_per_cpu_s`, which a shared machine's load does not skew), the due query's median time with every timer
 pending, and each process's peak memory. The last stdout line is one JSON object.
 
 The recurring scenario (`--scenario recurring`) seeds project supervision cases instead
@@ -159,11 +160,14 @@ def sweeper(url: str, now: datetime = NOW) -> None:
     print("ready", flush=True)
     sys.stdin.readline()
     began = time.time()
+    cpu = time.process_time()
     report = drain(lambda: service.fire_due_timers(limit=BATCH))
+    cpu = time.process_time() - cpu
     ended = time.time()
     result = {
         "began": began,
         "ended": ended,
+        "cpu_s": round(cpu, 3),
         "claimed": report.claimed,
         "fired": report.fired,
         "reminded": report.reminded,
@@ -195,6 +199,7 @@ def sweep(url: str, processes: int, now: datetime = NOW) -> dict[str, Any]:
         reports = [json.loads(p.communicate(timeout=3600)[0].splitlines()[-1]) for p in procs]
     claimed = sum(r["claimed"] for r in reports)
     seconds = max(r["ended"] for r in reports) - min(r["began"] for r in reports)
+    cpu = sum(r["cpu_s"] for r in reports)
     return {
         "processes": processes,
         "timers_fired": claimed,
@@ -203,6 +208,8 @@ def sweep(url: str, processes: int, now: datetime = NOW) -> dict[str, Any]:
         "errors": sum(r["errors"] for r in reports),
         "seconds": round(seconds, 2),
         "timers_per_s": round(claimed / seconds),
+        "cpu_s": round(cpu, 2),
+        "timers_per_cpu_s": round(claimed / cpu) if cpu else None,
         "per_process": [r["claimed"] for r in reports],
         "sweeper_peak_rss_mb": max(r["peak_rss_mb"] for r in reports),
     }
@@ -292,6 +299,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "sqlite": recurring_run(timers),
         }
         out["occurrences_per_s"] = out["sqlite"]["occurrences_per_s"]
+        out["cpu_s"] = out["sqlite"]["one_sweeper"]["cpu_s"]
+        out["occurrences_per_cpu_s"] = out["sqlite"]["one_sweeper"]["timers_per_cpu_s"]
         out["bench_peak_rss_mb"] = round(peak_rss_mb(), 1)
         print(json.dumps(out))
         return out
@@ -310,6 +319,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     else:
         result["postgresql"] = None
     result["timers_per_s"] = result["sqlite"]["one_sweeper"]["timers_per_s"]
+    result["cpu_s"] = result["sqlite"]["one_sweeper"]["cpu_s"]
+    result["timers_per_cpu_s"] = result["sqlite"]["one_sweeper"]["timers_per_cpu_s"]
     result["bench_peak_rss_mb"] = round(peak_rss_mb(), 1)
     print(json.dumps(result))
     return result

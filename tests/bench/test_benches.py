@@ -123,6 +123,7 @@ def test_timers_bench_fires_a_month_of_recurring_occurrences() -> None:
     assert result["sqlite"]["occurrences_fired"] == 200  # two half months for each of 100 cases
     assert result["sqlite"]["one_sweeper"]["errors"] == 0
     assert result["sqlite"]["next_armed"] == [["half_year_summary", 1], ["progress_report", 3]]
+    assert result["cpu_s"] > 0 and result["occurrences_per_cpu_s"] > 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
