@@ -21,7 +21,8 @@ from __future__ import annotations
 import calendar as _calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
+from functools import lru_cache
 from typing import Final
 
 from engine.durations import Duration, DurationError, parse_duration
@@ -84,22 +85,35 @@ class Every:
 
 
 def _half_month(start: datetime, k: int, calendar: WorkCalendar) -> datetime:
-    local = calendar.local(start).replace(tzinfo=None)
     # The half-month boundaries are the 15th and the last day of each month, at day's end:
     # the first one after the start is the k = 1 occurrence.
+    if start.tzinfo is None:
+        calendar.local(start)  # refuses a naive moment, as every count from a start does
+    return _boundary(_first_half(start, calendar.zone) + k - 1, calendar.zone)
+
+
+# Both are pure functions of a moment (or an index) and a time zone, and a sweep asks them
+# the same few questions again and again (every case's series starts on one of a few days,
+# and every occurrence of a month falls on one of its two boundaries): computed once each.
+@lru_cache(maxsize=4096)
+def _first_half(start: datetime, zone: tzinfo) -> int:
+    """The index (year·24 + month0·2 + half) of the first half-month boundary after `start`."""
+    local = start.astimezone(zone).replace(tzinfo=None)
     index = (local.year * 12 + local.month - 1) * 2  # the first half of the start's month
     last = _calendar.monthrange(local.year, local.month)[1]
     for day in (15, last):
         if local >= datetime.combine(date(local.year, local.month, day), _END_OF_DAY):
             index += 1
-    return _boundary(index + k - 1, calendar)
+    return index
 
 
-def _boundary(index: int, calendar: WorkCalendar) -> datetime:
+@lru_cache(maxsize=1024)
+def _boundary(index: int, zone: tzinfo) -> datetime:
+    """The moment (UTC) of half-month boundary `index`: the end of the 15th or of the last day."""
     months, half = divmod(index, 2)
     year, month0 = divmod(months, 12)
     day = 15 if half == 0 else _calendar.monthrange(year, month0 + 1)[1]
-    moment = datetime.combine(date(year, month0 + 1, day), _END_OF_DAY, tzinfo=calendar.zone)
+    moment = datetime.combine(date(year, month0 + 1, day), _END_OF_DAY, tzinfo=zone)
     return moment.astimezone(UTC)
 
 

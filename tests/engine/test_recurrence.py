@@ -124,3 +124,26 @@ def test_the_kth_half_month_is_the_kth_boundary_after_any_start() -> None:
     for start in [*starts, *boundaries[:30]]:
         expected = [b for b in boundaries if b > start][:3]
         assert [every.nth(start, k, CAL) for k in (1, 2, 3)] == expected, start
+
+
+def test_half_months_asked_again_give_the_same_moments_in_each_calendars_zone() -> None:
+    # 16:30 UTC on 31 January is already 1 February in Beijing: the two calendars count
+    # from different local days, and answers kept for one are not the other's.
+    every = parse_every("half month")
+    start = datetime(2027, 1, 31, 16, 30, tzinfo=UTC)
+    utc = WorkCalendar("UTC")
+    for _ in range(3):  # the second and third ask are answered from what was kept
+        assert local(every.nth(start, 1, CAL)) == "2027-02-15 23:59:59"
+        assert every.nth(start, 1, utc) == datetime(2027, 1, 31, 23, 59, 59, tzinfo=UTC)
+        assert every.nth(start, 3, utc) == datetime(2027, 2, 28, 23, 59, 59, tzinfo=UTC)
+        # The same moment written in another offset is the same start.
+        assert every.nth(start.astimezone(CAL.zone), 2, CAL) == every.nth(start, 2, CAL)
+        assert local(every.nth(start, 2, CAL)) == "2027-02-28 23:59:59"
+
+
+def test_a_naive_start_is_refused_even_after_its_moment_was_counted() -> None:
+    every = parse_every("half month")
+    start = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+    every.nth(start, 1, CAL)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        every.nth(start.replace(tzinfo=None), 1, CAL)
