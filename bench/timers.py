@@ -10,8 +10,9 @@ Measures, on SQLite (one sweeper: SQLite has one writer) and on PostgreSQL (1 an
 processes, each claiming disjoint batches with FOR UPDATE SKIP LOCKED, from the same seeded
 database copied with CREATE DATABASE … TEMPLATE): timers fired per second from the moment
 all sweepers are ready to the last commit (and per CPU second the sweepers spent in that
-time: `cpu_s`, `timers_per_cpu_s`, which a shared machine's load does not skew), the due query's median time with every timer
-pending, and each process's peak memory. The last stdout line is one JSON object.
+time: `cpu_s`, `timers_per_cpu_s`, which a shared machine's load does not skew), the due
+query's median time with every timer pending, and each process's peak memory. The last
+stdout line is one JSON object.
 
 The recurring scenario (`--scenario recurring`) seeds project supervision cases instead
 (definitions/project_supervision.yaml), each with its two case-level recurring timers (a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,12 @@ class Event:
     note: str | None = None
 
 
+#: A timer's kinds: a deadline fires its action (or, without one, notifies) when due and is
+#: what the rates and the board count; a reminder only notifies, before its deadline.
+DEADLINE: Final = "deadline"
+REMINDER: Final = "reminder"
+
+
 @dataclass(slots=True)
 class Timer:
     """A deadline or a reminder, armed when a case enters a state, or a timer of the whole
@@ -65,7 +71,7 @@ class Timer:
 
     case_id: int
     name: str
-    kind: str  # "deadline" | "reminder"
+    kind: str  # DEADLINE | REMINDER
     fire_at: datetime
     armed_seq: int
     action: str | None = None

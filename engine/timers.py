@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -27,10 +28,21 @@ from engine.errors import (
     MissingFieldsError,
     UnknownActionError,
 )
-from engine.model import CASE_ARMED, SYSTEM_ACTOR, Actor, Case, FireResult, SweepReport, Timer
+from engine.model import (
+    CASE_ARMED,
+    DEADLINE,
+    REMINDER,
+    SYSTEM_ACTOR,
+    Actor,
+    Case,
+    FireResult,
+    SweepReport,
+    Timer,
+)
 from engine.notices import notices
 from engine.ports import DuplicateKeyError, Transaction
 from engine.recurrence import MAX_OCCURRENCES
+from engine.version_cache import PerVersion
 from engine.workcalendar import WorkCalendar
 
 
@@ -74,18 +86,16 @@ def arm(
             first = occurrence_due(tdef, case.data, begin, 1, None, calendar)
             if first is not None:
                 armed.append(
-                    Timer(
-                        case.id, tdef.name, "deadline", first, seq, action=tdef.action, occurrence=1
-                    )
+                    Timer(case.id, tdef.name, DEADLINE, first, seq, tdef.action, occurrence=1)
                 )
             continue
         due = due_at(tdef, case.data, begin, calendar)
         if due is None:
             continue
-        armed.append(Timer(case.id, tdef.name, "deadline", due, seq, action=tdef.action))
+        armed.append(Timer(case.id, tdef.name, DEADLINE, due, seq, action=tdef.action))
         if tdef.remind_at is not None and tdef.notify and due > now:
             remind = max(now, remind_at(tdef, tdef.remind_at, case.data, begin, due, calendar))
-            armed.append(Timer(case.id, tdef.name, "reminder", remind, seq))
+            armed.append(Timer(case.id, tdef.name, REMINDER, remind, seq))
     if armed:
         tx.arm_timers(armed)
 
@@ -193,16 +203,24 @@ def as_moment(value: object, tz: str) -> datetime | None:
     """A date or datetime (or its ISO text) as an aware moment. A bare date means the end of
     that day (23:59:59 local time): a visit planned for a day is in time all that day."""
     if isinstance(value, str):
-        try:
-            parse = date.fromisoformat if len(value) == 10 else datetime.fromisoformat
-            value = parse(value)
-        except ValueError:
-            return None
+        return _moment_of_text(value, tz)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))
     if isinstance(value, date):
         return datetime.combine(value, END_OF_DAY, tzinfo=ZoneInfo(tz))
     return None
+
+
+@lru_cache(maxsize=4096)
+def _moment_of_text(value: str, tz: str) -> datetime | None:
+    """`as_moment` of ISO text: a pure function of the text, read once for the many cases a
+    sweep finds holding the same date (a project's end, a series' start)."""
+    try:
+        parse = date.fromisoformat if len(value) == 10 else datetime.fromisoformat
+        parsed = parse(value)
+    except ValueError:
+        return None
+    return as_moment(parsed, tz)
 
 
 # -- sweeping -------------------------------------------------------------------------------
@@ -220,7 +238,21 @@ def timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
     if name.startswith(TASK_TIMER_PREFIX):
         number = name.removeprefix(TASK_TIMER_PREFIX)
         return st.tasks.timer(int(number)) if st.tasks and number.isdigit() else None
-    own = next((t for t in st.timers if t.name == name), None)
+    # Looked up once per version, state and name: a sweep asks the same few again and again.
+    # (A task's is not kept: its name holds the task's id, one name per task.)
+    found = _timer_defs(definition)
+    key = (state, name)
+    if key in found:
+        return found[key]
+    tdef = found[key] = _find_timer_def(definition, state, name)
+    return tdef
+
+
+_timer_defs: PerVersion[dict[tuple[str, str], TimerDef | None]] = PerVersion(lambda _: {})
+
+
+def _find_timer_def(definition: Definition, state: str, name: str) -> TimerDef | None:
+    own = next((t for t in definition.states[state].timers if t.name == name), None)
     if own is not None:
         return own
     of_case = next((t for t in definition.timers if t.name == name), None)
@@ -266,9 +298,8 @@ def fire_timer(
         return
     recurring = tdef if timer.occurrence is not None and tdef and tdef.every else None
     notify = tdef.notify if tdef else ()
-    # The unit holding the deadline, resolved now: the case may climb a tier below.
-    if timer.kind == "reminder" or timer.action is None:
-        kind = "reminder" if timer.kind == "reminder" else "deadline"
+    if timer.kind == REMINDER or timer.action is None:
+        kind = REMINDER if timer.kind == REMINDER else DEADLINE
         tx.add_notifications(notices(tx, case, notify, kind, now, f"{kind}:{timer.name}"))
         timer.status = "fired"
         report.reminded += 1
@@ -276,7 +307,13 @@ def fire_timer(
             arm_next(tx, timer, recurring, calendar or WorkCalendar())
         tx.finish_timer(timer)
         return
-    held_by = notices(tx, case, notify, "deadline", now, f"deadline:{timer.name}")
+    subject = f"{DEADLINE}:{timer.name}"
+    # The unit holding a grid case's deadline, resolved now: the case may climb a tier below.
+    # Any other case's notices go to its organisation, which a firing does not change: they
+    # are made only if they are sent (the deadline could not fire).
+    held_by = None
+    if case.grid_unit is not None:
+        held_by = notices(tx, case, notify, DEADLINE, now, subject)
     # A deadline someone missed, or a planned step (a parked case resumes, a window closes).
     note = f"deadline missed: {timer.name}" if tdef is None or tdef.deadline else timer.name
     if tdef and tdef.reason:
@@ -299,7 +336,7 @@ def fire_timer(
                 note,
                 armed_from=min(timer.fire_at, now),
             )
-            if case.grid_unit is not None:
+            if held_by is not None:
                 # A grid deadline also tells the unit that missed it (the escalation's own
                 # notices go to the unit it climbs to).
                 tx.add_notifications(held_by)
@@ -308,12 +345,9 @@ def fire_timer(
         timer.note = str(exc)
         report.skipped += 1
         report.errors.append(f"timer {timer.id}: {exc}")
-        tx.add_notifications(
-            [
-                *held_by,
-                *notices(tx, case, ["supervisor"], "deadline", now, f"deadline:{timer.name}"),
-            ]
-        )
+        if held_by is None:
+            held_by = notices(tx, case, notify, DEADLINE, now, subject)
+        tx.add_notifications([*held_by, *notices(tx, case, ["supervisor"], DEADLINE, now, subject)])
     except DuplicateKeyError:
         # Fired before (its event is in the history) but not marked: mark it now.
         timer.status = "fired"
@@ -349,7 +383,7 @@ def arm_next(tx: Transaction, timer: Timer, tdef: TimerDef, calendar: WorkCalend
                 Timer(
                     case.id,
                     timer.name,
-                    "deadline",
+                    DEADLINE,
                     due,
                     timer.armed_seq,
                     action=timer.action,

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from engine.definition import TimerAfter, TimerDef
+from engine.definition import Definition, TimerAfter, TimerDef
 from engine.durations import parse_duration
 from engine.model import Case, Timer
-from engine.timers import arm, as_moment, due_at, human, timer_key
+from engine.timers import _find_timer_def, arm, as_moment, due_at, human, timer_def, timer_key
 from engine.workcalendar import WorkCalendar
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -120,3 +121,34 @@ def test_a_planned_date_means_the_end_of_that_day() -> None:
     assert due_at(tdef, {"visit_date": "2026-12-01"}, START, cal) == end_of_day
     # A visit made at 17:00 on the planned day is in time.
     assert datetime(2026, 12, 1, 9, 0, tzinfo=UTC) < end_of_day
+
+
+def test_timer_lookups_kept_per_version_answer_as_a_fresh_search_does(
+    shipped: list[Definition],
+) -> None:
+    # Every state against every timer name any version holds: its own, the case's, one
+    # kept running through it from another state (grid_escalation's keep_through), none.
+    for definition in shipped:
+        names = {t.name for st in definition.states.values() for t in st.timers}
+        names |= {t.name for t in definition.timers} | {"no_such_timer"}
+        for state in definition.states:
+            for name in sorted(names):
+                first = timer_def(definition, state, name)
+                assert first is _find_timer_def(definition, state, name)
+                assert timer_def(definition, state, name) is first  # asked again: kept
+        assert timer_def(definition, "no_such_state", "any") is None
+    grid = next(d for d in shipped if d.name == "grid_escalation")
+    kept = timer_def(grid, "extension_requested", "handling_deadline")
+    assert kept is not None and "extension_requested" in kept.keep_through
+
+
+def test_timer_lookups_of_a_changed_version_are_not_those_of_the_one_before(
+    shipped: list[Definition],
+) -> None:
+    definition = next(d for d in shipped if d.timers)
+    name = definition.timers[0].name
+    state = next(iter(definition.states))
+    assert timer_def(definition, state, name) is definition.timers[0]
+    edited = replace(definition, timers=(), content_hash=definition.content_hash + "-edited")
+    assert timer_def(edited, state, name) is _find_timer_def(edited, state, name)
+    assert timer_def(definition, state, name) is definition.timers[0]
