@@ -108,18 +108,20 @@ def _moment(value: Any) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _snapshot(tx: MonthsTransaction, case_ids: Sequence[int], sums: Sums, sign: int) -> None:
-    """Add (sign 1) or take away (-1) these cases' facts, read on the driver's cursor: this
-    runs twice in every transaction that changes a case."""
+def _snapshot(tx: MonthsTransaction, case_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """These cases' rows of facts as the months sum them (case id → row), read on the
+    driver's cursor: this runs twice in every transaction that changes a case."""
     mark = "?" if tx.sqlite else "%s"
+    rows: dict[int, tuple[Any, ...]] = {}
     for i in range(0, len(case_ids), _CHUNK):
         chunk = tuple(case_ids[i : i + _CHUNK])
         tx.cursor.execute(
-            f"SELECT {_COLUMNS}, {_URGED} FROM rate_facts"
+            f"SELECT case_id, {_COLUMNS}, {_URGED} FROM rate_facts"
             f" WHERE case_id IN ({', '.join([mark] * len(chunk))})",
             chunk,
         )
-        _add(sums, ((_moment(r[0]), *r[1:]) for r in tx.cursor.fetchall()), sign)
+        rows.update((r[0], tuple(r[1:])) for r in tx.cursor.fetchall())
+    return rows
 
 
 def _row(key: Key, values: list[float]) -> dict[str, Any]:
@@ -131,12 +133,20 @@ def _row(key: Key, values: list[float]) -> dict[str, Any]:
 
 @contextmanager
 def kept(tx: MonthsTransaction, case_ids: Sequence[int]) -> Iterator[None]:
-    """Keep the months of these cases through a change of their facts made inside."""
+    """Keep the months of these cases through a change of their facts made inside: the
+    cases whose rows changed move their old row out of its month and the new one in; a case
+    whose row is as it was (most firings: the board's columns moved, not what the months
+    sum) costs nothing more, and no month is written when no case's row changed."""
     ids = sorted(set(case_ids))
-    delta: Sums = {}
-    _snapshot(tx, ids, delta, -1)
+    before = _snapshot(tx, ids)
     yield
-    _snapshot(tx, ids, delta, 1)
+    after = _snapshot(tx, ids)
+    changed = [c for c in ids if before.get(c) != after.get(c)]
+    if not changed:
+        return
+    delta: Sums = {}
+    _add(delta, (_as_read(before[c]) for c in changed if c in before), -1)
+    _add(delta, (_as_read(after[c]) for c in changed if c in after), 1)
     rows = [
         (*k, *(x if name == "close_s" else round(x) for name, x in zip(SUMS, v, strict=True)))
         for k, v in sorted(delta.items())
@@ -145,6 +155,10 @@ def kept(tx: MonthsTransaction, case_ids: Sequence[int]) -> Iterator[None]:
     if rows:
         marks = ", ".join(["?" if tx.sqlite else "%s"] * (len(KEYS) + len(SUMS)))
         tx.cursor.executemany(_UPSERT.format(marks=marks), rows)
+
+
+def _as_read(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (_moment(row[0]), *row[1:])
 
 
 def rebuild(conn: Connection, batch: int = 50_000) -> None:

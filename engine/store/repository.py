@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, Row, and_, event, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from engine.model import TASK_OPEN, Case, Event, Notification, Task, Timer
+from engine.model import REMINDER, TASK_OPEN, Case, Event, Notification, Task, Timer
 from engine.points import PointEntry
 from engine.ports import DuplicateKeyError
 from engine.store import webhooks
@@ -345,7 +345,8 @@ class SqlTransaction:
         self.finish_timers([timer])
 
     def finish_timers(self, items: Sequence[Timer]) -> None:
-        self.touch(t.case_id for t in items)
+        # A reminder's outcome is none of the facts' business (they read deadlines only).
+        self.touch(t.case_id for t in items if t.kind != REMINDER)
         dt = self.hot.dt_out
         # Nearly every timer fires at its first attempt: its row is written without the
         # columns of failed firings, which stay 0 and NULL.

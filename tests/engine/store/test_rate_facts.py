@@ -23,11 +23,12 @@ from engine.clock import ManualClock
 from engine.definition import Definition
 from engine.errors import FengqiaoError
 from engine.loader import parse_definition
-from engine.model import Actor
+from engine.model import DEADLINE, REMINDER, Actor
 from engine.registry import Registry
 from engine.service import WorkflowService
 from engine.store import rate_facts
 from engine.store import rates as rate_store
+from engine.store import repository
 from engine.store.definitions import sync_shipped
 from engine.store.migrate import alembic_config, upgrade
 from engine.store.rate_facts import add_urges, book_of, rebuild
@@ -287,3 +288,38 @@ def test_the_migration_back_fills_the_facts_the_firings_kept(
     upgrade(engine)
     with engine.connect() as conn:
         assert rate_facts.facts(conn) == kept
+
+
+def test_a_reminder_does_not_rewrite_the_facts(
+    cw: Casework, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = Cases(cw, clock)
+    cases.open("grid")
+    ((case_id, _),) = cases.cases
+    with cw.store.transaction(write=False) as tx:
+        pending = tx.timers(case_id)
+    reminder = min(t.fire_at for t in pending if t.kind == REMINDER)
+    deadline = min(t.fire_at for t in pending if t.kind == DEADLINE)
+    assert reminder < deadline
+    rewritten: list[dict[int, Any]] = []
+    real = repository.refresh
+    monkeypatch.setattr(
+        repository, "refresh", lambda tx, hot, touched, lookup: rewritten.append(dict(touched))
+    )
+    clock.set(reminder)
+    report = cw.service.fire_due_timers()
+    assert (report.reminded, report.fired, rewritten) == (1, 0, [])
+    monkeypatch.setattr(repository, "refresh", real)
+    assert_facts_rebuild_alike(cw)
+    clock.set(deadline)  # the deadline's outcome is the facts' business
+    monkeypatch.setattr(
+        repository,
+        "refresh",
+        lambda tx, hot, touched, lookup: (
+            rewritten.append(dict(touched)),
+            real(tx, hot, touched, lookup),
+        ),
+    )
+    report = cw.service.fire_due_timers()
+    assert report.fired == 1 and [list(t) for t in rewritten] == [[case_id]]
+    assert_facts_rebuild_alike(cw)

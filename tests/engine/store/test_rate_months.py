@@ -93,3 +93,58 @@ def test_each_change_moves_its_case_between_months_rows(
     assert len({k[0] for k in kept}) == 2  # two months
     urged = rate_months.SUMS.index("urged")
     assert sum(v[urged] for v in kept.values()) == 1
+
+
+class Facts:
+    """A transaction whose `rate_facts` rows are `rows` (case id → the columns the months
+    read), recording what is written to the months."""
+
+    sqlite = True
+    conn: Any = None
+
+    def __init__(self, rows: dict[int, tuple[Any, ...]]) -> None:
+        self.rows = rows
+        self.cursor = self
+        self.written: list[list[tuple[Any, ...]]] = []
+        self._found: list[tuple[Any, ...]] = []
+
+    def execute(self, sql: str, ids: tuple[int, ...]) -> None:
+        self._found = [(c, *self.rows[c]) for c in ids if c in self.rows]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._found
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.written.append(rows)
+
+
+def fact_row(close_s: float, on_time: int = 1) -> tuple[Any, ...]:
+    units = ("mediation", "union", None, "union", None, None, None)
+    sums = {"counted": 1, "closed": 1, "on_time": on_time, "close_s": close_s}
+    return ("2026-11-23 01:00:00", *units, 0, 0, *(sums.get(s, 0) for s in rate_months.SUMS))
+
+
+def test_months_are_not_written_when_no_case_s_summed_facts_changed() -> None:
+    # Two cases of one month row, their seconds to close summed back and forth: -0.1 - 0.2
+    # + 0.1 + 0.2 is not 0 in floating point, yet nothing changed.
+    tx = Facts({1: fact_row(0.1), 2: fact_row(0.2)})
+    with rate_months.kept(tx, [1, 2]):
+        pass
+    assert tx.written == []
+
+
+def test_months_take_only_the_changed_cases_difference() -> None:
+    tx = Facts({1: fact_row(0.1), 2: fact_row(0.2), 3: fact_row(0.3)})
+    with rate_months.kept(tx, [1, 2, 3, 4]):
+        tx.rows[2] = fact_row(0.2, on_time=0)  # missed a deadline
+        tx.rows[4] = fact_row(4.0)  # a new case
+    ((row,),) = tx.written
+    sums = dict(zip(rate_months.SUMS, row[len(rate_months.KEYS) :], strict=True))
+    assert row[0] == rate_months.month_of(datetime(2026, 11, 23, 1, tzinfo=UTC))
+    assert sums == {
+        **dict.fromkeys(rate_months.SUMS, 0),
+        "counted": 1,
+        "closed": 1,
+        "on_time": 0,
+        "close_s": 4.0,
+    }
