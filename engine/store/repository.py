@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Row, and_, event, insert, or_, select, update
+from sqlalchemy import Engine, Row, and_, event, insert, select, update
 from sqlalchemy.engine import Connection
 
 from engine.model import REMINDER, TASK_OPEN, Case, Event, Notification, Task, Timer
@@ -317,26 +317,13 @@ class SqlTransaction:
         return [task_from(r) for r in rows]
 
     def claim_due_timers(self, now: datetime, limit: int) -> list[Timer]:
-        query = (
-            select(timers)
-            .join(cases, cases.c.id == timers.c.case_id)
-            .where(
-                and_(
-                    timers.c.status == "pending",
-                    timers.c.fire_at <= now,
-                    # One whose firing failed waits for its next attempt (engine.sweep).
-                    or_(timers.c.next_attempt_at.is_(None), timers.c.next_attempt_at <= now),
-                )
-            )
-            .order_by(timers.c.fire_at)
-            .limit(limit)
-        )
-        if not self.sqlite:
-            # The timer and its case together, skipping what another sweeper or a user's
-            # transaction holds: sweepers never wait for each other, and a case a user is
-            # changing is swept a moment later instead of deadlocking with that user.
-            query = query.with_for_update(skip_locked=True, of=[timers, cases])
-        claimed = [_timer_from(r) for r in self.conn.execute(query)]
+        # On PostgreSQL the timer and its case together, skipping what another sweeper or a
+        # user's transaction holds: sweepers never wait for each other, and a case a user is
+        # changing is swept a moment later instead of deadlocking with that user. Run on the
+        # driver cursor, like a firing's statements (engine.store.statements).
+        at = self.hot.dt_out(now)
+        self.cursor.execute(self.hot.claim_due_timers, (at, at, limit))
+        claimed = [self.hot.timer_from(r) for r in self.cursor.fetchall()]
         # Each case's timers in the order they fell due.
         claimed.sort(key=lambda t: (t.case_id, t.fire_at))
         return claimed

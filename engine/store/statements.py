@@ -13,12 +13,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.model import Case, Event
+from engine.model import Case, Event, Timer
 
 CASE_COLUMNS = (
     "id, workflow, workflow_version, state, data, version, opened_at, updated_at,"
     " state_entered_at, last_seq, entered_seq, org_unit, grid_unit, assignee, opened_by,"
     " closed_at"
+)
+TIMER_COLUMNS = (
+    "id, case_id, name, kind, action, fire_at, armed_seq, occurrence, status, fired_at,"
+    " lateness_s, note, attempts, last_error, next_attempt_at"
 )
 EVENT_COLUMNS = (
     "case_id, seq, at, actor, role, action, from_state, to_state, data, changes,"
@@ -85,6 +89,16 @@ class Statements:
         self.insert_timer = (
             "INSERT INTO timers (case_id, name, kind, action, fire_at, armed_seq, status,"
             f" occurrence) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})"
+        )
+        # A sweep's batch: the due timers (not waiting for a retry), the earliest first, on
+        # PostgreSQL locked with their cases, skipping what another transaction holds.
+        columns = ", ".join(f"timers.{c}" for c in TIMER_COLUMNS.split(", "))
+        self.claim_due_timers = (
+            f"SELECT {columns} FROM timers JOIN cases ON cases.id = timers.case_id"
+            f" WHERE timers.status = 'pending' AND timers.fire_at <= {p}"
+            f" AND (timers.next_attempt_at IS NULL OR timers.next_attempt_at <= {p})"
+            f" ORDER BY timers.fire_at LIMIT {p}"
+            + ("" if sqlite else " FOR UPDATE OF timers, cases SKIP LOCKED")
         )
         self.insert_notification = (
             "INSERT INTO notifications (case_id, role, unit, kind, subject, created_at, status,"
@@ -187,6 +201,26 @@ class Statements:
             idem_key=row[11],
             lateness_s=row[12],
             note=row[13],
+        )
+
+    def timer_from(self, row: tuple[Any, ...]) -> Timer:
+        dt = self.dt_in
+        return Timer(
+            id=row[0],
+            case_id=row[1],
+            name=row[2],
+            kind=row[3],
+            action=row[4],
+            fire_at=dt(row[5]),  # type: ignore[arg-type]
+            armed_seq=row[6],
+            occurrence=row[7],
+            status=row[8],
+            fired_at=dt(row[9]),
+            lateness_s=row[10],
+            note=row[11],
+            attempts=row[12],
+            last_error=row[13],
+            next_attempt_at=dt(row[14]),
         )
 
     def insert_params(self, case: Case) -> tuple[Any, ...]:
