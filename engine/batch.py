@@ -10,8 +10,7 @@ sweeper fire thousands of timers a second (docs/PERFORMANCE.md, "Timers").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -43,6 +42,28 @@ class _Writes:
     finished: list[Timer] = field(default_factory=list)
 
 
+class _Savepoint:
+    """The batch's savepoints, one object reused for each (a sweep opens one per timer):
+    entering marks how much is recorded, leaving by an exception undoes what came after the
+    mark. Savepoints nest: the marks are a stack."""
+
+    __slots__ = ("_marks", "_undo")
+
+    def __init__(self, undo: list[Callable[[], None]]) -> None:
+        self._undo = undo
+        self._marks: list[int] = []
+
+    def __enter__(self) -> None:
+        self._marks.append(len(self._undo))
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        mark = self._marks.pop()
+        if exc_type is not None:
+            undo = self._undo
+            while len(undo) > mark:
+                undo.pop()()
+
+
 class SweepBatch:
     """Implements engine.ports.Transaction over `tx` for one batch of claimed timers.
 
@@ -60,6 +81,7 @@ class SweepBatch:
         self.w = _Writes()
         self._undo: list[Callable[[], None]] = []
         self._armed: dict[int, list[Timer]] = {}  # w.armed by case
+        self._savepoint = _Savepoint(self._undo)
 
     # -- reads -----------------------------------------------------------------------------
     def get_case(self, case_id: int) -> Case | None:
@@ -204,15 +226,9 @@ class SweepBatch:
         target.extend(items)
         self._undo.append(lambda: target.__delitem__(slice(size, None)))
 
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        mark = len(self._undo)
-        try:
-            yield
-        except BaseException:
-            while len(self._undo) > mark:
-                self._undo.pop()()
-            raise
+    def savepoint(self) -> _Savepoint:
+        """A savepoint in memory: what is recorded inside is undone if it raises."""
+        return self._savepoint
 
     # -- the bulk write --------------------------------------------------------------------
     def flush(self) -> None:

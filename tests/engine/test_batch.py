@@ -59,6 +59,28 @@ def test_a_rolled_back_savepoint_leaves_nothing_behind(
     assert len(service.pending_timers(case_id)) == 2
 
 
+def test_savepoints_nest_and_are_used_again_one_after_another(
+    service: WorkflowService, store: SqlStore, clock: ManualClock
+) -> None:
+    case_id = reported(service)
+    with store.transaction() as tx:
+        batch = SweepBatch(tx, tx.get_cases([case_id]), set())
+        with batch.savepoint():
+            batch.append_event(event(case_id, 10, clock, "outer"))
+            with pytest.raises(RuntimeError), batch.savepoint():
+                batch.append_event(event(case_id, 11, clock, "inner"))
+                raise RuntimeError("the inner one fails")
+            batch.append_event(event(case_id, 12, clock, "after"))
+        assert [e.idem_key for e in batch.w.events] == ["outer", "after"]
+        with pytest.raises(RuntimeError), batch.savepoint():
+            batch.append_event(event(case_id, 13, clock, "next"))
+            with batch.savepoint():  # kept by itself, undone with the one around it
+                batch.append_event(event(case_id, 14, clock, "nested"))
+            raise RuntimeError("the outer one fails")
+        assert [e.idem_key for e in batch.w.events] == ["outer", "after"]
+        assert batch.w.keys == {"outer", "after"}
+
+
 def test_versions_and_keys_are_checked_in_memory(
     service: WorkflowService, store: SqlStore, clock: ManualClock
 ) -> None:
