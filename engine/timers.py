@@ -15,7 +15,7 @@ through the same firing code as any action, as the system actor, with the idempo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -153,9 +153,14 @@ def period_start(tdef: TimerDef, case: Case, entered: datetime, calendar: WorkCa
     duration = tdef.after.pick(case.data)
     unit = tdef.every.unit if tdef.every is not None else duration and duration.unit
     if unit in DAY_UNITS:
-        day = calendar.local(begin).date()
-        begin = datetime.combine(day, END_OF_DAY, tzinfo=calendar.zone)
+        begin = _end_of_day(calendar.local(begin), calendar.zone)
     return begin
+
+
+@lru_cache(maxsize=4096)
+def _end_of_day(moment: datetime, zone: tzinfo) -> datetime:
+    """The end of `moment`'s local day in `zone` (a sweep asks it of the same few days)."""
+    return datetime.combine(moment.astimezone(zone).date(), END_OF_DAY, tzinfo=zone)
 
 
 WORKING_UNITS = ("working_days", "working_hours")

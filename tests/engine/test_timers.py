@@ -12,7 +12,16 @@ import pytest
 from engine.definition import Definition, TimerAfter, TimerDef
 from engine.durations import parse_duration
 from engine.model import Case, Timer
-from engine.timers import _find_timer_def, arm, as_moment, due_at, human, timer_def, timer_key
+from engine.timers import (
+    _find_timer_def,
+    arm,
+    as_moment,
+    due_at,
+    human,
+    period_start,
+    timer_def,
+    timer_key,
+)
 from engine.workcalendar import WorkCalendar
 
 START = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Beijing
@@ -152,3 +161,15 @@ def test_timer_lookups_of_a_changed_version_are_not_those_of_the_one_before(
     edited = replace(definition, timers=(), content_hash=definition.content_hash + "-edited")
     assert timer_def(edited, state, name) is _find_timer_def(edited, state, name)
     assert timer_def(definition, state, name) is definition.timers[0]
+
+
+def test_a_period_of_days_from_a_field_begins_at_the_end_of_its_local_day_each_time() -> None:
+    tdef = TimerDef("visit", "s", TimerAfter(parse_duration("3 days")), from_field="met_at")
+    met = datetime(2027, 1, 31, 16, 30, tzinfo=UTC)  # already 1 February in Beijing
+    case = _case({"met_at": met.isoformat()})
+    beijing, utc = WorkCalendar(), WorkCalendar("UTC")
+    for _ in range(2):  # asked again: the same answer for each calendar's own day
+        assert period_start(tdef, case, START, beijing) == datetime(
+            2027, 2, 1, 23, 59, 59, tzinfo=beijing.zone
+        )
+        assert period_start(tdef, case, START, utc) == datetime(2027, 1, 31, 23, 59, 59, tzinfo=UTC)
