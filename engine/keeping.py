@@ -25,7 +25,7 @@ from typing import Any
 
 from engine.definition import Definition, TimerDef
 from engine.errors import DeadlineError
-from engine.model import Case, Timer
+from engine.model import DEADLINE, Case, Timer
 from engine.ports import Transaction
 from engine.timers import as_moment
 
@@ -74,9 +74,9 @@ def kept_through(
     replaces: set[str] = set()
     for tdef in into:
         mine = [t for t in stay if t.name == tdef.name]
-        missed = [t for t in mine if t.kind == "deadline" and t.status in MISSED]
+        missed = [t for t in mine if t.kind == DEADLINE and t.status in MISSED]
         late = [
-            t for t in mine if t.kind == "deadline" and t.status == "pending" and t.fire_at <= now
+            t for t in mine if t.kind == DEADLINE and t.status == "pending" and t.fire_at <= now
         ]
         if missed or late:
             when = (missed or late)[0].fire_at.isoformat()
@@ -86,7 +86,7 @@ def kept_through(
         carried += [t for t in mine if t.status == "pending"]
     for tdef in back:
         running = [t for t in stay if t.name == tdef.name and t.status == "pending"]
-        deadline = next((t for t in running if t.kind == "deadline"), None)
+        deadline = next((t for t in running if t.kind == DEADLINE), None)
         if deadline is None or action == tdef.action:
             continue
         new = as_moment(written.get(tdef.at_field), tz) if tdef.at_field else None

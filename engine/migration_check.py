@@ -26,7 +26,7 @@ from typing import Any
 
 from engine.definition import Definition
 from engine.errors import InvalidDataError
-from engine.model import Case, Timer
+from engine.model import DEADLINE, Case, Timer
 from engine.plans import plan_for
 from engine.timers import due_at
 from engine.validation import missing
@@ -241,7 +241,7 @@ class MigrationCheck:
         case migrated before, the action that entered the state before the move);
         `pending`, its pending timers."""
         before = tuple(
-            Deadline(t.name, t.fire_at, t.fire_at <= now) for t in pending if t.kind == "deadline"
+            Deadline(t.name, t.fire_at, t.fire_at <= now) for t in pending if t.kind == DEADLINE
         )
         return self.judge(case, entered_by, before, now)
 

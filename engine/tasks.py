@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from engine.definition import Definition, TasksDef
-from engine.model import TASK_OPEN, Actor, Case, Task, Timer
+from engine.model import DEADLINE, REMINDER, TASK_OPEN, Actor, Case, Task, Timer
 from engine.ports import Transaction
 from engine.reserved import HANDOFF_LIST_FIELDS
 from engine.timers import remind_at
@@ -76,10 +76,10 @@ def task_timers(
 ) -> list[Timer]:
     """A task's deadline (firing the state's `overdue` action) and its reminder."""
     tdef = spec.timer(task.id)
-    out = [Timer(case.id, tdef.name, "deadline", task.due_at, task.armed_seq, action=spec.overdue)]
+    out = [Timer(case.id, tdef.name, DEADLINE, task.due_at, task.armed_seq, action=spec.overdue)]
     if spec.remind_at is not None and spec.notify and task.due_at > now:
         moment = remind_at(tdef, spec.remind_at, case.data, start, task.due_at, calendar)
-        out.append(Timer(case.id, tdef.name, "reminder", max(now, moment), task.armed_seq))
+        out.append(Timer(case.id, tdef.name, REMINDER, max(now, moment), task.armed_seq))
     return out
 
 
@@ -121,7 +121,7 @@ def carry_on_move(
         x
         for t in carried
         for x in task_timers(spec, case, t, t.created_at, now, calendar)
-        if x.kind == "deadline" or x.fire_at > now  # a reminder sent already is not sent again
+        if x.kind == DEADLINE or x.fire_at > now  # a reminder sent already is not sent again
     ]
     if armed:
         tx.arm_timers(armed)

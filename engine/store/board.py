@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
 
-from engine.model import Case, Timer
+from engine.model import DEADLINE, Case, Timer
 from engine.store.deadlines import MISSED_HERE
 from engine.store.queries import case_from_row, cases, no_jit, timers, urgency_order
 from engine.store.rate_facts import rate_facts
@@ -171,7 +171,7 @@ def missed_deadlines(
         .join(cases, cases.c.id == timers.c.case_id)
         .where(
             timers.c.case_id.in_(list(case_ids)),
-            timers.c.kind == "deadline",
+            timers.c.kind == DEADLINE,
             timers.c.fire_at <= now,
             or_(
                 timers.c.status == "pending",

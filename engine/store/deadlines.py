@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
+from engine.model import DEADLINE
 from engine.store.tables import CaseRow, EventRow, TimerRow
 
 cases = CaseRow.__table__  # type: ignore[attr-defined]
@@ -30,7 +31,7 @@ def live_deadline() -> ColumnElement[bool]:
     """A deadline of the case that still counts: pending, or missed in the current stay."""
     return and_(
         timers.c.case_id == cases.c.id,
-        timers.c.kind == "deadline",
+        timers.c.kind == DEADLINE,
         or_(
             timers.c.status == "pending",
             and_(
@@ -53,7 +54,7 @@ def missed_at(now: datetime | None) -> Any:
     at a moment `now`, the case missed it if it is not after `now`)."""
     where = [
         timers.c.case_id == cases.c.id,
-        timers.c.kind == "deadline",
+        timers.c.kind == DEADLINE,
         or_(
             timers.c.status == "pending",
             and_(timers.c.status.in_(MISSED_HERE), timers.c.armed_seq == cases.c.entered_seq),

@@ -43,6 +43,7 @@ from sqlalchemy.sql.expression import Select
 
 from engine.definition import SYSTEM_ROLE, Definition
 from engine.errors import UnknownWorkflowError
+from engine.model import DEADLINE
 from engine.reserved import (
     CATEGORY_FIELDS,
     CO_HANDLERS,
@@ -166,7 +167,7 @@ def _missed(rules: RuleBook) -> Any:
         select(func.min(timers.c.fire_at))
         .where(
             timers.c.case_id == cases.c.id,
-            timers.c.kind == "deadline",
+            timers.c.kind == DEADLINE,
             timers.c.status == "fired",
             or_(*named) if named else false(),
         )
@@ -190,7 +191,7 @@ def _response_due(timer: str) -> Any:
         .where(
             timers.c.case_id == cases.c.id,
             timers.c.name == timer,
-            timers.c.kind == "deadline",
+            timers.c.kind == DEADLINE,
         )
         .correlate(cases)
         .scalar_subquery()
