@@ -26,9 +26,8 @@ from engine.loader import parse_definition
 from engine.model import DEADLINE, REMINDER, Actor
 from engine.registry import Registry
 from engine.service import WorkflowService
-from engine.store import rate_facts
+from engine.store import rate_facts, repository
 from engine.store import rates as rate_store
-from engine.store import repository
 from engine.store.definitions import sync_shipped
 from engine.store.migrate import alembic_config, upgrade
 from engine.store.rate_facts import add_urges, book_of, rebuild
