@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, case, select
@@ -62,8 +63,10 @@ class MonthsTransaction(Protocol):
     sqlite: bool
 
 
+@lru_cache(maxsize=4096)
 def month_of(moment: datetime) -> int:
-    """The month (year * 12 + month - 1) holding `moment` in China Standard Time."""
+    """The month (year * 12 + month - 1) holding `moment` in China Standard Time (a pure
+    function, asked of every case's opening twice per change: computed once per moment)."""
     local = moment.astimezone(CST)
     return local.year * 12 + local.month - 1
 
@@ -80,15 +83,16 @@ def _rows_query() -> Any:
     return select(f.opened_at, *(f[c] for c in UNIT_KEYS), f.tier, f.shared, *cols, urged)
 
 
+_TIER = 1 + len(UNIT_KEYS)  # where the tier, then `shared`, then the sums are in a row
+
+
 def _add(sums: Sums, rows: Iterable[Any], sign: int) -> None:
     for r in rows:
-        key = (month_of(r[0]), *(v or "" for v in r[1 : 1 + len(UNIT_KEYS)]), r[8], r[9])
-        values = r[10:]
+        key = (month_of(r[0]), *[v or "" for v in r[1:_TIER]], r[_TIER], r[_TIER + 1])
         found = sums.get(key)
         if found is None:
-            found = sums[key] = [0.0] * len(SUMS)
-        for i, v in enumerate(values):
-            found[i] += sign * v
+            found = [0.0] * len(SUMS)
+        sums[key] = [s + sign * v for s, v in zip(found, r[_TIER + 2 :], strict=True)]
 
 
 _COLUMNS = ", ".join(("opened_at", *UNIT_KEYS, "tier", "shared", *SUMS[:-1]))
