@@ -6,10 +6,10 @@ open cases only, through an index, and returns at most a bounded number of ids."
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select, update
 
@@ -23,11 +23,13 @@ parties = PartyRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
 HELD = "held"
+_Row = TypeVar("_Row")
 
 CANDIDATES = 20  # ids the text and caller lookups return at most
 NEAR_ROWS = 200  # rows the place lookup reads at most
 NEAREST = 20  # of those, the nearest it returns
 BAND_ROWS = 200  # rows read per band key at most
+ROWS_PER_STATEMENT = 1000  # rows an import writes per statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,19 +63,29 @@ def index_cases(
     points: Sequence[tuple[int, float, float, int]],
     bands: Sequence[tuple[int, int]],
 ) -> None:
-    """`index_case` for many cases just opened (an import), a statement per kind of row on
-    the driver cursor: points as (case, lat, lng, cell), band keys as (case, band)."""
+    """`index_case` for many cases just opened (an import), on the driver cursor in one
+    statement per ROWS_PER_STATEMENT rows: points as (case, lat, lng, cell), band keys as
+    (case, band)."""
     p = _mark(tx)
-    if points:
-        tx.cursor.executemany(
-            f"UPDATE cases SET lat = {p}, lng = {p}, cell = {p} WHERE id = {p}",
-            [(lat, lng, cell, case_id) for case_id, lat, lng, cell in points],
+    for part in _parts(points):
+        values = ", ".join([f"({p}, {p}, {p}, {p})"] * len(part))
+        tx.cursor.execute(
+            f"WITH placed (id, lat, lng, cell) AS (VALUES {values})"
+            " UPDATE cases SET lat = placed.lat, lng = placed.lng, cell = placed.cell"
+            " FROM placed WHERE cases.id = placed.id",
+            [v for row in part for v in row],
         )
-    if bands:
-        tx.cursor.executemany(
-            f"INSERT INTO case_sketches (band, case_id) VALUES ({p}, {p})",
-            [(band, case_id) for case_id, band in bands],
+    for keys in _parts(bands):
+        values = ", ".join([f"({p}, {p})"] * len(keys))
+        tx.cursor.execute(
+            f"INSERT INTO case_sketches (band, case_id) VALUES {values}",
+            [v for case_id, band in keys for v in (band, case_id)],
         )
+
+
+def _parts(rows: Sequence[_Row]) -> Iterator[Sequence[_Row]]:
+    for at in range(0, len(rows), ROWS_PER_STATEMENT):
+        yield rows[at : at + ROWS_PER_STATEMENT]
 
 
 def drop_sketch(tx: SqlTransaction, case_id: int) -> None:
