@@ -8,16 +8,30 @@ reports again). Then asks for suggestions through the use case, as an administra
 everything) and as a street's supervisor (sees a tenth of the city), for `--probes` new
 reports: near a hot spot, near an existing case, or anywhere, with a text close to an
 existing one or new, with a caller known or not. p50, p99 and max in milliseconds after a
-warm-up of 50; how many suggestions came back. The last stdout line is one JSON object.
+warm-up of 50, and CPU milliseconds per probe (this process's: the whole of it on SQLite,
+the client's share on PostgreSQL, whose server processes' share is read in /proc when the
+server runs on this machine); how many suggestions came back. The last stdout line is
+one JSON object.
+
+With `--keep` the databases are kept between runs (a SQLite file, `--sqlite-file`, and a
+PostgreSQL database, `--pg-name`): seeded by the first run only, brought to the newest
+schema of this checkout's migrations, or down to `--down-to REV` (for the code before a
+migration: `PYTHONPATH=<the older checkout>` runs that code against the kept data). Each run
+compares its suggestions with the ones the first run kept beside the database
+(`same_suggestions`, `differing_probes`).
 
     python bench/duplicates.py --quick
     python bench/duplicates.py                 # 500,000 open cases, SQLite and PostgreSQL
     python bench/duplicates.py --pg ''         # SQLite only
+    python bench/duplicates.py --keep          # seed once, measure again on the same data
+    PYTHONPATH=../before python bench/duplicates.py --keep --down-to 0018
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import math
 import os
@@ -27,29 +41,34 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The checkout's root instead of bench/ (whose engine.py is no engine), after PYTHONPATH's
+# folders: another checkout's code may be measured against this bench.
+sys.path[0:1] = [*filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep)), str(ROOT)]
 
-from sqlalchemy import Engine, insert, text  # noqa: E402
+from alembic import command  # noqa: E402
+from sqlalchemy import Engine, create_engine, insert, text  # noqa: E402
 
 from bench.databases import database  # noqa: E402
 from engine import duplicates as rules  # noqa: E402
 from engine.casework.context import Casework  # noqa: E402
-from engine.casework.duplicates import Probe, suggest  # noqa: E402
+from engine.casework.duplicates import Probe, Suggestion, suggest  # noqa: E402
 from engine.casework.identity import User  # noqa: E402
 from engine.clock import ManualClock  # noqa: E402
 from engine.registry import Registry, load_directory  # noqa: E402
 from engine.service import WorkflowService  # noqa: E402
-from engine.store.db import make_engine  # noqa: E402
+from engine.store.db import make_engine, normalise_url  # noqa: E402
 from engine.store.definitions import sync_shipped  # noqa: E402
-from engine.store.migrate import upgrade  # noqa: E402
+from engine.store.migrate import alembic_config  # noqa: E402
 from engine.store.parties import phone_index  # noqa: E402
 from engine.store.repository import SqlStore  # noqa: E402
-from engine.store.sealing import Sealer, new_key_text  # noqa: E402
+from engine.store.sealing import Sealer  # noqa: E402
 from engine.store.tables import UnitRow  # noqa: E402
 from engine.units import UnitRecord, UnitTree  # noqa: E402
 from engine.visibility import visibility_for  # noqa: E402
@@ -63,6 +82,9 @@ HOT_SPOTS = 200
 HOT_SHARE = 0.2
 CALLERS = 0.33
 CHUNK = 10_000
+MIGRATIONS = ROOT / "engine" / "store" / "migrations"  # this checkout's, whatever the code
+# One key for every run: the phone hashes of a kept database stay those of the probes.
+KEY = base64.urlsafe_b64encode(hashlib.sha256(b"bench/duplicates").digest()).decode()
 SHIPPED = load_directory(ROOT / "definitions")
 VERSION = next(d.version for d in SHIPPED if d.name == "grid_escalation")
 CATEGORIES = ("environment", "sanitation", "road_facility", "public_safety", "fire_hazard")
@@ -143,6 +165,12 @@ def point(rng: random.Random, hot: list[tuple[float, float]]) -> tuple[float, fl
     return LAT0 + rng.random() * SPAN, LNG0 + rng.random() * SPAN
 
 
+@cache
+def _bands(description: str) -> list[int]:
+    """A description's band keys (the vocabulary repeats: each text is hashed once)."""
+    return rules.bands("grid_escalation", rules.grams(description))
+
+
 def rows(n: int, sealer: Sealer, hot: list[tuple[float, float]]) -> Iterator[dict[str, list[Any]]]:
     rng = random.Random(15)
     callers = max(1, int(n * (1 - CALLERS)))
@@ -172,7 +200,7 @@ def rows(n: int, sealer: Sealer, hot: list[tuple[float, float]]) -> Iterator[dic
             parties.append(
                 (i, i, "reporter", "居民", "x", phone_index(sealer, phone), False, False, opened)
             )
-            sketches += [(b, i) for b in rules.bands("grid_escalation", rules.grams(description))]
+            sketches += [(b, i) for b in _bands(description)]
         yield {"cases": cases, "parties": parties, "case_sketches": sketches}
 
 
@@ -183,27 +211,37 @@ def _sqlite_value(v: Any) -> Any:
 
 
 COLUMNS = {"cases": CASE_COLS, "parties": PARTY_COLS, "case_sketches": SKETCH_COLS}
+SQLITE_PARAMS = 32_000  # bound parameters per statement (SQLite allows 32,766)
+
+
+def _sqlite_insert(cur: Any, table: str, items: list[Any]) -> None:
+    """Rows in multi-row INSERT statements of up to SQLITE_PARAMS parameters each."""
+    cols = COLUMNS[table]
+    width = len(cols.split(","))
+    one = "(" + ", ".join("?" * width) + ")"
+    per = SQLITE_PARAMS // width
+    for at in range(0, len(items), per):
+        part = items[at : at + per]
+        values = [_sqlite_value(v) for r in part for v in r]
+        cur.execute(f"INSERT INTO {table} ({cols}) VALUES " + ", ".join([one] * len(part)), values)
 
 
 def insert_rows(engine: Engine, batches: Iterator[dict[str, list[Any]]]) -> None:
-    sqlite = str(engine.url).startswith("sqlite")
+    sqlite = engine.dialect.name == "sqlite"
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
         if sqlite:
             cur.execute("PRAGMA synchronous=OFF")  # seeding only
+            cur.execute("PRAGMA cache_size=-1000000")  # 1 GB: the band keys' B-tree stays
         for batch in batches:
             if sqlite:
                 cur.execute("BEGIN")
             for table, items in batch.items():
-                cols = COLUMNS[table]
                 if sqlite:
-                    marks = ", ".join("?" * len(cols.split(",")))
-                    cur.executemany(
-                        f"INSERT INTO {table} ({cols}) VALUES ({marks})",
-                        [tuple(_sqlite_value(v) for v in r) for r in items],
-                    )
+                    _sqlite_insert(cur, table, items)
                 else:
+                    cols = COLUMNS[table]
                     with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                         for r in items:
                             copy.write_row(r)
@@ -225,7 +263,6 @@ def hot_spots() -> list[tuple[float, float]]:
 
 
 def seed(engine: Engine, n: int, sealer: Sealer) -> dict[str, Any]:
-    upgrade(engine)
     with engine.begin() as conn:
         conn.execute(
             insert(UnitRow.__table__),  # type: ignore[attr-defined]
@@ -244,6 +281,11 @@ def seed(engine: Engine, n: int, sealer: Sealer) -> dict[str, Any]:
         sync_shipped(tx, SHIPPED, END)
     began = time.perf_counter()
     insert_rows(engine, rows(n, sealer, hot_spots()))
+    if engine.dialect.name == "postgresql":
+        # As autovacuum leaves a table that has settled: its visibility map set, so that the
+        # band keys' index-only scans read no table pages.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM"))
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
         sketches = conn.execute(text("SELECT count(*) FROM case_sketches")).scalar_one()
@@ -275,7 +317,47 @@ def probes(count: int, n: int) -> list[Probe]:
     return out
 
 
-def measure(engine: Engine, n: int, count: int, sealer: Sealer) -> dict[str, Any]:
+def _percentile(ordered: list[float], q: float) -> float:
+    return round(ordered[max(0, math.ceil(len(ordered) * q) - 1)], 2)
+
+
+def _found(got: list[Suggestion]) -> list[list[Any]]:
+    """What a probe was answered, to compare runs by: each case, in order, and its reasons."""
+    return [
+        [
+            s.case.id,
+            None if s.distance_m is None else round(s.distance_m, 3),
+            None if s.text_score is None else round(s.text_score, 6),
+            s.same_caller,
+        ]
+        for s in got
+    ]
+
+
+def server_cpu(engine: Engine) -> dict[int, float]:
+    """CPU seconds each server process of the database has used, by process id: PostgreSQL
+    on this machine (read in /proc); none elsewhere."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        out: dict[int, float] = {}
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                return {}  # another machine's server
+            fields = stat.rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+def measure(
+    engine: Engine, n: int, count: int, sealer: Sealer
+) -> tuple[dict[str, Any], dict[str, list[list[list[Any]]]]]:
+    """The figures per user, and every probe's answer per user."""
     tree = UnitTree.build(units())
     clock = ManualClock(END)
     store = SqlStore(engine)
@@ -283,42 +365,122 @@ def measure(engine: Engine, n: int, count: int, sealer: Sealer) -> dict[str, Any
     service = WorkflowService(store, registry, clock, WorkCalendar())
     cw = Casework(store, registry, service, clock, sealer)
     out: dict[str, Any] = {}
+    answers: dict[str, list[list[list[Any]]]] = {}
     for who, role, unit in (("admin", "admin", None), ("supervisor", "supervisor", "s-3")):
         user = User(1, who, who, role, unit, [], scope=visibility_for(tree, role, unit, []))
         asked = probes(count + 50, n)
         for p in asked[:50]:
             suggest(cw, user, p)
-        times, found = [], []
+        times, found, answered = [], [], []
+        server = server_cpu(engine)
+        cpu = time.process_time()
         for p in asked[50:]:
             began = time.perf_counter()
             got = suggest(cw, user, p)
             times.append((time.perf_counter() - began) * 1000)
             found.append(len(got))
+            answered.append(_found(got))
+        cpu = time.process_time() - cpu
+        served = sum(t - server.get(pid, t) for pid, t in server_cpu(engine).items())
         times.sort()
         out[who] = {
             "p50_ms": round(statistics.median(times), 2),
-            "p99_ms": round(times[max(0, math.ceil(len(times) * 0.99) - 1)], 2),
+            "p95_ms": _percentile(times, 0.95),
+            "p99_ms": _percentile(times, 0.99),
             "max_ms": round(times[-1], 2),
+            "cpu_ms_per_probe": round(cpu * 1000 / len(times), 2),
+            **({"server_cpu_ms_per_probe": round(served * 1000 / len(times), 2)} if server else {}),
             "suggested_mean": round(statistics.fmean(found), 2),
             "with_suggestions": sum(1 for f in found if f),
         }
-    return out
+        answers[who] = answered
+    return out, answers
 
 
-def run(url: str, n: int, count: int) -> dict[str, Any]:
-    sealer = Sealer.from_text(new_key_text())
+def migrate(engine: Engine, down_to: str | None) -> None:
+    """This checkout's migrations: to the newest schema, or down to `down_to`."""
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        if down_to:
+            command.downgrade(cfg, down_to)
+        else:
+            command.upgrade(cfg, "head")
+
+
+def seeded(engine: Engine) -> int:
+    """How many cases a kept database holds (0 for a new one)."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, "cases"):
+            return 0
+        return int(conn.execute(text("SELECT count(*) FROM cases")).scalar_one())
+
+
+def compare(kept: Path, answers: dict[str, list[list[list[Any]]]]) -> dict[str, Any]:
+    """This run's answers against those kept by the first run on the same data (kept now if
+    there are none)."""
+    if not kept.exists():
+        kept.write_text(json.dumps(answers))
+        return {"suggestions_kept": str(kept)}
+    before = json.loads(kept.read_text())
+    differing = {
+        who: sum(1 for a, b in zip(before.get(who, []), got, strict=False) if a != b)
+        + abs(len(before.get(who, [])) - len(got))
+        for who, got in answers.items()
+    }
+    return {"same_suggestions": not any(differing.values()), "differing_probes": differing}
+
+
+def run(
+    url: str, n: int, count: int, kept: Path | None = None, down_to: str | None = None
+) -> dict[str, Any]:
+    """Seed (unless a kept database holds the cases already) and measure."""
+    sealer = Sealer.from_text(KEY)
     engine = make_engine(url)
     try:
-        seeded = seed(engine, n, sealer)
-        return {**seeded, **measure(engine, n, count, sealer)}
+        have = seeded(engine)
+        if have and have != n:
+            raise SystemExit(f"{url} holds {have:,} cases, not {n:,}: drop it or change --open")
+        figures: dict[str, Any] = {}
+        if not have:
+            migrate(engine, None)
+            figures.update(seed(engine, n, sealer))
+        migrate(engine, down_to)
+        with engine.begin() as conn:
+            figures["schema"] = conn.execute(
+                text("SELECT version_num FROM alembic_version")
+            ).scalar_one()
+        if count:  # none: seed only
+            measured, answers = measure(engine, n, count, sealer)
+            figures.update(measured)
+            if kept is not None:
+                figures.update(compare(kept, answers))
+        return figures
     finally:
         engine.dispose()
+
+
+@contextmanager
+def kept_pg(url: str, name: str) -> Iterator[str]:
+    """The PostgreSQL database `name` on the server of `url`, created if absent (kept)."""
+    admin = create_engine(normalise_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            there = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first()
+            if there is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    yield f"{url.rsplit('/', 1)[0]}/{name}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--open", type=int, default=500_000)
-    parser.add_argument("--probes", type=int, default=1000)
+    parser.add_argument("--probes", type=int, default=1000, help="0: seed only")
     parser.add_argument("--quick", action="store_true", help="5,000 open cases, 200 probes")
     parser.add_argument(
         "--pg",
@@ -326,15 +488,31 @@ def main() -> None:
         help="PostgreSQL server URL ('' to skip)",
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--keep", action="store_true", help="seed once, keep the databases")
+    parser.add_argument("--sqlite-file", default="/tmp/fengqiao_bench_dup.db")
+    parser.add_argument("--pg-name", default="fengqiao_bench_dup")
+    parser.add_argument("--down-to", help="migrate a kept database down to this revision")
     args = parser.parse_args()
+    if args.down_to and not args.keep:
+        parser.error("--down-to needs --keep")
     n, count = (5_000, 200) if args.quick else (args.open, args.probes)
     result: dict[str, Any] = {"bench": "duplicates", "open": n, "probes": count}
     if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            result["sqlite"] = run(f"sqlite:///{Path(tmp) / 'duplicates.db'}", n, count)
+        if args.keep:
+            path = Path(args.sqlite_file)
+            kept = path.with_name(f"{path.name}.suggestions-{count}.json")
+            result["sqlite"] = run(f"sqlite:///{path}", n, count, kept, args.down_to)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                result["sqlite"] = run(f"sqlite:///{Path(tmp) / 'duplicates.db'}", n, count)
     if args.pg:
-        with database(args.pg) as url:
-            result["postgres"] = run(url, n, count)
+        if args.keep:
+            kept = Path(tempfile.gettempdir()) / f"{args.pg_name}.suggestions-{count}.json"
+            with kept_pg(args.pg, args.pg_name) as url:
+                result["postgres"] = run(url, n, count, kept, args.down_to)
+        else:
+            with database(args.pg) as url:
+                result["postgres"] = run(url, n, count)
     print(json.dumps(result))
 
 

@@ -83,13 +83,18 @@ def _grids_below(tree: UnitTree, root: str, units: set[str], by_tier: list[set[s
 
 def holders(case: Case) -> set[str]:
     """Units holding the case outside the grid tiers: owner and hand-off fields."""
-    out = {case.org_unit} if case.org_unit else set()
+    return holders_of(case.org_unit, case.data)
+
+
+def holders_of(org_unit: str | None, data: Mapping[str, Any]) -> set[str]:
+    """`holders` of a case known by its owning unit and data."""
+    out = {org_unit} if org_unit else set()
     for f in HANDOFF_FIELDS:
-        v = case.data.get(f)
+        v = data.get(f)
         if isinstance(v, str) and v:
             out.add(v)
     for f in HANDOFF_LIST_FIELDS:
-        v = case.data.get(f)
+        v = data.get(f)
         if isinstance(v, list):
             out.update(x for x in v if isinstance(x, str))
     return out
@@ -105,14 +110,24 @@ def case_tier(data: Mapping[str, Any]) -> int:
 
 def sees(vis: Visibility, case: Case, handed_to: Iterable[str] = ()) -> bool:
     """Whether `vis` allows the case; `handed_to`: units the case was explicitly handed to."""
+    return sees_parts(vis, case.org_unit, case.grid_unit, case.data, handed_to)
+
+
+def sees_parts(
+    vis: Visibility,
+    org_unit: str | None,
+    grid_unit: str | None,
+    data: Mapping[str, Any],
+    handed_to: Iterable[str] = (),
+) -> bool:
+    """`sees` for a case known by its owning unit, grid and data (not read whole)."""
     if vis.everything:
         return True
-    if vis.units & holders(case) or vis.units.intersection(handed_to):
+    if vis.units & holders_of(org_unit, data) or vis.units.intersection(handed_to):
         return True
-    grid = case.grid_unit
-    if grid is None:
+    if grid_unit is None:
         return False
-    if grid in vis.units:
+    if grid_unit in vis.units:
         return True
-    tier = case_tier(case.data)
-    return any(grid in vis.grids_by_tier[k - 1] for k in range(1, tier + 1))
+    tier = case_tier(data)
+    return any(grid_unit in vis.grids_by_tier[k - 1] for k in range(1, tier + 1))

@@ -25,10 +25,9 @@ from engine.reserved import CATEGORY_FIELDS, DESCRIPTION
 from engine.store import duplicates as index
 from engine.store.parties import phone_index
 from engine.store.repository import SqlTransaction
-from engine.visibility import sees
+from engine.visibility import sees_parts
 
 LIMIT = 10
-NEAREST = 20  # of the cases within the radius, the nearest are weighed
 TEXT_MAX = 4000
 
 
@@ -65,8 +64,7 @@ class Suggestion:
 
     @property
     def weight(self) -> tuple[int, float]:
-        reasons = (self.distance_m is not None) + (self.text_score is not None) + self.same_caller
-        return reasons, (self.text_score or 0.0) - (self.distance_m or 0.0) / 1000.0
+        return _weight(self.distance_m, self.text_score, self.same_caller)
 
 
 def category_of(data: dict[str, object]) -> str | None:
@@ -140,42 +138,47 @@ def suggest_in(
 def _suggest(
     cw: Casework, tx: SqlTransaction, user: User, probe: Probe, r: Rules, now: datetime
 ) -> list[Suggestion]:
+    """The candidates the three lookups find are weighed on what they hold (read in one
+    statement, without their history); only the LIMIT likeliest are read whole."""
     since = now - timedelta(days=r.window_days)
     distances: dict[int, float] = {}
     if probe.lat is not None and probe.lng is not None and probe.category:
         cells = rules.cells_near(probe.lat, probe.lng, r.radius_m)
-        for p in index.near(tx, probe.workflow, probe.category, cells, since):
+        at = (probe.lat, probe.lng)
+        for p in index.near(tx, probe.workflow, probe.category, cells, since, at, probe.exclude):
             d = rules.distance_m(probe.lat, probe.lng, p.lat, p.lng)
-            if d <= r.radius_m and p.case_id != probe.exclude:
+            if d <= r.radius_m:
                 distances[p.case_id] = d
-        nearest = sorted(distances, key=distances.__getitem__)[:NEAREST]
-        distances = {c: distances[c] for c in nearest}
     mine = rules.grams(probe.description)
     texts = index.sharing_bands(tx, rules.bands(probe.workflow, mine), since)
     keys = set(probe.phone_indexes)
     if probe.phone and (key := phone_index(cw.sealer, probe.phone)):
         keys.add(key)
-    callers: set[int] = set()
-    for key in sorted(keys):
-        callers.update(index.same_caller(tx, key, since))
+    callers = index.same_caller(tx, sorted(keys), since)
     wanted = sorted((set(distances) | set(texts) | callers) - {probe.exclude})
-    found = tx.get_cases(wanted)
+    found = index.open_candidates(tx, wanted, probe.workflow, since)
     handed = {} if user.scope.everything else index.handed_units(tx, wanted)
-    out: list[Suggestion] = []
-    for case in found.values():
-        if case.closed_at is not None or case.workflow != probe.workflow:
+    weighed: list[tuple[tuple[int, float], int, float | None, float | None, bool]] = []
+    for c in found:
+        if not sees_parts(user.scope, c.org_unit, c.grid_unit, c.data, handed.get(c.case_id, [])):
             continue
-        if case.opened_at < since or not sees(user.scope, case, handed.get(case.id, [])):
-            continue
-        near = distances.get(case.id)
-        theirs = rules.grams(str(case.data.get(DESCRIPTION) or ""))
+        near = distances.get(c.case_id)
+        theirs = rules.grams(str(c.data.get(DESCRIPTION) or ""))
         text = rules.similarity(mine, theirs).score if rules.similar(mine, theirs) else None
-        caller = case.id in callers
+        caller = c.case_id in callers
         if near is None and text is None and not caller:
             continue
-        out.append(Suggestion(case, near, text, caller))
-    out.sort(key=lambda s: (s.weight, s.case.id), reverse=True)
-    return out[:LIMIT]
+        weighed.append((_weight(near, text, caller), c.case_id, near, text, caller))
+    weighed.sort(key=lambda w: (w[0], w[1]), reverse=True)
+    chosen = weighed[:LIMIT]
+    cases = tx.get_cases([w[1] for w in chosen])
+    return [Suggestion(cases[w[1]], w[2], w[3], w[4]) for w in chosen if w[1] in cases]
+
+
+def _weight(near: float | None, text: float | None, caller: bool) -> tuple[int, float]:
+    """How likely a repeat: by the number of reasons, then text score less km away."""
+    reasons = (near is not None) + (text is not None) + caller
+    return reasons, (text or 0.0) - (near or 0.0) / 1000.0
 
 
 def index_opened(tx: SqlTransaction, case: Case, place: tuple[float, float] | None) -> None:

@@ -1,14 +1,15 @@
 """The indexes duplicate suggestions read (engine.duplicates): a case's point and map cell
-(`cases.lat`, `lng`, `cell`, the partial index `ix_cases_open_cell`), its text's band keys
+(`cases.lat`, `lng`, `cell`, the partial index `ix_cases_open_place`), its text's band keys
 (`case_sketches`) and its parties' phone index (`parties.phone_index`). Each lookup reads
 open cases only, through an index, and returns at most a bounded number of ids."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, insert, select, update
 
@@ -22,10 +23,13 @@ parties = PartyRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
 HELD = "held"
+_Row = TypeVar("_Row")
 
 CANDIDATES = 20  # ids the text and caller lookups return at most
 NEAR_ROWS = 200  # rows the place lookup reads at most
+NEAREST = 20  # of those, the nearest it returns
 BAND_ROWS = 200  # rows read per band key at most
+ROWS_PER_STATEMENT = 1000  # rows an import writes per statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,19 +63,29 @@ def index_cases(
     points: Sequence[tuple[int, float, float, int]],
     bands: Sequence[tuple[int, int]],
 ) -> None:
-    """`index_case` for many cases just opened (an import), a statement per kind of row on
-    the driver cursor: points as (case, lat, lng, cell), band keys as (case, band)."""
+    """`index_case` for many cases just opened (an import), on the driver cursor in one
+    statement per ROWS_PER_STATEMENT rows: points as (case, lat, lng, cell), band keys as
+    (case, band)."""
     p = _mark(tx)
-    if points:
-        tx.cursor.executemany(
-            f"UPDATE cases SET lat = {p}, lng = {p}, cell = {p} WHERE id = {p}",
-            [(lat, lng, cell, case_id) for case_id, lat, lng, cell in points],
+    for part in _parts(points):
+        values = ", ".join([f"({p}, {p}, {p}, {p})"] * len(part))
+        tx.cursor.execute(
+            f"WITH placed (id, lat, lng, cell) AS (VALUES {values})"
+            " UPDATE cases SET lat = placed.lat, lng = placed.lng, cell = placed.cell"
+            " FROM placed WHERE cases.id = placed.id",
+            [v for row in part for v in row],
         )
-    if bands:
-        tx.cursor.executemany(
-            f"INSERT INTO case_sketches (band, case_id) VALUES ({p}, {p})",
-            [(band, case_id) for case_id, band in bands],
+    for keys in _parts(bands):
+        values = ", ".join([f"({p}, {p})"] * len(keys))
+        tx.cursor.execute(
+            f"INSERT INTO case_sketches (band, case_id) VALUES {values}",
+            [v for case_id, band in keys for v in (band, case_id)],
         )
+
+
+def _parts(rows: Sequence[_Row]) -> Iterator[Sequence[_Row]]:
+    for at in range(0, len(rows), ROWS_PER_STATEMENT):
+        yield rows[at : at + ROWS_PER_STATEMENT]
 
 
 def drop_sketch(tx: SqlTransaction, case_id: int) -> None:
@@ -91,62 +105,120 @@ def _category(tx: SqlTransaction) -> str:
 
 
 # The lookups below run on the driver's cursor (as the firing's hot path does): a suggestion
-# asks up to a dozen of them, and building each through SQLAlchemy cost more than running it.
+# asks a few of them, and building each through SQLAlchemy cost more than running it. Each
+# is one statement that ranks and bounds its candidates in SQL.
 def near(
     tx: SqlTransaction,
     workflow: str,
     category: str,
     cells: Sequence[int],
     since: datetime,
+    at: tuple[float, float],
+    exclude: int | None = None,
 ) -> list[Placed]:
-    """Open cases of the workflow and category opened since `since`, in the cells (at most
-    NEAR_ROWS: the partial index `ix_cases_open_cell` finds them, the rest is checked on
-    those rows)."""
+    """The NEAREST open cases of the workflow and category opened since `since`, in the
+    cells, nearest to `at` first, `exclude` left out: of at most NEAR_ROWS the partial index
+    `ix_cases_open_place` (cell, workflow, opened_at) finds, ranked by their flat-earth
+    distance (equirectangular: within a few hundred metres it orders as the great-circle
+    distance does)."""
     if not cells:
         return []
     p = _mark(tx)
     marks = ", ".join([p] * len(cells))
+    other = f" AND id <> {p}" if exclude is not None else ""
+    lat, lng = at
+    squeeze = math.cos(math.radians(lat)) ** 2  # a degree of longitude against one of latitude
     tx.cursor.execute(
-        f"SELECT id, lat, lng FROM cases WHERE cell IN ({marks}) AND closed_at IS NULL"
-        f" AND cell IS NOT NULL AND workflow = {p} AND opened_at >= {p}"
-        f" AND ({_category(tx)}) LIMIT {NEAR_ROWS}",
-        (*cells, workflow, tx.hot.dt_out(since), *([category] * len(CATEGORY_FIELDS))),
+        f"SELECT id, lat, lng FROM (SELECT id, lat, lng FROM cases WHERE cell IN ({marks})"
+        f" AND closed_at IS NULL AND cell IS NOT NULL AND workflow = {p} AND opened_at >= {p}"
+        f" AND ({_category(tx)}){other} LIMIT {NEAR_ROWS}) AS near"
+        f" ORDER BY (lat - {p}) * (lat - {p}) + (lng - {p}) * (lng - {p}) * {p}, id"
+        f" LIMIT {NEAREST}",
+        (
+            *cells,
+            workflow,
+            tx.hot.dt_out(since),
+            *([category] * len(CATEGORY_FIELDS)),
+            *(() if exclude is None else (exclude,)),
+            lat,
+            lat,
+            lng,
+            lng,
+            squeeze,
+        ),
     )
     return [Placed(r[0], r[1], r[2]) for r in tx.cursor.fetchall()]
 
 
 def sharing_bands(tx: SqlTransaction, bands: Sequence[int], since: datetime) -> list[int]:
-    """Cases opened since `since` sharing a band key, the most bands shared first (at most
-    CANDIDATES). Each band key reads at most BAND_ROWS of its newest cases, through the
-    primary key (band, case_id), from the id of the first case opened since `since` (ids
-    grow with time; one written out of order is checked again by the caller): a band many
-    texts share costs what a rare one does. One statement for all the bands."""
+    """Cases opened since `since` sharing a band key, the most bands shared first (then the
+    newest; at most CANDIDATES). Each band key reads at most BAND_ROWS of its newest cases,
+    through the primary key (band, case_id), from the id of the first case opened since
+    `since` (ids grow with time; one written out of order is checked again by the caller): a
+    band many texts share costs what a rare one does. One statement for all the bands,
+    counted and ranked in SQL."""
     if not bands:
         return []
     p = _mark(tx)
-    first = f"(SELECT id FROM cases WHERE opened_at >= {p} ORDER BY opened_at LIMIT 1)"
     one = (
-        f"SELECT case_id FROM (SELECT case_id FROM case_sketches WHERE band = {p}"
-        f" AND case_id >= {first} ORDER BY case_id DESC LIMIT {BAND_ROWS}) AS b{{i}}"
+        "SELECT case_id FROM (SELECT case_id FROM case_sketches"
+        f" WHERE band = {p} AND case_id >= (SELECT id FROM first)"
+        f" ORDER BY case_id DESC LIMIT {BAND_ROWS}) AS b{{i}}"
     )
-    sql = " UNION ALL ".join(one.format(i=i) for i in range(len(bands)))
-    at = tx.hot.dt_out(since)
-    tx.cursor.execute(sql, tuple(v for band in bands for v in (band, at)))
-    shared = Counter(r[0] for r in tx.cursor.fetchall())
-    ranked = sorted(shared.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
-    return [case_id for case_id, _ in ranked[:CANDIDATES]]
-
-
-def same_caller(tx: SqlTransaction, index: str, since: datetime) -> list[int]:
-    """Open cases opened since `since` with a party whose phone has this index."""
-    p = _mark(tx)
-    tx.cursor.execute(
-        "SELECT DISTINCT parties.case_id FROM parties JOIN cases ON cases.id = parties.case_id"
-        f" WHERE parties.phone_index = {p} AND cases.closed_at IS NULL"
-        f" AND cases.opened_at >= {p} LIMIT {CANDIDATES}",
-        (index, tx.hot.dt_out(since)),
+    sql = (
+        f"WITH first AS (SELECT id FROM cases WHERE opened_at >= {p} ORDER BY opened_at LIMIT 1)"
+        " SELECT case_id FROM ("
+        + " UNION ALL ".join(one.format(i=i) for i in range(len(bands)))
+        + f") AS shared GROUP BY case_id ORDER BY count(*) DESC, case_id DESC LIMIT {CANDIDATES}"
     )
+    tx.cursor.execute(sql, (tx.hot.dt_out(since), *bands))
     return [r[0] for r in tx.cursor.fetchall()]
+
+
+def same_caller(tx: SqlTransaction, indexes: Sequence[str], since: datetime) -> set[int]:
+    """Open cases opened since `since` with a party whose phone has one of these indexes (at
+    most CANDIDATES per index), in one statement."""
+    if not indexes:
+        return set()
+    p = _mark(tx)
+    one = (
+        "SELECT case_id FROM (SELECT DISTINCT parties.case_id FROM parties"
+        f" JOIN cases ON cases.id = parties.case_id WHERE parties.phone_index = {p}"
+        f" AND cases.closed_at IS NULL AND cases.opened_at >= {p} LIMIT {CANDIDATES}) AS k{{i}}"
+    )
+    at = tx.hot.dt_out(since)
+    tx.cursor.execute(
+        " UNION ".join(one.format(i=i) for i in range(len(indexes))),
+        tuple(v for index in indexes for v in (index, at)),
+    )
+    return {r[0] for r in tx.cursor.fetchall()}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An open case a suggestion may name, as far as weighing it needs: who holds it (for
+    visibility) and its data (its description, its hand-offs and tier)."""
+
+    case_id: int
+    org_unit: str | None
+    grid_unit: str | None
+    data: dict[str, Any]
+
+
+def open_candidates(
+    tx: SqlTransaction, case_ids: Sequence[int], workflow: str, since: datetime
+) -> list[Candidate]:
+    """Those of the cases still open, of the workflow and opened since `since`."""
+    if not case_ids:
+        return []
+    p = _mark(tx)
+    marks = ", ".join([p] * len(case_ids))
+    tx.cursor.execute(
+        f"SELECT id, org_unit, grid_unit, data FROM cases WHERE id IN ({marks})"
+        f" AND closed_at IS NULL AND workflow = {p} AND opened_at >= {p}",
+        (*case_ids, workflow, tx.hot.dt_out(since)),
+    )
+    return [Candidate(r[0], r[1], r[2], tx.hot.json_in(r[3])) for r in tx.cursor.fetchall()]
 
 
 def phone_indexes(tx: SqlTransaction, case_id: int) -> set[str]:

@@ -31,10 +31,13 @@ class CaseRow(SQLModel, table=True):
         ),
         # A source system's ticket opens one case (engine.store.external_ids); NULLs repeat.
         Index("ux_cases_external", "external_source", "external_id", unique=True),
-        # Duplicate suggestions (engine.store.duplicates): the open cases of a map cell.
+        # Duplicate suggestions (engine.store.duplicates): the open cases of a map cell, by
+        # workflow and time of opening.
         Index(
-            "ix_cases_open_cell",
+            "ix_cases_open_place",
             "cell",
+            "workflow",
+            "opened_at",
             sqlite_where=text("closed_at IS NULL AND cell IS NOT NULL"),
             postgresql_where=text("closed_at IS NULL AND cell IS NOT NULL"),
         ),
