@@ -39,6 +39,7 @@ class OpeningBatch:
 
     def __init__(self, tx: OpeningTransaction, expected: int) -> None:
         self.tx = tx
+        self._expected = max(1, expected)
         self._ids = list(reversed(tx.reserve_case_ids(expected)))
         self._cases: list[Case] = []
         self._events: list[Event] = []
@@ -64,7 +65,9 @@ class OpeningBatch:
     # -- kept in memory --------------------------------------------------------------------
     def insert_case(self, case: Case) -> int:
         if not self._ids:
-            self._ids = self.tx.reserve_case_ids(1)
+            # SQLite reserves after the highest id stored: the cases kept go in first.
+            self.flush()
+            self._ids = list(reversed(self.tx.reserve_case_ids(self._expected)))
         stored = replace(case, id=self._ids.pop())
         self._cases.append(stored)
         return stored.id
