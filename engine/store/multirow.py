@@ -50,3 +50,21 @@ def insert_rows(
     for start in range(0, len(rows), per):
         chunk = rows[start : start + per]
         cursor.execute(statement(head, row, len(chunk)), [v for r in chunk for v in r])
+
+
+def reserve_ids(cursor: Any, sqlite: bool, table: str, n: int) -> list[int]:
+    """`n` ids for rows of `table` (a serial `id`) the transaction then inserts with them, in
+    one statement: the ids inserting the rows one at a time would have given. On PostgreSQL
+    the id sequence's next values; on SQLite, which writes one transaction at a time, those
+    after the highest id there is (as SQLite numbers a table without AUTOINCREMENT)."""
+    if n <= 0:
+        return []
+    if sqlite:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        first = int(cursor.fetchone()[0]) + 1
+        return list(range(first, first + n))
+    cursor.execute(
+        f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
+        (n,),
+    )
+    return sorted(int(r[0]) for r in cursor.fetchall())

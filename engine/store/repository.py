@@ -18,7 +18,7 @@ from engine.ports import DuplicateKeyError
 from engine.store import webhooks
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
-from engine.store.multirow import insert_rows
+from engine.store.multirow import insert_rows, reserve_ids
 from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
 from engine.store.statements import CASE_COLUMNS, Statements
 from engine.store.tables import (
@@ -195,20 +195,8 @@ class SqlTransaction:
 
     def reserve_case_ids(self, n: int) -> list[int]:
         """`n` ids for cases this transaction inserts (insert_cases), in one statement: the
-        ids inserting them one at a time would have given. On PostgreSQL the id sequence's
-        next values; on SQLite, which writes one transaction at a time, those after the
-        highest id there is (as SQLite gives a table without AUTOINCREMENT)."""
-        if n <= 0:
-            return []
-        if self.sqlite:
-            self.cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases")
-            first = int(self.cursor.fetchone()[0]) + 1
-            return list(range(first, first + n))
-        self.cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('cases', 'id')) FROM generate_series(1, %s)",
-            (n,),
-        )
-        return sorted(int(r[0]) for r in self.cursor.fetchall())
+        ids inserting them one at a time would have given (engine.store.multirow)."""
+        return reserve_ids(self.cursor, self.sqlite, "cases", n)
 
     def insert_cases(self, items: Sequence[Case]) -> None:
         """Insert cases whose ids were reserved (reserve_case_ids), in order."""
