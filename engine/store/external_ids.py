@@ -16,6 +16,7 @@ from engine.model import Case
 from engine.ports import DuplicateKeyError
 from engine.store.deadlines import next_deadline
 from engine.store.errors import is_unique_violation
+from engine.store.multirow import insert_rows
 from engine.store.queries import case_from_row, cases, external_of
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseOriginRow
@@ -167,7 +168,7 @@ def attach_many(tx: SqlTransaction, pairs: Sequence[tuple[int, ExternalRef]]) ->
 
 
 def record_origins(tx: SqlTransaction, pairs: Sequence[tuple[int, Origin]]) -> None:
-    """`record_origin` for many cases: one statement on the driver cursor."""
+    """`record_origin` for many cases on the driver cursor (engine.store.multirow)."""
     if not pairs:
         return
     p = "?" if tx.sqlite else "%s"
@@ -176,7 +177,9 @@ def record_origins(tx: SqlTransaction, pairs: Sequence[tuple[int, Origin]]) -> N
         f" VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
     )
     dt = tx.hot.dt_out
-    tx.cursor.executemany(
+    insert_rows(
+        tx.cursor,
+        tx.sqlite,
         statement,
         [(c, o.lat, o.long, o.address, o.media_url, dt(o.reported_at)) for c, o in pairs],
     )
