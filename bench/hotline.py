@@ -14,6 +14,14 @@ resident memory after each step. The last stdout line is one JSON object.
     python -m bench.hotline                         # SQLite, CSV, 100,000 rows
     python -m bench.hotline --rows 10000 --format xlsx
     python -m bench.hotline --db postgresql://postgres@127.0.0.1:5432/postgres
+    python -m bench.hotline --rows 20000 --steps   # the apply's time, step by step
+
+`--steps` adds the apply's wall-clock seconds spent in each of its steps (`apply_step_*`):
+the check of the whole file (`check`), the cases' openings through the service (`open`) and
+their rows' writing (`write`), the duplicate index (`index`), tickets and origins
+(`tickets`), reporters (`parties`), audit entries (`audit`), the rate facts and webhooks
+written before each commit (`facts`), and the rest (`other`: reading and placing the rows,
+the commits).
 """
 
 from __future__ import annotations
@@ -24,7 +32,9 @@ import json
 import resource
 import tempfile
 import time
-from functools import partial
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +110,70 @@ def write_file(path: Path, rows: int, areas: list[GridArea], fmt: str, prefix: s
             write_xlsx(binary, header, (row(i) for i in range(rows)), "工单")
 
 
+# (step, object, attribute): the callables whose time each step of the apply is.
+def _steps(cw: Any) -> list[tuple[str, Any, str]]:
+    from engine.casework import hotline_import as hi
+    from engine.opening_batch import OpeningBatch
+    from engine.store import audit, external_ids
+    from engine.store.repository import SqlTransaction
+
+    return [
+        ("check", hi, "_check_all"),
+        ("open", cw.service, "open_in"),
+        ("write", OpeningBatch, "flush"),
+        ("index", hi, "index_opened_many"),
+        ("tickets", external_ids, "cases_of"),  # in the check: the check's time
+        ("tickets", external_ids, "attach_many"),
+        ("tickets", external_ids, "record_origins"),
+        ("parties", hi, "record_parties"),
+        ("audit", audit, "record"),
+        ("facts", SqlTransaction, "before_commit"),
+    ]
+
+
+@contextmanager
+def timed_steps(cw: Any, spent: dict[str, float]) -> Iterator[None]:
+    """Add each step's wall-clock seconds to `spent` while the block runs, a step's own time
+    only (the ticket lookups of the check are the check's)."""
+    kept: list[tuple[Any, str, Any]] = []
+    inner: list[float] = []  # the time of steps run inside the running ones
+
+    def timed(step: str, run: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(run)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            inner.append(0.0)
+            t0 = time.perf_counter()
+            try:
+                return run(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - t0
+                own = took - inner.pop()
+                if inner:
+                    inner[-1] += took
+                spent[step] = spent.get(step, 0.0) + own
+
+        return wrapper
+
+    for step, owner, name in _steps(cw):
+        kept.append((owner, name, vars(owner).get(name)))  # None: a method of an instance
+        setattr(owner, name, timed(step, getattr(owner, name)))
+    try:
+        yield
+    finally:
+        for owner, name, original in reversed(kept):
+            if original is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+
 def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def measure(url: str, rows: int, units: int, fmt: str) -> dict[str, Any]:
+def measure(
+    url: str, rows: int, units: int, fmt: str, steps_of_apply: bool = False
+) -> dict[str, Any]:
     from fengqiao.context import build
     from fengqiao.settings import Settings
 
@@ -141,11 +210,20 @@ def measure(url: str, rows: int, units: int, fmt: str) -> dict[str, Any]:
                 ("repeats_open", second, partial(preview_hotline, repeats=True)),
             ]
             for step, file, run in steps:
-                with file.open("rb") as source:
+                spent: dict[str, float] = {}
+                timing = step == "apply" and steps_of_apply
+                with (
+                    file.open("rb") as source,
+                    timed_steps(ctx.cw, spent) if timing else nullcontext(),
+                ):
                     t0, c0 = time.perf_counter(), time.process_time()
                     report = run(ctx.cw, ADMIN, source, file.name)
                     seconds = time.perf_counter() - t0
                     cpu = time.process_time() - c0
+                if timing:
+                    spent["other"] = seconds - sum(spent.values())
+                    for name, took in spent.items():
+                        result[f"apply_step_{name}_s"] = round(took, 2)
                 assert report.clean, report.problems[:5]
                 expected = rows if step != "again" else 0
                 assert report.created == expected, (step, report.created)
@@ -169,9 +247,10 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=100_000)
     p.add_argument("--units", type=int, default=1500, help="units of the tree (grids the rest)")
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    p.add_argument("--steps", action="store_true", help="time each step of the apply")
     args = p.parse_args()
     with database(args.db) as url:
-        result = measure(url, args.rows, args.units, args.format)
+        result = measure(url, args.rows, args.units, args.format, args.steps)
     print(json.dumps(result))
 
 

@@ -125,7 +125,7 @@ def _cell(value: float) -> int:
 
 class Router:
     """The grids in service with their areas, indexed once for many requests (an import):
-    boxes by the cells of a 0.01° grid they cover, address words longest first."""
+    boxes by the cells of a 0.01° grid they cover, address words by their length."""
 
     def __init__(self, areas: Mapping[str, GridArea], tree: UnitTree) -> None:
         self.tree = tree
@@ -145,20 +145,32 @@ class Router:
             for r in rows:
                 for c in cols:
                     self.cells.setdefault((r, c), []).append(a)
-        words = [
-            (word, a.grid_unit)
-            for a in live
-            for word in (*a.words, tree.units[a.grid_unit].name_zh)
-            if word
-        ]
-        self.words = sorted(words, key=lambda w: (-len(w[0]), w[1]))
+        # Address words by their length, longest first, each word's grid the first by code:
+        # an address is looked up a slice of each length at a time, never against every word.
+        by_length: dict[int, dict[str, str]] = {}
+        for a in live:
+            for word in (*a.words, tree.units[a.grid_unit].name_zh):
+                if word:
+                    grids = by_length.setdefault(len(word), {})
+                    if word not in grids or a.grid_unit < grids[word]:
+                        grids[word] = a.grid_unit
+        self.words = sorted(by_length.items(), reverse=True)
 
     def grid_at(self, lat: float, long: float) -> str | None:
         near = self.cells.get((_cell(lat), _cell(long)), [])
         return grid_at([*near, *self.wide], lat, long)
 
     def grid_by_address(self, address: str) -> str | None:
-        return next((grid for word, grid in self.words if word in address), None)
+        """The grid of the longest word the address holds (of several, the first by code)."""
+        for length, grids in self.words:
+            found = [
+                g
+                for i in range(len(address) - length + 1)
+                if (g := grids.get(address[i : i + length])) is not None
+            ]
+            if found:
+                return min(found)
+        return None
 
     def route(
         self,

@@ -45,6 +45,7 @@ from engine.duplicates import Rules
 from engine.external import ExternalRef
 from engine.hotline_rows import SOURCE, HotlineLine, Layout, check_line, read_header
 from engine.model import Case
+from engine.opening_batch import OpeningBatch
 from engine.routing import Route, Router
 from engine.sheets import SheetProblem, stream_rows
 from engine.store import audit, external_ids, grid_areas
@@ -362,18 +363,20 @@ def _open_batch(
 ) -> int:
     """Open the chunk's new tickets' cases in one transaction, with its audit entry; how
     many were opened. Each case opens as `casework.cases.open_case_in` opens it (the
-    workflow's opening through the service) and is kept where duplicate suggestions look
+    workflow's opening through the service, its rows written a statement per kind of row
+    for the chunk: engine.opening_batch) and is kept where duplicate suggestions look
     (its point and text, as `intake_records.keep` keeps them); the tickets, origins,
     reporters and their audit entries are then written a statement per kind of row."""
     opened: list[tuple[int, HotlineLine]] = []
     placed: list[tuple[Case, tuple[float, float] | None]] = []
     with cw.store.transaction() as tx:
         known = external_ids.cases_of(tx, SOURCE, [line.ticket for line, _ in chunk])
+        batch = OpeningBatch(tx, len({line.ticket for line, _ in chunk}.difference(known)))
         for line, (definition, data, org_unit, grid_unit) in chunk:
             if line.ticket in known:
                 continue
             case = cw.service.open_in(
-                tx,
+                batch,
                 definition.name,
                 opener.actor,
                 data,
@@ -385,6 +388,7 @@ def _open_batch(
             opened.append((case.id, line))
             point = None if line.lat is None or line.long is None else (line.lat, line.long)
             placed.append((case, point))
+        batch.flush()
         index_opened_many(tx, placed)  # where later suggestions look for them
         external_ids.attach_many(tx, [(c, ExternalRef(SOURCE, line.ticket)) for c, line in opened])
         external_ids.record_origins(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, func, insert, select
 
+from engine.store.multirow import insert_rows
 from engine.store.queries import cases, visible_clause
 from engine.store.repository import SqlTransaction
 from engine.store.tables import AuditRow
@@ -146,11 +147,12 @@ def entries(
 def record_party_entries(
     tx: SqlTransaction, *, at: datetime, username: str, action: str, rows: Sequence[tuple[int, int]]
 ) -> None:
-    """An entry per (case, party) on the driver cursor: one statement."""
+    """An entry per (case, party) on the driver cursor (engine.store.multirow)."""
     p = "?" if tx.sqlite else "%s"
     statement = (
         "INSERT INTO audit_log (at, username, action, reason, case_id, party_id)"
         f" VALUES ({p}, {p}, {p}, '', {p}, {p})"
     )
     when = tx.hot.dt_out(at)
-    tx.cursor.executemany(statement, [(when, username[:64], action, c, party) for c, party in rows])
+    entries = [(when, username[:64], action, c, party) for c, party in rows]
+    insert_rows(tx.cursor, tx.sqlite, statement, entries)

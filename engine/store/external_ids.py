@@ -16,11 +16,13 @@ from engine.model import Case
 from engine.ports import DuplicateKeyError
 from engine.store.deadlines import next_deadline
 from engine.store.errors import is_unique_violation
+from engine.store.multirow import insert_rows
 from engine.store.queries import case_from_row, cases, external_of
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseOriginRow
 
 case_origins = CaseOriginRow.__table__  # type: ignore[attr-defined]
+_LOOKUP = 1000  # tickets a statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,15 +47,21 @@ def case_of(tx: SqlTransaction, ref: ExternalRef) -> int | None:
 
 
 def cases_of(tx: SqlTransaction, source: str, tickets: Sequence[str]) -> dict[str, int]:
-    """The cases already opened by these tickets of `source`, by ticket (one query)."""
-    if not tickets:
-        return {}
-    rows = tx.conn.execute(
-        select(cases.c.external_id, cases.c.id).where(
-            and_(cases.c.external_source == source, cases.c.external_id.in_(list(tickets)))
+    """The cases already opened by these tickets of `source`, by ticket (a query a thousand
+    tickets)."""
+    found: dict[str, int] = {}
+    p = "?" if tx.sqlite else "%s"
+    for start in range(0, len(tickets), _LOOKUP):
+        chunk = tickets[start : start + _LOOKUP]
+        # On the driver cursor (the unique index on source and ticket answers it): through
+        # SQLAlchemy, building the IN list of a thousand tickets cost more than the lookup.
+        tx.cursor.execute(
+            "SELECT external_id, id FROM cases WHERE external_source = "
+            f"{p} AND external_id IN ({', '.join([p] * len(chunk))})",
+            (source, *chunk),
         )
-    )
-    return {str(r.external_id): int(r.id) for r in rows}
+        found.update((str(ticket), int(case_id)) for ticket, case_id in tx.cursor.fetchall())
+    return found
 
 
 def attach(tx: SqlTransaction, case_id: int, ref: ExternalRef) -> None:
@@ -160,7 +168,7 @@ def attach_many(tx: SqlTransaction, pairs: Sequence[tuple[int, ExternalRef]]) ->
 
 
 def record_origins(tx: SqlTransaction, pairs: Sequence[tuple[int, Origin]]) -> None:
-    """`record_origin` for many cases: one statement on the driver cursor."""
+    """`record_origin` for many cases on the driver cursor (engine.store.multirow)."""
     if not pairs:
         return
     p = "?" if tx.sqlite else "%s"
@@ -169,7 +177,9 @@ def record_origins(tx: SqlTransaction, pairs: Sequence[tuple[int, Origin]]) -> N
         f" VALUES ({p}, {p}, {p}, {p}, {p}, {p})"
     )
     dt = tx.hot.dt_out
-    tx.cursor.executemany(
+    insert_rows(
+        tx.cursor,
+        tx.sqlite,
         statement,
         [(c, o.lat, o.long, o.address, o.media_url, dt(o.reported_at)) for c, o in pairs],
     )

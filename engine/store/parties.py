@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, insert, or_, select, true, update
 
 from engine.duplicates import normalise_phone
+from engine.store.multirow import insert_rows, reserve_ids
 from engine.store.repository import SqlTransaction
 from engine.store.sealing import PREFIX, Sealer, SealError
 from engine.store.tables import PartyRow
@@ -185,19 +186,23 @@ def insert_party_rows(
 ) -> list[int]:
     """Parties of many cases on the driver cursor, each (case, role, name, phone,
     sensitive, anonymous), sealed and indexed by phone (the same caller's other cases) as
-    `add_party` seals and indexes them; their ids, in order."""
+    `add_party` seals and indexes them; their ids, in order: reserved up front, the rows
+    written a thousand a statement (engine.store.multirow)."""
     p = "?" if tx.sqlite else "%s"
     statement = (
-        "INSERT INTO parties (case_id, party_role, name, phone, phone_index, id_number, address,"
-        f" sensitive, anonymous, created_at) VALUES ({p}, {p}, {p}, {p}, {p}, NULL, NULL, {p},"
-        f" {p}, {p}) RETURNING id"
+        "INSERT INTO parties (id, case_id, party_role, name, phone, phone_index, id_number,"
+        f" address, sensitive, anonymous, created_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, NULL,"
+        f" NULL, {p}, {p}, {p})"
     )
     when = tx.hot.dt_out(at)
-    ids = []
-    for case_id, role, name, phone, sensitive, anonymous in rows:
-        tx.cursor.execute(
-            statement,
+    ids = reserve_ids(tx.cursor, tx.sqlite, "parties", len(rows))
+    insert_rows(
+        tx.cursor,
+        tx.sqlite,
+        statement,
+        [
             (
+                party_id,
                 case_id,
                 role,
                 sealer.seal(name, case_id, "name"),
@@ -206,7 +211,10 @@ def insert_party_rows(
                 sensitive,
                 anonymous,
                 when,
-            ),
-        )
-        ids.append(int(tx.cursor.fetchone()[0]))
+            )
+            for party_id, (case_id, role, name, phone, sensitive, anonymous) in zip(
+                ids, rows, strict=True
+            )
+        ],
+    )
     return ids

@@ -18,8 +18,9 @@ from engine.ports import DuplicateKeyError
 from engine.store import webhooks
 from engine.store.db import is_sqlite
 from engine.store.errors import is_unique_violation, violated_constraint
+from engine.store.multirow import insert_rows, reserve_ids
 from engine.store.rate_facts import DefinitionLookup, RefreshStatements, refresh
-from engine.store.statements import Statements
+from engine.store.statements import CASE_COLUMNS, Statements
 from engine.store.tables import (
     CaseRow,
     EventRow,
@@ -192,6 +193,30 @@ class SqlTransaction:
             self.touched[new_id] = (case.workflow, case.workflow_version)
         return new_id
 
+    def reserve_case_ids(self, n: int) -> list[int]:
+        """`n` ids for cases this transaction inserts (insert_cases), in one statement: the
+        ids inserting them one at a time would have given (engine.store.multirow)."""
+        return reserve_ids(self.cursor, self.sqlite, "cases", n)
+
+    def insert_cases(self, items: Sequence[Case]) -> None:
+        """Insert cases whose ids were reserved (reserve_case_ids), in order."""
+        if not items:
+            return
+        if self.sqlite:
+            marks = ", ".join(["?"] * 16)
+        else:
+            marks = "%s, %s, %s, %s, %s::jsonb, " + ", ".join(["%s"] * 11)
+        params = self.hot.insert_params
+        insert_rows(
+            self.cursor,
+            self.sqlite,
+            f"INSERT INTO cases ({CASE_COLUMNS}) VALUES ({marks})",
+            [(c.id, *params(c)) for c in items],
+        )
+        if self._facts is not None:
+            for c in items:
+                self.touched[c.id] = (c.workflow, c.workflow_version)
+
     def update_case(self, case: Case, expected_version: int) -> bool:
         self.cursor.execute(self.hot.update_case, self.hot.update_params(case, expected_version))
         self._touch_case(case)
@@ -246,7 +271,9 @@ class SqlTransaction:
     def arm_timers(self, items: Sequence[Timer]) -> None:
         self.touch(t.case_id for t in items)
         dt = self.hot.dt_out
-        self.cursor.executemany(
+        insert_rows(
+            self.cursor,
+            self.sqlite,
             self.hot.insert_timer,
             [
                 (
@@ -267,7 +294,9 @@ class SqlTransaction:
         if not notes:
             return
         dt = self.hot.dt_out
-        self.cursor.executemany(
+        insert_rows(
+            self.cursor,
+            self.sqlite,
             self.hot.insert_notification,
             [(n.case_id, n.role, n.unit, n.kind, n.subject, dt(n.created_at)) for n in notes],
         )
@@ -396,9 +425,8 @@ class SqlTransaction:
     def append_events(self, items: Sequence[Event]) -> None:
         if items:
             self.touch(e.case_id for e in items)
-            self.cursor.executemany(
-                self.hot.insert_event, [self.hot.event_params(e) for e in items]
-            )
+            params = self.hot.event_params
+            insert_rows(self.cursor, self.sqlite, self.hot.insert_event, [params(e) for e in items])
             self._note_changes(items)
 
     def cancel_timers_of(self, case_ids: Sequence[int], at: datetime) -> None:

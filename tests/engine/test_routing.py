@@ -4,9 +4,17 @@ area, else the organisation nearest up the tree."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
-from engine.routing import GridArea, area_problem, coordinate_problem, organisation_for, route
+from engine.routing import (
+    GridArea,
+    Router,
+    area_problem,
+    coordinate_problem,
+    organisation_for,
+    route,
+)
 from engine.units import UnitRecord, UnitTree
 
 TREE = UnitTree.build(
@@ -67,3 +75,44 @@ def test_boxes_and_coordinates_out_of_range_are_refused() -> None:
     assert coordinate_problem(91.0, 0.0) is not None
     assert coordinate_problem(0.0, -181.0) is not None
     assert coordinate_problem(-90.0, 180.0) is None
+
+
+def _scanned(areas: dict[str, GridArea], tree: UnitTree, address: str) -> str | None:
+    """The address's grid as the router found it before it indexed words by their length:
+    every word tried, longest first, then by grid code."""
+    words = sorted(
+        (
+            (word, a.grid_unit)
+            for a in areas.values()
+            if (u := tree.units.get(a.grid_unit)) is not None and u.kind == "grid" and not u.retired
+            for word in (*a.words, u.name_zh)
+            if word
+        ),
+        key=lambda w: (-len(w[0]), w[1]),
+    )
+    return next((grid for word, grid in words if word in address), None)
+
+
+def test_an_address_finds_the_grid_the_scan_of_every_word_found() -> None:
+    chance = random.Random(15)
+    alphabet = "和平里东街路号楼"
+    grids = [UnitRecord(f"g{i:02d}", f"第{i}网格", f"Grid {i}", "grid", "cm1") for i in range(40)]
+    tree = UnitTree.build([*TREE.units.values(), *grids])
+    areas = {
+        g.code: GridArea(
+            g.code,
+            39.0,
+            116.0,
+            40.0,
+            117.0,
+            tuple(
+                "".join(chance.choices(alphabet, k=chance.randint(1, 5)))
+                for _ in range(chance.randint(0, 4))
+            ),
+        )
+        for g in grids
+    }
+    router = Router(areas, tree)
+    for _ in range(2000):
+        address = "".join(chance.choices(alphabet + "第1网格", k=chance.randint(0, 12)))
+        assert router.grid_by_address(address) == _scanned(areas, tree, address), address
