@@ -19,9 +19,9 @@ resident memory after each step. The last stdout line is one JSON object.
 `--steps` adds the apply's wall-clock seconds spent in each of its steps (`apply_step_*`):
 the check of the whole file (`check`), the cases' openings through the service (`open`) and
 their rows' writing (`write`), the duplicate index (`index`), tickets and origins
-(`tickets`), reporters (`parties`), audit entries (`audit`), the rate facts and webhooks
-written before each commit (`facts`), and the rest (`other`: reading and placing the rows,
-the commits).
+(`tickets`, the check's lookups included), reporters (`parties`), audit entries (`audit`),
+the rate facts and webhooks written before each commit (`facts`), and the rest (`other`:
+reading and placing the rows, the commits).
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def _steps(cw: Any) -> list[tuple[str, Any, str]]:
         ("open", cw.service, "open_in"),
         ("write", OpeningBatch, "flush"),
         ("index", hi, "index_opened_many"),
-        ("tickets", external_ids, "cases_of"),  # in the check: the check's time
+        ("tickets", external_ids, "cases_of"),  # the check's lookups too
         ("tickets", external_ids, "attach_many"),
         ("tickets", external_ids, "record_origins"),
         ("parties", hi, "record_parties"),
@@ -134,7 +134,7 @@ def _steps(cw: Any) -> list[tuple[str, Any, str]]:
 @contextmanager
 def timed_steps(cw: Any, spent: dict[str, float]) -> Iterator[None]:
     """Add each step's wall-clock seconds to `spent` while the block runs, a step's own time
-    only (the ticket lookups of the check are the check's)."""
+    only (a step run inside another is its own: the check's ticket lookups are `tickets`)."""
     kept: list[tuple[Any, str, Any]] = []
     inner: list[float] = []  # the time of steps run inside the running ones
 

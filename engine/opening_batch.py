@@ -5,8 +5,7 @@ the batch hands out case ids reserved up front (one statement) and keeps the cas
 first events, timers and notifications in memory; `flush` writes them a statement per kind
 of row, in the order opening them one at a time would have written them, so the rows (ids
 included) are the same. Per case that saves the round trips of its insert (which returns
-its id), its event and its timers: on PostgreSQL the whole cost of an opening
-(docs/PERFORMANCE.md, "Hotline import").
+its id), its event and its timers (docs/PERFORMANCE.md, "Hotline import").
 
 Anything else the opening asks of the transaction (tasks given on entry, a read) is done on
 the transaction itself, after the rows kept so far are written.

@@ -154,13 +154,25 @@ def opened_by(
 
 
 def attach_many(tx: SqlTransaction, pairs: Sequence[tuple[int, ExternalRef]]) -> None:
-    """`attach` for many cases: one statement on the driver cursor."""
+    """`attach` for many cases on the driver cursor: on PostgreSQL a statement a thousand
+    cases (one execution, not one a case), on SQLite (in-process) a case at a time."""
     if not pairs:
         return
-    p = "?" if tx.sqlite else "%s"
-    statement = f"UPDATE cases SET external_source = {p}, external_id = {p} WHERE id = {p}"
     try:
-        tx.cursor.executemany(statement, [(ref.source, ref.ticket, cid) for cid, ref in pairs])
+        if tx.sqlite:
+            tx.cursor.executemany(
+                "UPDATE cases SET external_source = ?, external_id = ? WHERE id = ?",
+                [(ref.source, ref.ticket, cid) for cid, ref in pairs],
+            )
+            return
+        for start in range(0, len(pairs), _LOOKUP):
+            chunk = pairs[start : start + _LOOKUP]
+            rows = ", ".join(["(%s::bigint, %s, %s)"] * len(chunk))
+            tx.cursor.execute(
+                "UPDATE cases SET external_source = v.source, external_id = v.ticket"
+                f" FROM (VALUES {rows}) AS v (id, source, ticket) WHERE cases.id = v.id",
+                [x for cid, ref in chunk for x in (cid, ref.source, ref.ticket)],
+            )
     except Exception as exc:
         if is_unique_violation(exc):
             raise DuplicateKeyError("a ticket opened a case already") from exc

@@ -1,12 +1,12 @@
 """Many rows in one INSERT on the driver cursor: `INSERT INTO t (…) VALUES (…), (…), …`, up to
 PER_STATEMENT rows a statement.
 
-On PostgreSQL a statement is a round trip and a server-side parse and execution; psycopg's
-`executemany` pipelines its rows but still runs one execution a row, so a batch of 500 rows
-costs a few milliseconds more than one statement holding them all. On SQLite (in-process)
-`executemany` of its prepared statement costs about what one statement of many rows does
-(1.6 against 1.4 ms for 500 rows of 15 columns) without compiling a statement for each count
-of rows: rows go through it there (docs/PERFORMANCE.md, "Hotline import").
+On PostgreSQL a statement is a round trip and a server-side execution; psycopg's
+`executemany` pipelines its rows but the server still runs one execution a row, where one
+statement holding them all runs once. On SQLite (in-process) `executemany` of its prepared
+statement costs about what one statement of many rows does (1.6 against 1.4 ms for 500 rows
+of 15 columns) without compiling a statement for each count of rows: rows go through it
+there (docs/PERFORMANCE.md, "Hotline import").
 """
 
 from __future__ import annotations

@@ -23,9 +23,10 @@ from engine.casework.errors import ExternalTicketTakenError, InvalidClientError,
 from engine.casework.exports import export_cases
 from engine.casework.identity import User
 from engine.external import ExternalRef, InvalidExternalRefError, external_ref
+from engine.ports import DuplicateKeyError
 from engine.store import audit
 from engine.store.client_systems import client_systems as client_table
-from engine.store.external_ids import Origin, origins_of
+from engine.store.external_ids import Origin, attach_many, cases_of, origins_of
 from engine.store.queries import cases
 from engine.visibility import visibility_for
 from tests.engine.casework.conftest import TREE, person
@@ -155,3 +156,19 @@ def test_making_a_client_is_audited_without_its_key(cw: Casework) -> None:
         (CLIENT_CREATED, "hotline")
     ]
     assert made.key not in rows[0].reason
+
+
+def test_tickets_attached_many_at_once_are_found_and_a_taken_one_is_refused(
+    cw: Casework,
+) -> None:
+    mediator = person("mediator")
+    ids = [open_case(cw, mediator, "mediation", DATA).case.id for _ in range(3)]
+    refs = [ExternalRef("12345", f"GD{i}") for i in range(3)]
+    with cw.store.transaction() as tx:
+        attach_many(tx, list(zip(ids[:2], refs[:2], strict=True)))
+    with cw.store.transaction(write=False) as tx:
+        assert cases_of(tx, "12345", ["GD0", "GD1", "GD2"]) == {"GD0": ids[0], "GD1": ids[1]}
+    with pytest.raises(DuplicateKeyError), cw.store.transaction() as tx:
+        attach_many(tx, [(ids[2], refs[2]), (ids[1], refs[0])])  # GD0 is the first case's
+    with cw.store.transaction(write=False) as tx:
+        assert cases_of(tx, "12345", ["GD2"]) == {}  # rolled back with the refused one
