@@ -301,24 +301,17 @@ def test_a_reminder_does_not_rewrite_the_facts(
     deadline = min(t.fire_at for t in pending if t.kind == DEADLINE)
     assert reminder < deadline
     rewritten: list[dict[int, Any]] = []
-    real = repository.refresh
-    monkeypatch.setattr(
-        repository, "refresh", lambda tx, hot, touched, lookup: rewritten.append(dict(touched))
-    )
+
+    def noted(tx: Any, hot: Any, touched: dict[int, Any], lookup: Any) -> None:
+        rewritten.append(dict(touched))
+        rate_facts.refresh(tx, hot, touched, lookup)
+
+    monkeypatch.setattr(repository, "refresh", noted)
     clock.set(reminder)
     report = cw.service.fire_due_timers()
     assert (report.reminded, report.fired, rewritten) == (1, 0, [])
-    monkeypatch.setattr(repository, "refresh", real)
     assert_facts_rebuild_alike(cw)
     clock.set(deadline)  # the deadline's outcome is the facts' business
-    monkeypatch.setattr(
-        repository,
-        "refresh",
-        lambda tx, hot, touched, lookup: (
-            rewritten.append(dict(touched)),
-            real(tx, hot, touched, lookup),
-        ),
-    )
     report = cw.service.fire_due_timers()
     assert report.fired == 1 and [list(t) for t in rewritten] == [[case_id]]
     assert_facts_rebuild_alike(cw)
