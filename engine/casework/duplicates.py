@@ -199,9 +199,9 @@ def index_opened(tx: SqlTransaction, case: Case, place: tuple[float, float] | No
 
 def index_texts(tx: SqlTransaction, opened: Sequence[Case]) -> None:
     """The text band keys of many cases just opened (an import, whose cases' points went
-    in with their rows: engine.opening_batch.Stamp), in a statement per thousand keys."""
+    in with their rows: engine.opening_batch.Stamp), a statement per kind of row."""
     keys: list[tuple[int, int]] = []
     for case in opened:
         text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
         keys += [(case.id, band) for band in rules.bands(case.workflow, text)]
-    index.index_cases(tx, [], keys)
+    index.index_bands(tx, keys)
