@@ -8,8 +8,7 @@ included) are the same. Per case that saves the round trips of its insert (which
 its id), its event and its timers (docs/PERFORMANCE.md, "Hotline import").
 
 An importer that knows a case's ticket and point before it opens (`stamped`) has them
-written in the case's row, where updating the row after would write it, and every index of
-`cases`, twice more.
+written in the case's row, not updated into it after.
 
 Anything else the opening asks of the transaction (tasks given on entry, a read) is done on
 the transaction itself, after the rows kept so far are written.
