@@ -18,8 +18,9 @@ resident memory after each step. The last stdout line is one JSON object.
 
 `--steps` adds the apply's wall-clock seconds spent in each of its steps (`apply_step_*`):
 the check of the whole file (`check`), the cases' openings through the service (`open`) and
-their rows' writing (`write`), the duplicate index (`index`), tickets and origins
-(`tickets`, the check's lookups included), reporters (`parties`), audit entries (`audit`),
+their rows' writing (`write`, each case's ticket and point in its row), the duplicate index's
+text band keys (`index`), tickets' lookups and origins (`tickets`, the check's lookups
+included), reporters (`parties`), audit entries (`audit`),
 the rate facts and webhooks written before each commit (`facts`), and the rest (`other`:
 reading and placing the rows, the commits).
 """
@@ -121,9 +122,8 @@ def _steps(cw: Any) -> list[tuple[str, Any, str]]:
         ("check", hi, "_check_all"),
         ("open", cw.service, "open_in"),
         ("write", OpeningBatch, "flush"),
-        ("index", hi, "index_opened_many"),
+        ("index", hi, "index_texts"),
         ("tickets", external_ids, "cases_of"),  # the check's lookups too
-        ("tickets", external_ids, "attach_many"),
         ("tickets", external_ids, "record_origins"),
         ("parties", hi, "record_parties"),
         ("audit", audit, "record"),

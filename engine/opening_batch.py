@@ -7,6 +7,9 @@ of row, in the order opening them one at a time would have written them, so the 
 included) are the same. Per case that saves the round trips of its insert (which returns
 its id), its event and its timers (docs/PERFORMANCE.md, "Hotline import").
 
+An importer that knows a case's ticket and point before it opens (`stamped`) has them
+written in the case's row, not updated into it after.
+
 Anything else the opening asks of the transaction (tasks given on entry, a read) is done on
 the transaction itself, after the rows kept so far are written.
 """
@@ -15,21 +18,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+from engine.external import ExternalRef
 from engine.model import Case, Event, Notification, Task, Timer
 from engine.points import PointEntry
 from engine.ports import BulkTransaction
 
 
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What an importer knows of a case before it opens, kept in its row: the source
+    system's ticket (unique per source) and its point and map cell (engine.duplicates)."""
+
+    ref: ExternalRef | None = None
+    point: tuple[float, float, int] | None = None  # lat, lng, cell
+
+
 class OpeningTransaction(BulkTransaction, Protocol):
-    """A transaction that can reserve case ids and insert cases that have them."""
+    """A transaction that can reserve case ids and insert cases that have them (with their
+    stamps, one a case; DuplicateKeyError when a stamp's ticket opened a case already)."""
 
     def reserve_case_ids(self, n: int) -> list[int]: ...
 
-    def insert_cases(self, cases: Sequence[Case]) -> None: ...
+    def insert_cases(self, cases: Sequence[Case], stamps: Sequence[Stamp | None] = ()) -> None: ...
 
 
 class OpeningBatch:
@@ -41,6 +55,8 @@ class OpeningBatch:
         self._expected = max(1, expected)
         self._ids = list(reversed(tx.reserve_case_ids(expected)))
         self._cases: list[Case] = []
+        self._stamps: list[Stamp | None] = []
+        self._stamp: Stamp | None = None
         self._events: list[Event] = []
         self._timers: list[Timer] = []
         self._notes: list[Notification] = []
@@ -49,8 +65,8 @@ class OpeningBatch:
         """Write the rows kept so far: cases, events, timers, notifications."""
         tx = self.tx
         if self._cases:
-            tx.insert_cases(self._cases)
-            self._cases = []
+            tx.insert_cases(self._cases, self._stamps)
+            self._cases, self._stamps = [], []
         if self._events:
             tx.append_events(self._events)
             self._events = []
@@ -61,6 +77,15 @@ class OpeningBatch:
             tx.add_notifications(self._notes)
             self._notes = []
 
+    @contextmanager
+    def stamped(self, stamp: Stamp) -> Iterator[None]:
+        """The case opened inside is written with `stamp` in its row."""
+        self._stamp = stamp
+        try:
+            yield
+        finally:
+            self._stamp = None
+
     # -- kept in memory --------------------------------------------------------------------
     def insert_case(self, case: Case) -> int:
         if not self._ids:
@@ -69,6 +94,7 @@ class OpeningBatch:
             self._ids = list(reversed(self.tx.reserve_case_ids(self._expected)))
         stored = replace(case, id=self._ids.pop())
         self._cases.append(stored)
+        self._stamps.append(self._stamp)
         return stored.id
 
     def append_event(self, event: Event) -> None:

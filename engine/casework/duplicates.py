@@ -181,26 +181,27 @@ def _weight(near: float | None, text: float | None, caller: bool) -> tuple[int, 
     return reasons, (text or 0.0) - (near or 0.0) / 1000.0
 
 
+def indexed_point(place: tuple[float, float] | None) -> tuple[float, float, int] | None:
+    """The point and map cell a case placed there is kept at, for the suggestions."""
+    if place is None:
+        return None
+    lat, lng = place
+    return lat, lng, rules.cell_of(lat, lng)
+
+
 def index_opened(tx: SqlTransaction, case: Case, place: tuple[float, float] | None) -> None:
     """Keep a case just opened where the suggestions look: its point and cell, its text's
     band keys (in the transaction that opens it)."""
-    point = None
-    if place is not None:
-        lat, lng = place
-        point = (lat, lng, rules.cell_of(lat, lng))
     text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
-    index.index_case(tx, case.id, point=point, bands=rules.bands(case.workflow, text))
+    bands = rules.bands(case.workflow, text)
+    index.index_case(tx, case.id, point=indexed_point(place), bands=bands)
 
 
-def index_opened_many(
-    tx: SqlTransaction, opened: Sequence[tuple[Case, tuple[float, float] | None]]
-) -> None:
-    """`index_opened` for many cases just opened (an import), in a statement per kind of row."""
-    points: list[tuple[int, float, float, int]] = []
+def index_texts(tx: SqlTransaction, opened: Sequence[Case]) -> None:
+    """The text band keys of many cases just opened (an import, whose cases' points went
+    in with their rows: engine.opening_batch.Stamp), a statement per kind of row."""
     keys: list[tuple[int, int]] = []
-    for case, place in opened:
-        if place is not None:
-            points.append((case.id, place[0], place[1], rules.cell_of(*place)))
+    for case in opened:
         text = rules.grams(str(case.data.get(DESCRIPTION) or ""))
         keys += [(case.id, band) for band in rules.bands(case.workflow, text)]
-    index.index_cases(tx, points, keys)
+    index.index_bands(tx, keys)

@@ -26,7 +26,14 @@ from zoneinfo import ZoneInfo
 
 from engine.casework.context import Casework
 from engine.casework.directory_import import plain_file_name
-from engine.casework.duplicates import Probe, Suggestion, category_of, index_opened_many, suggest_in
+from engine.casework.duplicates import (
+    Probe,
+    Suggestion,
+    category_of,
+    index_texts,
+    indexed_point,
+    suggest_in,
+)
 from engine.casework.errors import ImportRefusedError
 from engine.casework.identity import User
 from engine.casework.outside_requests import (
@@ -45,7 +52,7 @@ from engine.duplicates import Rules
 from engine.external import ExternalRef
 from engine.hotline_rows import SOURCE, HotlineLine, Layout, check_line, read_header
 from engine.model import Case
-from engine.opening_batch import OpeningBatch
+from engine.opening_batch import OpeningBatch, Stamp
 from engine.routing import Route, Router
 from engine.sheets import SheetProblem, stream_rows
 from engine.store import audit, external_ids, grid_areas
@@ -364,33 +371,35 @@ def _open_batch(
     """Open the chunk's new tickets' cases in one transaction, with its audit entry; how
     many were opened. Each case opens as `casework.cases.open_case_in` opens it (the
     workflow's opening through the service, its rows written a statement per kind of row
-    for the chunk: engine.opening_batch) and is kept where duplicate suggestions look
-    (its point and text, as `intake_records.keep` keeps them); the tickets, origins,
-    reporters and their audit entries are then written a statement per kind of row."""
+    for the chunk: engine.opening_batch, its ticket and point in its row) and is kept
+    where duplicate suggestions look (its point and text, as `intake_records.keep` keeps
+    them); the text band keys, origins, reporters and their audit entries are then written
+    a statement per kind of row."""
     opened: list[tuple[int, HotlineLine]] = []
-    placed: list[tuple[Case, tuple[float, float] | None]] = []
+    texts: list[Case] = []
     with cw.store.transaction() as tx:
         known = external_ids.cases_of(tx, SOURCE, [line.ticket for line, _ in chunk])
         batch = OpeningBatch(tx, len({line.ticket for line, _ in chunk}.difference(known)))
         for line, (definition, data, org_unit, grid_unit) in chunk:
             if line.ticket in known:
                 continue
-            case = cw.service.open_in(
-                batch,
-                definition.name,
-                opener.actor,
-                data,
-                org_unit=org_unit,
-                grid_unit=grid_unit,
-                version=definition.version,
-            ).case
+            place = None if line.lat is None or line.long is None else (line.lat, line.long)
+            # The ticket, and the point where later suggestions look, go in with the case's row.
+            with batch.stamped(Stamp(ExternalRef(SOURCE, line.ticket), indexed_point(place))):
+                case = cw.service.open_in(
+                    batch,
+                    definition.name,
+                    opener.actor,
+                    data,
+                    org_unit=org_unit,
+                    grid_unit=grid_unit,
+                    version=definition.version,
+                ).case
             known[line.ticket] = case.id
             opened.append((case.id, line))
-            point = None if line.lat is None or line.long is None else (line.lat, line.long)
-            placed.append((case, point))
+            texts.append(case)
         batch.flush()
-        index_opened_many(tx, placed)  # where later suggestions look for them
-        external_ids.attach_many(tx, [(c, ExternalRef(SOURCE, line.ticket)) for c, line in opened])
+        index_texts(tx, texts)  # where later suggestions look for them
         external_ids.record_origins(
             tx,
             [

@@ -6,14 +6,15 @@ open cases only, through an index, and returns at most a bounded number of ids."
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
 from engine.reserved import CATEGORY_FIELDS
+from engine.store.multirow import insert_rows
 from engine.store.repository import SqlTransaction
 from engine.store.tables import CaseAccessRow, CaseRow, CaseSketchRow, PartyRow, TimerRow
 
@@ -23,13 +24,11 @@ parties = PartyRow.__table__  # type: ignore[attr-defined]
 timers = TimerRow.__table__  # type: ignore[attr-defined]
 case_access = CaseAccessRow.__table__  # type: ignore[attr-defined]
 HELD = "held"
-_Row = TypeVar("_Row")
 
 CANDIDATES = 20  # ids the text and caller lookups return at most
 NEAR_ROWS = 200  # rows the place lookup reads at most
 NEAREST = 20  # of those, the nearest it returns
 BAND_ROWS = 200  # rows read per band key at most
-ROWS_PER_STATEMENT = 1000  # rows an import writes per statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,34 +57,13 @@ def index_case(
         tx.conn.execute(insert(sketches), [{"band": b, "case_id": case_id} for b in bands])
 
 
-def index_cases(
-    tx: SqlTransaction,
-    points: Sequence[tuple[int, float, float, int]],
-    bands: Sequence[tuple[int, int]],
-) -> None:
-    """`index_case` for many cases just opened (an import), on the driver cursor in one
-    statement per ROWS_PER_STATEMENT rows: points as (case, lat, lng, cell), band keys as
-    (case, band)."""
+def index_bands(tx: SqlTransaction, keys: Sequence[tuple[int, int]]) -> None:
+    """The text band keys of many cases just opened (an import), as (case, band), on the
+    driver cursor (engine.store.multirow)."""
     p = _mark(tx)
-    for part in _parts(points):
-        values = ", ".join([f"({p}, {p}, {p}, {p})"] * len(part))
-        tx.cursor.execute(
-            f"WITH placed (id, lat, lng, cell) AS (VALUES {values})"
-            " UPDATE cases SET lat = placed.lat, lng = placed.lng, cell = placed.cell"
-            " FROM placed WHERE cases.id = placed.id",
-            [v for row in part for v in row],
-        )
-    for keys in _parts(bands):
-        values = ", ".join([f"({p}, {p})"] * len(keys))
-        tx.cursor.execute(
-            f"INSERT INTO case_sketches (band, case_id) VALUES {values}",
-            [v for case_id, band in keys for v in (band, case_id)],
-        )
-
-
-def _parts(rows: Sequence[_Row]) -> Iterator[Sequence[_Row]]:
-    for at in range(0, len(rows), ROWS_PER_STATEMENT):
-        yield rows[at : at + ROWS_PER_STATEMENT]
+    insert_rows(
+        tx.cursor, tx.sqlite, f"INSERT INTO case_sketches (case_id, band) VALUES ({p}, {p})", keys
+    )
 
 
 def drop_sketch(tx: SqlTransaction, case_id: int) -> None:

@@ -153,32 +153,6 @@ def opened_by(
     return [OpenedCase(case_from_row(r), external_of(r), r._mapping["next_deadline"]) for r in rows]
 
 
-def attach_many(tx: SqlTransaction, pairs: Sequence[tuple[int, ExternalRef]]) -> None:
-    """`attach` for many cases on the driver cursor: on PostgreSQL a statement a thousand
-    cases (one execution, not one a case), on SQLite (in-process) a case at a time."""
-    if not pairs:
-        return
-    try:
-        if tx.sqlite:
-            tx.cursor.executemany(
-                "UPDATE cases SET external_source = ?, external_id = ? WHERE id = ?",
-                [(ref.source, ref.ticket, cid) for cid, ref in pairs],
-            )
-            return
-        for start in range(0, len(pairs), _LOOKUP):
-            chunk = pairs[start : start + _LOOKUP]
-            rows = ", ".join(["(%s::bigint, %s, %s)"] * len(chunk))
-            tx.cursor.execute(
-                "UPDATE cases SET external_source = v.source, external_id = v.ticket"
-                f" FROM (VALUES {rows}) AS v (id, source, ticket) WHERE cases.id = v.id",
-                [x for cid, ref in chunk for x in (cid, ref.source, ref.ticket)],
-            )
-    except Exception as exc:
-        if is_unique_violation(exc):
-            raise DuplicateKeyError("a ticket opened a case already") from exc
-        raise
-
-
 def record_origins(tx: SqlTransaction, pairs: Sequence[tuple[int, Origin]]) -> None:
     """`record_origin` for many cases on the driver cursor (engine.store.multirow)."""
     if not pairs:

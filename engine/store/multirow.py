@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-PER_STATEMENT = 1000  # rows: 16 columns a row stay far under either driver's bound limit
+PER_STATEMENT = 1000  # rows: 21 columns a row stay far under either driver's bound limit
 
 
 def split(statement: str) -> tuple[str, str]:

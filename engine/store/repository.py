@@ -13,6 +13,7 @@ from sqlalchemy import Engine, Row, and_, event, insert, select, update
 from sqlalchemy.engine import Connection
 
 from engine.model import REMINDER, TASK_OPEN, Case, Event, Notification, Task, Timer
+from engine.opening_batch import Stamp
 from engine.points import PointEntry
 from engine.ports import DuplicateKeyError
 from engine.store import webhooks
@@ -43,6 +44,17 @@ points_ledger = PointRow.__table__  # type: ignore[attr-defined]
 
 IDEM_KEY_CONSTRAINT = "events_idem_key_key"  # PostgreSQL's name for UNIQUE (idem_key)
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
+STAMP_COLUMNS = "external_source, external_id, lat, lng, cell"  # a Stamp, in its order
+
+
+def _stamped(stamp: Stamp | None) -> tuple[Any, ...]:
+    """A case's STAMP_COLUMNS: its ticket and its point and cell (NULL where not known)."""
+    ref = None if stamp is None else stamp.ref
+    point = None if stamp is None else stamp.point
+    return (
+        *((None, None) if ref is None else (ref.source, ref.ticket)),
+        *((None, None, None) if point is None else point),
+    )
 
 
 def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:
@@ -198,8 +210,10 @@ class SqlTransaction:
         ids inserting them one at a time would have given (engine.store.multirow)."""
         return reserve_ids(self.cursor, self.sqlite, "cases", n)
 
-    def insert_cases(self, items: Sequence[Case]) -> None:
-        """Insert cases whose ids were reserved (reserve_case_ids), in order."""
+    def insert_cases(self, items: Sequence[Case], stamps: Sequence[Stamp | None] = ()) -> None:
+        """Insert cases whose ids were reserved (reserve_case_ids), in order; with `stamps`
+        (one a case), each case's ticket and point in its row (engine.opening_batch.Stamp):
+        DuplicateKeyError when a ticket opened a case already."""
         if not items:
             return
         if self.sqlite:
@@ -207,12 +221,26 @@ class SqlTransaction:
         else:
             marks = "%s, %s, %s, %s, %s::jsonb, " + ", ".join(["%s"] * 11)
         params = self.hot.insert_params
-        insert_rows(
-            self.cursor,
-            self.sqlite,
-            f"INSERT INTO cases ({CASE_COLUMNS}) VALUES ({marks})",
-            [(c.id, *params(c)) for c in items],
-        )
+        if not any(stamps):
+            insert_rows(
+                self.cursor,
+                self.sqlite,
+                f"INSERT INTO cases ({CASE_COLUMNS}) VALUES ({marks})",
+                [(c.id, *params(c)) for c in items],
+            )
+        else:
+            p = ", ?" if self.sqlite else ", %s"
+            try:
+                insert_rows(
+                    self.cursor,
+                    self.sqlite,
+                    f"INSERT INTO cases ({CASE_COLUMNS}, {STAMP_COLUMNS}) VALUES ({marks}{p * 5})",
+                    [(c.id, *params(c), *_stamped(s)) for c, s in zip(items, stamps, strict=True)],
+                )
+            except Exception as exc:  # the driver's integrity error, raised on its cursor
+                if is_unique_violation(exc):
+                    raise DuplicateKeyError("a ticket opened a case already") from exc
+                raise
         if self._facts is not None:
             for c in items:
                 self.touched[c.id] = (c.workflow, c.workflow_version)

@@ -1,6 +1,6 @@
 """Opening cases through an OpeningBatch (engine.opening_batch) writes the rows opening them
 one at a time writes: the same cases (ids included), first events and timers, on both
-databases."""
+databases; a case stamped with its ticket and point the row attaching them after gives."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from sqlalchemy import Table, select
 
 from engine.clock import ManualClock
 from engine.definition import Definition
+from engine.external import ExternalRef
 from engine.loader import parse_definition
 from engine.model import Actor
-from engine.opening_batch import OpeningBatch
+from engine.opening_batch import OpeningBatch, Stamp
 from engine.registry import Registry
 from engine.service import WorkflowService
+from engine.store import duplicates, external_ids
 from engine.store.repository import SqlStore, SqlTransaction
 from engine.store.tables import CaseRow, EventRow, NotificationRow, TaskRow, TimerRow
 from engine.workcalendar import WorkCalendar
@@ -99,3 +101,38 @@ def test_a_batch_opens_the_cases_one_by_one_opening_would(
     for table in TABLES:
         assert got[table.name] == expected[table.name], table.name
     assert len(expected["timers"]) > len(OPENINGS) and len(expected["events"]) == len(one_by_one)
+
+
+def test_a_stamped_case_is_the_row_attaching_its_ticket_and_point_after_gives(
+    store: SqlStore, shipped: list[Definition], clock: ManualClock
+) -> None:
+    service = _service(store, shipped, clock)
+    stamps = [
+        Stamp(ExternalRef("12345", f"GD{i}"), (30.0 + i, 110.0, 1000 + i) if i % 2 else None)
+        for i in range(len(OPENINGS) * 2)
+    ]
+    before = _highest(store)
+    with store.transaction() as tx:
+        assert isinstance(tx, SqlTransaction)
+        for case_id, stamp in zip(_open_all(service, tx), stamps, strict=True):
+            assert stamp.ref is not None
+            external_ids.attach(tx, case_id, stamp.ref)
+            duplicates.index_case(tx, case_id, point=stamp.point, bands=())
+    middle = _highest(store)
+    with store.transaction() as tx:
+        assert isinstance(tx, SqlTransaction)
+        batch = OpeningBatch(tx, 4)
+        for (workflow, actor, data, org), stamp in zip(OPENINGS * 2, stamps, strict=True):
+            ref = stamp.ref
+            assert ref is not None
+            with batch.stamped(Stamp(ExternalRef("12346", ref.ticket), stamp.point)):
+                service.open_in(batch, workflow, actor, data, org_unit=org)
+        batch.flush()
+    expected = _rows(store, before, middle)
+    got = _rows(store, middle)
+    for row in expected["cases"]:
+        assert row["external_id"] is not None
+        row["external_source"] = "12346"  # the same tickets of another source
+    for table in TABLES:
+        assert got[table.name] == expected[table.name], table.name
+    assert {r["cell"] for r in got["cases"]} == {None, 1001, 1003, 1005, 1007}

@@ -23,11 +23,13 @@ from engine.casework.errors import ExternalTicketTakenError, InvalidClientError,
 from engine.casework.exports import export_cases
 from engine.casework.identity import User
 from engine.external import ExternalRef, InvalidExternalRefError, external_ref
+from engine.opening_batch import OpeningBatch, Stamp
 from engine.ports import DuplicateKeyError
 from engine.store import audit
 from engine.store.client_systems import client_systems as client_table
-from engine.store.external_ids import Origin, attach_many, cases_of, origins_of
+from engine.store.external_ids import Origin, cases_of, origins_of
 from engine.store.queries import cases
+from engine.store.repository import SqlTransaction
 from engine.visibility import visibility_for
 from tests.engine.casework.conftest import TREE, person
 
@@ -158,17 +160,30 @@ def test_making_a_client_is_audited_without_its_key(cw: Casework) -> None:
     assert made.key not in rows[0].reason
 
 
-def test_tickets_attached_many_at_once_are_found_and_a_taken_one_is_refused(
+def _open_stamped(cw: Casework, tx: SqlTransaction, tickets: list[str]) -> list[int]:
+    """Cases opened in a batch with these tickets of 12345 in their rows (as an import)."""
+    batch = OpeningBatch(tx, len(tickets))
+    ids = []
+    for ticket in tickets:
+        with batch.stamped(Stamp(ExternalRef("12345", ticket))):
+            opened = cw.service.open_in(batch, "mediation", person("mediator").actor, DATA)
+        ids.append(opened.case.id)
+    batch.flush()
+    return ids
+
+
+def test_tickets_written_with_their_cases_are_found_and_a_taken_one_is_refused(
     cw: Casework,
 ) -> None:
-    mediator = person("mediator")
-    ids = [open_case(cw, mediator, "mediation", DATA).case.id for _ in range(3)]
-    refs = [ExternalRef("12345", f"GD{i}") for i in range(3)]
     with cw.store.transaction() as tx:
-        attach_many(tx, list(zip(ids[:2], refs[:2], strict=True)))
+        assert isinstance(tx, SqlTransaction)
+        ids = _open_stamped(cw, tx, ["GD0", "GD1"])
     with cw.store.transaction(write=False) as tx:
         assert cases_of(tx, "12345", ["GD0", "GD1", "GD2"]) == {"GD0": ids[0], "GD1": ids[1]}
+    before = count_cases(cw)
     with pytest.raises(DuplicateKeyError), cw.store.transaction() as tx:
-        attach_many(tx, [(ids[2], refs[2]), (ids[1], refs[0])])  # GD0 is the first case's
+        assert isinstance(tx, SqlTransaction)
+        _open_stamped(cw, tx, ["GD2", "GD0"])  # GD0 is the first case's
     with cw.store.transaction(write=False) as tx:
         assert cases_of(tx, "12345", ["GD2"]) == {}  # rolled back with the refused one
+    assert count_cases(cw) == before
