@@ -15,6 +15,7 @@ resident memory after each step. The last stdout line is one JSON object.
     python -m bench.hotline --rows 10000 --format xlsx
     python -m bench.hotline --db postgresql://postgres@127.0.0.1:5432/postgres
     python -m bench.hotline --rows 20000 --steps   # the apply's time, step by step
+    python -m bench.hotline --only apply            # the import alone
 
 `--steps` adds the apply's wall-clock seconds spent in each of its steps (`apply_step_*`):
 the check of the whole file (`check`), the cases' openings through the service (`open`) and
@@ -33,7 +34,7 @@ import json
 import resource
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import partial, wraps
 from pathlib import Path
@@ -171,8 +172,16 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+STEPS = ("preview", "repeats", "apply", "again", "repeats_open")
+
+
 def measure(
-    url: str, rows: int, units: int, fmt: str, steps_of_apply: bool = False
+    url: str,
+    rows: int,
+    units: int,
+    fmt: str,
+    steps_of_apply: bool = False,
+    only: Sequence[str] = STEPS,
 ) -> dict[str, Any]:
     from fengqiao.context import build
     from fengqiao.settings import Settings
@@ -210,6 +219,8 @@ def measure(
                 ("repeats_open", second, partial(preview_hotline, repeats=True)),
             ]
             for step, file, run in steps:
+                if step not in only:
+                    continue
                 spent: dict[str, float] = {}
                 timing = step == "apply" and steps_of_apply
                 with (
@@ -248,9 +259,18 @@ def main() -> None:
     p.add_argument("--units", type=int, default=1500, help="units of the tree (grids the rest)")
     p.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     p.add_argument("--steps", action="store_true", help="time each step of the apply")
+    p.add_argument(
+        "--only",
+        type=lambda v: tuple(v.split(",")),
+        default=STEPS,
+        help=f"the steps to run, by name ({','.join(STEPS)}); again and repeats_open need apply",
+    )
     args = p.parse_args()
+    unknown = [s for s in args.only if s not in STEPS]
+    if unknown or ({"again", "repeats_open"} & set(args.only) and "apply" not in args.only):
+        p.error(f"--only: steps among {', '.join(STEPS)}; again and repeats_open need apply")
     with database(args.db) as url:
-        result = measure(url, args.rows, args.units, args.format, args.steps)
+        result = measure(url, args.rows, args.units, args.format, args.steps, args.only)
     print(json.dumps(result))
 
 

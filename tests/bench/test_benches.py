@@ -133,6 +133,12 @@ def test_hotline_imports_and_imports_again(fmt: str) -> None:
     assert result["apply_rows_s"] > 0 and result["again_s"] >= 0
 
 
+def test_hotline_bench_runs_only_the_steps_asked() -> None:
+    result = run("-m bench.hotline", "--rows", "200", "--units", "1000", "--only", "apply")
+    assert result["apply_rows_s"] > 0
+    assert "preview_s" not in result and "again_s" not in result
+
+
 def test_duplicate_suggestions_bench_answers_and_finds_some() -> None:
     result = run("duplicates.py", "--open", "2000", "--probes", "60", "--pg", "")
     assert result["bench"] == "duplicates" and result["open"] == 2000
