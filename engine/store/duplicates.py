@@ -60,7 +60,7 @@ def index_case(
 def index_bands(tx: SqlTransaction, keys: Sequence[tuple[int, int]]) -> None:
     """The text band keys of many cases just opened (an import), as (case, band), on the
     driver cursor (engine.store.multirow)."""
-    p = _mark(tx)
+    p = tx.hot.mark
     insert_rows(
         tx.cursor, tx.sqlite, f"INSERT INTO case_sketches (case_id, band) VALUES ({p}, {p})", keys
     )
@@ -70,13 +70,9 @@ def drop_sketch(tx: SqlTransaction, case_id: int) -> None:
     tx.conn.execute(delete(sketches).where(sketches.c.case_id == case_id))
 
 
-def _mark(tx: SqlTransaction) -> str:
-    return "?" if tx.sqlite else "%s"
-
-
 def _category(tx: SqlTransaction) -> str:
     """SQL for "the case's category is the parameter" (a category field of the case)."""
-    p = _mark(tx)
+    p = tx.hot.mark
     if tx.sqlite:
         return " OR ".join(f"json_extract(data, '$.{f}') = {p}" for f in CATEGORY_FIELDS)
     return " OR ".join(f"data->>'{f}' = {p}" for f in CATEGORY_FIELDS)
@@ -101,8 +97,8 @@ def near(
     distance does)."""
     if not cells:
         return []
-    p = _mark(tx)
-    marks = ", ".join([p] * len(cells))
+    p = tx.hot.mark
+    marks = tx.hot.marks(len(cells))
     other = f" AND id <> {p}" if exclude is not None else ""
     lat, lng = at
     squeeze = math.cos(math.radians(lat)) ** 2  # a degree of longitude against one of latitude
@@ -137,7 +133,7 @@ def sharing_bands(tx: SqlTransaction, bands: Sequence[int], since: datetime) -> 
     counted and ranked in SQL."""
     if not bands:
         return []
-    p = _mark(tx)
+    p = tx.hot.mark
     one = (
         "SELECT case_id FROM (SELECT case_id FROM case_sketches"
         f" WHERE band = {p} AND case_id >= (SELECT id FROM first)"
@@ -158,7 +154,7 @@ def same_caller(tx: SqlTransaction, indexes: Sequence[str], since: datetime) -> 
     most CANDIDATES per index), in one statement."""
     if not indexes:
         return set()
-    p = _mark(tx)
+    p = tx.hot.mark
     one = (
         "SELECT case_id FROM (SELECT DISTINCT parties.case_id FROM parties"
         f" JOIN cases ON cases.id = parties.case_id WHERE parties.phone_index = {p}"
@@ -189,8 +185,8 @@ def open_candidates(
     """Those of the cases still open, of the workflow and opened since `since`."""
     if not case_ids:
         return []
-    p = _mark(tx)
-    marks = ", ".join([p] * len(case_ids))
+    p = tx.hot.mark
+    marks = tx.hot.marks(len(case_ids))
     tx.cursor.execute(
         f"SELECT id, org_unit, grid_unit, data FROM cases WHERE id IN ({marks})"
         f" AND closed_at IS NULL AND workflow = {p} AND opened_at >= {p}",

@@ -50,14 +50,14 @@ def cases_of(tx: SqlTransaction, source: str, tickets: Sequence[str]) -> dict[st
     """The cases already opened by these tickets of `source`, by ticket (a query a thousand
     tickets)."""
     found: dict[str, int] = {}
-    p = "?" if tx.sqlite else "%s"
+    p = tx.hot.mark
     for start in range(0, len(tickets), _LOOKUP):
         chunk = tickets[start : start + _LOOKUP]
         # On the driver cursor (the unique index on source and ticket answers it): through
         # SQLAlchemy, building the IN list of a thousand tickets cost more than the lookup.
         tx.cursor.execute(
             "SELECT external_id, id FROM cases WHERE external_source = "
-            f"{p} AND external_id IN ({', '.join([p] * len(chunk))})",
+            f"{p} AND external_id IN ({tx.hot.marks(len(chunk))})",
             (source, *chunk),
         )
         found.update((str(ticket), int(case_id)) for ticket, case_id in tx.cursor.fetchall())

@@ -43,7 +43,7 @@ class Statements:
         # four or five times (case, event, timers) and writes back the entry moment it read.
         # Equal aware datetimes are the same instant, so they share their UTC text.
         self._texts: dict[datetime, str] = {}
-        p = "?" if sqlite else "%s"
+        p = self.mark = "?" if sqlite else "%s"  # the driver's placeholder
         j = p if sqlite else f"{p}::jsonb"
         self.get_case = f"SELECT {CASE_COLUMNS} FROM cases WHERE id = {p}"
         self.insert_case = (
@@ -107,14 +107,15 @@ class Statements:
 
     def get_cases(self, n: int) -> str:
         """The cases with any of `n` ids."""
-        return f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({self._marks(n)})"
+        return f"SELECT {CASE_COLUMNS} FROM cases WHERE id IN ({self.marks(n)})"
 
     def existing_keys(self, n: int) -> str:
         """Which of `n` idempotency keys the history already holds."""
-        return f"SELECT idem_key FROM events WHERE idem_key IN ({self._marks(n)})"
+        return f"SELECT idem_key FROM events WHERE idem_key IN ({self.marks(n)})"
 
-    def _marks(self, n: int) -> str:
-        return ", ".join(["?" if self.sqlite else "%s"] * n)
+    def marks(self, n: int) -> str:
+        """`n` placeholders, for an IN list or a row of values."""
+        return ", ".join([self.mark] * n)
 
     def dt_out(self, value: datetime | None) -> Any:
         if value is None:
